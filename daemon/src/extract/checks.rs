@@ -1,0 +1,68 @@
+//! Arithmetic checks on extracted fields: line items ≈ subtotal, subtotal + tax ≈ total,
+//! due date ≥ issue date. Tolerance: 0.01 per line item, at least 0.02 (rounding on printed
+//! invoices). A failed check is a warning carried with the result, never a silent fix.
+
+use serde_json::Value;
+
+fn num(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol + 1e-9
+}
+
+/// Warnings for the extracted document `doc` (shape of `extracted_document.schema.json`).
+pub fn arithmetic_warnings(doc: &Value) -> Vec<String> {
+    let mut w = Vec::new();
+    let subtotal = num(&doc["subtotal"]);
+    let tax = num(&doc["tax"]);
+    let total = num(&doc["total"]);
+    let lines: Vec<f64> = doc["line_items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|l| num(&l["amount"])).collect())
+        .unwrap_or_default();
+    if let (Some(s), false) = (subtotal, lines.is_empty()) {
+        let sum: f64 = lines.iter().sum();
+        let tol = (0.01 * lines.len() as f64).max(0.02);
+        if !close(sum, s, tol) {
+            w.push(format!("line items add up to {sum:.2}, but the subtotal is {s:.2}"));
+        }
+    }
+    if let (Some(s), Some(t), Some(tot)) = (subtotal, tax, total) {
+        if !close(s + t, tot, 0.02) {
+            w.push(format!("subtotal {s:.2} + tax {t:.2} = {:.2}, but the total is {tot:.2}", s + t));
+        }
+    }
+    if total.is_none() {
+        w.push("no total amount found".into());
+    }
+    if let (Some(issue), Some(due)) = (doc["issue_date"].as_str(), doc["due_date"].as_str()) {
+        if due < issue {
+            w.push(format!("due date {due} is before issue date {issue}"));
+        }
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn consistent_invoice_has_no_warnings() {
+        let d = json!({"subtotal": 100.0, "tax": 8.25, "total": 108.25, "issue_date": "2024-01-01", "due_date": "2024-01-31",
+            "line_items": [{"amount": 60.0}, {"amount": 40.0}]});
+        assert!(arithmetic_warnings(&d).is_empty());
+    }
+
+    #[test]
+    fn each_inconsistency_is_reported() {
+        let d = json!({"subtotal": 100.0, "tax": 8.25, "total": 110.0, "issue_date": "2024-02-01", "due_date": "2024-01-31",
+            "line_items": [{"amount": 60.0}, {"amount": 30.0}]});
+        let w = arithmetic_warnings(&d);
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].contains("90.00") && w[1].contains("110.00") && w[2].contains("before"));
+    }
+}

@@ -1,0 +1,216 @@
+//! PDF text layer → layout text, through PDFium (`pdfium-render`, `libpdfium.so` from the PyPI
+//! wheel `pypdfium2==5.15.2`).
+//!
+//! Lines are rebuilt from glyph boxes, the way `pdftotext -layout` does it: glyphs whose vertical
+//! centres fall within half a glyph height of each other form one line; within a line glyphs are
+//! placed on a character grid (column = x / median glyph width), so a label and its amount stay
+//! on one line and columns stay aligned. Each line keeps its page number and bounding box.
+
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+use anyhow::{anyhow, Result};
+use pdfium_render::prelude::*;
+use serde::Serialize;
+
+/// One rebuilt line with its provenance. Coordinates are PDF points from the page's bottom-left.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayoutLine {
+    /// 1-based page number.
+    pub page: usize,
+    pub text: String,
+    /// `[left, bottom, right, top]` in points.
+    pub bbox: [f32; 4],
+}
+
+/// Layout text of a whole document.
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfText {
+    pub pages: usize,
+    pub lines: Vec<LayoutLine>,
+}
+
+impl PdfText {
+    /// Pages joined by form feeds, lines by newlines.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let mut page = 1;
+        for l in &self.lines {
+            while page < l.page {
+                out.push('\u{c}');
+                out.push('\n');
+                page += 1;
+            }
+            out.push_str(&l.text);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+static PDFIUM: OnceLock<Mutex<Pdfium>> = OnceLock::new();
+static PDFIUM_INIT: Mutex<()> = Mutex::new(());
+
+fn pdfium(library: &Path) -> Result<&'static Mutex<Pdfium>> {
+    if let Some(p) = PDFIUM.get() {
+        return Ok(p);
+    }
+    let _g = PDFIUM_INIT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = PDFIUM.get() {
+        return Ok(p);
+    }
+    if !library.is_file() {
+        return Err(anyhow!(
+            "PDFium library not found at {} — run installer/setup.sh or set pdfium_library",
+            library.display()
+        ));
+    }
+    let bindings = Pdfium::bind_to_library(library)
+        .map_err(|e| anyhow!("cannot load PDFium from {}: {e}", library.display()))?;
+    Ok(PDFIUM.get_or_init(|| Mutex::new(Pdfium::new(bindings))))
+}
+
+struct Glyph {
+    ch: char,
+    left: f32,
+    right: f32,
+    bottom: f32,
+    top: f32,
+}
+
+/// Extract the layout text of the PDF in `bytes`.
+///
+/// Errors (with a reason meant for people): PDFium missing, an encrypted PDF, a file that is not
+/// a PDF or is damaged beyond repair, more pages than `max_pages`.
+pub fn extract(library: &Path, bytes: &[u8], max_pages: usize) -> Result<PdfText> {
+    let lock = pdfium(library)?;
+    let pdfium = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let doc = pdfium.load_pdf_from_byte_slice(bytes, None).map_err(|e| match e {
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
+            anyhow!("the PDF is encrypted (password protected)")
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
+            anyhow!("the file is not a readable PDF (corrupt or truncated)")
+        }
+        other => anyhow!("the PDF cannot be opened: {other}"),
+    })?;
+    let n = doc.pages().len() as usize;
+    if n > max_pages {
+        return Err(anyhow!("the PDF has {n} pages, above the limit of {max_pages}"));
+    }
+    let mut lines = Vec::new();
+    for (i, page) in doc.pages().iter().enumerate() {
+        let text = page.text().map_err(|e| anyhow!("reading the text of page {}: {e}", i + 1))?;
+        let mut glyphs = Vec::new();
+        for c in text.chars().iter() {
+            let Some(ch) = c.unicode_char() else { continue };
+            if ch.is_control() || ch == '\u{fffe}' {
+                continue;
+            }
+            let Ok(b) = c.loose_bounds() else { continue };
+            if ch.is_whitespace() {
+                continue;
+            }
+            glyphs.push(Glyph {
+                ch,
+                left: b.left().value,
+                right: b.right().value,
+                bottom: b.bottom().value,
+                top: b.top().value,
+            });
+        }
+        lines.extend(layout_lines(i + 1, glyphs));
+    }
+    Ok(PdfText { pages: n, lines })
+}
+
+/// Group glyphs into lines and lay each line out on a character grid.
+fn layout_lines(page: usize, mut glyphs: Vec<Glyph>) -> Vec<LayoutLine> {
+    if glyphs.is_empty() {
+        return Vec::new();
+    }
+    let mut widths: Vec<f32> = glyphs.iter().map(|g| (g.right - g.left).max(0.1)).collect();
+    widths.sort_by(|a, b| a.total_cmp(b));
+    let cell = widths[widths.len() / 2].max(1.0);
+    let page_left = glyphs.iter().map(|g| g.left).fold(f32::INFINITY, f32::min);
+    // Top to bottom, then left to right.
+    glyphs.sort_by(|a, b| {
+        let (ca, cb) = ((a.top + a.bottom) / 2.0, (b.top + b.bottom) / 2.0);
+        cb.total_cmp(&ca).then(a.left.total_cmp(&b.left))
+    });
+    let mut rows: Vec<Vec<Glyph>> = Vec::new();
+    let mut row_centre = f32::NAN;
+    let mut row_height = 0.0f32;
+    for g in glyphs {
+        let centre = (g.top + g.bottom) / 2.0;
+        let h = (g.top - g.bottom).max(1.0);
+        if !rows.is_empty() && (row_centre - centre).abs() <= 0.5 * row_height.max(h) {
+            rows.last_mut().unwrap().push(g);
+        } else {
+            row_centre = centre;
+            row_height = h;
+            rows.push(vec![g]);
+        }
+    }
+    rows.into_iter()
+        .map(|mut row| {
+            row.sort_by(|a, b| a.left.total_cmp(&b.left));
+            let mut text = String::new();
+            let mut col = 0usize;
+            let mut prev_right = f32::NEG_INFINITY;
+            let mut bbox = [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY];
+            for g in &row {
+                let target = ((g.left - page_left) / cell).round().max(0.0) as usize;
+                let gap = g.left - prev_right;
+                if col > 0 && gap > 0.25 * cell {
+                    // A visible gap: at least one space, more to reach the glyph's grid column.
+                    let spaces = target.saturating_sub(col).max(1);
+                    text.extend(std::iter::repeat_n(' ', spaces));
+                    col += spaces;
+                } else if col == 0 && target > 0 {
+                    text.extend(std::iter::repeat_n(' ', target));
+                    col = target;
+                }
+                text.push(g.ch);
+                col += 1;
+                prev_right = g.right;
+                bbox = [bbox[0].min(g.left), bbox[1].min(g.bottom), bbox[2].max(g.right), bbox[3].max(g.top)];
+            }
+            LayoutLine { page, text: text.trim_end().to_string(), bbox }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(ch: char, left: f32, bottom: f32) -> Glyph {
+        Glyph { ch, left, right: left + 5.0, bottom, top: bottom + 10.0 }
+    }
+
+    #[test]
+    fn label_and_amount_share_a_line_and_columns_hold() {
+        let mut glyphs = Vec::new();
+        for (i, c) in "Total".chars().enumerate() {
+            glyphs.push(g(c, 10.0 + 5.0 * i as f32, 100.0));
+        }
+        // amount far to the right, baseline 1pt lower (different font)
+        for (i, c) in "95.00".chars().enumerate() {
+            glyphs.push(g(c, 200.0 + 5.0 * i as f32, 99.0));
+        }
+        for (i, c) in "Tax".chars().enumerate() {
+            glyphs.push(g(c, 10.0 + 5.0 * i as f32, 80.0));
+        }
+        for (i, c) in "5.00".chars().enumerate() {
+            glyphs.push(g(c, 205.0 + 5.0 * i as f32, 80.0));
+        }
+        let lines = layout_lines(1, glyphs);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].text.starts_with("Total") && lines[0].text.ends_with("95.00"), "{:?}", lines[0].text);
+        assert!(lines[1].text.starts_with("Tax") && lines[1].text.ends_with("5.00"));
+        // right-aligned amounts end in the same column
+        assert_eq!(lines[0].text.len(), lines[1].text.len());
+        assert_eq!(lines[0].page, 1);
+    }
+}

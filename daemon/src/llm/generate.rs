@@ -1,0 +1,192 @@
+//! The generation loop: chunked prefill, then decode steps until EOS, grammar completion or
+//! `max_tokens`, with grammar-forced tokens batched into a single forward pass.
+
+use std::time::Instant;
+
+use anyhow::anyhow;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::chat_template::Message;
+use super::kv_cache::KvCache;
+use super::sampler::{Sampler, SamplingParams};
+use super::tokenizer::Piece;
+use super::{Engine, GenerateError};
+
+/// One request to the model.
+#[derive(Debug, Clone)]
+pub struct GenerationRequest {
+    /// Chat messages, rendered with the model's chat template and a generation prompt.
+    pub messages: Vec<Message>,
+    /// When set, the output is constrained to JSON valid under this JSON Schema.
+    pub json_schema: Option<Value>,
+    pub sampling: SamplingParams,
+    /// Cap on generated tokens (the stop token not counted).
+    pub max_tokens: usize,
+    /// Refuse prompts longer than this many tokens (`None`: the model's context length minus
+    /// `max_tokens`). Never truncated silently: an over-long prompt is an error.
+    pub max_input_length: Option<usize>,
+}
+
+/// Why generation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// A stop token (EOS / end of turn) was sampled.
+    Stop,
+    /// The grammar was complete: the JSON value is closed.
+    Grammar,
+    /// `max_tokens` was reached first.
+    Length,
+}
+
+/// A finished generation with its accounting.
+#[derive(Debug, Clone, Serialize)]
+pub struct Completion {
+    pub text: String,
+    pub prompt_tokens: usize,
+    /// Generated tokens, grammar-forced ones included.
+    pub completion_tokens: usize,
+    /// Of `completion_tokens`, how many the grammar forced (no sampling).
+    pub forced_tokens: usize,
+    pub prefill_seconds: f64,
+    pub decode_seconds: f64,
+    /// Number of decoder forward passes after prefill.
+    pub decode_steps: usize,
+    pub finish_reason: FinishReason,
+}
+
+impl Completion {
+    /// Prompt tokens per second of prefill.
+    pub fn prefill_tokens_per_second(&self) -> f64 {
+        rate(self.prompt_tokens, self.prefill_seconds)
+    }
+    /// Generated tokens per second of decode.
+    pub fn decode_tokens_per_second(&self) -> f64 {
+        rate(self.completion_tokens, self.decode_seconds)
+    }
+}
+
+fn rate(n: usize, s: f64) -> f64 {
+    if s > 0.0 { n as f64 / s } else { 0.0 }
+}
+
+impl Engine {
+    /// Tokenize `messages` through the chat template (content as text, markup as special tokens).
+    pub fn encode_chat(&self, messages: &[Message]) -> Result<Vec<u32>, GenerateError> {
+        let mut text = String::new();
+        let ranges = self
+            .template
+            .render_pieces(messages, true, &mut text)
+            .map_err(|e| GenerateError::Invalid(format!("{e:#}")))?;
+        let pieces: Vec<Piece<'_>> = ranges
+            .iter()
+            .map(|(is_content, r)| {
+                if *is_content { Piece::Content(&text[r.clone()]) } else { Piece::Markup(&text[r.clone()]) }
+            })
+            .collect();
+        self.tokenizer.encode(&pieces).map_err(GenerateError::Runtime)
+    }
+
+    /// Run one request to completion.
+    ///
+    /// Errors: [`GenerateError::Invalid`] for requests that can never succeed on this model
+    /// (`max_tokens` ≥ context length, prompt over `max_input_length`, prompt + `max_tokens` over
+    /// the context length, a schema llguidance cannot compile); [`GenerateError::Runtime`] for
+    /// ONNX Runtime failures.
+    pub fn generate(&mut self, req: &GenerationRequest) -> Result<Completion, GenerateError> {
+        let ctx = self.session.config.context_length;
+        req.sampling.validate().map_err(GenerateError::Invalid)?;
+        if req.max_tokens == 0 {
+            return Err(GenerateError::Invalid("max_tokens must be at least 1".into()));
+        }
+        if req.max_tokens >= ctx {
+            return Err(GenerateError::Invalid(format!(
+                "max_tokens ({}) must be below the model's context length ({ctx})",
+                req.max_tokens
+            )));
+        }
+        let prompt = self.encode_chat(&req.messages)?;
+        let limit = req.max_input_length.unwrap_or(ctx - req.max_tokens);
+        if prompt.len() > limit {
+            return Err(GenerateError::Invalid(format!(
+                "the prompt is {} tokens, above max_input_length ({limit})",
+                prompt.len()
+            )));
+        }
+        if prompt.len() + req.max_tokens > ctx {
+            return Err(GenerateError::Invalid(format!(
+                "prompt ({} tokens) + max_tokens ({}) exceeds the model's context length ({ctx})",
+                prompt.len(),
+                req.max_tokens
+            )));
+        }
+        let mut constraint = match &req.json_schema {
+            Some(s) => Some(self.grammar.json_schema(s).map_err(|e| GenerateError::Invalid(format!("{e:#}")))?),
+            None => None,
+        };
+
+        let t0 = Instant::now();
+        let mut cache = KvCache::empty(&self.session.config).map_err(GenerateError::Runtime)?;
+        let mut logits = Vec::new();
+        for chunk in prompt.chunks(self.prefill_chunk.max(1)) {
+            logits = self.session.forward(chunk, &mut cache).map_err(GenerateError::Runtime)?;
+        }
+        let prefill_seconds = t0.elapsed().as_secs_f64();
+
+        let t1 = Instant::now();
+        let mut sampler = Sampler::new(req.sampling.clone());
+        let mut generated: Vec<u32> = Vec::new();
+        let mut forced = 0usize;
+        let mut steps = 0usize;
+        let finish = loop {
+            if let Some(c) = constraint.as_mut() {
+                if c.is_stopped() {
+                    break FinishReason::Grammar;
+                }
+                c.mask_logits(&mut logits).map_err(GenerateError::Runtime)?;
+            }
+            let Some(tok) = sampler.sample(&mut logits, &generated) else {
+                let why = constraint.as_ref().and_then(|c| c.error()).unwrap_or_else(|| "no token allowed".into());
+                return Err(GenerateError::Runtime(anyhow!("generation stuck: {why}")));
+            };
+            if self.eos.contains(&tok) {
+                break FinishReason::Stop;
+            }
+            generated.push(tok);
+            let mut pending = vec![tok];
+            if let Some(c) = constraint.as_mut() {
+                c.consume(tok).map_err(GenerateError::Runtime)?;
+                if c.is_stopped() {
+                    break FinishReason::Grammar;
+                }
+                let ff = c.forced_tokens();
+                let room = req.max_tokens.saturating_sub(generated.len());
+                let ff = &ff[..ff.len().min(room)];
+                forced += ff.len();
+                generated.extend_from_slice(ff);
+                pending.extend_from_slice(ff);
+                if c.is_stopped() {
+                    break FinishReason::Grammar;
+                }
+            }
+            if generated.len() >= req.max_tokens {
+                break FinishReason::Length;
+            }
+            logits = self.session.forward(&pending, &mut cache).map_err(GenerateError::Runtime)?;
+            steps += 1;
+        };
+        let decode_seconds = t1.elapsed().as_secs_f64();
+        let text = self.tokenizer.decode(&generated, true).map_err(GenerateError::Runtime)?;
+        Ok(Completion {
+            text,
+            prompt_tokens: prompt.len(),
+            completion_tokens: generated.len(),
+            forced_tokens: forced,
+            prefill_seconds,
+            decode_seconds,
+            decode_steps: steps,
+            finish_reason: finish,
+        })
+    }
+}

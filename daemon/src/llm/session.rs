@@ -1,0 +1,200 @@
+//! One decoder graph in ONNX Runtime: loading a model folder and running one forward pass
+//! (prefill chunk or decode step) against the KV cache.
+//!
+//! Inputs: `input_ids` int64 `[1, n]`, `attention_mask` int64 `[1, cached + n]` (all ones: the
+//! graph derives positions and `seqlens_k` from it), `past_key_values.*`. Outputs: `logits` float32
+//! `[1, n, vocab]`, of which we copy only the last row to the host, and `present.*`, which stay where
+//! the execution provider put them and become the next step's past.
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+use ort::memory::{AllocationDevice, AllocatorType, MemoryInfo, MemoryType};
+use ort::session::builder::GraphOptimizationLevel;
+use ort::session::Session;
+use ort::value::Tensor;
+
+use super::kv_cache::KvCache;
+use super::model_config::ModelConfig;
+use crate::config::ExecutionProvider;
+
+/// A loaded decoder graph plus what is needed to bind its inputs and outputs.
+pub struct DecoderSession {
+    session: Session,
+    pub(crate) config: ModelConfig,
+    kv_memory: MemoryInfo<'static>,
+    host_memory: MemoryInfo<'static>,
+    past_key_names: Vec<String>,
+    past_value_names: Vec<String>,
+    present_key_names: Vec<String>,
+    present_value_names: Vec<String>,
+    /// Width of the logits' last axis (may exceed the tokenizer's vocabulary).
+    pub(crate) logits_width: usize,
+}
+
+impl DecoderSession {
+    /// Load `<dir>/<genai_config.decoder.filename>` on the chosen execution provider.
+    ///
+    /// Errors: missing files, an ONNX Runtime that cannot build the graph, or — for `cuda` — an
+    /// ONNX Runtime without a working CUDA execution provider (the message says how to get one).
+    pub fn load(
+        env: &ort::environment::Environment,
+        dir: &Path,
+        ep: ExecutionProvider,
+        intra_threads: usize,
+    ) -> Result<DecoderSession> {
+        let config = ModelConfig::load(dir)?;
+        let model_path = dir.join(&config.filename);
+        if !model_path.is_file() {
+            bail!("model graph not found: {}", model_path.display());
+        }
+        let mut builder = Session::builder(env)
+            .map_err(|e| anyhow!("creating an ONNX Runtime session builder: {e}"))?
+            .with_optimization_level(GraphOptimizationLevel::All)
+            .map_err(|e| anyhow!("{e}"))?;
+        if intra_threads > 0 {
+            builder = builder
+                .with_intra_threads(intra_threads)
+                .map_err(|e| anyhow!("{e}"))?;
+        }
+        let kv_memory = match ep {
+            ExecutionProvider::Cpu => MemoryInfo::new(
+                AllocationDevice::CPU,
+                0,
+                AllocatorType::Device,
+                MemoryType::Default,
+            ),
+            ExecutionProvider::Cuda => {
+                builder = builder
+                    .with_execution_providers([ort::ep::CUDA::default().build().error_on_failure()])
+                    .map_err(|e| {
+                        anyhow!(
+                            "the CUDA execution provider could not be loaded: {e}. Install the CUDA build \
+                             (pip wheel onnxruntime-gpu==1.31.1 with CUDA 13 and cuDNN 9 runtime wheels), point \
+                             ort_library at its libonnxruntime.so.1.31.1 and make sure libonnxruntime_providers_cuda.so \
+                             and the NVIDIA libraries are on the loader path — or set execution_provider = \"cpu\""
+                        )
+                    })?;
+                MemoryInfo::new(AllocationDevice::CUDA, 0, AllocatorType::Device, MemoryType::Default)
+            }
+        }
+        .map_err(|e| anyhow!("{e}"))?;
+        let host_memory =
+            MemoryInfo::new(AllocationDevice::CPU, 0, AllocatorType::Device, MemoryType::Default)
+                .map_err(|e| anyhow!("{e}"))?;
+        let session = builder
+            .commit_from_file(&model_path)
+            .map_err(|e| anyhow!("loading {}: {e}", model_path.display()))?;
+        let logits_width = session
+            .outputs()
+            .iter()
+            .find(|o| o.name() == config.logits_name)
+            .and_then(|o| o.dtype().tensor_shape().and_then(|s| s.last().copied()))
+            .filter(|&w| w > 0)
+            .map(|w| w as usize)
+            .unwrap_or(config.vocab_size);
+        let n = config.num_layers;
+        let s = DecoderSession {
+            past_key_names: (0..n).map(|l| config.past_key_name(l)).collect(),
+            past_value_names: (0..n).map(|l| config.past_value_name(l)).collect(),
+            present_key_names: (0..n).map(|l| config.present_key_name(l)).collect(),
+            present_value_names: (0..n).map(|l| config.present_value_name(l)).collect(),
+            session,
+            config,
+            kv_memory,
+            host_memory,
+            logits_width,
+        };
+        s.check_io()?;
+        Ok(s)
+    }
+
+    fn check_io(&self) -> Result<()> {
+        let inputs: Vec<&str> = self.session.inputs().iter().map(|i| i.name()).collect();
+        let outputs: Vec<&str> = self.session.outputs().iter().map(|o| o.name()).collect();
+        for name in [&self.config.input_ids_name, &self.config.attention_mask_name]
+            .into_iter()
+            .chain(&self.past_key_names)
+            .chain(&self.past_value_names)
+        {
+            if !inputs.contains(&name.as_str()) {
+                bail!("the model graph has no input named {name:?} (genai_config.json and model.onnx disagree)");
+            }
+        }
+        for name in std::iter::once(&self.config.logits_name)
+            .chain(&self.present_key_names)
+            .chain(&self.present_value_names)
+        {
+            if !outputs.contains(&name.as_str()) {
+                bail!("the model graph has no output named {name:?} (genai_config.json and model.onnx disagree)");
+            }
+        }
+        Ok(())
+    }
+
+    /// Run the decoder over `tokens` (the prompt chunk or the newly sampled tokens) after the
+    /// `cache.len()` tokens already cached. Returns the logits of the last position, length
+    /// `logits_width`, and advances `cache` by `tokens.len()`.
+    pub fn forward(&mut self, tokens: &[u32], cache: &mut KvCache) -> Result<Vec<f32>> {
+        if tokens.is_empty() {
+            bail!("forward pass over zero tokens");
+        }
+        let n = tokens.len();
+        let total = cache.len() + n;
+        let ids = Tensor::<i64>::from_array(([1usize, n], tokens.iter().map(|&t| t as i64).collect::<Vec<_>>()))
+            .map_err(|e| anyhow!("{e}"))?;
+        let mask = Tensor::<i64>::from_array(([1usize, total], vec![1i64; total]))
+            .map_err(|e| anyhow!("{e}"))?;
+        let mut binding = self.session.create_binding().map_err(|e| anyhow!("{e}"))?;
+        let e = |e: ort::Error| anyhow!("binding decoder inputs/outputs: {e}");
+        binding.bind_input(self.config.input_ids_name.as_str(), &ids).map_err(e)?;
+        binding.bind_input(self.config.attention_mask_name.as_str(), &mask).map_err(e)?;
+        for l in 0..self.config.num_layers {
+            binding.bind_input(self.past_key_names[l].as_str(), &cache.keys[l]).map_err(e)?;
+            binding.bind_input(self.past_value_names[l].as_str(), &cache.values[l]).map_err(e)?;
+        }
+        binding
+            .bind_output_to_device(self.config.logits_name.as_str(), &self.host_memory)
+            .map_err(e)?;
+        for l in 0..self.config.num_layers {
+            binding
+                .bind_output_to_device(self.present_key_names[l].as_str(), &self.kv_memory)
+                .map_err(e)?;
+            binding
+                .bind_output_to_device(self.present_value_names[l].as_str(), &self.kv_memory)
+                .map_err(e)?;
+        }
+        let mut outputs = self
+            .session
+            .run_binding(&binding)
+            .map_err(|e| anyhow!("decoder forward pass failed: {e}"))?;
+        let logits_value = outputs
+            .remove(self.config.logits_name.as_str())
+            .context("the decoder returned no logits")?;
+        let (shape, data) = logits_value
+            .try_extract_tensor::<f32>()
+            .map_err(|e| anyhow!("reading logits: {e}"))?;
+        let width = *shape.last().context("logits without shape")? as usize;
+        if data.len() < width {
+            bail!("logits tensor is smaller than one row");
+        }
+        let last = data[data.len() - width..].to_vec();
+        let mut keys = Vec::with_capacity(self.config.num_layers);
+        let mut values = Vec::with_capacity(self.config.num_layers);
+        for l in 0..self.config.num_layers {
+            keys.push(
+                outputs
+                    .remove(self.present_key_names[l].as_str())
+                    .context("missing present key output")?,
+            );
+            values.push(
+                outputs
+                    .remove(self.present_value_names[l].as_str())
+                    .context("missing present value output")?,
+            );
+        }
+        drop(outputs);
+        cache.advance(keys, values, n);
+        Ok(last)
+    }
+}

@@ -1,0 +1,122 @@
+//! One structured LLM call as the stages make it: fit the document text into the prompt budget,
+//! generate greedily under a JSON Schema, parse, and record metrics.
+//!
+//! Budget policy (documented in README "Context length"): the document text is the only part that
+//! is ever shortened. It is cut to at most `text_budget` tokens and, if the whole prompt still does
+//! not fit `context_length − max_tokens`, cut further; each cut adds a warning (which routes the
+//! document to review). Instructions, registry and profile are never cut.
+
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Result};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::llm::{Engine, FinishReason, GenerateError, GenerationRequest, Message, SamplingParams};
+
+/// Token counts and timings of one LLM call.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageMetrics {
+    /// `extract`, `stage1` or `stage2:<action>`.
+    pub stage: String,
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+    pub forced_tokens: usize,
+    pub prefill_seconds: f64,
+    pub decode_seconds: f64,
+    pub prefill_tokens_per_second: f64,
+    pub decode_tokens_per_second: f64,
+    /// Wall time of the whole call (prompt building included).
+    pub seconds: f64,
+}
+
+/// Inputs of one structured call.
+pub struct JsonCall<'a> {
+    pub stage: String,
+    pub system: String,
+    /// Builds the user message from (possibly shortened) document text.
+    pub user: &'a dyn Fn(&str) -> Result<String>,
+    pub text: &'a str,
+    pub text_budget: usize,
+    pub schema: &'a Value,
+    pub max_tokens: usize,
+}
+
+const SHORTENED: &str = "\n[… document shortened to fit the model's context …]";
+
+/// Run `call` on `engine`; returns the parsed JSON (valid under `call.schema`).
+pub fn generate_json(
+    engine: &mut Engine,
+    call: JsonCall<'_>,
+    metrics: &mut Vec<StageMetrics>,
+    warnings: &mut Vec<String>,
+) -> Result<Value> {
+    let t0 = Instant::now();
+    let ctx = engine.context_length();
+    if call.max_tokens + 64 >= ctx {
+        bail!("the model's context ({ctx} tokens) is too small for {} (needs {} output tokens)", call.stage, call.max_tokens);
+    }
+    let limit = ctx - call.max_tokens;
+    let count = |engine: &Engine, text: &str| -> Result<usize> {
+        let msgs = [Message::system(call.system.clone()), Message::user((call.user)(text)?)];
+        engine.count_prompt_tokens(&msgs).map_err(|e| anyhow!("{e}"))
+    };
+    let overhead = count(engine, "")?;
+    if overhead + 16 > limit {
+        bail!("the {} instructions alone ({overhead} tokens) do not fit the model's context ({ctx})", call.stage);
+    }
+    let allowed_text = call.text_budget.min(limit - overhead);
+    let mut text: String = call.text.to_string();
+    let mut total = count(engine, &text)?;
+    let mut shortened = false;
+    for _ in 0..6 {
+        if total - overhead <= allowed_text && total <= limit {
+            break;
+        }
+        let ratio = allowed_text as f64 / (total - overhead).max(1) as f64;
+        let keep_chars = ((text.chars().count() as f64) * ratio * 0.95) as usize;
+        text = text.chars().take(keep_chars).collect::<String>() + SHORTENED;
+        shortened = true;
+        total = count(engine, &text)?;
+    }
+    if total > limit {
+        bail!("the {} prompt ({total} tokens) does not fit the model's context ({ctx} − {} output tokens)", call.stage, call.max_tokens);
+    }
+    if shortened {
+        warnings.push(format!(
+            "{}: document text shortened from {} to {} characters to fit the model's context",
+            call.stage,
+            call.text.chars().count(),
+            text.chars().count() - SHORTENED.chars().count()
+        ));
+    }
+    let req = GenerationRequest {
+        messages: vec![Message::system(call.system.clone()), Message::user((call.user)(&text)?)],
+        json_schema: Some(call.schema.clone()),
+        sampling: SamplingParams::default(),
+        max_tokens: call.max_tokens,
+        max_input_length: None,
+    };
+    let c = engine.generate(&req).map_err(|e| match e {
+        GenerateError::Invalid(m) => anyhow!("{}: {m}", call.stage),
+        GenerateError::Runtime(e) => anyhow!("{}: {e:#}", call.stage),
+    })?;
+    metrics.push(StageMetrics {
+        stage: call.stage.clone(),
+        prompt_tokens: c.prompt_tokens,
+        completion_tokens: c.completion_tokens,
+        forced_tokens: c.forced_tokens,
+        prefill_seconds: c.prefill_seconds,
+        decode_seconds: c.decode_seconds,
+        prefill_tokens_per_second: c.prefill_tokens_per_second(),
+        decode_tokens_per_second: c.decode_tokens_per_second(),
+        seconds: t0.elapsed().as_secs_f64(),
+    });
+    if c.finish_reason == FinishReason::Length {
+        bail!("{}: the model did not finish its JSON within {} tokens", call.stage, call.max_tokens);
+    }
+    let value: Value = serde_json::from_str(c.text.trim())
+        .map_err(|e| anyhow!("{}: the model's output is not JSON ({e}): {}", call.stage, c.text))?;
+    super::schemas::validate_with(call.schema, &value).map_err(|e| anyhow!("{}: {e}", call.stage))?;
+    Ok(value)
+}

@@ -1,0 +1,120 @@
+//! The business profile: who the documents are classified for. Read from a TOML or JSON file
+//! (`schema/profiles/*.toml` are examples); only `name` is required.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+/// A business as the accountant describes it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessProfile {
+    pub name: String,
+    #[serde(default)]
+    pub sector: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// ISO 4217 home currency.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Accounting software whose action registry is used; only `quickbooks` ships today.
+    #[serde(default = "default_software")]
+    pub accounting_software: String,
+    /// `accrual` or `cash`.
+    #[serde(default)]
+    pub accounting_method: Option<String>,
+    #[serde(default)]
+    pub has_inventory: Option<bool>,
+    #[serde(default)]
+    pub collects_sales_tax: Option<bool>,
+    /// Purchases at or above this amount (home currency) are capitalised as fixed assets.
+    #[serde(default)]
+    pub fixed_asset_threshold: Option<f64>,
+    /// Prepayments at or above this amount are booked as prepaid expenses.
+    #[serde(default)]
+    pub prepaid_threshold: Option<f64>,
+    /// Names of accounts in the chart of accounts, if known.
+    #[serde(default)]
+    pub chart_of_accounts: Vec<String>,
+    /// Free-text notes for the bookkeeper.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+fn default_software() -> String {
+    "quickbooks".into()
+}
+
+impl BusinessProfile {
+    /// A profile that knows only the business's name.
+    pub fn named(name: impl Into<String>) -> BusinessProfile {
+        BusinessProfile {
+            name: name.into(),
+            sector: None,
+            country: None,
+            currency: None,
+            accounting_software: default_software(),
+            accounting_method: None,
+            has_inventory: None,
+            collects_sales_tax: None,
+            fixed_asset_threshold: None,
+            prepaid_threshold: None,
+            chart_of_accounts: Vec::new(),
+            notes: None,
+        }
+    }
+
+    /// Load a `.toml` or `.json` profile.
+    pub fn load(path: &Path) -> Result<BusinessProfile> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading business profile {}", path.display()))?;
+        let p: BusinessProfile = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+        } else {
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+        };
+        if p.name.trim().is_empty() {
+            bail!("the business profile {} has an empty name", path.display());
+        }
+        Ok(p)
+    }
+
+    /// The profile as prompt lines ("key: value"), unknown keys left out.
+    pub fn to_prompt_text(&self) -> String {
+        let mut s = format!("- name: {}\n", self.name);
+        let mut line = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                s.push_str(&format!("- {k}: {v}\n"));
+            }
+        };
+        line("sector", self.sector.clone());
+        line("country", self.country.clone());
+        line("home currency", self.currency.clone());
+        line("accounting software", Some(self.accounting_software.clone()));
+        line("accounting method", self.accounting_method.clone());
+        line("tracks inventory", self.has_inventory.map(|b| if b { "yes" } else { "no" }.into()));
+        line("collects sales tax", self.collects_sales_tax.map(|b| if b { "yes" } else { "no" }.into()));
+        line("fixed-asset threshold", self.fixed_asset_threshold.map(|v| format!("{v:.2}")));
+        line("prepaid threshold", self.prepaid_threshold.map(|v| format!("{v:.2}")));
+        if !self.chart_of_accounts.is_empty() {
+            line("chart of accounts", Some(self.chart_of_accounts.join(", ")));
+        }
+        line("notes", self.notes.clone());
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_profile_loads() {
+        let p = BusinessProfile::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/profiles/taylors-store.toml"))).unwrap();
+        assert_eq!(p.name, "Taylor's Store");
+        assert_eq!(p.has_inventory, Some(true));
+        assert!(p.to_prompt_text().contains("- tracks inventory: yes"));
+    }
+}

@@ -1,0 +1,137 @@
+//! The accounting software's action registry (`schema/actions/<software>.json`): what Stage 1
+//! chooses from and what Stage 2 fills in, and the per-action JSON Schema of Stage 2's
+//! `field_mappings`, derived from the action's typed fields.
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// `schema/actions/quickbooks.json` (QuickBooks Online).
+pub const QUICKBOOKS: &str = include_str!("../../../schema/actions/quickbooks.json");
+
+/// One field of an action. `field_type` is one of `string`, `number`, `integer`, `boolean`,
+/// `date`, `currency`, `ref:<Entity>`, `enum:A|B|…`, `lines`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Field {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub field_type: String,
+    pub description: String,
+}
+
+/// One accounting action (e.g. `createBill`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Action {
+    pub name: String,
+    /// The software's entity it creates or changes (e.g. `Bill`).
+    pub entity: String,
+    /// sales | purchases | banking | entities | inventory | tax | journal | documents
+    pub category: String,
+    pub description: String,
+    pub required_fields: Vec<Field>,
+    pub optional_fields: Vec<Field>,
+}
+
+/// All actions of one accounting software.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Registry {
+    pub software: String,
+    pub actions: Vec<Action>,
+}
+
+impl Registry {
+    /// The registry for `software` (`quickbooks`).
+    pub fn for_software(software: &str) -> Result<Registry> {
+        match software.to_ascii_lowercase().as_str() {
+            "quickbooks" | "quickbooks online" | "qbo" => Self::parse(QUICKBOOKS),
+            other => bail!("no action registry for accounting software {other:?} (available: quickbooks)"),
+        }
+    }
+
+    /// Parse a registry file.
+    pub fn parse(text: &str) -> Result<Registry> {
+        let r: Registry = serde_json::from_str(text).context("parsing the action registry")?;
+        if r.actions.is_empty() {
+            bail!("the action registry is empty");
+        }
+        Ok(r)
+    }
+
+    /// Look an action up by exact name.
+    pub fn get(&self, name: &str) -> Option<&Action> {
+        self.actions.iter().find(|a| a.name == name)
+    }
+
+    /// Action names, registry order.
+    pub fn names(&self) -> Vec<&str> {
+        self.actions.iter().map(|a| a.name.as_str()).collect()
+    }
+}
+
+/// JSON Schema of one field's value.
+pub fn field_schema(field_type: &str) -> Value {
+    let pattern_ref = |entity: &str| format!("^\\{{\\{{lookup:{entity}:[^{{}}]{{1,80}}\\}}\\}}$");
+    match field_type {
+        "number" => json!({"type": "number", "minimum": -1000000000, "maximum": 1000000000}),
+        "integer" => json!({"type": "integer", "minimum": 0, "maximum": 100000}),
+        "boolean" => json!({"type": "boolean"}),
+        "date" => json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
+        "currency" => json!({"type": "string", "pattern": "^[A-Z]{3}$"}),
+        "lines" => json!({
+            "type": "array", "minItems": 1, "maxItems": 8,
+            "items": {"type": "object", "properties": {
+                "description": {"type": "string", "maxLength": 80},
+                "amount": {"type": "number", "minimum": -1000000000, "maximum": 1000000000},
+                "account_or_item": {"type": "string", "pattern": pattern_ref("(Account|Item)")}
+            }, "required": ["description", "amount", "account_or_item"], "additionalProperties": false}
+        }),
+        t if t.starts_with("ref:") => json!({"type": "string", "pattern": pattern_ref(&t[4..])}),
+        t if t.starts_with("enum:") => json!({"enum": t[5..].split('|').collect::<Vec<_>>()}),
+        _ => json!({"type": "string", "maxLength": 120}),
+    }
+}
+
+impl Action {
+    /// JSON Schema of this action's `field_mappings` object: required fields required,
+    /// optional ones allowed, nothing else.
+    pub fn field_mappings_schema(&self) -> Value {
+        let mut props = Map::new();
+        for f in self.required_fields.iter().chain(&self.optional_fields) {
+            props.insert(f.name.clone(), field_schema(&f.field_type));
+        }
+        json!({
+            "type": "object",
+            "properties": props,
+            "required": self.required_fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+            "additionalProperties": false
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quickbooks_registry_covers_every_category() {
+        let r = Registry::for_software("quickbooks").unwrap();
+        assert!(r.actions.len() >= 25);
+        for c in ["sales", "purchases", "banking", "entities", "inventory", "tax", "journal"] {
+            assert!(r.actions.iter().any(|a| a.category == c), "no {c} action");
+        }
+        let mut names = r.names();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), r.actions.len(), "duplicate action names");
+        assert!(r.get("createBill").is_some());
+    }
+
+    #[test]
+    fn ref_fields_require_lookup_references() {
+        let s = field_schema("ref:Vendor");
+        let v = jsonschema::validator_for(&s).unwrap();
+        assert!(v.is_valid(&json!("{{lookup:Vendor:Sammy Maystone}}")));
+        assert!(!v.is_valid(&json!("Sammy Maystone")));
+        assert!(!v.is_valid(&json!("{{lookup:Customer:Sammy}}")));
+    }
+}

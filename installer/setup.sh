@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Zopilot Local set-up: fetch the native libraries the daemon loads at run time, from PyPI wheels,
+# through pip (the only network access needed), verify them, and install them under the data dir.
+#
+#   installer/setup.sh [--data-dir DIR]
+#
+# Installs (idempotent: files already present with the right SHA-256 are kept):
+#   $DATA/lib/libonnxruntime.so.1.31.1   ONNX Runtime 1.31.1, CPU build (PyPI onnxruntime==1.31.1)
+#   $DATA/lib/libpdfium.so               PDFium (PyPI pypdfium2==5.15.2, pypdfium2_raw/)
+# DATA defaults to ${XDG_DATA_HOME:-~/.local/share}/zopilot (what the daemon uses by default) or
+# $ZOPILOT_DATA_DIR. Downloads are cached in ${XDG_CACHE_HOME:-~/.cache}/zopilot/wheels.
+set -euo pipefail
+
+DATA="${ZOPILOT_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/zopilot}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --data-dir) DATA="$2"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/zopilot/wheels"
+LIB="$DATA/lib"
+mkdir -p "$CACHE" "$LIB"
+
+arch="$(uname -m)"
+case "$(uname -s)-$arch" in
+  Linux-x86_64) ;;
+  *) echo "setup.sh: only Linux x86_64 wheels are pinned so far (this is $(uname -s) $arch)" >&2; exit 1 ;;
+esac
+
+PY="${PYTHON:-python3}"
+command -v "$PY" >/dev/null || { echo "setup.sh: python3 with pip is needed to fetch the wheels" >&2; exit 1; }
+
+# name==version  platform-tag  wheel-file  sha256
+WHEELS=(
+  "onnxruntime==1.31.1 manylinux_2_28_x86_64 onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl 5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f"
+  "pypdfium2==5.15.2 manylinux_2_17_x86_64 pypdfium2-5.15.2-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl dc31aea5b0fb9fefc9b537a65f4113980b2c40798445736a7e6565bc85161e37"
+)
+
+fetch_wheel() { # spec platform file sha
+  local spec="$1" platform="$2" file="$3" sha="$4"
+  if [ -f "$CACHE/$file" ] && echo "$sha  $CACHE/$file" | sha256sum -c --status; then
+    return 0
+  fi
+  echo "fetching $spec from PyPI"
+  "$PY" -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
+      --platform "$platform" -d "$CACHE" "$spec"
+  echo "$sha  $CACHE/$file" | sha256sum -c --status \
+    || { echo "setup.sh: SHA-256 mismatch for $file — refusing to install it" >&2; rm -f "$CACHE/$file"; exit 1; }
+}
+
+install_member() { # wheel member target
+  local wheel="$1" member="$2" target="$3" tmp
+  tmp="$(mktemp -d)"
+  "$PY" - "$wheel" "$member" "$tmp" <<'PYEOF'
+import sys, zipfile
+wheel, member, out = sys.argv[1:]
+with zipfile.ZipFile(wheel) as z:
+    z.extract(member, out)
+PYEOF
+  install -m 0755 "$tmp/$member" "$target.new"
+  mv -f "$target.new" "$target"
+  rm -rf "$tmp"
+}
+
+for w in "${WHEELS[@]}"; do
+  set -- $w
+  fetch_wheel "$1" "$2" "$3" "$4"
+done
+
+ORT_WHEEL="$CACHE/onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl"
+PDFIUM_WHEEL="$CACHE/pypdfium2-5.15.2-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+[ -f "$LIB/libonnxruntime.so.1.31.1" ] || install_member "$ORT_WHEEL" onnxruntime/capi/libonnxruntime.so.1.31.1 "$LIB/libonnxruntime.so.1.31.1"
+[ -f "$LIB/libonnxruntime_providers_shared.so" ] || install_member "$ORT_WHEEL" onnxruntime/capi/libonnxruntime_providers_shared.so "$LIB/libonnxruntime_providers_shared.so"
+[ -f "$LIB/libpdfium.so" ] || install_member "$PDFIUM_WHEEL" pypdfium2_raw/libpdfium.so "$LIB/libpdfium.so"
+
+echo "ONNX Runtime: $LIB/libonnxruntime.so.1.31.1"
+echo "PDFium:       $LIB/libpdfium.so"
