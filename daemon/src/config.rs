@@ -155,7 +155,9 @@ impl Config {
         };
         let cfg = Config {
             config_file,
-            drop_folder: s.drop_folder.unwrap_or_else(|| home.join("Zopilot").join("Inbox")),
+            drop_folder: s
+                .drop_folder
+                .unwrap_or_else(|| home.join("Zopilot").join("Inbox")),
             model_dir: s
                 .model_dir
                 .unwrap_or_else(|| data_dir.join("models").join("default")),

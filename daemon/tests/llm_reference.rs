@@ -13,11 +13,21 @@ fn generation() -> Value {
 }
 
 fn ids(v: &Value) -> Vec<u32> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect()
 }
 
 fn engine() -> Engine {
-    Engine::load(&common::ort_library(), &common::oracle_model(), ExecutionProvider::Cpu, 2).unwrap()
+    Engine::load(
+        &common::ort_library(),
+        &common::oracle_model(),
+        ExecutionProvider::Cpu,
+        2,
+    )
+    .unwrap()
 }
 
 fn argmax(l: &[f32]) -> u32 {
@@ -53,15 +63,24 @@ fn greedy_decode_with_kv_cache_matches_onnx_runtime_reference() {
             let got = argmax(&logits);
             let rec = top5[k].as_array().unwrap();
             let margin = rec[0].as_f64().unwrap() - rec[1].as_f64().unwrap();
-            max_dlogit = max_dlogit.max((logits[w as usize] - rec[0].as_f64().unwrap() as f32).abs());
+            max_dlogit =
+                max_dlogit.max((logits[w as usize] - rec[0].as_f64().unwrap() as f32).abs());
             if got != w {
                 // Allowed only where the recorded margin is a numeric coin toss (README §5c).
-                assert!(margin < 0.1, "prompt {} step {k}: got {got}, want {w} (margin {margin})", p["name"]);
+                assert!(
+                    margin < 0.1,
+                    "prompt {} step {k}: got {got}, want {w} (margin {margin})",
+                    p["name"]
+                );
                 break;
             }
             logits = e.forward(&[w], &mut cache).unwrap();
         }
-        assert!(max_dlogit <= 0.05, "prompt {}: |Δlogit| up to {max_dlogit}", p["name"]);
+        assert!(
+            max_dlogit <= 0.05,
+            "prompt {}: |Δlogit| up to {max_dlogit}",
+            p["name"]
+        );
         assert_eq!(cache.len(), prompt.len() + want.len());
     }
 }
@@ -91,7 +110,10 @@ fn teacher_forced_top1_matches_the_reference_at_every_position() {
         }
     }
     // 144 positions; on other CPUs than the recording one a near-tie may flip.
-    assert!(agree >= 142, "teacher-forced top-1 agreement {agree}/{total}");
+    assert!(
+        agree >= 142,
+        "teacher-forced top-1 agreement {agree}/{total}"
+    );
 }
 
 #[test]
@@ -119,8 +141,14 @@ fn schema_constrained_generation_always_parses() {
     };
     let c = e.generate(&req).unwrap();
     let v: Value = serde_json::from_str(&c.text).unwrap_or_else(|err| panic!("{err}: {}", c.text));
-    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&v), "{v}");
-    assert!(c.forced_tokens > 0, "property names should be forced by the grammar");
+    assert!(
+        jsonschema::validator_for(&schema).unwrap().is_valid(&v),
+        "{v}"
+    );
+    assert!(
+        c.forced_tokens > 0,
+        "property names should be forced by the grammar"
+    );
     assert!(c.completion_tokens <= 120);
 }
 

@@ -26,12 +26,17 @@ pub fn arithmetic_warnings(doc: &Value) -> Vec<String> {
         let sum: f64 = lines.iter().sum();
         let tol = (0.01 * lines.len() as f64).max(0.02);
         if !close(sum, s, tol) {
-            w.push(format!("line items add up to {sum:.2}, but the subtotal is {s:.2}"));
+            w.push(format!(
+                "line items add up to {sum:.2}, but the subtotal is {s:.2}"
+            ));
         }
     }
     if let (Some(s), Some(t), Some(tot)) = (subtotal, tax, total) {
         if !close(s + t, tot, 0.02) {
-            w.push(format!("subtotal {s:.2} + tax {t:.2} = {:.2}, but the total is {tot:.2}", s + t));
+            w.push(format!(
+                "subtotal {s:.2} + tax {t:.2} = {:.2}, but the total is {tot:.2}",
+                s + t
+            ));
         }
     }
     if total.is_none() {

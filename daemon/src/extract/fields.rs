@@ -1,0 +1,52 @@
+//! Structured fields from layout text: the LLM fills `schema/extracted_document.schema.json`
+//! under constrained decoding, then [`super::checks`] adds arithmetic warnings.
+
+use anyhow::Result;
+use serde_json::{json, Value};
+
+use crate::llm::Engine;
+use crate::pipeline::llm_json::{generate_json, JsonCall, StageMetrics};
+use crate::pipeline::prompts::Prompts;
+use crate::pipeline::schemas::{self, Kind};
+
+/// Most tokens of document text given to the extraction prompt.
+pub const TEXT_BUDGET: usize = 2048;
+/// Cap on generated tokens (the schema bounds every string and array, so a complete
+/// document fits well below this).
+pub const MAX_TOKENS: usize = 1200;
+
+/// Extract fields from `text` (the layout text of `file_name`). Returns the extracted document
+/// (valid under the schema file) and appends arithmetic warnings to `warnings`.
+pub fn extract_fields(
+    engine: &mut Engine,
+    prompts: &Prompts,
+    file_name: &str,
+    text: &str,
+    metrics: &mut Vec<StageMetrics>,
+    warnings: &mut Vec<String>,
+) -> Result<Value> {
+    let system = prompts.render("extract.system", json!({}))?;
+    let user = |t: &str| prompts.render("extract.user", json!({"file_name": file_name, "text": t}));
+    let schema = schemas::schema(Kind::ExtractedDocument);
+    let doc = generate_json(
+        engine,
+        JsonCall {
+            stage: "extract".into(),
+            system,
+            user: &user,
+            text,
+            text_budget: TEXT_BUDGET,
+            schema: &schema,
+            max_tokens: MAX_TOKENS,
+        },
+        metrics,
+        warnings,
+    )?;
+    schemas::validate(Kind::ExtractedDocument, &doc)?;
+    warnings.extend(
+        super::checks::arithmetic_warnings(&doc)
+            .into_iter()
+            .map(|w| format!("extract: {w}")),
+    );
+    Ok(doc)
+}

@@ -67,7 +67,8 @@ pub fn detect(name: &str, bytes: &[u8]) -> Result<DocumentKind> {
 /// Errors carry a reason meant for people ("the file is empty (0 bytes)", "the PDF is
 /// encrypted (password protected)", …).
 pub fn extract_text(path: &Path, pdfium_library: &Path, limits: &Limits) -> Result<DocumentText> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.len() > limits.max_file_bytes {
         bail!(
             "the file is {} bytes, above the limit of {} bytes (max_file_bytes)",
@@ -76,7 +77,10 @@ pub fn extract_text(path: &Path, pdfium_library: &Path, limits: &Limits) -> Resu
         );
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     match detect(&name, &bytes)? {
         DocumentKind::Pdf => {
             let t = pdf::extract(pdfium_library, &bytes, limits.max_pages)?;
@@ -84,14 +88,24 @@ pub fn extract_text(path: &Path, pdfium_library: &Path, limits: &Limits) -> Resu
             if text.trim().is_empty() {
                 bail!("the PDF has no text layer (scanned image); OCR is not available yet");
             }
-            Ok(DocumentText { kind: DocumentKind::Pdf, pages: t.pages, text, lines: t.lines })
+            Ok(DocumentText {
+                kind: DocumentKind::Pdf,
+                pages: t.pages,
+                text,
+                lines: t.lines,
+            })
         }
         DocumentKind::Text => {
             let text = String::from_utf8(bytes).expect("checked by detect");
             if text.trim().is_empty() {
                 bail!("the text file contains only whitespace");
             }
-            Ok(DocumentText { kind: DocumentKind::Text, pages: 1, text, lines: Vec::new() })
+            Ok(DocumentText {
+                kind: DocumentKind::Text,
+                pages: 1,
+                text,
+                lines: Vec::new(),
+            })
         }
     }
 }
@@ -102,11 +116,26 @@ mod tests {
 
     #[test]
     fn detection_is_by_content() {
-        assert_eq!(detect("a.bin", b"%PDF-1.7\n...").unwrap(), DocumentKind::Pdf);
+        assert_eq!(
+            detect("a.bin", b"%PDF-1.7\n...").unwrap(),
+            DocumentKind::Pdf
+        );
         assert_eq!(detect("scan.txt", b"%PDF-1.4").unwrap(), DocumentKind::Pdf);
-        assert_eq!(detect("note.txt", "Invoice 42 €".as_bytes()).unwrap(), DocumentKind::Text);
-        assert!(detect("x.pdf", b"").unwrap_err().to_string().contains("empty"));
-        assert!(detect("x.pdf", b"hello").unwrap_err().to_string().contains("not a PDF"));
-        assert!(detect("x.dat", &[0u8, 159, 146, 150]).unwrap_err().to_string().contains("unsupported"));
+        assert_eq!(
+            detect("note.txt", "Invoice 42 €".as_bytes()).unwrap(),
+            DocumentKind::Text
+        );
+        assert!(detect("x.pdf", b"")
+            .unwrap_err()
+            .to_string()
+            .contains("empty"));
+        assert!(detect("x.pdf", b"hello")
+            .unwrap_err()
+            .to_string()
+            .contains("not a PDF"));
+        assert!(detect("x.dat", &[0u8, 159, 146, 150])
+            .unwrap_err()
+            .to_string()
+            .contains("unsupported"));
     }
 }

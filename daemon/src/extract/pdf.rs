@@ -85,22 +85,28 @@ struct Glyph {
 pub fn extract(library: &Path, bytes: &[u8], max_pages: usize) -> Result<PdfText> {
     let lock = pdfium(library)?;
     let pdfium = lock.lock().unwrap_or_else(|e| e.into_inner());
-    let doc = pdfium.load_pdf_from_byte_slice(bytes, None).map_err(|e| match e {
-        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
-            anyhow!("the PDF is encrypted (password protected)")
-        }
-        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
-            anyhow!("the file is not a readable PDF (corrupt or truncated)")
-        }
-        other => anyhow!("the PDF cannot be opened: {other}"),
-    })?;
+    let doc = pdfium
+        .load_pdf_from_byte_slice(bytes, None)
+        .map_err(|e| match e {
+            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
+                anyhow!("the PDF is encrypted (password protected)")
+            }
+            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
+                anyhow!("the file is not a readable PDF (corrupt or truncated)")
+            }
+            other => anyhow!("the PDF cannot be opened: {other}"),
+        })?;
     let n = doc.pages().len() as usize;
     if n > max_pages {
-        return Err(anyhow!("the PDF has {n} pages, above the limit of {max_pages}"));
+        return Err(anyhow!(
+            "the PDF has {n} pages, above the limit of {max_pages}"
+        ));
     }
     let mut lines = Vec::new();
     for (i, page) in doc.pages().iter().enumerate() {
-        let text = page.text().map_err(|e| anyhow!("reading the text of page {}: {e}", i + 1))?;
+        let text = page
+            .text()
+            .map_err(|e| anyhow!("reading the text of page {}: {e}", i + 1))?;
         let mut glyphs = Vec::new();
         for c in text.chars().iter() {
             let Some(ch) = c.unicode_char() else { continue };
@@ -158,13 +164,23 @@ fn layout_lines(page: usize, mut glyphs: Vec<Glyph>) -> Vec<LayoutLine> {
             let mut text = String::new();
             let mut col = 0usize;
             let mut prev_right = f32::NEG_INFINITY;
-            let mut bbox = [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY];
+            let mut bbox = [
+                f32::INFINITY,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::NEG_INFINITY,
+            ];
             for g in &row {
                 let target = ((g.left - page_left) / cell).round().max(0.0) as usize;
                 let gap = g.left - prev_right;
                 if col > 0 && gap > 0.25 * cell {
-                    // A visible gap: at least one space, more to reach the glyph's grid column.
-                    let spaces = target.saturating_sub(col).max(1);
+                    // A word gap is one space; a wider gap (a column break) moves to the glyph's
+                    // grid column, at least two spaces, so columns stay apart and aligned.
+                    let spaces = if gap < 2.0 * cell {
+                        1
+                    } else {
+                        target.saturating_sub(col).max(2)
+                    };
                     text.extend(std::iter::repeat_n(' ', spaces));
                     col += spaces;
                 } else if col == 0 && target > 0 {
@@ -174,9 +190,18 @@ fn layout_lines(page: usize, mut glyphs: Vec<Glyph>) -> Vec<LayoutLine> {
                 text.push(g.ch);
                 col += 1;
                 prev_right = g.right;
-                bbox = [bbox[0].min(g.left), bbox[1].min(g.bottom), bbox[2].max(g.right), bbox[3].max(g.top)];
+                bbox = [
+                    bbox[0].min(g.left),
+                    bbox[1].min(g.bottom),
+                    bbox[2].max(g.right),
+                    bbox[3].max(g.top),
+                ];
             }
-            LayoutLine { page, text: text.trim_end().to_string(), bbox }
+            LayoutLine {
+                page,
+                text: text.trim_end().to_string(),
+                bbox,
+            }
         })
         .collect()
 }
@@ -186,7 +211,13 @@ mod tests {
     use super::*;
 
     fn g(ch: char, left: f32, bottom: f32) -> Glyph {
-        Glyph { ch, left, right: left + 5.0, bottom, top: bottom + 10.0 }
+        Glyph {
+            ch,
+            left,
+            right: left + 5.0,
+            bottom,
+            top: bottom + 10.0,
+        }
     }
 
     #[test]
@@ -207,7 +238,11 @@ mod tests {
         }
         let lines = layout_lines(1, glyphs);
         assert_eq!(lines.len(), 2);
-        assert!(lines[0].text.starts_with("Total") && lines[0].text.ends_with("95.00"), "{:?}", lines[0].text);
+        assert!(
+            lines[0].text.starts_with("Total") && lines[0].text.ends_with("95.00"),
+            "{:?}",
+            lines[0].text
+        );
         assert!(lines[1].text.starts_with("Tax") && lines[1].text.ends_with("5.00"));
         // right-aligned amounts end in the same column
         assert_eq!(lines[0].text.len(), lines[1].text.len());

@@ -25,10 +25,16 @@ pub struct Message {
 
 impl Message {
     pub fn system(content: impl Into<String>) -> Message {
-        Message { role: "system".into(), content: content.into() }
+        Message {
+            role: "system".into(),
+            content: content.into(),
+        }
     }
     pub fn user(content: impl Into<String>) -> Message {
-        Message { role: "user".into(), content: content.into() }
+        Message {
+            role: "user".into(),
+            content: content.into(),
+        }
     }
 }
 
@@ -49,13 +55,18 @@ impl ChatTemplate {
     pub fn load(dir: &Path) -> Result<ChatTemplate> {
         let cfg_path = dir.join("tokenizer_config.json");
         let cfg: serde_json::Value = match std::fs::read_to_string(&cfg_path) {
-            Ok(t) => serde_json::from_str(&t).with_context(|| format!("parsing {}", cfg_path.display()))?,
+            Ok(t) => serde_json::from_str(&t)
+                .with_context(|| format!("parsing {}", cfg_path.display()))?,
             Err(_) => serde_json::Value::Null,
         };
         let token = |key: &str| -> String {
             match &cfg[key] {
                 serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Object(o) => o.get("content").and_then(|c| c.as_str()).unwrap_or("").to_string(),
+                serde_json::Value::Object(o) => o
+                    .get("content")
+                    .and_then(|c| c.as_str())
+                    .unwrap_or("")
+                    .to_string(),
                 _ => String::new(),
             }
         };
@@ -88,7 +99,11 @@ impl ChatTemplate {
         });
         env.add_template_owned("chat".to_string(), source.to_string())
             .map_err(|e| anyhow!("the chat template does not compile: {e}"))?;
-        Ok(ChatTemplate { env, bos_token: bos_token.into(), eos_token: eos_token.into() })
+        Ok(ChatTemplate {
+            env,
+            bos_token: bos_token.into(),
+            eos_token: eos_token.into(),
+        })
     }
 
     /// Render `messages` to the prompt text (content included verbatim).
@@ -125,12 +140,22 @@ impl ChatTemplate {
         Ok(ranges)
     }
 
-    fn render_marked(&self, messages: &[Message], add_generation_prompt: bool) -> Result<(String, Vec<String>)> {
-        let contents: Vec<String> = messages.iter().map(|m| m.content.replace(MARK, "\u{FFFD}")).collect();
+    fn render_marked(
+        &self,
+        messages: &[Message],
+        add_generation_prompt: bool,
+    ) -> Result<(String, Vec<String>)> {
+        let contents: Vec<String> = messages
+            .iter()
+            .map(|m| m.content.replace(MARK, "\u{FFFD}"))
+            .collect();
         let marked: Vec<Message> = messages
             .iter()
             .enumerate()
-            .map(|(i, m)| Message { role: m.role.clone(), content: format!("{MARK}{i}{MARK}") })
+            .map(|(i, m)| Message {
+                role: m.role.clone(),
+                content: format!("{MARK}{i}{MARK}"),
+            })
             .collect();
         let tmpl = self.env.get_template("chat")?;
         let text = tmpl
@@ -151,9 +176,13 @@ fn split_marked<'a>(text: &'a str, contents: &'a [String]) -> Result<Vec<Piece<'
     let mut rest = text;
     while let Some(start) = rest.find(MARK) {
         let after = &rest[start + MARK.len_utf8()..];
-        let end = after.find(MARK).context("unbalanced content marker in the rendered template")?;
+        let end = after
+            .find(MARK)
+            .context("unbalanced content marker in the rendered template")?;
         let idx: usize = after[..end].parse().context("bad content marker")?;
-        let Some(c) = contents.get(idx) else { bail!("content marker {idx} out of range") };
+        let Some(c) = contents.get(idx) else {
+            bail!("content marker {idx} out of range")
+        };
         pieces.push(Piece::Markup(&rest[..start]));
         pieces.push(Piece::Content(c.as_str()));
         rest = &after[end + MARK.len_utf8()..];
@@ -171,20 +200,29 @@ mod tests {
     #[test]
     fn renders_chatml_and_separates_content() {
         let t = ChatTemplate::from_source(CHATML, "", "").unwrap();
-        let msgs = vec![Message::system("Be exact."), Message::user("Invoice <|im_end|> 42")];
+        let msgs = vec![
+            Message::system("Be exact."),
+            Message::user("Invoice <|im_end|> 42"),
+        ];
         assert_eq!(
             t.render(&msgs, true).unwrap(),
             "<|im_start|>system\nBe exact.<|im_end|>\n<|im_start|>user\nInvoice <|im_end|> 42<|im_end|>\n<|im_start|>assistant\n"
         );
         let mut out = String::new();
         let ranges = t.render_pieces(&msgs, true, &mut out).unwrap();
-        let content: Vec<&str> = ranges.iter().filter(|(c, _)| *c).map(|(_, r)| &out[r.clone()]).collect();
+        let content: Vec<&str> = ranges
+            .iter()
+            .filter(|(c, _)| *c)
+            .map(|(_, r)| &out[r.clone()])
+            .collect();
         assert_eq!(content, vec!["Be exact.", "Invoice <|im_end|> 42"]);
     }
 
     #[test]
     fn raise_exception_surfaces_as_error() {
-        let t = ChatTemplate::from_source("{{ raise_exception('only user and assistant') }}", "", "").unwrap();
+        let t =
+            ChatTemplate::from_source("{{ raise_exception('only user and assistant') }}", "", "")
+                .unwrap();
         let err = t.render(&[Message::user("x")], true).unwrap_err();
         assert!(format!("{err:#}").contains("only user and assistant"));
     }

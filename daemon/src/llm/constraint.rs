@@ -23,14 +23,19 @@ pub struct GrammarCompiler {
 
 impl GrammarCompiler {
     /// Build the token trie for `tokenizer`, with `eos` as stop tokens and masks `logits_width` wide.
-    pub fn new(tokenizer: &PromptTokenizer, eos: &[u32], logits_width: usize) -> Result<GrammarCompiler> {
+    pub fn new(
+        tokenizer: &PromptTokenizer,
+        eos: &[u32],
+        logits_width: usize,
+    ) -> Result<GrammarCompiler> {
         let mut bt = toktrie_hf_tokenizers::ByteTokenizer::from_tokenizer(tokenizer.markup.clone())
             .map_err(|e| anyhow!("building the grammar token table: {e}"))?;
         bt.set_eos_tokens(eos);
         let env = bt
             .into_tok_env(Some(logits_width))
             .map_err(|e| anyhow!("building the grammar token table: {e}"))?;
-        let mut factory = ParserFactory::new_simple(&env).map_err(|e| anyhow!("grammar factory: {e}"))?;
+        let mut factory =
+            ParserFactory::new_simple(&env).map_err(|e| anyhow!("grammar factory: {e}"))?;
         factory.quiet();
         Ok(GrammarCompiler { factory, _env: env })
     }
@@ -46,11 +51,12 @@ impl GrammarCompiler {
                 .or_insert_with(|| serde_json::json!({"whitespace_flexible": false}));
         }
         let grammar = TopLevelGrammar::from_json_schema(schema);
-        let parser = self
-            .factory
-            .create_parser(grammar)
-            .map_err(|e| anyhow!("the JSON schema cannot be compiled for constrained decoding: {e}"))?;
-        Ok(Constraint { matcher: Matcher::new(Ok(parser)) })
+        let parser = self.factory.create_parser(grammar).map_err(|e| {
+            anyhow!("the JSON schema cannot be compiled for constrained decoding: {e}")
+        })?;
+        Ok(Constraint {
+            matcher: Matcher::new(Ok(parser)),
+        })
     }
 }
 
@@ -62,7 +68,9 @@ pub struct Constraint {
 impl Constraint {
     /// Tokens allowed next (EOS included once the grammar accepts).
     pub fn mask(&mut self) -> Result<SimpleVob> {
-        self.matcher.compute_mask().map_err(|e| anyhow!("grammar mask: {e}"))
+        self.matcher
+            .compute_mask()
+            .map_err(|e| anyhow!("grammar mask: {e}"))
     }
 
     /// Compute the allowed-token mask and apply it to `logits`: every token the grammar does not
@@ -82,7 +90,9 @@ impl Constraint {
 
     /// Advance over a sampled token.
     pub fn consume(&mut self, token: u32) -> Result<()> {
-        self.matcher.consume_token(token).map_err(|e| anyhow!("grammar rejected token {token}: {e}"))
+        self.matcher
+            .consume_token(token)
+            .map_err(|e| anyhow!("grammar rejected token {token}: {e}"))
     }
 
     /// Tokens the grammar forces next (already consumed on return), e.g. the next property name.

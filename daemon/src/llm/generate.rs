@@ -68,7 +68,11 @@ impl Completion {
 }
 
 fn rate(n: usize, s: f64) -> f64 {
-    if s > 0.0 { n as f64 / s } else { 0.0 }
+    if s > 0.0 {
+        n as f64 / s
+    } else {
+        0.0
+    }
 }
 
 impl Engine {
@@ -82,10 +86,16 @@ impl Engine {
         let pieces: Vec<Piece<'_>> = ranges
             .iter()
             .map(|(is_content, r)| {
-                if *is_content { Piece::Content(&text[r.clone()]) } else { Piece::Markup(&text[r.clone()]) }
+                if *is_content {
+                    Piece::Content(&text[r.clone()])
+                } else {
+                    Piece::Markup(&text[r.clone()])
+                }
             })
             .collect();
-        self.tokenizer.encode(&pieces).map_err(GenerateError::Runtime)
+        self.tokenizer
+            .encode(&pieces)
+            .map_err(GenerateError::Runtime)
     }
 
     /// Run one request to completion.
@@ -98,7 +108,9 @@ impl Engine {
         let ctx = self.session.config.context_length;
         req.sampling.validate().map_err(GenerateError::Invalid)?;
         if req.max_tokens == 0 {
-            return Err(GenerateError::Invalid("max_tokens must be at least 1".into()));
+            return Err(GenerateError::Invalid(
+                "max_tokens must be at least 1".into(),
+            ));
         }
         if req.max_tokens >= ctx {
             return Err(GenerateError::Invalid(format!(
@@ -122,7 +134,11 @@ impl Engine {
             )));
         }
         let mut constraint = match &req.json_schema {
-            Some(s) => Some(self.grammar.json_schema(s).map_err(|e| GenerateError::Invalid(format!("{e:#}")))?),
+            Some(s) => Some(
+                self.grammar
+                    .json_schema(s)
+                    .map_err(|e| GenerateError::Invalid(format!("{e:#}")))?,
+            ),
             None => None,
         };
 
@@ -130,7 +146,10 @@ impl Engine {
         let mut cache = KvCache::empty(&self.session.config).map_err(GenerateError::Runtime)?;
         let mut logits = Vec::new();
         for chunk in prompt.chunks(self.prefill_chunk.max(1)) {
-            logits = self.session.forward(chunk, &mut cache).map_err(GenerateError::Runtime)?;
+            logits = self
+                .session
+                .forward(chunk, &mut cache)
+                .map_err(GenerateError::Runtime)?;
         }
         let prefill_seconds = t0.elapsed().as_secs_f64();
 
@@ -147,7 +166,10 @@ impl Engine {
                 c.mask_logits(&mut logits).map_err(GenerateError::Runtime)?;
             }
             let Some(tok) = sampler.sample(&mut logits, &generated) else {
-                let why = constraint.as_ref().and_then(|c| c.error()).unwrap_or_else(|| "no token allowed".into());
+                let why = constraint
+                    .as_ref()
+                    .and_then(|c| c.error())
+                    .unwrap_or_else(|| "no token allowed".into());
                 return Err(GenerateError::Runtime(anyhow!("generation stuck: {why}")));
             };
             if self.eos.contains(&tok) {
@@ -173,11 +195,17 @@ impl Engine {
             if generated.len() >= req.max_tokens {
                 break FinishReason::Length;
             }
-            logits = self.session.forward(&pending, &mut cache).map_err(GenerateError::Runtime)?;
+            logits = self
+                .session
+                .forward(&pending, &mut cache)
+                .map_err(GenerateError::Runtime)?;
             steps += 1;
         };
         let decode_seconds = t1.elapsed().as_secs_f64();
-        let text = self.tokenizer.decode(&generated, true).map_err(GenerateError::Runtime)?;
+        let text = self
+            .tokenizer
+            .decode(&generated, true)
+            .map_err(GenerateError::Runtime)?;
         Ok(Completion {
             text,
             prompt_tokens: prompt.len(),

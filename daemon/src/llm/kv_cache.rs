@@ -54,7 +54,12 @@ impl KvCache {
     }
 
     /// Replace every layer with the `present.*` outputs of a forward pass over `new_tokens` tokens.
-    pub(crate) fn advance(&mut self, keys: Vec<DynValue>, values: Vec<DynValue>, new_tokens: usize) {
+    pub(crate) fn advance(
+        &mut self,
+        keys: Vec<DynValue>,
+        values: Vec<DynValue>,
+        new_tokens: usize,
+    ) {
         debug_assert_eq!(keys.len(), self.keys.len());
         self.keys = keys;
         self.values = values;

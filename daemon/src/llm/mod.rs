@@ -54,13 +54,24 @@ pub struct Engine {
 }
 
 /// End-of-turn token strings treated as stops when the vocabulary has them.
-const END_OF_TURN_TOKENS: &[&str] = &["<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "</s>"];
+const END_OF_TURN_TOKENS: &[&str] = &[
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<|eot_id|>",
+    "<|end|>",
+    "</s>",
+];
 
 impl Engine {
     /// Load the model folder `dir` with ONNX Runtime from `ort_library`.
     ///
     /// Errors: library or model files missing or unusable; each message names the file.
-    pub fn load(ort_library: &Path, dir: &Path, ep: ExecutionProvider, intra_threads: usize) -> Result<Engine> {
+    pub fn load(
+        ort_library: &Path,
+        dir: &Path,
+        ep: ExecutionProvider,
+        intra_threads: usize,
+    ) -> Result<Engine> {
         if !dir.is_dir() {
             anyhow::bail!(
                 "model folder not found: {} — run installer/setup.sh or set model_dir",
@@ -86,7 +97,15 @@ impl Engine {
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "model".into());
-        Ok(Engine { session, tokenizer, template, grammar, eos, name, prefill_chunk: DEFAULT_PREFILL_CHUNK })
+        Ok(Engine {
+            session,
+            tokenizer,
+            template,
+            grammar,
+            eos,
+            name,
+            prefill_chunk: DEFAULT_PREFILL_CHUNK,
+        })
     }
 
     /// The model's name (its folder name).

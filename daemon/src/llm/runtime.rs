@@ -31,12 +31,8 @@ pub fn environment(library: &Path) -> Result<&'static ort::environment::Environm
             library.display()
         ));
     }
-    let builder = ort::init_from(library).map_err(|e| {
-        anyhow!(
-            "cannot load ONNX Runtime from {}: {e}",
-            library.display()
-        )
-    })?;
+    let builder = ort::init_from(library)
+        .map_err(|e| anyhow!("cannot load ONNX Runtime from {}: {e}", library.display()))?;
     let env = builder
         .with_name("zopilot")
         .with_telemetry(false)

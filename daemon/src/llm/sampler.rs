@@ -44,7 +44,10 @@ impl SamplingParams {
     /// Check ranges; the error names the offending field.
     pub fn validate(&self) -> Result<(), String> {
         if !(0.0..=2.0).contains(&self.temperature) || self.temperature.is_nan() {
-            return Err(format!("temperature must be within 0..=2, got {}", self.temperature));
+            return Err(format!(
+                "temperature must be within 0..=2, got {}",
+                self.temperature
+            ));
         }
         if !(self.top_p > 0.0 && self.top_p <= 1.0) {
             return Err(format!("top_p must be within (0, 1], got {}", self.top_p));
@@ -83,7 +86,11 @@ impl Sampler {
             seen.dedup();
             for t in seen {
                 if let Some(l) = logits.get_mut(t as usize) {
-                    *l = if *l > 0.0 { *l / p.repetition_penalty } else { *l * p.repetition_penalty };
+                    *l = if *l > 0.0 {
+                        *l / p.repetition_penalty
+                    } else {
+                        *l * p.repetition_penalty
+                    };
                 }
             }
         }
@@ -166,7 +173,10 @@ mod tests {
 
     #[test]
     fn repetition_penalty_changes_the_greedy_choice() {
-        let params = SamplingParams { repetition_penalty: 2.0, ..Default::default() };
+        let params = SamplingParams {
+            repetition_penalty: 2.0,
+            ..Default::default()
+        };
         let mut s = Sampler::new(params);
         let mut l = vec![2.0, 1.5];
         assert_eq!(s.sample(&mut l, &[0]), Some(1));
@@ -175,12 +185,22 @@ mod tests {
 
     #[test]
     fn top_k_one_is_greedy_and_top_p_keeps_the_nucleus() {
-        let mut s = Sampler::new(SamplingParams { temperature: 1.0, top_k: 1, seed: 7, ..Default::default() });
+        let mut s = Sampler::new(SamplingParams {
+            temperature: 1.0,
+            top_k: 1,
+            seed: 7,
+            ..Default::default()
+        });
         for _ in 0..20 {
             let mut l = vec![0.0, 2.0, 1.9];
             assert_eq!(s.sample(&mut l, &[]), Some(1));
         }
-        let mut s = Sampler::new(SamplingParams { temperature: 1.0, top_p: 0.5, seed: 7, ..Default::default() });
+        let mut s = Sampler::new(SamplingParams {
+            temperature: 1.0,
+            top_p: 0.5,
+            seed: 7,
+            ..Default::default()
+        });
         for _ in 0..50 {
             // token 1 alone holds > 50 % of the mass.
             let mut l = vec![0.0, 5.0, 1.0, 1.0];
@@ -190,10 +210,16 @@ mod tests {
 
     #[test]
     fn sampling_is_reproducible_for_a_seed_and_visits_several_tokens() {
-        let params = SamplingParams { temperature: 1.0, seed: 42, ..Default::default() };
+        let params = SamplingParams {
+            temperature: 1.0,
+            seed: 42,
+            ..Default::default()
+        };
         let run = || {
             let mut s = Sampler::new(params.clone());
-            (0..64).map(|_| s.sample(&mut vec![1.0, 1.0, 1.0, 1.0], &[]).unwrap()).collect::<Vec<_>>()
+            (0..64)
+                .map(|_| s.sample(&mut vec![1.0, 1.0, 1.0, 1.0], &[]).unwrap())
+                .collect::<Vec<_>>()
         };
         let a = run();
         assert_eq!(a, run());
@@ -205,7 +231,10 @@ mod tests {
 
     #[test]
     fn validation_names_the_field() {
-        let bad = SamplingParams { top_p: 0.0, ..Default::default() };
+        let bad = SamplingParams {
+            top_p: 0.0,
+            ..Default::default()
+        };
         assert!(bad.validate().unwrap_err().contains("top_p"));
     }
 }

@@ -79,9 +79,13 @@ impl DecoderSession {
             }
         }
         .map_err(|e| anyhow!("{e}"))?;
-        let host_memory =
-            MemoryInfo::new(AllocationDevice::CPU, 0, AllocatorType::Device, MemoryType::Default)
-                .map_err(|e| anyhow!("{e}"))?;
+        let host_memory = MemoryInfo::new(
+            AllocationDevice::CPU,
+            0,
+            AllocatorType::Device,
+            MemoryType::Default,
+        )
+        .map_err(|e| anyhow!("{e}"))?;
         let session = builder
             .commit_from_file(&model_path)
             .map_err(|e| anyhow!("loading {}: {e}", model_path.display()))?;
@@ -112,10 +116,13 @@ impl DecoderSession {
     fn check_io(&self) -> Result<()> {
         let inputs: Vec<&str> = self.session.inputs().iter().map(|i| i.name()).collect();
         let outputs: Vec<&str> = self.session.outputs().iter().map(|o| o.name()).collect();
-        for name in [&self.config.input_ids_name, &self.config.attention_mask_name]
-            .into_iter()
-            .chain(&self.past_key_names)
-            .chain(&self.past_value_names)
+        for name in [
+            &self.config.input_ids_name,
+            &self.config.attention_mask_name,
+        ]
+        .into_iter()
+        .chain(&self.past_key_names)
+        .chain(&self.past_value_names)
         {
             if !inputs.contains(&name.as_str()) {
                 bail!("the model graph has no input named {name:?} (genai_config.json and model.onnx disagree)");
@@ -141,17 +148,28 @@ impl DecoderSession {
         }
         let n = tokens.len();
         let total = cache.len() + n;
-        let ids = Tensor::<i64>::from_array(([1usize, n], tokens.iter().map(|&t| t as i64).collect::<Vec<_>>()))
-            .map_err(|e| anyhow!("{e}"))?;
+        let ids = Tensor::<i64>::from_array((
+            [1usize, n],
+            tokens.iter().map(|&t| t as i64).collect::<Vec<_>>(),
+        ))
+        .map_err(|e| anyhow!("{e}"))?;
         let mask = Tensor::<i64>::from_array(([1usize, total], vec![1i64; total]))
             .map_err(|e| anyhow!("{e}"))?;
         let mut binding = self.session.create_binding().map_err(|e| anyhow!("{e}"))?;
         let e = |e: ort::Error| anyhow!("binding decoder inputs/outputs: {e}");
-        binding.bind_input(self.config.input_ids_name.as_str(), &ids).map_err(e)?;
-        binding.bind_input(self.config.attention_mask_name.as_str(), &mask).map_err(e)?;
+        binding
+            .bind_input(self.config.input_ids_name.as_str(), &ids)
+            .map_err(e)?;
+        binding
+            .bind_input(self.config.attention_mask_name.as_str(), &mask)
+            .map_err(e)?;
         for l in 0..self.config.num_layers {
-            binding.bind_input(self.past_key_names[l].as_str(), &cache.keys[l]).map_err(e)?;
-            binding.bind_input(self.past_value_names[l].as_str(), &cache.values[l]).map_err(e)?;
+            binding
+                .bind_input(self.past_key_names[l].as_str(), &cache.keys[l])
+                .map_err(e)?;
+            binding
+                .bind_input(self.past_value_names[l].as_str(), &cache.values[l])
+                .map_err(e)?;
         }
         binding
             .bind_output_to_device(self.config.logits_name.as_str(), &self.host_memory)

@@ -31,8 +31,8 @@ impl PromptTokenizer {
     /// Load `<dir>/tokenizer.json`.
     pub fn load(dir: &Path) -> Result<PromptTokenizer> {
         let path = dir.join("tokenizer.json");
-        let markup = Tokenizer::from_file(&path)
-            .map_err(|e| anyhow!("loading {}: {e}", path.display()))?;
+        let markup =
+            Tokenizer::from_file(&path).map_err(|e| anyhow!("loading {}: {e}", path.display()))?;
         let mut content = markup.clone();
         content.set_encode_special_tokens(true);
         Ok(PromptTokenizer { markup, content })

@@ -54,16 +54,28 @@ pub fn generate_json(
     let t0 = Instant::now();
     let ctx = engine.context_length();
     if call.max_tokens + 64 >= ctx {
-        bail!("the model's context ({ctx} tokens) is too small for {} (needs {} output tokens)", call.stage, call.max_tokens);
+        bail!(
+            "the model's context ({ctx} tokens) is too small for {} (needs {} output tokens)",
+            call.stage,
+            call.max_tokens
+        );
     }
     let limit = ctx - call.max_tokens;
     let count = |engine: &Engine, text: &str| -> Result<usize> {
-        let msgs = [Message::system(call.system.clone()), Message::user((call.user)(text)?)];
-        engine.count_prompt_tokens(&msgs).map_err(|e| anyhow!("{e}"))
+        let msgs = [
+            Message::system(call.system.clone()),
+            Message::user((call.user)(text)?),
+        ];
+        engine
+            .count_prompt_tokens(&msgs)
+            .map_err(|e| anyhow!("{e}"))
     };
     let overhead = count(engine, "")?;
     if overhead + 16 > limit {
-        bail!("the {} instructions alone ({overhead} tokens) do not fit the model's context ({ctx})", call.stage);
+        bail!(
+            "the {} instructions alone ({overhead} tokens) do not fit the model's context ({ctx})",
+            call.stage
+        );
     }
     let allowed_text = call.text_budget.min(limit - overhead);
     let mut text: String = call.text.to_string();
@@ -91,7 +103,10 @@ pub fn generate_json(
         ));
     }
     let req = GenerationRequest {
-        messages: vec![Message::system(call.system.clone()), Message::user((call.user)(&text)?)],
+        messages: vec![
+            Message::system(call.system.clone()),
+            Message::user((call.user)(&text)?),
+        ],
         json_schema: Some(call.schema.clone()),
         sampling: SamplingParams::default(),
         max_tokens: call.max_tokens,
@@ -113,10 +128,20 @@ pub fn generate_json(
         seconds: t0.elapsed().as_secs_f64(),
     });
     if c.finish_reason == FinishReason::Length {
-        bail!("{}: the model did not finish its JSON within {} tokens", call.stage, call.max_tokens);
+        bail!(
+            "{}: the model did not finish its JSON within {} tokens",
+            call.stage,
+            call.max_tokens
+        );
     }
-    let value: Value = serde_json::from_str(c.text.trim())
-        .map_err(|e| anyhow!("{}: the model's output is not JSON ({e}): {}", call.stage, c.text))?;
-    super::schemas::validate_with(call.schema, &value).map_err(|e| anyhow!("{}: {e}", call.stage))?;
+    let value: Value = serde_json::from_str(c.text.trim()).map_err(|e| {
+        anyhow!(
+            "{}: the model's output is not JSON ({e}): {}",
+            call.stage,
+            c.text
+        )
+    })?;
+    super::schemas::validate_with(call.schema, &value)
+        .map_err(|e| anyhow!("{}: {e}", call.stage))?;
     Ok(value)
 }

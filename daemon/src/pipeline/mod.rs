@@ -1,6 +1,224 @@
+//! The document pipeline, in the order a document goes through it:
+//! extract text ([`crate::extract`]) → fields ([`crate::extract::fields`]) → [`stage1`] (analysis
+//! and actions, [`primary`] safety net) → [`stage2`] (field mapping per action) → [`result`]
+//! (review status), written to the store in one transaction.
+//!
+//! The model is loaded on first use and shared with the API through [`Pipeline::with_engine`];
+//! each LLM call takes the engine lock, so `/prompt` requests interleave with documents.
+
 pub mod llm_json;
 pub mod primary;
 pub mod profile;
 pub mod prompts;
 pub mod registry;
+pub mod result;
 pub mod schemas;
+pub mod stage1;
+pub mod stage2;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{anyhow, Result};
+use serde_json::{json, Value};
+
+use crate::config::{Config, ExecutionProvider};
+use crate::extract::{self, Limits};
+use crate::llm::Engine;
+use crate::store::documents::{Document, Outcome, Status};
+use crate::store::Store;
+use llm_json::StageMetrics;
+use profile::BusinessProfile;
+use prompts::Prompts;
+use registry::Registry;
+
+/// Where the model comes from.
+#[derive(Debug, Clone)]
+pub struct ModelSettings {
+    pub ort_library: PathBuf,
+    pub model_dir: PathBuf,
+    pub execution_provider: ExecutionProvider,
+    pub intra_threads: usize,
+}
+
+/// The pipeline with its lazily loaded model.
+pub struct Pipeline {
+    engine: Mutex<Option<Engine>>,
+    model: ModelSettings,
+    pdfium_library: PathBuf,
+    limits: Limits,
+    prompts: Prompts,
+}
+
+/// What one run produced, whatever its status.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub status: Status,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+    pub seconds: f64,
+}
+
+impl Pipeline {
+    /// Build from the configuration; nothing is loaded yet.
+    pub fn new(cfg: &Config) -> Result<Pipeline> {
+        Ok(Pipeline {
+            engine: Mutex::new(None),
+            model: ModelSettings {
+                ort_library: cfg.ort_library.clone(),
+                model_dir: cfg.model_dir.clone(),
+                execution_provider: cfg.execution_provider,
+                intra_threads: cfg.intra_threads,
+            },
+            pdfium_library: cfg.pdfium_library.clone(),
+            limits: Limits {
+                max_file_bytes: cfg.max_file_bytes,
+                max_pages: 50,
+            },
+            prompts: Prompts::new()?,
+        })
+    }
+
+    /// Run `f` with the model, loading it first if needed.
+    ///
+    /// Errors: the model cannot be loaded (the message says why and how to fix it).
+    pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> Result<R> {
+        let mut slot = self.engine.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            let m = &self.model;
+            let e = Engine::load(
+                &m.ort_library,
+                &m.model_dir,
+                m.execution_provider,
+                m.intra_threads,
+            )
+            .map_err(|e| anyhow!("model not available: {e:#}"))?;
+            tracing::info!(model = e.name(), "model loaded");
+            *slot = Some(e);
+        }
+        Ok(f(slot.as_mut().expect("loaded above")))
+    }
+
+    /// The configured model folder.
+    pub fn model_dir(&self) -> &Path {
+        &self.model.model_dir
+    }
+
+    /// Process a claimed document end to end and store the outcome (terminal status, results or
+    /// the failure reason). Never returns an error for a bad document: that is a `failed` row.
+    pub fn process(
+        &self,
+        store: &Store,
+        doc: &Document,
+        profile: &BusinessProfile,
+    ) -> Result<RunReport> {
+        let t0 = Instant::now();
+        let mut outcome = Outcome {
+            business: Some(serde_json::to_value(profile)?),
+            ..Default::default()
+        };
+        let mut metrics: Vec<StageMetrics> = Vec::new();
+        let run = self.run_stages(store, doc, profile, &mut outcome, &mut metrics);
+        outcome.metrics = Some(json!({"stages": metrics, "seconds": t0.elapsed().as_secs_f64()}));
+        let seconds = t0.elapsed().as_secs_f64();
+        match run {
+            Ok(status) => {
+                store.complete(doc.id, status, &outcome)?;
+                tracing::info!(
+                    id = doc.id,
+                    status = status.as_str(),
+                    seconds,
+                    "document done"
+                );
+                Ok(RunReport {
+                    status,
+                    outcome,
+                    error: None,
+                    seconds,
+                })
+            }
+            Err(e) => {
+                let reason = format!("{e:#}");
+                store.fail(doc.id, &reason, &outcome)?;
+                tracing::warn!(id = doc.id, reason = %reason, "document failed");
+                Ok(RunReport {
+                    status: Status::Failed,
+                    outcome,
+                    error: Some(reason),
+                    seconds,
+                })
+            }
+        }
+    }
+
+    fn run_stages(
+        &self,
+        store: &Store,
+        doc: &Document,
+        profile: &BusinessProfile,
+        outcome: &mut Outcome,
+        metrics: &mut Vec<StageMetrics>,
+    ) -> Result<Status> {
+        let registry = Registry::for_software(&profile.accounting_software)?;
+        let path = Path::new(&doc.original_path);
+        let text = extract::extract_text(path, &self.pdfium_library, &self.limits)?;
+        let mut warnings = Vec::new();
+        let file_name = doc.file_name.as_str();
+
+        let extracted = self.with_engine(|e| {
+            outcome.model = Some(e.name().to_string());
+            extract::fields::extract_fields(
+                e,
+                &self.prompts,
+                file_name,
+                &text.text,
+                metrics,
+                &mut warnings,
+            )
+        })??;
+        outcome.extracted = Some(extracted.clone());
+        outcome.warnings = warnings.clone();
+
+        store.set_status(doc.id, Status::Classifying)?;
+        let s1_input = stage1::Stage1Input {
+            file_name,
+            text: &text.text,
+            extracted: &extracted,
+            profile,
+            registry: &registry,
+        };
+        let s1 = self
+            .with_engine(|e| stage1::run(e, &self.prompts, &s1_input, metrics, &mut warnings))??;
+        outcome.stage1 = Some(s1.clone());
+        outcome.warnings = warnings.clone();
+
+        store.set_status(doc.id, Status::Mapping)?;
+        let mut mappings = Vec::new();
+        for suggestion in s1["suggested_actions"].as_array().into_iter().flatten() {
+            if !primary::passes_stage2_filter(suggestion) {
+                continue;
+            }
+            let input = stage2::Stage2Input {
+                file_name,
+                text: &text.text,
+                extracted: &extracted,
+                stage1: &s1,
+                suggestion,
+                profile,
+                registry: &registry,
+            };
+            mappings.push(self.with_engine(|e| {
+                stage2::run(e, &self.prompts, &input, metrics, &mut warnings)
+            })??);
+        }
+        let confidence = result::overall_confidence(&s1, &mappings);
+        let status = result::review_status(confidence, &warnings);
+        outcome.result = Some(result::combine(
+            file_name, &s1, &mappings, confidence, status, &warnings,
+        ));
+        outcome.stage2 = Some(Value::Array(mappings));
+        outcome.warnings = warnings;
+        Ok(status)
+    }
+}

@@ -11,7 +11,10 @@ use serde_json::Value;
 /// Enforce the rule on `stage1["suggested_actions"]`; returns a note per correction made.
 pub fn enforce_single_primary(stage1: &mut Value) -> Vec<String> {
     let mut notes = Vec::new();
-    let Some(actions) = stage1.get_mut("suggested_actions").and_then(Value::as_array_mut) else {
+    let Some(actions) = stage1
+        .get_mut("suggested_actions")
+        .and_then(Value::as_array_mut)
+    else {
         return notes;
     };
     let mut seen = Vec::new();
@@ -37,24 +40,36 @@ pub fn enforce_single_primary(stage1: &mut Value) -> Vec<String> {
         }
         best
     };
-    let primaries: Vec<usize> = (0..actions.len()).filter(|&i| actions[i]["role"] == "PRIMARY").collect();
+    let primaries: Vec<usize> = (0..actions.len())
+        .filter(|&i| actions[i]["role"] == "PRIMARY")
+        .collect();
     match primaries.len() {
         0 => {
             let best = best_of(&mut (0..actions.len()), actions).expect("non-empty");
-            let name = actions[best]["action"].as_str().unwrap_or_default().to_string();
+            let name = actions[best]["action"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             actions[best]["role"] = "PRIMARY".into();
-            notes.push(format!("no PRIMARY action was suggested; promoted {name} (highest confidence)"));
+            notes.push(format!(
+                "no PRIMARY action was suggested; promoted {name} (highest confidence)"
+            ));
         }
         1 => {}
         _ => {
             let keep = best_of(&mut primaries.iter().copied(), actions).expect("non-empty");
             for &i in &primaries {
                 if i != keep {
-                    let name = actions[i]["action"].as_str().unwrap_or_default().to_string();
+                    let name = actions[i]["action"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
                     actions[i]["role"] = "FOLLOW_UP".into();
                     actions[i]["optional"] = true.into();
                     actions[i]["requires_user_confirmation"] = true.into();
-                    notes.push(format!("{name} was also PRIMARY; demoted to an optional FOLLOW_UP"));
+                    notes.push(format!(
+                        "{name} was also PRIMARY; demoted to an optional FOLLOW_UP"
+                    ));
                 }
             }
         }
@@ -86,8 +101,17 @@ mod tests {
     use serde_json::json;
 
     fn roles(v: &Value) -> Vec<(String, String)> {
-        v["suggested_actions"].as_array().unwrap().iter()
-            .map(|a| (a["action"].as_str().unwrap().into(), a["role"].as_str().unwrap().into())).collect()
+        v["suggested_actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["action"].as_str().unwrap().into(),
+                    a["role"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
     }
 
     #[test]
@@ -118,9 +142,17 @@ mod tests {
 
     #[test]
     fn stage2_filter_follows_the_seed_thresholds() {
-        assert!(passes_stage2_filter(&json!({"role": "PRIMARY", "confidence": 10})));
-        assert!(passes_stage2_filter(&json!({"role": "PREREQUISITE", "confidence": 10})));
-        assert!(!passes_stage2_filter(&json!({"role": "FOLLOW_UP", "confidence": 79})));
-        assert!(passes_stage2_filter(&json!({"role": "FOLLOW_UP", "confidence": 80})));
+        assert!(passes_stage2_filter(
+            &json!({"role": "PRIMARY", "confidence": 10})
+        ));
+        assert!(passes_stage2_filter(
+            &json!({"role": "PREREQUISITE", "confidence": 10})
+        ));
+        assert!(!passes_stage2_filter(
+            &json!({"role": "FOLLOW_UP", "confidence": 79})
+        ));
+        assert!(passes_stage2_filter(
+            &json!({"role": "FOLLOW_UP", "confidence": 80})
+        ));
     }
 }

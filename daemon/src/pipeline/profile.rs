@@ -70,7 +70,10 @@ impl BusinessProfile {
     pub fn load(path: &Path) -> Result<BusinessProfile> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading business profile {}", path.display()))?;
-        let p: BusinessProfile = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        let p: BusinessProfile = if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
             serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
         } else {
             toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
@@ -92,12 +95,29 @@ impl BusinessProfile {
         line("sector", self.sector.clone());
         line("country", self.country.clone());
         line("home currency", self.currency.clone());
-        line("accounting software", Some(self.accounting_software.clone()));
+        line(
+            "accounting software",
+            Some(self.accounting_software.clone()),
+        );
         line("accounting method", self.accounting_method.clone());
-        line("tracks inventory", self.has_inventory.map(|b| if b { "yes" } else { "no" }.into()));
-        line("collects sales tax", self.collects_sales_tax.map(|b| if b { "yes" } else { "no" }.into()));
-        line("fixed-asset threshold", self.fixed_asset_threshold.map(|v| format!("{v:.2}")));
-        line("prepaid threshold", self.prepaid_threshold.map(|v| format!("{v:.2}")));
+        line(
+            "tracks inventory",
+            self.has_inventory
+                .map(|b| if b { "yes" } else { "no" }.into()),
+        );
+        line(
+            "collects sales tax",
+            self.collects_sales_tax
+                .map(|b| if b { "yes" } else { "no" }.into()),
+        );
+        line(
+            "fixed-asset threshold",
+            self.fixed_asset_threshold.map(|v| format!("{v:.2}")),
+        );
+        line(
+            "prepaid threshold",
+            self.prepaid_threshold.map(|v| format!("{v:.2}")),
+        );
         if !self.chart_of_accounts.is_empty() {
             line("chart of accounts", Some(self.chart_of_accounts.join(", ")));
         }
@@ -112,7 +132,11 @@ mod tests {
 
     #[test]
     fn example_profile_loads() {
-        let p = BusinessProfile::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/profiles/taylors-store.toml"))).unwrap();
+        let p = BusinessProfile::load(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../schema/profiles/taylors-store.toml"
+        )))
+        .unwrap();
         assert_eq!(p.name, "Taylor's Store");
         assert_eq!(p.has_inventory, Some(true));
         assert!(p.to_prompt_text().contains("- tracks inventory: yes"));

@@ -7,12 +7,30 @@ use minijinja::Environment;
 use serde::Serialize;
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("extract.system", include_str!("../../../schema/prompts/extract.system.j2")),
-    ("extract.user", include_str!("../../../schema/prompts/extract.user.j2")),
-    ("stage1.system", include_str!("../../../schema/prompts/stage1.system.j2")),
-    ("stage1.user", include_str!("../../../schema/prompts/stage1.user.j2")),
-    ("stage2.system", include_str!("../../../schema/prompts/stage2.system.j2")),
-    ("stage2.user", include_str!("../../../schema/prompts/stage2.user.j2")),
+    (
+        "extract.system",
+        include_str!("../../../schema/prompts/extract.system.j2"),
+    ),
+    (
+        "extract.user",
+        include_str!("../../../schema/prompts/extract.user.j2"),
+    ),
+    (
+        "stage1.system",
+        include_str!("../../../schema/prompts/stage1.system.j2"),
+    ),
+    (
+        "stage1.user",
+        include_str!("../../../schema/prompts/stage1.user.j2"),
+    ),
+    (
+        "stage2.system",
+        include_str!("../../../schema/prompts/stage2.system.j2"),
+    ),
+    (
+        "stage2.user",
+        include_str!("../../../schema/prompts/stage2.user.j2"),
+    ),
 ];
 
 /// The compiled prompt templates.
@@ -24,7 +42,8 @@ impl Prompts {
     pub fn new() -> Result<Prompts> {
         let mut env = Environment::new();
         for (name, src) in TEMPLATES {
-            env.add_template(name, src).map_err(|e| anyhow!("prompt template {name}: {e}"))?;
+            env.add_template(name, src)
+                .map_err(|e| anyhow!("prompt template {name}: {e}"))?;
         }
         Ok(Prompts { env })
     }

@@ -44,7 +44,9 @@ impl Registry {
     pub fn for_software(software: &str) -> Result<Registry> {
         match software.to_ascii_lowercase().as_str() {
             "quickbooks" | "quickbooks online" | "qbo" => Self::parse(QUICKBOOKS),
-            other => bail!("no action registry for accounting software {other:?} (available: quickbooks)"),
+            other => bail!(
+                "no action registry for accounting software {other:?} (available: quickbooks)"
+            ),
         }
     }
 
@@ -80,14 +82,14 @@ pub fn field_schema(field_type: &str) -> Value {
         "lines" => json!({
             "type": "array", "minItems": 1, "maxItems": 8,
             "items": {"type": "object", "properties": {
-                "description": {"type": "string", "maxLength": 80},
+                "description": {"type": "string", "pattern": "^[^\\\\\\x00-\\x1f]{0,80}$"},
                 "amount": {"type": "number", "minimum": -1000000000, "maximum": 1000000000},
                 "account_or_item": {"type": "string", "pattern": pattern_ref("(Account|Item)")}
             }, "required": ["description", "amount", "account_or_item"], "additionalProperties": false}
         }),
         t if t.starts_with("ref:") => json!({"type": "string", "pattern": pattern_ref(&t[4..])}),
         t if t.starts_with("enum:") => json!({"enum": t[5..].split('|').collect::<Vec<_>>()}),
-        _ => json!({"type": "string", "maxLength": 120}),
+        _ => json!({"type": "string", "pattern": "^[^\\\\\\x00-\\x1f]{0,120}$"}),
     }
 }
 
@@ -116,7 +118,15 @@ mod tests {
     fn quickbooks_registry_covers_every_category() {
         let r = Registry::for_software("quickbooks").unwrap();
         assert!(r.actions.len() >= 25);
-        for c in ["sales", "purchases", "banking", "entities", "inventory", "tax", "journal"] {
+        for c in [
+            "sales",
+            "purchases",
+            "banking",
+            "entities",
+            "inventory",
+            "tax",
+            "journal",
+        ] {
             assert!(r.actions.iter().any(|a| a.category == c), "no {c} action");
         }
         let mut names = r.names();

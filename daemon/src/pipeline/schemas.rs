@@ -28,7 +28,9 @@ fn parsed(kind: Kind) -> &'static Value {
         Kind::Stage1 => (1, STAGE1),
         Kind::Stage2 => (2, STAGE2),
     };
-    CELLS[i].get_or_init(|| serde_json::from_str(text).expect("schema files are valid JSON (checked by tests)"))
+    CELLS[i].get_or_init(|| {
+        serde_json::from_str(text).expect("schema files are valid JSON (checked by tests)")
+    })
 }
 
 /// The schema document of `kind`.
@@ -46,7 +48,10 @@ pub fn validate_with(schema: &Value, instance: &Value) -> Result<()> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(anyhow!("output does not match its schema: {}", errors.join("; ")))
+        Err(anyhow!(
+            "output does not match its schema: {}",
+            errors.join("; ")
+        ))
     }
 }
 

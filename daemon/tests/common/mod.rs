@@ -21,12 +21,16 @@ pub fn oracle_model() -> PathBuf {
 }
 
 fn data_dir() -> PathBuf {
-    std::env::var_os("ZOPILOT_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        let base = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".local/share"));
-        base.join("zopilot")
-    })
+    std::env::var_os("ZOPILOT_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let base = std::env::var_os("XDG_DATA_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var("HOME").unwrap()).join(".local/share")
+                });
+            base.join("zopilot")
+        })
 }
 
 /// `libonnxruntime.so.1.31.1` as installed by installer/setup.sh (or `$ORT_DYLIB_PATH`).
@@ -34,13 +38,21 @@ pub fn ort_library() -> PathBuf {
     let p = std::env::var_os("ORT_DYLIB_PATH")
         .map(PathBuf::from)
         .unwrap_or_else(|| data_dir().join("lib/libonnxruntime.so.1.31.1"));
-    assert!(p.is_file(), "{} missing: run installer/setup.sh first", p.display());
+    assert!(
+        p.is_file(),
+        "{} missing: run installer/setup.sh first",
+        p.display()
+    );
     p
 }
 
 /// `libpdfium.so` as installed by installer/setup.sh.
 pub fn pdfium_library() -> PathBuf {
     let p = data_dir().join("lib/libpdfium.so");
-    assert!(p.is_file(), "{} missing: run installer/setup.sh first", p.display());
+    assert!(
+        p.is_file(),
+        "{} missing: run installer/setup.sh first",
+        p.display()
+    );
     p
 }

@@ -1,0 +1,60 @@
+//! `GET /documents`, `GET /documents/{id}`: read-only views of the store.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::{error_response, AppState};
+use crate::store::documents::Status;
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+/// `GET /documents?status=&limit=&offset=` — newest first, `limit` ≤ 500 (default 50).
+pub async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Response {
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(v) => match Status::parse(v) {
+            Some(st) => Some(st),
+            None => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    &format!("status: unknown value {v:?}"),
+                )
+                .into_response()
+            }
+        },
+    };
+    let limit = q.limit.unwrap_or(50).min(500);
+    let store = s.store.clone();
+    match tokio::task::spawn_blocking(move || store.documents(status, limit, q.offset.unwrap_or(0)))
+        .await
+    {
+        Ok(Ok(docs)) => Json(serde_json::json!({"documents": docs})).into_response(),
+        Ok(Err(e)) => {
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")).into_response()
+        }
+        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()).into_response(),
+    }
+}
+
+/// `GET /documents/{id}`.
+pub async fn get(State(s): State<AppState>, Path(id): Path<i64>) -> Response {
+    let store = s.store.clone();
+    match tokio::task::spawn_blocking(move || store.document(id)).await {
+        Ok(Ok(Some(d))) => Json(d).into_response(),
+        Ok(Ok(None)) => {
+            error_response(StatusCode::NOT_FOUND, &format!("no document {id}")).into_response()
+        }
+        Ok(Err(e)) => {
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")).into_response()
+        }
+        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()).into_response(),
+    }
+}

@@ -1,0 +1,53 @@
+//! The localhost HTTP API (axum): `GET /health`, `POST /prompt`, `GET /documents`,
+//! `GET /documents/{id}`. Every route needs the API key except `/health` when `health_public`.
+//! Handlers only read the store or call the pipeline's engine; they never touch files.
+
+pub mod auth;
+pub mod documents;
+pub mod prompt;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::pipeline::Pipeline;
+use crate::store::Store;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub pipeline: Arc<Pipeline>,
+    pub api_key: Arc<str>,
+    pub health_public: bool,
+    pub model_dir: Arc<str>,
+}
+
+/// A JSON error body: `{success: false, error: message}`.
+pub fn error_response(code: StatusCode, message: &str) -> (StatusCode, Json<serde_json::Value>) {
+    (code, Json(json!({"success": false, "error": message})))
+}
+
+async fn health(
+    axum::extract::State(s): axum::extract::State<AppState>,
+) -> Json<serde_json::Value> {
+    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "model_dir": &*s.model_dir}))
+}
+
+/// The router with authentication applied.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/prompt", post(prompt::prompt))
+        .route("/documents", get(documents::list))
+        .route("/documents/{id}", get(documents::get))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_key,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024))
+        .with_state(state)
+}

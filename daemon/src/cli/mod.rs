@@ -1,0 +1,114 @@
+//! The command line (clap): `process`, `serve`, `status`, `documents`, `show`, `bench`.
+//! Commands only enqueue, run and read; the work happens in the library modules.
+
+mod bench;
+mod process;
+mod serve;
+mod status;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, Settings};
+use crate::pipeline::profile::BusinessProfile;
+
+/// Zopilot Local: drop invoices in a folder, get accounting actions back — on your own machine.
+#[derive(Debug, Parser)]
+#[command(name = "zopilot", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (default: the platform config dir's zopilot/config.toml).
+    #[arg(long, env = "ZOPILOT_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole pipeline once on FILE, store the result and print it as JSON.
+    Process {
+        /// A PDF or text document.
+        file: PathBuf,
+    },
+    /// Print the layout text extraction reads from FILE (no model needed).
+    Text { file: PathBuf },
+    /// Watch the drop folder, process documents as they arrive, serve the HTTP API.
+    Serve,
+    /// Counts of documents per status (reads the database; the daemon need not run).
+    Status,
+    /// List stored documents, newest first.
+    Documents {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Print one stored document as JSON.
+    Show { id: i64 },
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Print the resolved configuration.
+    Config,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ZOPILOT_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,ort=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let cfg = Config::load(cli.config.as_deref(), cli.settings)?;
+    match cli.command {
+        Command::Process { file } => process::run(&cfg, &file),
+        Command::Text { file } => {
+            let limits = crate::extract::Limits {
+                max_file_bytes: cfg.max_file_bytes,
+                max_pages: 50,
+            };
+            let t = crate::extract::extract_text(&file, &cfg.pdfium_library, &limits)?;
+            print!("{}", t.text);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve => serve::run(cfg),
+        Command::Status => status::run(&cfg),
+        Command::Documents { limit } => status::list(&cfg, limit),
+        Command::Show { id } => status::show(&cfg, id),
+        Command::Bench(b) => bench::run(&cfg, b),
+        Command::Config => {
+            println!("{}", serde_json::to_string_pretty(&cfg)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The business profile from the configuration.
+///
+/// Errors: none configured, or the file cannot be read.
+pub fn business_profile(cfg: &Config) -> Result<BusinessProfile> {
+    let path = cfg.business_profile.as_ref().context(
+        "no business profile: pass --business FILE (TOML or JSON, see schema/profiles/) or set business_profile in the config",
+    )?;
+    BusinessProfile::load(path)
+}

@@ -1,0 +1,91 @@
+//! Stage 1: semantic analysis of the document and choice of accounting actions from the registry
+//! (exactly one PRIMARY, plus PREREQUISITE / FOLLOW_UP), under `schema/stage1.schema.json` with the
+//! `action` property narrowed to the registry's names.
+
+use anyhow::Result;
+use serde_json::{json, Value};
+
+use super::llm_json::{generate_json, JsonCall, StageMetrics};
+use super::primary::enforce_single_primary;
+use super::profile::BusinessProfile;
+use super::prompts::Prompts;
+use super::registry::Registry;
+use super::schemas::{self, Kind};
+use crate::llm::Engine;
+
+/// Most tokens of document text in the Stage 1 prompt.
+pub const TEXT_BUDGET: usize = 1536;
+/// Cap on generated tokens.
+pub const MAX_TOKENS: usize = 1000;
+
+/// The schema Stage 1 generates under: the schema file with `action` limited to `registry`'s
+/// names and the safety-net-only flags (`optional`, `requires_user_confirmation`) left out.
+pub fn generation_schema(registry: &Registry) -> Value {
+    let mut s = schemas::schema(Kind::Stage1);
+    let item = &mut s["properties"]["suggested_actions"]["items"];
+    item["properties"]["action"] = json!({"enum": registry.names()});
+    if let Some(props) = item["properties"].as_object_mut() {
+        props.remove("optional");
+        props.remove("requires_user_confirmation");
+    }
+    s
+}
+
+/// Everything Stage 1 reads.
+pub struct Stage1Input<'a> {
+    pub file_name: &'a str,
+    pub text: &'a str,
+    pub extracted: &'a Value,
+    pub profile: &'a BusinessProfile,
+    pub registry: &'a Registry,
+}
+
+/// Run Stage 1. The result is valid under `schema/stage1.schema.json` and has exactly one PRIMARY.
+pub fn run(
+    engine: &mut Engine,
+    prompts: &Prompts,
+    input: &Stage1Input<'_>,
+    metrics: &mut Vec<StageMetrics>,
+    warnings: &mut Vec<String>,
+) -> Result<Value> {
+    let system = prompts.render(
+        "stage1.system",
+        json!({"registry": input.registry, "profile_text": input.profile.to_prompt_text()}),
+    )?;
+    let extracted_json = serde_json::to_string(input.extracted)?;
+    let extraction_warnings: Vec<&String> = warnings
+        .iter()
+        .filter(|w| w.starts_with("extract:"))
+        .collect();
+    let extraction_warnings: Vec<String> = extraction_warnings.into_iter().cloned().collect();
+    let user = |t: &str| {
+        prompts.render(
+            "stage1.user",
+            json!({"file_name": input.file_name, "extracted_json": extracted_json, "warnings": extraction_warnings,
+                   "text": t, "profile": input.profile}),
+        )
+    };
+    let schema = generation_schema(input.registry);
+    let mut out = generate_json(
+        engine,
+        JsonCall {
+            stage: "stage1".into(),
+            system,
+            user: &user,
+            text: input.text,
+            text_budget: TEXT_BUDGET,
+            schema: &schema,
+            max_tokens: MAX_TOKENS,
+        },
+        metrics,
+        warnings,
+    )?;
+    for note in enforce_single_primary(&mut out) {
+        warnings.push(format!("stage1: {note}"));
+    }
+    if out["is_financial_document"] == false {
+        warnings.push("stage1: the model does not consider this a financial document".into());
+    }
+    schemas::validate(Kind::Stage1, &out)?;
+    Ok(out)
+}

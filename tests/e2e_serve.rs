@@ -1,0 +1,223 @@
+//! `zopilot serve` end to end: real files into a real watched folder, the real model on ONNX
+//! Runtime, results in a real SQLite file, read back over real HTTP on loopback.
+
+mod support;
+
+use std::net::TcpListener;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::*;
+
+struct Daemon {
+    child: Child,
+    base: String,
+    key: String,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(env: &Env) -> Daemon {
+    let port = free_port();
+    let log = std::fs::File::create(env.path("daemon.log")).unwrap();
+    let child = env
+        .command(&profile("taylors-store.toml"))
+        .env("ZOPILOT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ZOPILOT_STABILITY_WINDOW_MS", "500")
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if ureq::get(&format!("{base}/health")).call().is_ok() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "daemon did not come up: {}",
+            std::fs::read_to_string(env.path("daemon.log")).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let key = std::fs::read_to_string(env.path("config/api_key"))
+        .unwrap()
+        .trim()
+        .to_string();
+    Daemon { child, base, key }
+}
+
+impl Daemon {
+    fn get(&self, path: &str) -> Value {
+        ureq::get(&format!("{}{path}", self.base))
+            .set("Authorization", &format!("Bearer {}", self.key))
+            .call()
+            .unwrap()
+            .into_json()
+            .unwrap()
+    }
+
+    fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = ureq::post(&format!("{}{path}", self.base))
+            .set("X-API-Key", &self.key)
+            .send_json(body);
+        match r {
+            Ok(r) => (r.status(), r.into_json().unwrap()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap()),
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+#[test]
+fn dropped_invoices_reach_a_terminal_status_and_bad_files_fail_with_a_reason() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.drop_folder()).unwrap();
+    let d = start(&env);
+
+    let invoices = [
+        "pdf/i2d_SammyMaystoneLinesTest.pdf",
+        "pdf/i2d_AmazonWebServices.pdf",
+        "pdf/i2d_oyo.pdf",
+    ];
+    let mut originals = Vec::new();
+    for rel in invoices {
+        let src = corpus(rel);
+        let dst = env.drop_folder().join(src.file_name().unwrap());
+        std::fs::copy(&src, &dst).unwrap();
+        originals.push((dst, sha256(&src)));
+    }
+    std::fs::write(env.drop_folder().join("empty.pdf"), b"").unwrap();
+    std::fs::write(
+        env.drop_folder().join("corrupt.pdf"),
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage",
+    )
+    .unwrap();
+    std::fs::create_dir_all(env.drop_folder().join("sub")).unwrap();
+    std::fs::write(env.drop_folder().join("sub/.~lock.x.pdf#"), b"lock").unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(900);
+    let docs = loop {
+        let docs = d.get("/documents")["documents"].as_array().unwrap().clone();
+        let done = docs
+            .iter()
+            .filter(|x| {
+                ["classified", "preview_required", "failed"]
+                    .contains(&x["status"].as_str().unwrap())
+            })
+            .count();
+        if docs.len() == 5 && done == 5 {
+            break docs;
+        }
+        assert!(Instant::now() < deadline, "not done in time: {docs:#?}");
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    let by_name = |n: &str| {
+        docs.iter()
+            .find(|x| x["file_name"] == n)
+            .unwrap_or_else(|| panic!("{n} not enqueued"))
+            .clone()
+    };
+
+    let empty = by_name("empty.pdf");
+    assert_eq!(empty["status"], "failed");
+    assert!(
+        empty["error"].as_str().unwrap().contains("empty"),
+        "{}",
+        empty["error"]
+    );
+    let corrupt = by_name("corrupt.pdf");
+    assert_eq!(corrupt["status"], "failed");
+    assert!(
+        corrupt["error"].as_str().unwrap().contains("PDF"),
+        "{}",
+        corrupt["error"]
+    );
+
+    for (path, sha) in &originals {
+        let doc = by_name(path.file_name().unwrap().to_str().unwrap());
+        assert_ne!(doc["status"], "failed", "{doc:#}");
+        assert_classification(&doc);
+        let one = d.get(&format!("/documents/{}", doc["id"]));
+        assert_eq!(one["sha256"], sha.as_str());
+        assert_eq!(&sha256(path), sha, "the original must stay untouched");
+    }
+    assert!(
+        env.drop_folder().join("empty.pdf").is_file()
+            && env.drop_folder().join("corrupt.pdf").is_file()
+    );
+
+    // The daemon is still serving after the failures.
+    assert_eq!(d.get("/health")["status"], "ok");
+}
+
+#[test]
+fn prompt_api_generates_stage1_json_and_rejects_bad_requests() {
+    let env = Env::new();
+    let d = start(&env);
+
+    let (code, body) = d.post(
+        "/prompt",
+        json!({
+            "prompt": "Supplier invoice INV-7 from Acme Paper Ltd to Taylor's Store: 10 reams of paper, $45.00, tax $3.60, total $48.60, due in 30 days.",
+            "context": {"stage": "action_selection", "system": "You are a bookkeeper for Taylor's Store. Choose QuickBooks actions."},
+            "max_tokens": 1000, "temperature": 0
+        }),
+    );
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["success"], true);
+    let stage1: Value = serde_json::from_str(body["output"].as_str().unwrap()).unwrap();
+    assert_valid("stage1.schema.json", &stage1);
+    let primaries = stage1["suggested_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["role"] == "PRIMARY")
+        .count();
+    assert_eq!(primaries, 1);
+    assert!(body["metadata"]["prompt_tokens"].as_u64().unwrap() > 20);
+    assert!(body["metadata"]["completion_tokens"].as_u64().unwrap() > 0);
+
+    let (code, body) = d.post("/prompt", json!({"prompt": "hi", "max_tokens": 100000}));
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("context length"),
+        "{body}"
+    );
+
+    let (code, body) = d.post("/prompt", json!({"prompt": "hi", "top_p": "high"}));
+    assert_eq!(code, 422);
+    assert!(
+        body["error"].as_str().unwrap().starts_with("top_p"),
+        "{body}"
+    );
+
+    // No key, wrong key, wrong header format.
+    let url = format!("{}/documents", d.base);
+    for req in [
+        ureq::get(&url),
+        ureq::get(&url).set("X-API-Key", "wrong"),
+        ureq::get(&url).set("Authorization", &d.key),
+    ] {
+        match req.call() {
+            Err(ureq::Error::Status(401, _)) => {}
+            other => panic!("expected 401, got {:?}", other.map(|r| r.status())),
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Shared set-up for the end-to-end tests: the real `zopilot` binary, the libraries installed by
+//! installer/setup.sh, the oracle model and corpus from `../shared`, and a private config/data dir.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn shared() -> PathBuf {
+    std::env::var_os("ZOPILOT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared"))
+}
+
+pub fn corpus(rel: &str) -> PathBuf {
+    shared().join("corpus").join(rel)
+}
+
+fn installed_lib(name: &str) -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".local/share"));
+    let p = base.join("zopilot/lib").join(name);
+    assert!(
+        p.is_file(),
+        "{} missing: run installer/setup.sh first",
+        p.display()
+    );
+    p
+}
+
+/// A private environment for one daemon or CLI run.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+    pub fn drop_folder(&self) -> PathBuf {
+        self.path("drop")
+    }
+
+    /// `zopilot` with every path pointing into this environment.
+    pub fn command(&self, profile: &Path) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_zopilot"));
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path("home"))
+            .env("ZOPILOT_CONFIG", self.path("config/config.toml"))
+            .env("ZOPILOT_DATA_DIR", self.path("data"))
+            .env("ZOPILOT_DROP_FOLDER", self.drop_folder())
+            .env(
+                "ZOPILOT_MODEL_DIR",
+                shared().join("reference/smollm2-135m-instruct/onnx-int4"),
+            )
+            .env(
+                "ZOPILOT_ORT_LIBRARY",
+                installed_lib("libonnxruntime.so.1.31.1"),
+            )
+            .env("ZOPILOT_PDFIUM_LIBRARY", installed_lib("libpdfium.so"))
+            .env("ZOPILOT_BUSINESS_PROFILE", profile)
+            .env("ZOPILOT_INTRA_THREADS", "2")
+            .env("ZOPILOT_LOG", "info,ort=warn");
+        c
+    }
+}
+
+pub fn profile(name: &str) -> PathBuf {
+    repo_root().join("schema/profiles").join(name)
+}
+
+/// Validate `v` against a schema file in `schema/`.
+pub fn assert_valid(schema_file: &str, v: &serde_json::Value) {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("schema").join(schema_file)).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema_file}: {errors:?}\n{v:#}");
+}
+
+/// Stage 1 valid with exactly one PRIMARY; every Stage 2 mapping valid.
+pub fn assert_classification(doc: &serde_json::Value) {
+    let s1 = &doc["stage1"];
+    assert_valid("stage1.schema.json", s1);
+    let primaries = s1["suggested_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["role"] == "PRIMARY")
+        .count();
+    assert_eq!(primaries, 1, "{s1:#}");
+    let s2 = doc["stage2"].as_array().expect("stage2 array");
+    assert!(!s2.is_empty(), "the PRIMARY action is always mapped");
+    for m in s2 {
+        assert_valid("stage2.schema.json", m);
+    }
+    assert_valid("extracted_document.schema.json", &doc["extracted"]);
+}
+
+pub fn sha256(p: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(p).unwrap()))
+}
