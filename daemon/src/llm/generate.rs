@@ -165,6 +165,12 @@ impl Engine {
                 }
                 c.mask_logits(&mut logits).map_err(GenerateError::Runtime)?;
             }
+            if let Some(t) = loop_continuation(&generated) {
+                // Degenerate loop guard: refuse the token that would extend a cycle.
+                if let Some(l) = logits.get_mut(t as usize) {
+                    *l = f32::NEG_INFINITY;
+                }
+            }
             let Some(tok) = sampler.sample(&mut logits, &generated) else {
                 let why = constraint
                     .as_ref()
@@ -216,5 +222,44 @@ impl Engine {
             decode_steps: steps,
             finish_reason: finish,
         })
+    }
+}
+
+/// Shortest tail a repetition must cover before the guard steps in, in tokens.
+const LOOP_MIN_SPAN: usize = 12;
+
+/// If the tail of `generated` is one short cycle (period 1–4 tokens) repeated over at least
+/// [`LOOP_MIN_SPAN`] tokens (`s.s.s.s…`, `1.1.1.1…`, `\n\n\n…`), the token that would continue it.
+///
+/// Small models under greedy decoding fall into such cycles inside free-text JSON strings; banning
+/// the continuation lets the grammar close the string instead of filling it to its maximum length.
+pub fn loop_continuation(generated: &[u32]) -> Option<u32> {
+    for period in 1..=4 {
+        let span = LOOP_MIN_SPAN.max(3 * period);
+        if generated.len() < span {
+            continue;
+        }
+        let tail = &generated[generated.len() - span..];
+        if (period..span).all(|i| tail[i] == tail[i - period]) {
+            return Some(generated[generated.len() - period]);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loop_guard_finds_short_cycles_only() {
+        let cycle: Vec<u32> = std::iter::repeat([5, 6]).take(6).flatten().collect();
+        assert_eq!(loop_continuation(&cycle), Some(5));
+        let mut same = vec![1, 2, 3];
+        same.extend(std::iter::repeat(9).take(12));
+        assert_eq!(loop_continuation(&same), Some(9));
+        let varied: Vec<u32> = (0..40).collect();
+        assert_eq!(loop_continuation(&varied), None);
+        assert_eq!(loop_continuation(&[7; 11]), None);
     }
 }
