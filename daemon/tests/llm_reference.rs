@@ -1,7 +1,9 @@
 //! The generation loop against the oracle int4 SmolLM2 export and its recorded ONNX Runtime
 //! outputs (`../shared/reference/smollm2-135m-instruct/generation.json`).
 
-mod common;
+#[path = "../../tests/support/mod.rs"]
+mod support;
+use support as common;
 
 use serde_json::Value;
 use zopilot::config::ExecutionProvider;

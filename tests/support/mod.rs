@@ -19,6 +19,16 @@ pub fn corpus(rel: &str) -> PathBuf {
     shared().join("corpus").join(rel)
 }
 
+/// The oracle SmolLM2-135M-Instruct int4 export.
+pub fn oracle_model() -> PathBuf {
+    shared().join("reference/smollm2-135m-instruct/onnx-int4")
+}
+
+/// `libonnxruntime.so.1.31.1` as installed by installer/setup.sh.
+pub fn ort_library() -> PathBuf {
+    installed_lib("libonnxruntime.so.1.31.1")
+}
+
 fn installed_lib(name: &str) -> PathBuf {
     let base = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
