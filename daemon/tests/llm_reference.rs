@@ -175,10 +175,18 @@ fn over_long_requests_are_refused_with_a_reason() {
 
 #[test]
 fn cuda_on_a_cpu_only_onnx_runtime_fails_with_a_clear_message() {
-    let err = match Engine::load(&common::ort_library(), &common::oracle_model(), ExecutionProvider::Cuda, 2) {
+    let err = match Engine::load(
+        &common::ort_library(),
+        &common::oracle_model(),
+        ExecutionProvider::Cuda,
+        2,
+    ) {
         Ok(_) => panic!("the CPU wheel has no CUDA execution provider"),
         Err(e) => format!("{e:#}"),
     };
-    assert!(err.contains("CUDA execution provider could not be loaded"), "{err}");
+    assert!(
+        err.contains("CUDA execution provider could not be loaded"),
+        "{err}"
+    );
     assert!(err.contains("onnxruntime-gpu==1.31.1"), "{err}");
 }

@@ -7,7 +7,11 @@ fn main() -> anyhow::Result<()> {
     for k in keys {
         let v = &g.metadata()[&k];
         let s = match v {
-            candle_core::quantized::gguf_file::Value::Array(a) => format!("[{} items] {:?}", a.len(), a.iter().take(5).collect::<Vec<_>>()),
+            candle_core::quantized::gguf_file::Value::Array(a) => format!(
+                "[{} items] {:?}",
+                a.len(),
+                a.iter().take(5).collect::<Vec<_>>()
+            ),
             other => format!("{other:?}").chars().take(300).collect(),
         };
         println!("{k} = {s}");

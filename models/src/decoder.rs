@@ -52,7 +52,10 @@ impl Hparams {
         }
         let hidden = g.req_int(&k("embedding_length"))? as usize;
         let heads = g.req_int(&k("attention.head_count"))? as usize;
-        let vocab = g.str_array("tokenizer.ggml.tokens").map(|t| t.len()).unwrap_or(0);
+        let vocab = g
+            .str_array("tokenizer.ggml.tokens")
+            .map(|t| t.len())
+            .unwrap_or(0);
         let scaling = g.str(&k("rope.scaling.type")).unwrap_or("none");
         let rope_scale = match scaling {
             "none" => 1.0,
@@ -65,10 +68,15 @@ impl Hparams {
             ffn: g.req_int(&k("feed_forward_length"))? as usize,
             heads,
             kv_heads: g.int(&k("attention.head_count_kv")).unwrap_or(heads as i64) as usize,
-            head_dim: g.int(&k("attention.key_length")).map(|v| v as usize).unwrap_or(hidden / heads),
+            head_dim: g
+                .int(&k("attention.key_length"))
+                .map(|v| v as usize)
+                .unwrap_or(hidden / heads),
             vocab,
             context: g.req_int(&k("context_length"))? as usize,
-            rms_eps: g.float(&k("attention.layer_norm_rms_epsilon")).unwrap_or(1e-5) as f32,
+            rms_eps: g
+                .float(&k("attention.layer_norm_rms_epsilon"))
+                .unwrap_or(1e-5) as f32,
             rope_theta: g.float(&k("rope.freq_base")).unwrap_or(10000.0) as f32,
             rope_scale,
             tied_embeddings: !g.has("output.weight"),
@@ -107,10 +115,24 @@ struct Emit<'a> {
 
 impl Emit<'_> {
     /// A `MatMulNBits` over `input` with weight `[n, k]` (row-major, out × in).
-    fn matmul(&mut self, name: &str, input: &str, weight: &[f32], n: usize, k: usize) -> Result<String> {
+    fn matmul(
+        &mut self,
+        name: &str,
+        input: &str,
+        weight: &[f32],
+        n: usize,
+        k: usize,
+    ) -> Result<String> {
         let q = quant::quantize(weight, n, k)?;
-        let codes = self.w.initializer(&format!("{name}.weight_Q4"), dtype::UINT8, &[n, k / 32, 16], &q.codes)?;
-        let scales = self.w.f32(&format!("{name}.weight_scales"), &[n, k / 32], &q.scales)?;
+        let codes = self.w.initializer(
+            &format!("{name}.weight_Q4"),
+            dtype::UINT8,
+            &[n, k / 32, 16],
+            &q.codes,
+        )?;
+        let scales = self
+            .w
+            .f32(&format!("{name}.weight_scales"), &[n, k / 32], &q.scales)?;
         let out = format!("/{name}/output_0");
         self.w.node(
             "MatMulNBits",
@@ -131,20 +153,67 @@ impl Emit<'_> {
 
 /// Write the decoder graph of `g` to `model.onnx` + `model.onnx.data` in `dir`, calling
 /// `progress(done, total)` per layer.
-pub fn write(g: &mut Gguf, hp: &Hparams, dir: &std::path::Path, opts: &GraphOptions, progress: &mut dyn FnMut(usize, usize)) -> Result<()> {
+pub fn write(
+    g: &mut Gguf,
+    hp: &Hparams,
+    dir: &std::path::Path,
+    opts: &GraphOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<()> {
     let mut w = GraphWriter::new(&dir.join("model.onnx.data"))?;
     let (h, hd) = (hp.hidden, hp.head_dim);
-    w.input("input_ids", dtype::INT64, &[Dim::Named("batch_size"), Dim::Named("sequence_length")]);
-    w.input("attention_mask", dtype::INT64, &[Dim::Named("batch_size"), Dim::Named("total_sequence_length")]);
-    let kv_dims = || [Dim::Named("batch_size"), Dim::Fixed(hp.kv_heads as i64), Dim::Named("past_sequence_length"), Dim::Fixed(hd as i64)];
+    w.input(
+        "input_ids",
+        dtype::INT64,
+        &[Dim::Named("batch_size"), Dim::Named("sequence_length")],
+    );
+    w.input(
+        "attention_mask",
+        dtype::INT64,
+        &[
+            Dim::Named("batch_size"),
+            Dim::Named("total_sequence_length"),
+        ],
+    );
+    let kv_dims = || {
+        [
+            Dim::Named("batch_size"),
+            Dim::Fixed(hp.kv_heads as i64),
+            Dim::Named("past_sequence_length"),
+            Dim::Fixed(hd as i64),
+        ]
+    };
     for l in 0..hp.layers {
-        w.input(&format!("past_key_values.{l}.key"), dtype::FLOAT, &kv_dims());
+        w.input(
+            &format!("past_key_values.{l}.key"),
+            dtype::FLOAT,
+            &kv_dims(),
+        );
     }
     for l in 0..hp.layers {
-        w.input(&format!("past_key_values.{l}.value"), dtype::FLOAT, &kv_dims());
+        w.input(
+            &format!("past_key_values.{l}.value"),
+            dtype::FLOAT,
+            &kv_dims(),
+        );
     }
-    w.output("logits", dtype::FLOAT, &[Dim::Named("batch_size"), Dim::Named("sequence_length"), Dim::Fixed(hp.vocab as i64)]);
-    let present_dims = || [Dim::Named("batch_size"), Dim::Fixed(hp.kv_heads as i64), Dim::Named("total_sequence_length"), Dim::Fixed(hd as i64)];
+    w.output(
+        "logits",
+        dtype::FLOAT,
+        &[
+            Dim::Named("batch_size"),
+            Dim::Named("sequence_length"),
+            Dim::Fixed(hp.vocab as i64),
+        ],
+    );
+    let present_dims = || {
+        [
+            Dim::Named("batch_size"),
+            Dim::Fixed(hp.kv_heads as i64),
+            Dim::Named("total_sequence_length"),
+            Dim::Fixed(hd as i64),
+        ]
+    };
     for l in 0..hp.layers {
         w.output(&format!("present.{l}.key"), dtype::FLOAT, &present_dims());
     }
@@ -155,12 +224,36 @@ pub fn write(g: &mut Gguf, hp: &Hparams, dir: &std::path::Path, opts: &GraphOpti
     // seqlens_k = ReduceSum(attention_mask) − 1 (int32); total_sequence_length = shape[1] (int32).
     let one = w.i64_const("/model/constants/one_1d", &[1], &[1]);
     let one_s = w.i64_const("/model/constants/one", &[], &[1]);
-    w.node("ReduceSum", "", &["attention_mask", &one], &["/mask/sum"], &[("keepdims", Attr::Int(0))]);
+    w.node(
+        "ReduceSum",
+        "",
+        &["attention_mask", &one],
+        &["/mask/sum"],
+        &[("keepdims", Attr::Int(0))],
+    );
     w.node("Sub", "", &["/mask/sum", &one], &["/mask/sub"], &[]);
-    w.node("Cast", "", &["/mask/sub"], &["/mask/seqlens_k"], &[("to", Attr::Int(dtype::INT32 as i64))]);
+    w.node(
+        "Cast",
+        "",
+        &["/mask/sub"],
+        &["/mask/seqlens_k"],
+        &[("to", Attr::Int(dtype::INT32 as i64))],
+    );
     w.node("Shape", "", &["attention_mask"], &["/mask/shape"], &[]);
-    w.node("Gather", "", &["/mask/shape", &one_s], &["/mask/total"], &[("axis", Attr::Int(0))]);
-    w.node("Cast", "", &["/mask/total"], &["/mask/total_i32"], &[("to", Attr::Int(dtype::INT32 as i64))]);
+    w.node(
+        "Gather",
+        "",
+        &["/mask/shape", &one_s],
+        &["/mask/total"],
+        &[("axis", Attr::Int(0))],
+    );
+    w.node(
+        "Cast",
+        "",
+        &["/mask/total"],
+        &["/mask/total_i32"],
+        &[("to", Attr::Int(dtype::INT32 as i64))],
+    );
 
     // Rotary caches: [context, head_dim/2], inv_freq_i = θ^(−2i/d), positions divided by the linear scale.
     let half = hd / 2;
@@ -178,30 +271,54 @@ pub fn write(g: &mut Gguf, hp: &Hparams, dir: &std::path::Path, opts: &GraphOpti
     w.f32("sin_cache", &[hp.context, half], &sin)?;
     drop((cos, sin));
 
-    let mut e = Emit { w: &mut w, accuracy_level: opts.accuracy_level };
+    let mut e = Emit {
+        w: &mut w,
+        accuracy_level: opts.accuracy_level,
+    };
 
     // Embedding and LM head.
     let embd = g.tensor_f32("token_embd.weight")?;
     let (lm_codes, lm_scales) = if hp.tied_embeddings {
         let q = quant::quantize(&embd.data, hp.vocab, h)?;
-        let c = e.w.initializer("lm_head.weight_Q4", dtype::UINT8, &[hp.vocab, h / 32, 16], &q.codes)?;
-        let s = e.w.f32("lm_head.weight_scales", &[hp.vocab, h / 32], &q.scales)?;
+        let c = e.w.initializer(
+            "lm_head.weight_Q4",
+            dtype::UINT8,
+            &[hp.vocab, h / 32, 16],
+            &q.codes,
+        )?;
+        let s =
+            e.w.f32("lm_head.weight_scales", &[hp.vocab, h / 32], &q.scales)?;
         (c, s)
     } else {
         let q = quant::quantize(&embd.data, hp.vocab, h)?;
-        let c = e.w.initializer("embed_tokens.weight_Q4", dtype::UINT8, &[hp.vocab, h / 32, 16], &q.codes)?;
-        let s = e.w.f32("embed_tokens.weight_scales", &[hp.vocab, h / 32], &q.scales)?;
+        let c = e.w.initializer(
+            "embed_tokens.weight_Q4",
+            dtype::UINT8,
+            &[hp.vocab, h / 32, 16],
+            &q.codes,
+        )?;
+        let s =
+            e.w.f32("embed_tokens.weight_scales", &[hp.vocab, h / 32], &q.scales)?;
         (c, s)
     };
     drop(embd);
-    let shape = e.w.i64_const("/model/constants/embed_shape", &[2], &[hp.vocab as i64, (h / 2) as i64]);
+    let shape = e.w.i64_const(
+        "/model/constants/embed_shape",
+        &[2],
+        &[hp.vocab as i64, (h / 2) as i64],
+    );
     e.w.node("Reshape", "", &[&lm_codes, &shape], &["/embed/codes"], &[]);
     e.w.node(
         "GatherBlockQuantized",
         "com.microsoft",
         &["/embed/codes", "input_ids", &lm_scales],
         &["/embed/output_0"],
-        &[("bits", Attr::Int(4)), ("block_size", Attr::Int(32)), ("gather_axis", Attr::Int(0)), ("quantize_axis", Attr::Int(1))],
+        &[
+            ("bits", Attr::Int(4)),
+            ("block_size", Attr::Int(32)),
+            ("gather_axis", Attr::Int(0)),
+            ("quantize_axis", Attr::Int(1)),
+        ],
     );
 
     let eps = Attr::Float(hp.rms_eps);
@@ -209,13 +326,22 @@ pub fn write(g: &mut Gguf, hp: &Hparams, dir: &std::path::Path, opts: &GraphOpti
         let t = g.tensor_f32(gguf)?;
         e.w.f32(name, &[t.data.len()], &t.data)
     };
-    let w0 = norm_w(g, &mut e, "blk.0.attn_norm.weight", "layers.0.input_layernorm.weight")?;
+    let w0 = norm_w(
+        g,
+        &mut e,
+        "blk.0.attn_norm.weight",
+        "layers.0.input_layernorm.weight",
+    )?;
     e.w.node(
         "SimplifiedLayerNormalization",
         "",
         &["/embed/output_0", &w0],
         &["/layers.0/input_layernorm/output_0"],
-        &[("epsilon", eps_of(&eps)), ("axis", Attr::Int(-1)), ("stash_type", Attr::Int(1))],
+        &[
+            ("epsilon", eps_of(&eps)),
+            ("axis", Attr::Int(-1)),
+            ("stash_type", Attr::Int(1)),
+        ],
     );
     let mut normed = "/layers.0/input_layernorm/output_0".to_string();
     let mut residual = "/embed/output_0".to_string();
@@ -233,13 +359,20 @@ pub fn write(g: &mut Gguf, hp: &Hparams, dir: &std::path::Path, opts: &GraphOpti
         let mut qkv = q;
         qkv.extend_from_slice(&k);
         qkv.extend_from_slice(&v);
-        let mut qkv_out = e.matmul(&format!("layers.{l}.attn.qkv_proj"), &normed, &qkv, nq + 2 * nkv, h)?;
+        let mut qkv_out = e.matmul(
+            &format!("layers.{l}.attn.qkv_proj"),
+            &normed,
+            &qkv,
+            nq + 2 * nkv,
+            h,
+        )?;
         drop(qkv);
         if g.has(&p("attn_q.bias")) {
             let mut b = g.tensor_f32(&p("attn_q.bias"))?.data;
             b.extend(g.tensor_f32(&p("attn_k.bias"))?.data);
             b.extend(g.tensor_f32(&p("attn_v.bias"))?.data);
-            let bias = e.w.f32(&format!("layers.{l}.attn.qkv_proj.bias"), &[b.len()], &b)?;
+            let bias =
+                e.w.f32(&format!("layers.{l}.attn.qkv_proj.bias"), &[b.len()], &b)?;
             let out = format!("/layers.{l}/attn/qkv_proj/Add/output_0");
             e.w.node("Add", "", &[&qkv_out, &bias], &[&out], &[]);
             qkv_out = out;
@@ -259,7 +392,11 @@ pub fn write(g: &mut Gguf, hp: &Hparams, dir: &std::path::Path, opts: &GraphOpti
                 "cos_cache",
                 "sin_cache",
             ],
-            &[&attn, &format!("present.{l}.key"), &format!("present.{l}.value")],
+            &[
+                &attn,
+                &format!("present.{l}.key"),
+                &format!("present.{l}.value"),
+            ],
             &[
                 ("num_heads", Attr::Int(hp.heads as i64)),
                 ("kv_num_heads", Attr::Int(hp.kv_heads as i64)),
@@ -271,9 +408,23 @@ pub fn write(g: &mut Gguf, hp: &Hparams, dir: &std::path::Path, opts: &GraphOpti
         );
         let o = g.tensor_f32(&p("attn_output.weight"))?.data;
         let o_out = e.matmul(&format!("layers.{l}.attn.o_proj"), &attn, &o, h, nq)?;
-        let ffn_norm = norm_w(g, &mut e, &p("ffn_norm.weight"), &format!("layers.{l}.post_attention_layernorm.weight"))?;
-        let (n2, r2) = (format!("/layers.{l}/post_attention_layernorm/output_0"), format!("/layers.{l}/post_attention_layernorm/output_3"));
-        e.w.node("SkipSimplifiedLayerNormalization", "com.microsoft", &[&residual, &o_out, &ffn_norm], &[&n2, "", "", &r2], &[("epsilon", eps_of(&eps))]);
+        let ffn_norm = norm_w(
+            g,
+            &mut e,
+            &p("ffn_norm.weight"),
+            &format!("layers.{l}.post_attention_layernorm.weight"),
+        )?;
+        let (n2, r2) = (
+            format!("/layers.{l}/post_attention_layernorm/output_0"),
+            format!("/layers.{l}/post_attention_layernorm/output_3"),
+        );
+        e.w.node(
+            "SkipSimplifiedLayerNormalization",
+            "com.microsoft",
+            &[&residual, &o_out, &ffn_norm],
+            &[&n2, "", "", &r2],
+            &[("epsilon", eps_of(&eps))],
+        );
         let gate = g.tensor_f32(&p("ffn_gate.weight"))?.data;
         let gate_out = e.matmul(&format!("layers.{l}.mlp.gate_proj"), &n2, &gate, hp.ffn, h)?;
         drop(gate);
@@ -289,21 +440,48 @@ pub fn write(g: &mut Gguf, hp: &Hparams, dir: &std::path::Path, opts: &GraphOpti
         e.w.node("Mul", "", &[&gate_out, &sig], &[&act], &[]);
         e.w.node("Mul", "", &[&act, &up_out], &[&prod], &[]);
         let down = g.tensor_f32(&p("ffn_down.weight"))?.data;
-        let down_out = e.matmul(&format!("layers.{l}.mlp.down_proj"), &prod, &down, h, hp.ffn)?;
+        let down_out = e.matmul(
+            &format!("layers.{l}.mlp.down_proj"),
+            &prod,
+            &down,
+            h,
+            hp.ffn,
+        )?;
         drop(down);
         // Next layer's input norm, or the final norm.
         let last = l + 1 == hp.layers;
         let (gguf_norm, name) = if last {
-            ("output_norm.weight".to_string(), "final_norm.weight".to_string())
+            (
+                "output_norm.weight".to_string(),
+                "final_norm.weight".to_string(),
+            )
         } else {
-            (format!("blk.{}.attn_norm.weight", l + 1), format!("layers.{}.input_layernorm.weight", l + 1))
+            (
+                format!("blk.{}.attn_norm.weight", l + 1),
+                format!("layers.{}.input_layernorm.weight", l + 1),
+            )
         };
         let nw = norm_w(g, &mut e, &gguf_norm, &name)?;
-        let (n3, r3) = (format!("/layers.{}/input_layernorm/output_0", l + 1), format!("/layers.{}/input_layernorm/output_3", l + 1));
+        let (n3, r3) = (
+            format!("/layers.{}/input_layernorm/output_0", l + 1),
+            format!("/layers.{}/input_layernorm/output_3", l + 1),
+        );
         if last {
-            e.w.node("SkipSimplifiedLayerNormalization", "com.microsoft", &[&r2, &down_out, &nw], &[&n3], &[("epsilon", eps_of(&eps))]);
+            e.w.node(
+                "SkipSimplifiedLayerNormalization",
+                "com.microsoft",
+                &[&r2, &down_out, &nw],
+                &[&n3],
+                &[("epsilon", eps_of(&eps))],
+            );
         } else {
-            e.w.node("SkipSimplifiedLayerNormalization", "com.microsoft", &[&r2, &down_out, &nw], &[&n3, "", "", &r3], &[("epsilon", eps_of(&eps))]);
+            e.w.node(
+                "SkipSimplifiedLayerNormalization",
+                "com.microsoft",
+                &[&r2, &down_out, &nw],
+                &[&n3, "", "", &r3],
+                &[("epsilon", eps_of(&eps))],
+            );
         }
         normed = n3;
         residual = r3;
@@ -315,8 +493,14 @@ pub fn write(g: &mut Gguf, hp: &Hparams, dir: &std::path::Path, opts: &GraphOpti
     } else {
         let out = g.tensor_f32("output.weight")?;
         let q = quant::quantize(&out.data, hp.vocab, h)?;
-        let c = e.w.initializer("lm_head.weight_Q4", dtype::UINT8, &[hp.vocab, h / 32, 16], &q.codes)?;
-        let s = e.w.f32("lm_head.weight_scales", &[hp.vocab, h / 32], &q.scales)?;
+        let c = e.w.initializer(
+            "lm_head.weight_Q4",
+            dtype::UINT8,
+            &[hp.vocab, h / 32, 16],
+            &q.codes,
+        )?;
+        let s =
+            e.w.f32("lm_head.weight_scales", &[hp.vocab, h / 32], &q.scales)?;
         (c, s)
     };
     e.w.node(

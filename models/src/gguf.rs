@@ -32,8 +32,13 @@ impl Gguf {
     pub fn open(path: &Path) -> Result<Gguf> {
         let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
         let mut reader = BufReader::new(f);
-        let content = Content::read(&mut reader).map_err(|e| anyhow!("{} is not a readable GGUF file: {e}", path.display()))?;
-        Ok(Gguf { path: path.to_path_buf(), content, reader })
+        let content = Content::read(&mut reader)
+            .map_err(|e| anyhow!("{} is not a readable GGUF file: {e}", path.display()))?;
+        Ok(Gguf {
+            path: path.to_path_buf(),
+            content,
+            reader,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -47,7 +52,11 @@ impl Gguf {
 
     /// A string metadata value.
     pub fn str(&self, key: &str) -> Option<&str> {
-        self.content.metadata.get(key).and_then(|v| v.to_string().ok()).map(String::as_str)
+        self.content
+            .metadata
+            .get(key)
+            .and_then(|v| v.to_string().ok())
+            .map(String::as_str)
     }
 
     /// An integer metadata value (any integer width).
@@ -112,12 +121,14 @@ impl Gguf {
 
     /// Required string metadata.
     pub fn req_str(&self, key: &str) -> Result<&str> {
-        self.str(key).with_context(|| format!("GGUF metadata {key} is missing"))
+        self.str(key)
+            .with_context(|| format!("GGUF metadata {key} is missing"))
     }
 
     /// Required integer metadata.
     pub fn req_int(&self, key: &str) -> Result<i64> {
-        self.int(key).with_context(|| format!("GGUF metadata {key} is missing"))
+        self.int(key)
+            .with_context(|| format!("GGUF metadata {key} is missing"))
     }
 
     /// Tensor names with their GGML type names.
@@ -126,7 +137,13 @@ impl Gguf {
             .content
             .tensor_infos
             .iter()
-            .map(|(n, i)| (n.clone(), format!("{:?}", i.ggml_dtype), i.shape.dims().to_vec()))
+            .map(|(n, i)| {
+                (
+                    n.clone(),
+                    format!("{:?}", i.ggml_dtype),
+                    i.shape.dims().to_vec(),
+                )
+            })
             .collect();
         v.sort();
         v
@@ -141,13 +158,19 @@ impl Gguf {
     ///
     /// Errors: no such tensor, or a GGML type candle cannot dequantize (the message names it).
     pub fn tensor_f32(&mut self, name: &str) -> Result<F32Tensor> {
-        let info = self.content.tensor_infos.get(name).with_context(|| format!("GGUF tensor {name} is missing"))?;
+        let info = self
+            .content
+            .tensor_infos
+            .get(name)
+            .with_context(|| format!("GGUF tensor {name} is missing"))?;
         let dtype = format!("{:?}", info.ggml_dtype);
         let q = self
             .content
             .tensor(&mut self.reader, name, &Device::Cpu)
             .map_err(|e| anyhow!("reading tensor {name} ({dtype}): {e}"))?;
-        let t = q.dequantize(&Device::Cpu).map_err(|e| anyhow!("tensor {name}: GGML type {dtype} cannot be dequantized: {e}"))?;
+        let t = q
+            .dequantize(&Device::Cpu)
+            .map_err(|e| anyhow!("tensor {name}: GGML type {dtype} cannot be dequantized: {e}"))?;
         let shape = t.dims().to_vec();
         let data = t
             .flatten_all()

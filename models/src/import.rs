@@ -12,6 +12,9 @@ use crate::decoder::{self, GraphOptions, Hparams};
 use crate::gguf::Gguf;
 use crate::tokenizer;
 
+/// Identifies the importer in `zopilot-model.json` (a new version re-imports on `pull`).
+pub const IMPORTER: &str = concat!("zopilot-models ", env!("CARGO_PKG_VERSION"));
+
 /// What an import produced.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ImportReport {
@@ -25,7 +28,12 @@ pub struct ImportReport {
 ///
 /// Errors: unreadable GGUF, unsupported architecture / tokenizer / tensor type (each named), or
 /// I/O. On error the partially written folder is removed.
-pub fn import(gguf: &Path, out: &Path, opts: &GraphOptions, progress: &mut dyn FnMut(usize, usize)) -> Result<ImportReport> {
+pub fn import(
+    gguf: &Path,
+    out: &Path,
+    opts: &GraphOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport> {
     let t0 = Instant::now();
     let mut g = Gguf::open(gguf)?;
     let hp = Hparams::read(&g)?;
@@ -39,8 +47,14 @@ pub fn import(gguf: &Path, out: &Path, opts: &GraphOptions, progress: &mut dyn F
     let result = (|| -> Result<()> {
         decoder::write(&mut g, &hp, &tmp, opts, progress)?;
         std::fs::write(tmp.join("tokenizer.json"), serde_json::to_vec(&tok)?)?;
-        std::fs::write(tmp.join("tokenizer_config.json"), serde_json::to_vec_pretty(&tok_cfg)?)?;
-        std::fs::write(tmp.join("genai_config.json"), serde_json::to_vec_pretty(&genai_config(&g, &hp))?)?;
+        std::fs::write(
+            tmp.join("tokenizer_config.json"),
+            serde_json::to_vec_pretty(&tok_cfg)?,
+        )?;
+        std::fs::write(
+            tmp.join("genai_config.json"),
+            serde_json::to_vec_pretty(&genai_config(&g, &hp))?,
+        )?;
         std::fs::write(
             tmp.join("zopilot-model.json"),
             serde_json::to_vec_pretty(&json!({
@@ -49,7 +63,8 @@ pub fn import(gguf: &Path, out: &Path, opts: &GraphOptions, progress: &mut dyn F
                 "general.file_type": g.int("general.file_type"),
                 "hparams": hp,
                 "quantization": {"weights": "int4 symmetric, block 32 (MatMulNBits)", "accuracy_level": opts.accuracy_level},
-                "importer": concat!("zopilot-models ", env!("CARGO_PKG_VERSION")),
+                "importer": IMPORTER,
+                "source_sha256": crate::fetch::sha256_file(gguf)?,
             }))?,
         )?;
         Ok(())
@@ -62,8 +77,17 @@ pub fn import(gguf: &Path, out: &Path, opts: &GraphOptions, progress: &mut dyn F
         std::fs::remove_dir_all(out).with_context(|| format!("replacing {}", out.display()))?;
     }
     std::fs::rename(&tmp, out)?;
-    let bytes = std::fs::read_dir(out)?.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum();
-    Ok(ImportReport { dir: out.to_path_buf(), hparams: hp, seconds: t0.elapsed().as_secs_f64(), bytes })
+    let bytes = std::fs::read_dir(out)?
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    Ok(ImportReport {
+        dir: out.to_path_buf(),
+        hparams: hp,
+        seconds: t0.elapsed().as_secs_f64(),
+        bytes,
+    })
 }
 
 /// `genai_config.json` in the ONNX Runtime GenAI format.

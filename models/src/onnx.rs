@@ -9,9 +9,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use onnx_protobuf::{
-    attribute_proto::AttributeType, tensor_proto::DataLocation, tensor_shape_proto, type_proto, AttributeProto, GraphProto,
-    Message, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto, TensorShapeProto, TypeProto,
-    ValueInfoProto,
+    attribute_proto::AttributeType, tensor_proto::DataLocation, tensor_shape_proto, type_proto,
+    AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto,
+    StringStringEntryProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
 };
 
 /// ONNX `TensorProto.DataType` codes.
@@ -48,23 +48,41 @@ pub struct GraphWriter {
 impl GraphWriter {
     /// Start a graph whose external data file is `data_path` (its file name is recorded).
     pub fn new(data_path: &Path) -> Result<GraphWriter> {
-        let f = File::create(data_path).with_context(|| format!("creating {}", data_path.display()))?;
+        let f =
+            File::create(data_path).with_context(|| format!("creating {}", data_path.display()))?;
         Ok(GraphWriter {
-            graph: GraphProto { name: "main_graph".into(), ..Default::default() },
+            graph: GraphProto {
+                name: "main_graph".into(),
+                ..Default::default()
+            },
             data: BufWriter::with_capacity(1 << 20, f),
-            data_name: data_path.file_name().unwrap().to_string_lossy().into_owned(),
+            data_name: data_path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
             offset: 0,
             counter: 0,
         })
     }
 
     /// Add an initializer from raw little-endian bytes.
-    pub fn initializer(&mut self, name: &str, data_type: i32, dims: &[usize], bytes: &[u8]) -> Result<String> {
+    pub fn initializer(
+        &mut self,
+        name: &str,
+        data_type: i32,
+        dims: &[usize],
+        bytes: &[u8],
+    ) -> Result<String> {
         // Align each tensor to 64 bytes so ONNX Runtime can map it without copies.
         let pad = (64 - (self.offset % 64)) % 64;
         self.data.write_all(&vec![0u8; pad as usize])?;
         self.offset += pad;
-        let entry = |k: &str, v: String| StringStringEntryProto { key: k.into(), value: v, ..Default::default() };
+        let entry = |k: &str, v: String| StringStringEntryProto {
+            key: k.into(),
+            value: v,
+            ..Default::default()
+        };
         let t = TensorProto {
             name: name.into(),
             data_type,
@@ -103,12 +121,22 @@ impl GraphWriter {
     }
 
     /// Add a node; returns its output names (`outputs` of `""` stay unused optional outputs).
-    pub fn node(&mut self, op: &str, domain: &str, inputs: &[&str], outputs: &[&str], attrs: &[(&str, Attr)]) -> Vec<String> {
+    pub fn node(
+        &mut self,
+        op: &str,
+        domain: &str,
+        inputs: &[&str],
+        outputs: &[&str],
+        attrs: &[(&str, Attr)],
+    ) -> Vec<String> {
         self.counter += 1;
         let attribute = attrs
             .iter()
             .map(|(n, a)| {
-                let mut p = AttributeProto { name: (*n).into(), ..Default::default() };
+                let mut p = AttributeProto {
+                    name: (*n).into(),
+                    ..Default::default()
+                };
                 match a {
                     Attr::Int(i) => {
                         p.type_ = AttributeType::INT.into();
@@ -154,7 +182,11 @@ impl GraphWriter {
             type_: Some(TypeProto {
                 value: Some(type_proto::Value::TensorType(type_proto::Tensor {
                     elem_type,
-                    shape: Some(TensorShapeProto { dim, ..Default::default() }).into(),
+                    shape: Some(TensorShapeProto {
+                        dim,
+                        ..Default::default()
+                    })
+                    .into(),
                     ..Default::default()
                 })),
                 ..Default::default()
@@ -166,18 +198,26 @@ impl GraphWriter {
 
     /// Declare a graph input.
     pub fn input(&mut self, name: &str, elem_type: i32, dims: &[Dim]) {
-        self.graph.input.push(Self::value_info(name, elem_type, dims));
+        self.graph
+            .input
+            .push(Self::value_info(name, elem_type, dims));
     }
 
     /// Declare a graph output.
     pub fn output(&mut self, name: &str, elem_type: i32, dims: &[Dim]) {
-        self.graph.output.push(Self::value_info(name, elem_type, dims));
+        self.graph
+            .output
+            .push(Self::value_info(name, elem_type, dims));
     }
 
     /// Write `model.onnx` (IR 10, opsets ai.onnx 21 and com.microsoft 1) and flush the data file.
     pub fn finish(mut self, model_path: &Path, producer: &str) -> Result<()> {
         self.data.flush()?;
-        let opset = |domain: &str, version: i64| OperatorSetIdProto { domain: domain.into(), version, ..Default::default() };
+        let opset = |domain: &str, version: i64| OperatorSetIdProto {
+            domain: domain.into(),
+            version,
+            ..Default::default()
+        };
         let model = ModelProto {
             ir_version: 10,
             producer_name: producer.into(),
@@ -187,7 +227,8 @@ impl GraphWriter {
             ..Default::default()
         };
         let bytes = model.write_to_bytes().context("encoding the ONNX model")?;
-        std::fs::write(model_path, bytes).with_context(|| format!("writing {}", model_path.display()))?;
+        std::fs::write(model_path, bytes)
+            .with_context(|| format!("writing {}", model_path.display()))?;
         Ok(())
     }
 }

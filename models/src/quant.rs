@@ -34,7 +34,9 @@ pub fn quantize(w: &[f32], n: usize, k: usize) -> Result<Q4> {
     let mut codes = vec![0u8; n * blocks * BLOCK / 2];
     let mut scales = vec![0f32; n * blocks];
     for (b, chunk) in w.chunks_exact(BLOCK).enumerate() {
-        let amax = chunk.iter().fold(0f32, |m, &x| if x.abs() > m.abs() { x } else { m });
+        let amax = chunk
+            .iter()
+            .fold(0f32, |m, &x| if x.abs() > m.abs() { x } else { m });
         let scale = amax / -8.0;
         scales[b] = scale;
         let inv = if scale != 0.0 { 1.0 / scale } else { 0.0 };
@@ -44,7 +46,12 @@ pub fn quantize(w: &[f32], n: usize, k: usize) -> Result<Q4> {
             out[i] = q(chunk[2 * i]) | (q(chunk[2 * i + 1]) << 4);
         }
     }
-    Ok(Q4 { n, k, codes, scales })
+    Ok(Q4 {
+        n,
+        k,
+        codes,
+        scales,
+    })
 }
 
 /// Dequantize (for tests and checks).
@@ -65,7 +72,9 @@ mod tests {
 
     #[test]
     fn round_trip_error_is_at_most_one_step_and_the_extreme_is_exact() {
-        let w: Vec<f32> = (0..2 * 64).map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0).collect();
+        let w: Vec<f32> = (0..2 * 64)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
+            .collect();
         let q = quantize(&w, 2, 64).unwrap();
         let d = dequantize(&q);
         for (i, (a, b)) in w.iter().zip(&d).enumerate() {
@@ -75,8 +84,13 @@ mod tests {
             assert!((a - b).abs() <= step + 1e-5, "{i}: {a} vs {b}");
         }
         for (b, blk) in w.chunks(BLOCK).enumerate() {
-            let amax = blk.iter().fold(0f32, |m, &x| if x.abs() > m.abs() { x } else { m });
-            assert!((q.scales[b] * -8.0 - amax).abs() < 1e-5, "the extreme of a block maps to code 0 exactly");
+            let amax = blk
+                .iter()
+                .fold(0f32, |m, &x| if x.abs() > m.abs() { x } else { m });
+            assert!(
+                (q.scales[b] * -8.0 - amax).abs() < 1e-5,
+                "the extreme of a block maps to code 0 exactly"
+            );
         }
         assert!(quantize(&w, 2, 60).is_err());
     }

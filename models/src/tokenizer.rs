@@ -23,7 +23,9 @@ pub fn pre_tokenizer(pre: &str) -> Result<Value> {
     let byte_level = |use_regex: bool| json!({"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": use_regex});
     Ok(match pre {
         // llama.cpp LLAMA_VOCAB_PRE_TYPE_GPT2 and friends: the GPT-2 regex.
-        "gpt2" | "default" | "gpt-2" | "phi-2" | "jina-es" | "jina-de" | "roberta-bpe" => byte_level(true),
+        "gpt2" | "default" | "gpt-2" | "phi-2" | "jina-es" | "jina-de" | "roberta-bpe" => {
+            byte_level(true)
+        }
         // SmolLM: every numeric character isolated, then the GPT-2 regex.
         "smollm" => json!({"type": "Sequence", "pretokenizers": [
             split(r"\p{N}"),
@@ -33,10 +35,12 @@ pub fn pre_tokenizer(pre: &str) -> Result<Value> {
             split(r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"),
             byte_level(false)
         ]}),
-        "llama3" | "llama-bpe" | "llama-v3" | "falcon3" | "pixtral" => json!({"type": "Sequence", "pretokenizers": [
-            split(r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"),
-            byte_level(false)
-        ]}),
+        "llama3" | "llama-bpe" | "llama-v3" | "falcon3" | "pixtral" => {
+            json!({"type": "Sequence", "pretokenizers": [
+                split(r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"),
+                byte_level(false)
+            ]})
+        }
         other => bail!("unsupported GGUF pre-tokenizer type {other:?} (tokenizer.ggml.pre)"),
     })
 }
@@ -49,12 +53,16 @@ pub fn tokenizer_json(g: &Gguf) -> Result<Value> {
     if model != "gpt2" {
         bail!("unsupported GGUF tokenizer model {model:?} (supported: gpt2)");
     }
-    let tokens = g.str_array("tokenizer.ggml.tokens").context("GGUF metadata tokenizer.ggml.tokens is missing")?;
+    let tokens = g
+        .str_array("tokenizer.ggml.tokens")
+        .context("GGUF metadata tokenizer.ggml.tokens is missing")?;
     let types: Vec<i64> = g
         .num_array("tokenizer.ggml.token_type")
         .map(|v| v.into_iter().map(|x| x as i64).collect())
         .unwrap_or_else(|| vec![1; tokens.len()]);
-    let merges = g.str_array("tokenizer.ggml.merges").context("GGUF metadata tokenizer.ggml.merges is missing")?;
+    let merges = g
+        .str_array("tokenizer.ggml.merges")
+        .context("GGUF metadata tokenizer.ggml.merges is missing")?;
     let pre = g.str("tokenizer.ggml.pre").unwrap_or("default");
     let mut vocab = serde_json::Map::with_capacity(tokens.len());
     for (i, t) in tokens.iter().enumerate() {
@@ -63,14 +71,21 @@ pub fn tokenizer_json(g: &Gguf) -> Result<Value> {
     let merges: Vec<Value> = merges
         .iter()
         .map(|m| {
-            let (a, b) = m.split_once(' ').with_context(|| format!("malformed merge {m:?}"))?;
+            let (a, b) = m
+                .split_once(' ')
+                .with_context(|| format!("malformed merge {m:?}"))?;
             Ok(json!([a, b]))
         })
         .collect::<Result<_>>()?;
     let added: Vec<Value> = tokens
         .iter()
         .enumerate()
-        .filter(|(i, _)| matches!(types.get(*i), Some(&TOKEN_TYPE_CONTROL) | Some(&TOKEN_TYPE_USER_DEFINED)))
+        .filter(|(i, _)| {
+            matches!(
+                types.get(*i),
+                Some(&TOKEN_TYPE_CONTROL) | Some(&TOKEN_TYPE_USER_DEFINED)
+            )
+        })
         .map(|(i, t)| {
             json!({"id": i, "content": t, "single_word": false, "lstrip": false, "rstrip": false,
                    "normalized": false, "special": types[i] == TOKEN_TYPE_CONTROL})
@@ -94,7 +109,9 @@ pub fn tokenizer_json(g: &Gguf) -> Result<Value> {
 /// Build `tokenizer_config.json`: special token strings and the chat template from
 /// `tokenizer.chat_template`.
 pub fn tokenizer_config(g: &Gguf) -> Result<Value> {
-    let tokens = g.str_array("tokenizer.ggml.tokens").context("GGUF metadata tokenizer.ggml.tokens is missing")?;
+    let tokens = g
+        .str_array("tokenizer.ggml.tokens")
+        .context("GGUF metadata tokenizer.ggml.tokens is missing")?;
     let name = |key: &str| g.int(key).and_then(|i| tokens.get(i as usize)).cloned();
     Ok(json!({
         "bos_token": name("tokenizer.ggml.bos_token_id"),

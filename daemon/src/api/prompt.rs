@@ -101,7 +101,14 @@ fn parse(body: &Value) -> Result<(GenerationRequest, String), Bad> {
         "action_selection" => {
             let r = Registry::for_software(software)
                 .map_err(|e| unprocessable(&format!("context.accounting_software: {e}")))?;
-            Some(stage1::generation_schema(&r, context.get("direction").and_then(Value::as_str).filter(|d| ["incoming", "outgoing", "internal"].contains(d)).unwrap_or("unknown")))
+            Some(stage1::generation_schema(
+                &r,
+                context
+                    .get("direction")
+                    .and_then(Value::as_str)
+                    .filter(|d| ["incoming", "outgoing", "internal"].contains(d))
+                    .unwrap_or("unknown"),
+            ))
         }
         "field_mapping" => match context.get("action").and_then(Value::as_str) {
             Some(name) => {

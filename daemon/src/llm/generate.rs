@@ -228,13 +228,14 @@ impl Engine {
 /// Shortest tail a repetition must cover before the guard steps in, in tokens.
 const LOOP_MIN_SPAN: usize = 12;
 
-/// If the tail of `generated` is one short cycle (period 1–4 tokens) repeated over at least
-/// [`LOOP_MIN_SPAN`] tokens (`s.s.s.s…`, `1.1.1.1…`, `\n\n\n…`), the token that would continue it.
+/// If the tail of `generated` is one cycle of 1–32 tokens repeated over at least
+/// [`LOOP_MIN_SPAN`] tokens and at least three times (`s.s.s.s…`, `1.1.1.1…`, the same line item
+/// again and again), the token that would continue it.
 ///
 /// Small models under greedy decoding fall into such cycles inside free-text JSON strings; banning
 /// the continuation lets the grammar close the string instead of filling it to its maximum length.
 pub fn loop_continuation(generated: &[u32]) -> Option<u32> {
-    for period in 1..=4 {
+    for period in 1..=32 {
         let span = LOOP_MIN_SPAN.max(3 * period);
         if generated.len() < span {
             continue;

@@ -15,7 +15,8 @@ use serde_json::Value;
 use super::profile::BusinessProfile;
 
 const LEGAL_FORMS: &[&str] = &[
-    "ltd", "limited", "inc", "llc", "llp", "plc", "corp", "co", "company", "gmbh", "ag", "sa", "sarl", "sas", "bv", "pvt", "private", "the",
+    "ltd", "limited", "inc", "llc", "llp", "plc", "corp", "co", "company", "gmbh", "ag", "sa",
+    "sarl", "sas", "bv", "pvt", "private", "the",
 ];
 
 fn words(s: &str) -> Vec<String> {
@@ -41,12 +42,25 @@ pub fn infer(profile: &BusinessProfile, extracted: &Value, text: &str) -> (&'sta
         return ("outgoing", format!("{} issued this document", profile.name));
     }
     if names_business(&business, to) {
-        return ("incoming", format!("the document is addressed to {}", profile.name));
+        return (
+            "incoming",
+            format!("the document is addressed to {}", profile.name),
+        );
     }
     if from.is_some() && names_business(&business, Some(text)) {
-        return ("incoming", format!("{} is named in a document issued by {}", profile.name, from.unwrap_or("another party")));
+        return (
+            "incoming",
+            format!(
+                "{} is named in a document issued by {}",
+                profile.name,
+                from.unwrap_or("another party")
+            ),
+        );
     }
-    ("unknown", format!("{} is not named as a party", profile.name))
+    (
+        "unknown",
+        format!("{} is not named as a party", profile.name),
+    )
 }
 
 #[cfg(test)]
@@ -59,11 +73,36 @@ mod tests {
         let p = BusinessProfile::named("Taylor's Store");
         let doc = |from: &str, to: &str| json!({"from": {"name": from}, "to": {"name": to}});
         assert_eq!(infer(&p, &doc("Taylor's Store", "Bob"), "").0, "outgoing");
-        assert_eq!(infer(&p, &doc("Sammy Maystone", "TAYLORS STORE"), "").0, "unknown");
-        assert_eq!(infer(&p, &doc("Sammy Maystone", "Taylor's Store Inc."), "").0, "incoming");
-        assert_eq!(infer(&p, &doc("Sammy Maystone", "Taylor Riddel"), "Ship To: Taylor's Store").0, "incoming");
-        assert_eq!(infer(&p, &doc("Sammy Maystone", "Taylor Riddel"), "nothing here").0, "unknown");
+        assert_eq!(
+            infer(&p, &doc("Sammy Maystone", "TAYLORS STORE"), "").0,
+            "unknown"
+        );
+        assert_eq!(
+            infer(&p, &doc("Sammy Maystone", "Taylor's Store Inc."), "").0,
+            "incoming"
+        );
+        assert_eq!(
+            infer(
+                &p,
+                &doc("Sammy Maystone", "Taylor Riddel"),
+                "Ship To: Taylor's Store"
+            )
+            .0,
+            "incoming"
+        );
+        assert_eq!(
+            infer(&p, &doc("Sammy Maystone", "Taylor Riddel"), "nothing here").0,
+            "unknown"
+        );
         let l = BusinessProfile::named("iViveLabs Limited");
-        assert_eq!(infer(&l, &doc("Amazon Web Services", ""), "ATTN: iViveLabs Limited").0, "incoming");
+        assert_eq!(
+            infer(
+                &l,
+                &doc("Amazon Web Services", ""),
+                "ATTN: iViveLabs Limited"
+            )
+            .0,
+            "incoming"
+        );
     }
 }

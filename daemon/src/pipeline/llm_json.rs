@@ -127,6 +127,8 @@ pub fn generate_json(
         decode_tokens_per_second: c.decode_tokens_per_second(),
         seconds: t0.elapsed().as_secs_f64(),
     });
+    // Model output may quote the document: debug level only.
+    tracing::debug!(stage = %call.stage, finish = ?c.finish_reason, output = %c.text, "generated");
     if c.finish_reason == FinishReason::Length {
         bail!(
             "{}: the model did not finish its JSON within {} tokens",

@@ -85,7 +85,9 @@ impl Registry {
 pub fn field_schema(field_type: &str) -> Value {
     let pattern_ref = |entity: &str| format!("^\\{{\\{{lookup:{entity}:[^{{}}]{{1,80}}\\}}\\}}$");
     match field_type {
-        "number" => json!({"type": "number", "minimum": -1000000000, "maximum": 1000000000}),
+        "number" => {
+            json!({"type": "number", "minimum": -1000000000, "maximum": 1000000000, "multipleOf": 0.001})
+        }
         "integer" => json!({"type": "integer", "minimum": 0, "maximum": 100000}),
         "boolean" => json!({"type": "boolean"}),
         "date" => json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
@@ -94,7 +96,7 @@ pub fn field_schema(field_type: &str) -> Value {
             "type": "array", "minItems": 1, "maxItems": 8,
             "items": {"type": "object", "properties": {
                 "description": {"type": "string", "pattern": "^[^\\\\\\x00-\\x1f]{0,80}$"},
-                "amount": {"type": "number", "minimum": -1000000000, "maximum": 1000000000},
+                "amount": {"type": "number", "minimum": -1000000000, "maximum": 1000000000, "multipleOf": 0.001},
                 "account_or_item": {"type": "string", "pattern": pattern_ref("(Account|Item)")}
             }, "required": ["description", "amount", "account_or_item"], "additionalProperties": false}
         }),

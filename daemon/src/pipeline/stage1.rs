@@ -28,12 +28,20 @@ pub fn generation_schema(registry: &Registry, direction: &str) -> Value {
     if direction != "unknown" {
         s["properties"]["direction"] = json!({"enum": [direction]});
     }
-    let item = &mut s["properties"]["suggested_actions"]["items"];
+    let list = &mut s["properties"]["suggested_actions"];
+    let mut item = list["items"].clone();
     item["properties"]["action"] = json!({"enum": registry.names_for(direction)});
     if let Some(props) = item["properties"].as_object_mut() {
         props.remove("optional");
         props.remove("requires_user_confirmation");
     }
+    // The first suggestion is the PRIMARY action, the others PREREQUISITE or FOLLOW_UP: the
+    // model commits to the transaction that records the document before anything else.
+    let mut first = item.clone();
+    first["properties"]["role"] = json!({"enum": ["PRIMARY"]});
+    item["properties"]["role"] = json!({"enum": ["PREREQUISITE", "FOLLOW_UP"]});
+    list["prefixItems"] = json!([first]);
+    list["items"] = item;
     s
 }
 
