@@ -31,6 +31,17 @@ pub enum BenchCommand {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Import packaged models (time, peak memory) and compare decode speed with a reference export.
+    Import {
+        /// Packaged model aliases (default: all of `zopilot models list`).
+        aliases: Vec<String>,
+        /// A builder-made export to compare decode speed with (e.g. the oracle SmolLM2 int4).
+        #[arg(long)]
+        reference: Option<PathBuf>,
+        /// Tokens to decode per measurement.
+        #[arg(long, default_value_t = 64)]
+        tokens: usize,
+    },
 }
 
 pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
@@ -38,6 +49,11 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Pipeline { corpus, only, json } => {
             pipeline(cfg, &corpus, only.as_deref(), json.as_deref())
         }
+        BenchCommand::Import {
+            aliases,
+            reference,
+            tokens,
+        } => import(cfg, aliases, reference.as_deref(), tokens),
     }
 }
 
@@ -207,4 +223,102 @@ fn tempfile_dir() -> Result<PathBuf> {
     let d = std::env::temp_dir().join(format!("zopilot-bench-{}", std::process::id()));
     std::fs::create_dir_all(&d)?;
     Ok(d)
+}
+
+/// Peak resident memory of this process since the last [`reset_peak_rss`], in MB (Linux `VmHWM`).
+fn peak_rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Reset the kernel's resident-memory high-water mark (`/proc/self/clear_refs`, value 5).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Greedy decode speed of the model folder `dir`: prefill a fixed prompt, then `n` single-token
+/// steps through the KV cache. Returns (prefill tokens, prefill s, decode tokens/s).
+fn decode_speed(cfg: &Config, dir: &Path, n: usize) -> Result<(usize, f64, f64)> {
+    let mut e = crate::llm::Engine::load(
+        &cfg.ort_library,
+        dir,
+        cfg.execution_provider,
+        cfg.intra_threads,
+    )?;
+    let msgs = [
+        crate::llm::Message::system("You extract invoice fields as JSON."),
+        crate::llm::Message::user("INVOICE #123 from ABC Consulting, dated 2024-03-15. Consulting services: $1,500.00. Tax: $195.00. Total due: $1,695.00."),
+    ];
+    let prompt = e.encode_chat(&msgs).map_err(|x| anyhow::anyhow!("{x}"))?;
+    let mut cache = e.new_cache()?;
+    let t0 = std::time::Instant::now();
+    let mut logits = e.forward(&prompt, &mut cache)?;
+    let prefill = t0.elapsed().as_secs_f64();
+    let t1 = std::time::Instant::now();
+    for _ in 0..n {
+        let t = crate::llm::sampler::argmax(&logits).context("no token")?;
+        logits = e.forward(&[t], &mut cache)?;
+    }
+    Ok((prompt.len(), prefill, n as f64 / t1.elapsed().as_secs_f64()))
+}
+
+fn import(
+    cfg: &Config,
+    aliases: Vec<String>,
+    reference: Option<&Path>,
+    tokens: usize,
+) -> Result<ExitCode> {
+    let aliases: Vec<String> = if aliases.is_empty() {
+        zopilot_models::catalog::CATALOG
+            .iter()
+            .map(|p| p.alias.to_string())
+            .collect()
+    } else {
+        aliases
+    };
+    let scratch = tempfile_dir()?;
+    println!(
+        "{:<30} {:>9} {:>12} {:>10} {:>14}",
+        "model", "import s", "peak MB", "size MB", "decode tok/s"
+    );
+    for alias in &aliases {
+        let gguf = zopilot_models::fetch::fetch_alias(alias, &mut |l| eprintln!("{l}"))?;
+        let out = scratch.join(alias);
+        reset_peak_rss();
+        let before = peak_rss_mb().unwrap_or(0.0);
+        let r = zopilot_models::import::import(
+            &gguf,
+            &out,
+            &zopilot_models::decoder::GraphOptions { accuracy_level: 4 },
+            &mut |_, _| {},
+        )?;
+        let peak = peak_rss_mb().unwrap_or(0.0);
+        let (_, _, tps) = decode_speed(cfg, &out, tokens)?;
+        println!(
+            "{:<30} {:>9.2} {:>12.0} {:>10.1} {:>14.1}   (RSS before import {:.0} MB)",
+            alias,
+            r.seconds,
+            peak,
+            r.bytes as f64 / 1e6,
+            tps,
+            before
+        );
+        std::fs::remove_dir_all(&out)?;
+    }
+    if let Some(reference) = reference {
+        let (_, _, tps) = decode_speed(cfg, reference, tokens)?;
+        println!(
+            "{:<30} {:>9} {:>12} {:>10} {:>14.1}   ({})",
+            "reference export",
+            "-",
+            "-",
+            "-",
+            tps,
+            reference.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(ExitCode::SUCCESS)
 }
