@@ -32,6 +32,9 @@ pub struct Action {
     pub optional_fields: Vec<Field>,
     /// Document directions (`incoming`, `outgoing`, `internal`) the action fits.
     pub directions: Vec<String>,
+    /// Whether the action can record a document as its PRIMARY action (entity creation and
+    /// attachments cannot: they are PREREQUISITE / FOLLOW_UP steps).
+    pub can_be_primary: bool,
 }
 
 /// All actions of one accounting software.
@@ -71,11 +74,13 @@ impl Registry {
         self.actions.iter().map(|a| a.name.as_str()).collect()
     }
 
-    /// Names of the actions that fit `direction` (all of them for `unknown`).
-    pub fn names_for(&self, direction: &str) -> Vec<&str> {
+    /// Names of the actions that fit `direction` (all of them for `unknown`), only those that can
+    /// be PRIMARY when `primary`.
+    pub fn names_for(&self, direction: &str, primary: bool) -> Vec<&str> {
         self.actions
             .iter()
             .filter(|a| direction == "unknown" || a.directions.iter().any(|d| d == direction))
+            .filter(|a| !primary || a.can_be_primary)
             .map(|a| a.name.as_str())
             .collect()
     }

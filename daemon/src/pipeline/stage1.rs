@@ -30,7 +30,7 @@ pub fn generation_schema(registry: &Registry, direction: &str) -> Value {
     }
     let list = &mut s["properties"]["suggested_actions"];
     let mut item = list["items"].clone();
-    item["properties"]["action"] = json!({"enum": registry.names_for(direction)});
+    item["properties"]["action"] = json!({"enum": registry.names_for(direction, false)});
     if let Some(props) = item["properties"].as_object_mut() {
         props.remove("optional");
         props.remove("requires_user_confirmation");
@@ -39,6 +39,7 @@ pub fn generation_schema(registry: &Registry, direction: &str) -> Value {
     // model commits to the transaction that records the document before anything else.
     let mut first = item.clone();
     first["properties"]["role"] = json!({"enum": ["PRIMARY"]});
+    first["properties"]["action"] = json!({"enum": registry.names_for(direction, true)});
     item["properties"]["role"] = json!({"enum": ["PREREQUISITE", "FOLLOW_UP"]});
     list["prefixItems"] = json!([first]);
     list["items"] = item;
