@@ -4,7 +4,8 @@
 //! - several → the highest-confidence one stays PRIMARY, the others become FOLLOW_UP with
 //!   `optional: true` and `requires_user_confirmation: true`.
 //!
-//! Ties go to the earlier action. Also drops repeated suggestions of the same action.
+//! Ties go to the earlier action. Also drops repeated suggestions of the same action (the first
+//! one, whatever its role, is kept).
 
 use serde_json::Value;
 
@@ -17,14 +18,14 @@ pub fn enforce_single_primary(stage1: &mut Value) -> Vec<String> {
     else {
         return notes;
     };
-    let mut seen = Vec::new();
+    // One suggestion per action: the first (PRIMARY comes first in generation) wins.
+    let mut seen: Vec<String> = Vec::new();
     actions.retain(|a| {
         let name = a["action"].as_str().unwrap_or_default().to_string();
-        let role = a["role"].as_str().unwrap_or_default().to_string();
-        if seen.contains(&(name.clone(), role.clone())) {
+        if seen.contains(&name) {
             return false;
         }
-        seen.push((name, role));
+        seen.push(name);
         true
     });
     if actions.is_empty() {
@@ -138,6 +139,22 @@ mod tests {
         assert_eq!(a[1]["role"], "FOLLOW_UP");
         assert_eq!(a[1]["optional"], true);
         assert_eq!(a[1]["requires_user_confirmation"], true);
+    }
+
+    #[test]
+    fn an_action_is_suggested_once() {
+        let mut v = json!({"suggested_actions": [
+            {"action": "createBill", "role": "PRIMARY", "confidence": 90},
+            {"action": "createBill", "role": "FOLLOW_UP", "confidence": 95},
+            {"action": "createVendor", "role": "PREREQUISITE", "confidence": 80}]});
+        enforce_single_primary(&mut v);
+        assert_eq!(
+            roles(&v),
+            vec![
+                ("createBill".into(), "PRIMARY".into()),
+                ("createVendor".into(), "PREREQUISITE".into())
+            ]
+        );
     }
 
     #[test]
