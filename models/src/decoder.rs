@@ -114,15 +114,8 @@ struct Emit<'a> {
 }
 
 impl Emit<'_> {
-    /// A `MatMulNBits` over `input` with weight `[n, k]` (row-major, out × in).
-    fn matmul(
-        &mut self,
-        name: &str,
-        input: &str,
-        weight: &[f32],
-        n: usize,
-        k: usize,
-    ) -> Result<String> {
+    /// Quantize `weight` `[n, k]` to int4 and store it as `<name>.weight_Q4` / `<name>.weight_scales`.
+    fn int4(&mut self, name: &str, weight: &[f32], n: usize, k: usize) -> Result<(String, String)> {
         let q = quant::quantize(weight, n, k)?;
         let codes = self.w.initializer(
             &format!("{name}.weight_Q4"),
@@ -133,6 +126,19 @@ impl Emit<'_> {
         let scales = self
             .w
             .f32(&format!("{name}.weight_scales"), &[n, k / 32], &q.scales)?;
+        Ok((codes, scales))
+    }
+
+    /// A `MatMulNBits` over `input` with weight `[n, k]` (row-major, out × in).
+    fn matmul(
+        &mut self,
+        name: &str,
+        input: &str,
+        weight: &[f32],
+        n: usize,
+        k: usize,
+    ) -> Result<String> {
+        let (codes, scales) = self.int4(name, weight, n, k)?;
         let out = format!("/{name}/output_0");
         self.w.node(
             "MatMulNBits",
@@ -278,29 +284,13 @@ pub fn write(
 
     // Embedding and LM head.
     let embd = g.tensor_f32("token_embd.weight")?;
-    let (lm_codes, lm_scales) = if hp.tied_embeddings {
-        let q = quant::quantize(&embd.data, hp.vocab, h)?;
-        let c = e.w.initializer(
-            "lm_head.weight_Q4",
-            dtype::UINT8,
-            &[hp.vocab, h / 32, 16],
-            &q.codes,
-        )?;
-        let s =
-            e.w.f32("lm_head.weight_scales", &[hp.vocab, h / 32], &q.scales)?;
-        (c, s)
+    // Tied: the LM head's int4 table doubles as the embedding table.
+    let table = if hp.tied_embeddings {
+        "lm_head"
     } else {
-        let q = quant::quantize(&embd.data, hp.vocab, h)?;
-        let c = e.w.initializer(
-            "embed_tokens.weight_Q4",
-            dtype::UINT8,
-            &[hp.vocab, h / 32, 16],
-            &q.codes,
-        )?;
-        let s =
-            e.w.f32("embed_tokens.weight_scales", &[hp.vocab, h / 32], &q.scales)?;
-        (c, s)
+        "embed_tokens"
     };
+    let (lm_codes, lm_scales) = e.int4(table, &embd.data, hp.vocab, h)?;
     drop(embd);
     let shape = e.w.i64_const(
         "/model/constants/embed_shape",
@@ -492,16 +482,7 @@ pub fn write(
         (lm_codes, lm_scales)
     } else {
         let out = g.tensor_f32("output.weight")?;
-        let q = quant::quantize(&out.data, hp.vocab, h)?;
-        let c = e.w.initializer(
-            "lm_head.weight_Q4",
-            dtype::UINT8,
-            &[hp.vocab, h / 32, 16],
-            &q.codes,
-        )?;
-        let s =
-            e.w.f32("lm_head.weight_scales", &[hp.vocab, h / 32], &q.scales)?;
-        (c, s)
+        e.int4("lm_head", &out.data, hp.vocab, h)?
     };
     e.w.node(
         "MatMulNBits",
