@@ -13,7 +13,7 @@ use crate::pipeline::schemas::{self, Kind};
 pub const TEXT_BUDGET: usize = 2048;
 /// Cap on generated tokens (the schema bounds every string and array, so a complete
 /// document fits well below this).
-pub const MAX_TOKENS: usize = 1600;
+pub const MAX_TOKENS: usize = 2500;
 
 /// Extract fields from `text` (the layout text of `file_name`). Returns the extracted document
 /// (valid under the schema file) and appends arithmetic warnings to `warnings`.

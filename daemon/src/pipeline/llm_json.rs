@@ -53,14 +53,15 @@ pub fn generate_json(
 ) -> Result<Value> {
     let t0 = Instant::now();
     let ctx = engine.context_length();
-    if call.max_tokens + 64 >= ctx {
+    // Small-context models: the output cap gives way to at most half the context.
+    let max_tokens = call.max_tokens.min(ctx / 2);
+    if max_tokens < 64 {
         bail!(
-            "the model's context ({ctx} tokens) is too small for {} (needs {} output tokens)",
-            call.stage,
-            call.max_tokens
+            "the model's context ({ctx} tokens) is too small for {}",
+            call.stage
         );
     }
-    let limit = ctx - call.max_tokens;
+    let limit = ctx - max_tokens;
     let count = |engine: &Engine, text: &str| -> Result<usize> {
         let msgs = [
             Message::system(call.system.clone()),
@@ -92,7 +93,7 @@ pub fn generate_json(
         total = count(engine, &text)?;
     }
     if total > limit {
-        bail!("the {} prompt ({total} tokens) does not fit the model's context ({ctx} − {} output tokens)", call.stage, call.max_tokens);
+        bail!("the {} prompt ({total} tokens) does not fit the model's context ({ctx} − {max_tokens} output tokens)", call.stage);
     }
     if shortened {
         warnings.push(format!(
@@ -109,7 +110,7 @@ pub fn generate_json(
         ],
         json_schema: Some(call.schema.clone()),
         sampling: SamplingParams::default(),
-        max_tokens: call.max_tokens,
+        max_tokens,
         max_input_length: None,
     };
     let c = engine.generate(&req).map_err(|e| match e {
@@ -133,7 +134,7 @@ pub fn generate_json(
         bail!(
             "{}: the model did not finish its JSON within {} tokens",
             call.stage,
-            call.max_tokens
+            max_tokens
         );
     }
     let value: Value = serde_json::from_str(c.text.trim()).map_err(|e| {

@@ -98,7 +98,7 @@ pub fn field_schema(field_type: &str) -> Value {
         "date" => json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
         "currency" => json!({"type": "string", "pattern": "^[A-Z]{3}$"}),
         "lines" => json!({
-            "type": "array", "minItems": 1, "maxItems": 8,
+            "type": "array", "minItems": 1, "maxItems": 6,
             "items": {"type": "object", "properties": {
                 "description": {"type": "string", "pattern": "^[^\\\\\\x00-\\x1f]{0,80}$"},
                 "amount": {"type": "number", "minimum": -1000000000, "maximum": 1000000000, "multipleOf": 0.001},
@@ -107,7 +107,7 @@ pub fn field_schema(field_type: &str) -> Value {
         }),
         t if t.starts_with("ref:") => json!({"type": "string", "pattern": pattern_ref(&t[4..])}),
         t if t.starts_with("enum:") => json!({"enum": t[5..].split('|').collect::<Vec<_>>()}),
-        _ => json!({"type": "string", "pattern": "^[^\\\\\\x00-\\x1f]{0,120}$"}),
+        _ => json!({"type": "string", "pattern": "^[^\\\\\\x00-\\x1f]{0,80}$"}),
     }
 }
 

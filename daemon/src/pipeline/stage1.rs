@@ -15,8 +15,8 @@ use crate::llm::Engine;
 
 /// Most tokens of document text in the Stage 1 prompt.
 pub const TEXT_BUDGET: usize = 1536;
-/// Cap on generated tokens.
-pub const MAX_TOKENS: usize = 1000;
+/// Cap on generated tokens: above the schema's worst case (every string at its maximum length).
+pub const MAX_TOKENS: usize = 1500;
 
 /// The schema Stage 1 generates under: the schema file with `action` limited to `registry`'s
 /// names and the safety-net-only flags (`optional`, `requires_user_confirmation`) left out.

@@ -14,8 +14,9 @@ use crate::llm::Engine;
 
 /// Most tokens of document text in a Stage 2 prompt.
 pub const TEXT_BUDGET: usize = 1024;
-/// Cap on generated tokens.
-pub const MAX_TOKENS: usize = 1000;
+/// Cap on generated tokens: above the worst case of the largest action's schema (every string at
+/// its maximum length), so a complete mapping always fits.
+pub const MAX_TOKENS: usize = 3000;
 
 /// The schema Stage 2 generates under for `action`.
 pub fn generation_schema(action: &Action) -> Value {
