@@ -23,6 +23,8 @@ pub fn generation_schema(action: &Action) -> Value {
     let mut s = schemas::schema(Kind::Stage2);
     s["properties"]["action"] = json!({"enum": [action.name]});
     s["properties"]["field_mappings"] = action.field_mappings_schema();
+    // The model lists at most 4 lookups; `reconcile_lookups` adds those it forgot afterwards.
+    s["properties"]["lookups_required"]["maxItems"] = json!(4);
     s
 }
 
@@ -158,6 +160,10 @@ mod tests {
     fn generation_schema_is_a_specialisation_of_the_file_schema() {
         let r = Registry::for_software("quickbooks").unwrap();
         let s = generation_schema(r.get("createBill").unwrap());
+        assert_eq!(s["properties"]["lookups_required"]["maxItems"], 4);
+        // Room in the file schema for the lookups reconciliation adds.
+        let file = schemas::schema(Kind::Stage2);
+        assert!(file["properties"]["lookups_required"]["maxItems"].as_u64().unwrap() >= 4 + 6 + 4);
         assert_eq!(
             s["properties"]["field_mappings"]["required"],
             json!(["VendorRef", "Line", "TxnDate"])
