@@ -48,8 +48,16 @@ fn lookup_refs(v: &Value, out: &mut Vec<(String, String, String)>) {
                 .strip_prefix("{{lookup:")
                 .and_then(|r| r.strip_suffix("}}"))
             {
+                // Only well-formed references (the shape `schema/stage2.schema.json` requires):
+                // an alphabetic entity and a 1–80 character name without braces.
                 if let Some((entity, name)) = inner.split_once(':') {
-                    out.push((entity.to_string(), name.to_string(), s.clone()));
+                    let entity_ok =
+                        !entity.is_empty() && entity.chars().all(|c| c.is_ascii_alphabetic());
+                    let name_ok =
+                        (1..=80).contains(&name.chars().count()) && !name.contains(['{', '}']);
+                    if entity_ok && name_ok {
+                        out.push((entity.to_string(), name.to_string(), s.clone()));
+                    }
                 }
             }
         }
@@ -153,6 +161,9 @@ mod tests {
             "lookups_required": [{"entity": "Vendor", "name": "Acme", "reference": "{{lookup:Vendor:Acme}}"}]});
         assert_eq!(reconcile_lookups(&mut m), 1);
         assert_eq!(reconcile_lookups(&mut m), 0);
+        // Text that only looks like a reference (a copied placeholder) is not a lookup.
+        m["field_mappings"]["PrivateNote"] = json!("{{lookup:<Vendor>:<Name>}}");
+        assert_eq!(reconcile_lookups(&mut m), 0);
         assert_eq!(m["lookups_required"][1]["entity"], "Account");
     }
 
@@ -163,7 +174,12 @@ mod tests {
         assert_eq!(s["properties"]["lookups_required"]["maxItems"], 4);
         // Room in the file schema for the lookups reconciliation adds.
         let file = schemas::schema(Kind::Stage2);
-        assert!(file["properties"]["lookups_required"]["maxItems"].as_u64().unwrap() >= 4 + 6 + 4);
+        assert!(
+            file["properties"]["lookups_required"]["maxItems"]
+                .as_u64()
+                .unwrap()
+                >= 4 + 6 + 4
+        );
         assert_eq!(
             s["properties"]["field_mappings"]["required"],
             json!(["VendorRef", "Line", "TxnDate"])
