@@ -10,14 +10,6 @@ use zopilot::config::ExecutionProvider;
 use zopilot::llm::Engine;
 use zopilot_models::decoder::GraphOptions;
 
-fn ids(v: &Value) -> Vec<u32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as u32)
-        .collect()
-}
-
 /// (agree, total, agree at fp32 margin ≥ 2, positions at margin ≥ 2)
 fn teacher_forced(model: &str, gguf: &str) -> (usize, usize, usize, usize) {
     let dir = tempfile::tempdir().unwrap();
@@ -43,8 +35,8 @@ fn teacher_forced(model: &str, gguf: &str) -> (usize, usize, usize, usize) {
     .unwrap();
     let (mut agree, mut total, mut agree2, mut total2) = (0, 0, 0, 0);
     for p in g["prompts"].as_array().unwrap() {
-        let prompt = ids(&p["prompt_ids"]);
-        let forced = ids(&p["fp32_greedy"]["ids"]);
+        let prompt = support::ids(&p["prompt_ids"]);
+        let forced = support::ids(&p["fp32_greedy"]["ids"]);
         let margins: Vec<f64> = p["fp32_teacher_forced"]["top1_margin"]
             .as_array()
             .unwrap()

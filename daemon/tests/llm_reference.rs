@@ -14,14 +14,6 @@ fn generation() -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
-fn ids(v: &Value) -> Vec<u32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as u32)
-        .collect()
-}
-
 fn engine() -> Engine {
     Engine::load(
         &common::ort_library(),
@@ -46,7 +38,7 @@ fn chat_template_and_tokenizer_reproduce_the_recorded_prompt_ids() {
         }
         let msgs: Vec<Message> = serde_json::from_value(p["messages"].clone()).unwrap();
         let got = e.encode_chat(&msgs).unwrap();
-        assert_eq!(got, ids(&p["prompt_ids"]), "prompt {}", p["name"]);
+        assert_eq!(got, common::ids(&p["prompt_ids"]), "prompt {}", p["name"]);
     }
 }
 
@@ -55,8 +47,8 @@ fn greedy_decode_with_kv_cache_matches_onnx_runtime_reference() {
     let mut e = engine();
     let g = generation();
     for p in g["prompts"].as_array().unwrap() {
-        let prompt = ids(&p["prompt_ids"]);
-        let want = ids(&p["int4_onnx_greedy"]["ids"]);
+        let prompt = common::ids(&p["prompt_ids"]);
+        let want = common::ids(&p["int4_onnx_greedy"]["ids"]);
         let top5 = p["int4_onnx_greedy"]["top5_logits"].as_array().unwrap();
         let mut cache = e.new_cache().unwrap();
         let mut logits = e.forward(&prompt, &mut cache).unwrap();
@@ -94,9 +86,9 @@ fn teacher_forced_top1_matches_the_reference_at_every_position() {
     let mut agree = 0;
     let mut total = 0;
     for p in g["prompts"].as_array().unwrap() {
-        let prompt = ids(&p["prompt_ids"]);
-        let forced = ids(&p["fp32_greedy"]["ids"]);
-        let want = ids(&p["int4_onnx_teacher_forced_on_fp32"]["top1_ids"]);
+        let prompt = common::ids(&p["prompt_ids"]);
+        let forced = common::ids(&p["fp32_greedy"]["ids"]);
+        let want = common::ids(&p["int4_onnx_teacher_forced_on_fp32"]["top1_ids"]);
         let mut cache = e.new_cache().unwrap();
         // Prefill in uneven chunks, to exercise chunked prefill against the same positions.
         let mut logits = Vec::new();
