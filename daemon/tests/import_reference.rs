@@ -6,23 +6,37 @@
 mod support;
 
 use serde_json::Value;
-use zopilot::config::ExecutionProvider;
 use zopilot::llm::Engine;
-use zopilot_models::decoder::GraphOptions;
+use zopilot_models::decoder::{Activations, GraphOptions, WeightFormat};
 
-/// (agree, total, agree at fp32 margin ≥ 2, positions at margin ≥ 2)
+/// Teacher-forced comparison of an import with the fp32 reference.
+struct Agreement {
+    agree: usize,
+    total: usize,
+    /// Agreement at positions whose fp32 top-1 margin is ≥ 2.0, and how many there are.
+    agree_margin2: usize,
+    total_margin2: usize,
+    /// Largest |Δlogit| over the reference top-5 at every position.
+    max_abs_err: f64,
+}
+
 fn teacher_forced(model: &str, gguf: &str) -> (usize, usize, usize, usize) {
+    let a = teacher_forced_with(model, gguf, &GraphOptions::default());
+    (a.agree, a.total, a.agree_margin2, a.total_margin2)
+}
+
+fn teacher_forced_with(model: &str, gguf: &str, opts: &GraphOptions) -> Agreement {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("model");
     let gguf = zopilot_models::fetch::fetch_alias(gguf, &mut |_| {}).unwrap();
-    zopilot_models::import::import(
-        &gguf,
+    zopilot_models::import::import(&gguf, &out, opts, &mut |_, _| {}).unwrap();
+    let mut e = Engine::load(
+        &support::ort_library(),
         &out,
-        &GraphOptions { accuracy_level: 4 },
-        &mut |_, _| {},
+        support::execution_provider(),
+        2,
     )
     .unwrap();
-    let mut e = Engine::load(&support::ort_library(), &out, ExecutionProvider::Cpu, 2).unwrap();
     let g: Value = serde_json::from_str(
         &std::fs::read_to_string(
             support::shared()
@@ -34,6 +48,7 @@ fn teacher_forced(model: &str, gguf: &str) -> (usize, usize, usize, usize) {
     )
     .unwrap();
     let (mut agree, mut total, mut agree2, mut total2) = (0, 0, 0, 0);
+    let mut max_abs_err = 0f64;
     for p in g["prompts"].as_array().unwrap() {
         let prompt = support::ids(&p["prompt_ids"]);
         let forced = support::ids(&p["fp32_greedy"]["ids"]);
@@ -46,6 +61,15 @@ fn teacher_forced(model: &str, gguf: &str) -> (usize, usize, usize, usize) {
         let mut cache = e.new_cache().unwrap();
         let mut logits = e.forward(&prompt, &mut cache).unwrap();
         for (k, &t) in forced.iter().enumerate() {
+            let ids = support::ids(&p["fp32_teacher_forced"]["top5_ids"][k]);
+            for (id, want) in ids.iter().zip(
+                p["fp32_teacher_forced"]["top5_logits"][k]
+                    .as_array()
+                    .unwrap(),
+            ) {
+                max_abs_err =
+                    max_abs_err.max((logits[*id as usize] as f64 - want.as_f64().unwrap()).abs());
+            }
             let ok = zopilot::llm::sampler::argmax(&logits) == Some(t);
             total += 1;
             agree += ok as usize;
@@ -57,9 +81,18 @@ fn teacher_forced(model: &str, gguf: &str) -> (usize, usize, usize, usize) {
         }
     }
     eprintln!(
-        "{model}: teacher-forced top-1 {agree}/{total}, at fp32 margin ≥ 2: {agree2}/{total2}"
+        "{model} ({:?} weights, {} activations): teacher-forced top-1 {agree}/{total}, at fp32 margin ≥ 2: \
+         {agree2}/{total2}, max |Δlogit| on the reference top-5 {max_abs_err:.2e}",
+        opts.weights,
+        opts.activations.name()
     );
-    (agree, total, agree2, total2)
+    Agreement {
+        agree,
+        total,
+        agree_margin2: agree2,
+        total_margin2: total2,
+        max_abs_err,
+    }
 }
 
 #[test]
@@ -75,4 +108,43 @@ fn qwen2_import_agrees_with_fp32_reference() {
         teacher_forced("qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-0.5b-instruct");
     assert_eq!((t, t2), (144, 113));
     assert!(a >= 134 && a2 >= 111, "{a}/{t}, {a2}/{t2}");
+}
+
+#[test]
+fn smollm2_float_import_reproduces_fp32_logits() {
+    // The fp32 reference is the Q4_1 GGUF dequantized by transformers: unquantized weights must
+    // reproduce it (the builder's fp32 export: 144/144, |Δ| ≤ 1e-4).
+    let a = teacher_forced_with(
+        "smollm2-135m-instruct",
+        "smollm2-135m-instruct",
+        &GraphOptions {
+            accuracy_level: 0,
+            weights: WeightFormat::Float,
+            activations: Activations::F32,
+        },
+    );
+    assert_eq!(a.agree, a.total);
+    assert!(a.max_abs_err <= 1e-3, "max |Δlogit| {}", a.max_abs_err);
+}
+
+#[test]
+fn smollm2_float16_cuda_graph_agrees_on_cpu() {
+    // The `--target cuda` graph (float16 activations and KV cache, int4 weights) run on the CPU
+    // EP: same quality bar as the float32 int4 import.
+    let a = teacher_forced_with(
+        "smollm2-135m-instruct",
+        "smollm2-135m-instruct",
+        &GraphOptions {
+            activations: Activations::F16,
+            ..GraphOptions::default()
+        },
+    );
+    assert!(
+        a.agree >= 128 && a.agree_margin2 >= 92,
+        "{}/{}, {}/{}",
+        a.agree,
+        a.total,
+        a.agree_margin2,
+        a.total_margin2
+    );
 }

@@ -4,7 +4,7 @@ fn main() -> anyhow::Result<()> {
     let r = zopilot_models::import::import(
         a[1].as_ref(),
         a[2].as_ref(),
-        &zopilot_models::decoder::GraphOptions { accuracy_level: 4 },
+        &zopilot_models::decoder::GraphOptions::default(),
         &mut |d, t| eprint!("\r{d}/{t}"),
     )?;
     eprintln!();

@@ -182,4 +182,57 @@ impl Gguf {
         }
         Ok(F32Tensor { shape, data })
     }
+
+    /// Slice `index` of a tensor along its outermost row-major axis (the last GGUF `ne`),
+    /// dequantized to f32 — one expert of a stacked `ffn_*_exps` tensor `[experts, rows, cols]`
+    /// without dequantizing the others. Quantization blocks run along `ne[0]`, so each slice is a
+    /// whole number of blocks and a contiguous byte range of the file.
+    ///
+    /// Errors: a missing tensor, an index out of range, or an unreadable range.
+    pub fn tensor_f32_slice(&mut self, name: &str, index: usize) -> Result<F32Tensor> {
+        use std::io::{Read, Seek, SeekFrom};
+        let info = self
+            .content
+            .tensor_infos
+            .get(name)
+            .with_context(|| format!("GGUF tensor {name} is missing"))?;
+        let dims = info.shape.dims().to_vec();
+        let Some((&outer, inner)) = dims.split_first() else {
+            bail!("tensor {name} is a scalar");
+        };
+        if index >= outer {
+            bail!("tensor {name}: slice {index} out of range (outer dimension {outer})");
+        }
+        let dtype = info.ggml_dtype;
+        let elems: usize = inner.iter().product();
+        if !elems.is_multiple_of(dtype.block_size()) {
+            bail!("tensor {name}: a slice of {elems} values is not a whole number of {dtype:?} blocks");
+        }
+        let bytes = elems / dtype.block_size() * dtype.type_size();
+        let start = self.content.tensor_data_offset + info.offset + (index * bytes) as u64;
+        let mut raw = vec![0u8; bytes];
+        self.reader.seek(SeekFrom::Start(start))?;
+        self.reader
+            .read_exact(&mut raw)
+            .with_context(|| format!("reading slice {index} of {name}"))?;
+        let q = candle_core::quantized::ggml_file::qtensor_from_ggml(
+            dtype,
+            &raw,
+            inner.to_vec(),
+            &Device::Cpu,
+        )
+        .map_err(|e| anyhow!("tensor {name} ({dtype:?}): {e}"))?;
+        let data = q
+            .dequantize(&Device::Cpu)
+            .and_then(|t| t.flatten_all())
+            .and_then(|t| t.to_dtype(candle_core::DType::F32))
+            .and_then(|t| t.to_vec1::<f32>())
+            .map_err(|e| {
+                anyhow!("tensor {name}: GGML type {dtype:?} cannot be dequantized: {e}")
+            })?;
+        Ok(F32Tensor {
+            shape: inner.to_vec(),
+            data,
+        })
+    }
 }

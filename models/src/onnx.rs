@@ -28,6 +28,7 @@ pub enum Attr {
     Int(i64),
     Float(f32),
     Ints(Vec<i64>),
+    Str(&'static str),
 }
 
 /// A dimension of a graph input/output.
@@ -107,6 +108,15 @@ impl GraphWriter {
         self.initializer(name, dtype::FLOAT, dims, &bytes)
     }
 
+    /// Add a float16 initializer from f32 values (rounded to nearest even).
+    pub fn f16(&mut self, name: &str, dims: &[usize], values: &[f32]) -> Result<String> {
+        let bytes: Vec<u8> = values
+            .iter()
+            .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+            .collect();
+        self.initializer(name, dtype::FLOAT16, dims, &bytes)
+    }
+
     /// Add a small int64 constant stored inline.
     pub fn i64_const(&mut self, name: &str, dims: &[usize], values: &[i64]) -> String {
         let t = TensorProto {
@@ -149,6 +159,10 @@ impl GraphWriter {
                     Attr::Ints(v) => {
                         p.type_ = AttributeType::INTS.into();
                         p.ints = v.clone();
+                    }
+                    Attr::Str(v) => {
+                        p.type_ = AttributeType::STRING.into();
+                        p.s = v.as_bytes().to_vec();
                     }
                 }
                 p

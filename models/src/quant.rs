@@ -24,7 +24,7 @@ pub struct Q4 {
 ///
 /// Errors: `k` not a multiple of 32 or a length mismatch.
 pub fn quantize(w: &[f32], n: usize, k: usize) -> Result<Q4> {
-    if k % BLOCK != 0 {
+    if !k.is_multiple_of(BLOCK) {
         bail!("cannot quantize a weight with K = {k}: K must be a multiple of {BLOCK}");
     }
     if w.len() != n * k {

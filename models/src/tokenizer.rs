@@ -1,9 +1,13 @@
 //! `tokenizer.json` (Hugging Face tokenizers format) synthesized from GGUF `tokenizer.ggml.*`
 //! metadata, so that the daemon tokenizes exactly as llama.cpp does for the same file.
 //!
-//! Supported: `tokenizer.ggml.model = "gpt2"` (byte-level BPE; vocabulary from `tokens`, merges
-//! from `merges`, pre-tokenizer from `tokenizer.ggml.pre` as llama.cpp's `llama-vocab.cpp`
-//! defines it). Token types (`tokenizer.ggml.token_type`, llama.cpp `llama_token_type`):
+//! Supported:
+//! - `tokenizer.ggml.model = "gpt2"`: byte-level BPE; vocabulary from `tokens`, merges from
+//!   `merges`, pre-tokenizer from `tokenizer.ggml.pre` as llama.cpp's `llama-vocab.cpp` defines it.
+//! - `tokenizer.ggml.model = "llama"`: SentencePiece BPE (Llama 1/2, Mistral, Mixtral) — see
+//!   [`spm_json`].
+//!
+//! Token types (`tokenizer.ggml.token_type`, llama.cpp `llama_token_type`):
 //! CONTROL (3) tokens become special added tokens (matched only when special tokens are parsed),
 //! USER_DEFINED (4) tokens become non-special added tokens (always matched, as llama.cpp does).
 
@@ -12,6 +16,7 @@ use serde_json::{json, Value};
 
 use crate::gguf::Gguf;
 
+const TOKEN_TYPE_NORMAL: i64 = 1;
 const TOKEN_TYPE_CONTROL: i64 = 3;
 const TOKEN_TYPE_USER_DEFINED: i64 = 4;
 
@@ -50,16 +55,28 @@ pub fn pre_tokenizer(pre: &str) -> Result<Value> {
 /// Errors: missing tokenizer metadata or an unsupported `tokenizer.ggml.model` / `pre`.
 pub fn tokenizer_json(g: &Gguf) -> Result<Value> {
     let model = g.req_str("tokenizer.ggml.model")?;
-    if model != "gpt2" {
-        bail!("unsupported GGUF tokenizer model {model:?} (supported: gpt2)");
-    }
     let tokens = g
         .str_array("tokenizer.ggml.tokens")
         .context("GGUF metadata tokenizer.ggml.tokens is missing")?;
     let types: Vec<i64> = g
         .num_array("tokenizer.ggml.token_type")
         .map(|v| v.into_iter().map(|x| x as i64).collect())
-        .unwrap_or_else(|| vec![1; tokens.len()]);
+        .unwrap_or_else(|| vec![TOKEN_TYPE_NORMAL; tokens.len()]);
+    match model {
+        "gpt2" => {}
+        "llama" => {
+            let scores: Vec<f32> = g
+                .num_array("tokenizer.ggml.scores")
+                .context("GGUF metadata tokenizer.ggml.scores is missing (needed for a SentencePiece vocabulary)")?
+                .into_iter()
+                .map(|x| x as f32)
+                .collect();
+            let unk = g.int("tokenizer.ggml.unknown_token_id").map(|i| i as usize);
+            let add_space_prefix = g.bool("tokenizer.ggml.add_space_prefix").unwrap_or(true);
+            return spm_json(&tokens, &scores, &types, unk, add_space_prefix);
+        }
+        other => bail!("unsupported GGUF tokenizer model {other:?} (supported: gpt2, llama)"),
+    }
     let merges = g
         .str_array("tokenizer.ggml.merges")
         .context("GGUF metadata tokenizer.ggml.merges is missing")?;
@@ -77,20 +94,7 @@ pub fn tokenizer_json(g: &Gguf) -> Result<Value> {
             Ok(json!([a, b]))
         })
         .collect::<Result<_>>()?;
-    let added: Vec<Value> = tokens
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| {
-            matches!(
-                types.get(*i),
-                Some(&TOKEN_TYPE_CONTROL) | Some(&TOKEN_TYPE_USER_DEFINED)
-            )
-        })
-        .map(|(i, t)| {
-            json!({"id": i, "content": t, "single_word": false, "lstrip": false, "rstrip": false,
-                   "normalized": false, "special": types[i] == TOKEN_TYPE_CONTROL})
-        })
-        .collect();
+    let added = added_tokens(&tokens, &types);
     Ok(json!({
         "version": "1.0",
         "truncation": null,
@@ -103,6 +107,109 @@ pub fn tokenizer_json(g: &Gguf) -> Result<Value> {
         "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
                   "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
                   "vocab": vocab, "merges": merges}
+    }))
+}
+
+/// CONTROL tokens as special added tokens, USER_DEFINED ones as non-special added tokens.
+fn added_tokens(tokens: &[String], types: &[i64]) -> Vec<Value> {
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            matches!(
+                types.get(*i),
+                Some(&TOKEN_TYPE_CONTROL) | Some(&TOKEN_TYPE_USER_DEFINED)
+            )
+        })
+        .map(|(i, t)| {
+            json!({"id": i, "content": t, "single_word": false, "lstrip": false, "rstrip": false,
+                   "normalized": false, "special": types[i] == TOKEN_TYPE_CONTROL})
+        })
+        .collect()
+}
+
+/// `tokenizer.json` for a SentencePiece BPE vocabulary (`tokenizer.ggml.model = "llama"`).
+///
+/// llama.cpp's SPM tokenizer (`llm_tokenizer_spm` in `llama-vocab.cpp`) replaces spaces with
+/// `▁` (U+2581), prefixes the text with one when `add_space_prefix` (also after each special
+/// token), starts from single characters and repeatedly merges the adjacent pair whose
+/// concatenation is a vocabulary piece of the **highest score**; pieces left unknown fall back to
+/// their UTF-8 bytes as `<0xXX>` tokens, else to `<unk>`.
+///
+/// The Hugging Face equivalent is a BPE model whose merges are every (left, right) split of a
+/// NORMAL piece into two pieces, ranked by the merged piece's score (descending), with
+/// `byte_fallback`; normalizer `Prepend("▁")` + `Replace(" ", "▁")`; decoder `▁` → space,
+/// byte fallback, fuse, strip the one leading space. (transformers' `LlamaConverter` does the
+/// same.) Ties between pieces of equal score go to the lower token ids.
+///
+/// Errors: `scores` / `types` of a different length than `tokens`.
+pub fn spm_json(
+    tokens: &[String],
+    scores: &[f32],
+    types: &[i64],
+    unk: Option<usize>,
+    add_space_prefix: bool,
+) -> Result<Value> {
+    if scores.len() != tokens.len() || types.len() != tokens.len() {
+        bail!(
+            "SentencePiece vocabulary: {} tokens but {} scores and {} token types",
+            tokens.len(),
+            scores.len(),
+            types.len()
+        );
+    }
+    let ids: std::collections::HashMap<&str, usize> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
+    let mut vocab = serde_json::Map::with_capacity(tokens.len());
+    for (i, t) in tokens.iter().enumerate() {
+        vocab.insert(t.clone(), json!(i));
+    }
+    // (merged score, left id, right id)
+    let mut merges: Vec<(f32, usize, usize)> = Vec::new();
+    for (i, piece) in tokens.iter().enumerate() {
+        if types[i] != TOKEN_TYPE_NORMAL && types[i] != TOKEN_TYPE_USER_DEFINED {
+            continue;
+        }
+        for (cut, _) in piece.char_indices().skip(1) {
+            let (l, r) = piece.split_at(cut);
+            if let (Some(&li), Some(&ri)) = (ids.get(l), ids.get(r)) {
+                merges.push((scores[i], li, ri));
+            }
+        }
+    }
+    merges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let merges: Vec<Value> = merges
+        .iter()
+        .map(|&(_, l, r)| json!([tokens[l], tokens[r]]))
+        .collect();
+    let mut normalizers = Vec::new();
+    if add_space_prefix {
+        normalizers.push(json!({"type": "Prepend", "prepend": "\u{2581}"}));
+    }
+    normalizers.push(json!({"type": "Replace", "pattern": {"String": " "}, "content": "\u{2581}"}));
+    let mut decoders = vec![
+        json!({"type": "Replace", "pattern": {"String": "\u{2581}"}, "content": " "}),
+        json!({"type": "ByteFallback"}),
+        json!({"type": "Fuse"}),
+    ];
+    if add_space_prefix {
+        decoders.push(json!({"type": "Strip", "content": " ", "start": 1, "stop": 0}));
+    }
+    Ok(json!({
+        "version": "1.0",
+        "truncation": null,
+        "padding": null,
+        "added_tokens": added_tokens(tokens, types),
+        "normalizer": {"type": "Sequence", "normalizers": normalizers},
+        "pre_tokenizer": null,
+        "post_processor": null,
+        "decoder": {"type": "Sequence", "decoders": decoders},
+        "model": {"type": "BPE", "dropout": null, "unk_token": unk.and_then(|u| tokens.get(u)),
+                  "continuing_subword_prefix": null, "end_of_word_suffix": null, "fuse_unk": true,
+                  "byte_fallback": true, "ignore_merges": false, "vocab": vocab, "merges": merges}
     }))
 }
 

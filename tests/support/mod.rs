@@ -24,9 +24,23 @@ pub fn oracle_model() -> PathBuf {
     shared().join("reference/smollm2-135m-instruct/onnx-int4")
 }
 
-/// `libonnxruntime.so.1.31.1` as installed by installer/setup.sh.
+/// `libonnxruntime.so.1.31.1` as installed by installer/setup.sh, or `ZOPILOT_ORT_LIBRARY`
+/// (e.g. the CUDA build, for running the reference tests on a GPU).
 pub fn ort_library() -> PathBuf {
-    installed_lib("libonnxruntime.so.1.31.1")
+    match std::env::var_os("ZOPILOT_ORT_LIBRARY") {
+        Some(p) => PathBuf::from(p),
+        None => installed_lib("libonnxruntime.so.1.31.1"),
+    }
+}
+
+/// The execution provider the reference tests run on: `ZOPILOT_EXECUTION_PROVIDER=cuda` on a
+/// GPU machine, else the CPU.
+#[allow(dead_code)]
+pub fn execution_provider() -> zopilot::config::ExecutionProvider {
+    match std::env::var("ZOPILOT_EXECUTION_PROVIDER").as_deref() {
+        Ok("cuda") => zopilot::config::ExecutionProvider::Cuda,
+        _ => zopilot::config::ExecutionProvider::Cpu,
+    }
 }
 
 fn installed_lib(name: &str) -> PathBuf {

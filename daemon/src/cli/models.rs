@@ -10,19 +10,26 @@ use serde_json::Value;
 
 use crate::config::Config;
 use zopilot_models::catalog;
-use zopilot_models::decoder::GraphOptions;
+use zopilot_models::decoder::{Activations, GraphOptions, WeightFormat};
 
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
-    /// Import a GGUF file (llama, qwen2) into an int4 ONNX model folder.
+    /// Import a GGUF file (llama incl. Mixtral, qwen2) into an ONNX model folder.
     Import {
         file: PathBuf,
         /// Folder name under <data_dir>/models (default: the file's stem).
         #[arg(long)]
         name: Option<String>,
-        /// MatMulNBits accuracy level: 4 = int8 activations (fast on CPU), 1 = fp32.
+        /// MatMulNBits / QMoE accuracy level: 4 = int8 activations (fast on CPU), 1 = fp32.
         #[arg(long, default_value_t = 4)]
         accuracy_level: i64,
+        /// Execution provider the graph is built for: `cpu` (float32 activations and KV cache) or
+        /// `cuda` (float16, what the CUDA GroupQueryAttention and QMoE kernels run).
+        #[arg(long, value_enum, default_value_t = Target::Cpu)]
+        target: Target,
+        /// Weights: `int4` (default) or `float` (unquantized, for checks against reference logits).
+        #[arg(long, value_enum, default_value_t = Weights::Int4)]
+        weights: Weights,
         /// Make it the default model.
         #[arg(long)]
         set_default: bool,
@@ -39,6 +46,45 @@ pub enum ModelsCommand {
     Rm { name: String },
     /// Make an installed model the default.
     Default { name: String },
+}
+
+/// `models import --target`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Target {
+    Cpu,
+    Cuda,
+}
+
+impl Target {
+    /// The graph a model run on `ep` should be built for.
+    pub fn for_provider(ep: crate::config::ExecutionProvider) -> Target {
+        match ep {
+            crate::config::ExecutionProvider::Cpu => Target::Cpu,
+            crate::config::ExecutionProvider::Cuda => Target::Cuda,
+        }
+    }
+}
+
+/// `models import --weights`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Weights {
+    Int4,
+    Float,
+}
+
+/// Graph options for a target and weight format.
+pub fn graph_options(target: Target, weights: Weights, accuracy_level: i64) -> GraphOptions {
+    GraphOptions {
+        accuracy_level,
+        weights: match weights {
+            Weights::Int4 => WeightFormat::Int4,
+            Weights::Float => WeightFormat::Float,
+        },
+        activations: match target {
+            Target::Cpu => Activations::F32,
+            Target::Cuda => Activations::F16,
+        },
+    }
 }
 
 fn models_dir(cfg: &Config) -> PathBuf {
@@ -60,6 +106,8 @@ pub fn run(cfg: &Config, cmd: ModelsCommand) -> Result<ExitCode> {
             file,
             name,
             accuracy_level,
+            target,
+            weights,
             set_default,
         } => {
             let name = name.unwrap_or_else(|| {
@@ -67,7 +115,12 @@ pub fn run(cfg: &Config, cmd: ModelsCommand) -> Result<ExitCode> {
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default()
             });
-            import(cfg, &file, &name, accuracy_level)?;
+            import(
+                cfg,
+                &file,
+                &name,
+                &graph_options(target, weights, accuracy_level),
+            )?;
             if set_default {
                 set_default_model(cfg, &name)?;
             }
@@ -88,7 +141,9 @@ pub fn run(cfg: &Config, cmd: ModelsCommand) -> Result<ExitCode> {
             }) {
                 eprintln!("{alias} is already imported from the same GGUF by this importer");
             } else {
-                import(cfg, &gguf, &alias, 4)?;
+                // Build for the execution provider the daemon is configured to use.
+                let target = Target::for_provider(cfg.execution_provider);
+                import(cfg, &gguf, &alias, &graph_options(target, Weights::Int4, 4))?;
             }
             set_default_model(cfg, &alias)?;
         }
@@ -136,7 +191,7 @@ pub fn run(cfg: &Config, cmd: ModelsCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn import(cfg: &Config, file: &Path, name: &str, accuracy_level: i64) -> Result<()> {
+fn import(cfg: &Config, file: &Path, name: &str, opts: &GraphOptions) -> Result<()> {
     check_name(name)?;
     let out = models_dir(cfg).join(name);
     std::fs::create_dir_all(models_dir(cfg))?;
@@ -147,15 +202,10 @@ fn import(cfg: &Config, file: &Path, name: &str, accuracy_level: i64) -> Result<
             .progress_chars("=> "),
     );
     bar.set_message(format!("importing {}", file.display()));
-    let report = zopilot_models::import::import(
-        file,
-        &out,
-        &GraphOptions { accuracy_level },
-        &mut |done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        },
-    )?;
+    let report = zopilot_models::import::import(file, &out, opts, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
     bar.finish_and_clear();
     eprintln!(
         "imported {} → {} ({}, {} layers, {:.1} MB) in {:.1} s",

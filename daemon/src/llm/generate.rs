@@ -143,7 +143,8 @@ impl Engine {
         };
 
         let t0 = Instant::now();
-        let mut cache = KvCache::empty(&self.session.config).map_err(GenerateError::Runtime)?;
+        let mut cache = KvCache::empty(&self.session.config, self.session.kv_f16)
+            .map_err(GenerateError::Runtime)?;
         let mut logits = Vec::new();
         for chunk in prompt.chunks(self.prefill_chunk.max(1)) {
             logits = self

@@ -2,7 +2,7 @@
 //! provider's device between steps.
 //!
 //! Shapes follow the ONNX Runtime GenAI decoder convention: `[batch=1, kv_heads, cached_len, head_size]`,
-//! float32. After each forward pass the graph's `present.N.*` outputs (length `cached_len + new`)
+//! float32 (CPU exports) or float16 (CUDA exports), as the graph's `past_key_values.*` inputs declare. After each forward pass the graph's `present.N.*` outputs (length `cached_len + new`)
 //! replace the entries here without passing through host memory: on the CUDA execution provider
 //! they are bound to device memory through an `IoBinding` (see `session.rs`).
 
@@ -19,22 +19,23 @@ pub struct KvCache {
 }
 
 impl KvCache {
-    /// An empty cache: every layer holds a zero-length `[1, kv_heads, 0, head_size]` tensor.
-    pub fn empty(cfg: &ModelConfig) -> Result<KvCache> {
+    /// An empty cache: every layer holds a zero-length `[1, kv_heads, 0, head_size]` tensor of
+    /// float16 when `f16`, else float32.
+    pub fn empty(cfg: &ModelConfig, f16: bool) -> Result<KvCache> {
         let mut keys = Vec::with_capacity(cfg.num_layers);
         let mut values = Vec::with_capacity(cfg.num_layers);
         let shape = [1usize, cfg.num_kv_heads, 0, cfg.head_size];
+        let empty = || -> Result<DynValue> {
+            let v = if f16 {
+                Tensor::<half::f16>::from_array((shape, Vec::new())).map(|t| t.into_dyn())
+            } else {
+                Tensor::<f32>::from_array((shape, Vec::new())).map(|t| t.into_dyn())
+            };
+            v.map_err(|e| anyhow!("allocating the empty KV cache: {e}"))
+        };
         for _ in 0..cfg.num_layers {
-            keys.push(
-                Tensor::<f32>::from_array((shape, Vec::<f32>::new()))
-                    .map_err(|e| anyhow!("allocating the empty KV cache: {e}"))?
-                    .into_dyn(),
-            );
-            values.push(
-                Tensor::<f32>::from_array((shape, Vec::<f32>::new()))
-                    .map_err(|e| anyhow!("allocating the empty KV cache: {e}"))?
-                    .into_dyn(),
-            );
+            keys.push(empty()?);
+            values.push(empty()?);
         }
         Ok(KvCache {
             keys,

@@ -136,7 +136,7 @@ impl Engine {
 
     /// A fresh, empty KV cache for [`Engine::forward`].
     pub fn new_cache(&self) -> Result<kv_cache::KvCache> {
-        kv_cache::KvCache::empty(&self.session.config)
+        kv_cache::KvCache::empty(&self.session.config, self.session.kv_f16)
     }
 
     /// Set how many prompt tokens go into one prefill pass.

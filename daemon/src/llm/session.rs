@@ -30,6 +30,8 @@ pub struct DecoderSession {
     present_value_names: Vec<String>,
     /// Width of the logits' last axis (may exceed the tokenizer's vocabulary).
     pub(crate) logits_width: usize,
+    /// The graph keeps its KV cache in float16 (CUDA exports) rather than float32.
+    pub(crate) kv_f16: bool,
 }
 
 impl DecoderSession {
@@ -97,6 +99,12 @@ impl DecoderSession {
             .filter(|&w| w > 0)
             .map(|w| w as usize)
             .unwrap_or(config.vocab_size);
+        let kv_f16 = session
+            .inputs()
+            .iter()
+            .find(|i| i.name() == config.past_key_name(0))
+            .and_then(|i| i.dtype().tensor_type())
+            == Some(ort::value::TensorElementType::Float16);
         let n = config.num_layers;
         let s = DecoderSession {
             past_key_names: (0..n).map(|l| config.past_key_name(l)).collect(),
@@ -108,6 +116,7 @@ impl DecoderSession {
             kv_memory,
             host_memory,
             logits_width,
+            kv_f16,
         };
         s.check_io()?;
         Ok(s)
@@ -189,14 +198,16 @@ impl DecoderSession {
         let logits_value = outputs
             .remove(self.config.logits_name.as_str())
             .context("the decoder returned no logits")?;
-        let (shape, data) = logits_value
-            .try_extract_tensor::<f32>()
-            .map_err(|e| anyhow!("reading logits: {e}"))?;
-        let width = *shape.last().context("logits without shape")? as usize;
-        if data.len() < width {
-            bail!("logits tensor is smaller than one row");
-        }
-        let last = data[data.len() - width..].to_vec();
+        // float32 logits (our exports), or float16 (ONNX Runtime GenAI builder CUDA exports).
+        let last = match logits_value.try_extract_tensor::<f32>() {
+            Ok((shape, data)) => last_row(shape, data, |&x| x)?,
+            Err(_) => {
+                let (shape, data) = logits_value
+                    .try_extract_tensor::<half::f16>()
+                    .map_err(|e| anyhow!("reading logits (neither float32 nor float16): {e}"))?;
+                last_row(shape, data, |x| x.to_f32())?
+            }
+        };
         let mut keys = Vec::with_capacity(self.config.num_layers);
         let mut values = Vec::with_capacity(self.config.num_layers);
         for l in 0..self.config.num_layers {
@@ -215,4 +226,13 @@ impl DecoderSession {
         cache.advance(keys, values, n);
         Ok(last)
     }
+}
+
+/// The last row of a `[.., width]` logits tensor as f32.
+fn last_row<T>(shape: &ort::value::Shape, data: &[T], f: impl Fn(&T) -> f32) -> Result<Vec<f32>> {
+    let width = *shape.last().context("logits without shape")? as usize;
+    if width == 0 || data.len() < width {
+        bail!("logits tensor is smaller than one row");
+    }
+    Ok(data[data.len() - width..].iter().map(f).collect())
 }

@@ -1,5 +1,5 @@
-//! The decoder graph for `llama`-family GGUFs (`llama`: SmolLM2, Llama 2/3, Mistral; `qwen2`: QKV
-//! bias) in the ONNX Runtime GenAI layout — the same inputs, outputs and operators as the builder's
+//! The decoder graph for `llama`-family GGUFs (`llama`: SmolLM2, Llama 2/3, Mistral, and Mixtral
+//! with `expert_count` — see [`moe`]; `qwen2`: QKV bias) in the ONNX Runtime GenAI layout — the same inputs, outputs and operators as the builder's
 //! int4 export (see `../shared/reference/README.md`):
 //!
 //! embedding (`GatherBlockQuantized` on the int4 LM head when tied, else on its own int4 table) →
@@ -12,11 +12,16 @@
 //! `LlamaModel.permute`); we undo that so the graph uses the rotate-half convention (qwen2 GGUFs
 //! are not permuted).
 
+mod emit;
+mod moe;
+
 use anyhow::{bail, Result};
+
+use emit::Emit;
+pub use emit::{Activations, WeightFormat};
 
 use crate::gguf::Gguf;
 use crate::onnx::{dtype, Attr, Dim, GraphWriter};
-use crate::quant;
 
 /// Hyper-parameters read from GGUF metadata.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -35,6 +40,10 @@ pub struct Hparams {
     /// Linear RoPE scaling factor (1 = none).
     pub rope_scale: f32,
     pub tied_embeddings: bool,
+    /// Experts per MoE layer (0 = dense feed-forward).
+    pub experts: usize,
+    /// Experts routed per token (top-k).
+    pub experts_used: usize,
 }
 
 impl Hparams {
@@ -47,8 +56,21 @@ impl Hparams {
             bail!("unsupported model architecture {arch:?} (supported: llama, qwen2)");
         }
         let k = |s: &str| format!("{arch}.{s}");
-        if g.int(&k("expert_count")).unwrap_or(0) > 0 {
-            bail!("mixture-of-experts GGUFs ({arch} with expert_count) are not importable yet");
+        let experts = g.int(&k("expert_count")).unwrap_or(0).max(0) as usize;
+        let experts_used = g.int(&k("expert_used_count")).unwrap_or(0).max(0) as usize;
+        if experts > 0 {
+            if arch != "llama" {
+                bail!("mixture-of-experts {arch} GGUFs are not supported (supported: Mixtral-style llama)");
+            }
+            if experts_used == 0 || experts_used > experts {
+                bail!("{arch}.expert_used_count = {experts_used} is invalid for {experts} experts");
+            }
+            // llama.cpp: 1 = softmax, 2 = sigmoid; only softmax routing matches QMoE.
+            if let Some(f) = g.int(&k("expert_gating_func")) {
+                if f != 1 {
+                    bail!("expert gating function {f} is not supported (only softmax routing)");
+                }
+            }
         }
         let hidden = g.req_int(&k("embedding_length"))? as usize;
         let heads = g.req_int(&k("attention.head_count"))? as usize;
@@ -80,6 +102,8 @@ impl Hparams {
             rope_theta: g.float(&k("rope.freq_base")).unwrap_or(10000.0) as f32,
             rope_scale,
             tied_embeddings: !g.has("output.weight"),
+            experts,
+            experts_used,
             arch,
         })
     }
@@ -104,56 +128,22 @@ fn unpermute(w: &[f32], heads: usize, head_dim: usize, k: usize) -> Vec<f32> {
 /// Options of the graph.
 #[derive(Debug, Clone)]
 pub struct GraphOptions {
-    /// `MatMulNBits` accuracy level (0 = unset, 1 = fp32, 2 = fp16, 3 = bf16, 4 = int8 activations).
+    /// `MatMulNBits` / `QMoE` accuracy level (0 = unset, 1 = fp32, 2 = fp16, 3 = bf16, 4 = int8
+    /// activations).
     pub accuracy_level: i64,
+    /// int4 (default) or unquantized weights.
+    pub weights: WeightFormat,
+    /// Activation / KV-cache type: float32 for the CPU EP, float16 for CUDA.
+    pub activations: Activations,
 }
 
-struct Emit<'a> {
-    w: &'a mut GraphWriter,
-    accuracy_level: i64,
-}
-
-impl Emit<'_> {
-    /// Quantize `weight` `[n, k]` to int4 and store it as `<name>.weight_Q4` / `<name>.weight_scales`.
-    fn int4(&mut self, name: &str, weight: &[f32], n: usize, k: usize) -> Result<(String, String)> {
-        let q = quant::quantize(weight, n, k)?;
-        let codes = self.w.initializer(
-            &format!("{name}.weight_Q4"),
-            dtype::UINT8,
-            &[n, k / 32, 16],
-            &q.codes,
-        )?;
-        let scales = self
-            .w
-            .f32(&format!("{name}.weight_scales"), &[n, k / 32], &q.scales)?;
-        Ok((codes, scales))
-    }
-
-    /// A `MatMulNBits` over `input` with weight `[n, k]` (row-major, out × in).
-    fn matmul(
-        &mut self,
-        name: &str,
-        input: &str,
-        weight: &[f32],
-        n: usize,
-        k: usize,
-    ) -> Result<String> {
-        let (codes, scales) = self.int4(name, weight, n, k)?;
-        let out = format!("/{name}/output_0");
-        self.w.node(
-            "MatMulNBits",
-            "com.microsoft",
-            &[input, &codes, &scales],
-            &[&out],
-            &[
-                ("K", Attr::Int(k as i64)),
-                ("N", Attr::Int(n as i64)),
-                ("bits", Attr::Int(4)),
-                ("block_size", Attr::Int(32)),
-                ("accuracy_level", Attr::Int(self.accuracy_level)),
-            ],
-        );
-        Ok(out)
+impl Default for GraphOptions {
+    fn default() -> Self {
+        GraphOptions {
+            accuracy_level: 4,
+            weights: WeightFormat::Int4,
+            activations: Activations::F32,
+        }
     }
 }
 
@@ -168,6 +158,7 @@ pub fn write(
 ) -> Result<()> {
     let mut w = GraphWriter::new(&dir.join("model.onnx.data"))?;
     let (h, hd) = (hp.hidden, hp.head_dim);
+    let act = opts.activations.onnx_type();
     w.input(
         "input_ids",
         dtype::INT64,
@@ -181,27 +172,22 @@ pub fn write(
             Dim::Named("total_sequence_length"),
         ],
     );
-    let kv_dims = || {
+    let kv_dims = |len: &'static str| {
         [
             Dim::Named("batch_size"),
             Dim::Fixed(hp.kv_heads as i64),
-            Dim::Named("past_sequence_length"),
+            Dim::Named(len),
             Dim::Fixed(hd as i64),
         ]
     };
-    for l in 0..hp.layers {
-        w.input(
-            &format!("past_key_values.{l}.key"),
-            dtype::FLOAT,
-            &kv_dims(),
-        );
-    }
-    for l in 0..hp.layers {
-        w.input(
-            &format!("past_key_values.{l}.value"),
-            dtype::FLOAT,
-            &kv_dims(),
-        );
+    for kind in ["key", "value"] {
+        for l in 0..hp.layers {
+            w.input(
+                &format!("past_key_values.{l}.{kind}"),
+                act,
+                &kv_dims("past_sequence_length"),
+            );
+        }
     }
     w.output(
         "logits",
@@ -212,19 +198,14 @@ pub fn write(
             Dim::Fixed(hp.vocab as i64),
         ],
     );
-    let present_dims = || {
-        [
-            Dim::Named("batch_size"),
-            Dim::Fixed(hp.kv_heads as i64),
-            Dim::Named("total_sequence_length"),
-            Dim::Fixed(hd as i64),
-        ]
-    };
-    for l in 0..hp.layers {
-        w.output(&format!("present.{l}.key"), dtype::FLOAT, &present_dims());
-    }
-    for l in 0..hp.layers {
-        w.output(&format!("present.{l}.value"), dtype::FLOAT, &present_dims());
+    for kind in ["key", "value"] {
+        for l in 0..hp.layers {
+            w.output(
+                &format!("present.{l}.{kind}"),
+                act,
+                &kv_dims("total_sequence_length"),
+            );
+        }
     }
 
     // seqlens_k = ReduceSum(attention_mask) − 1 (int32); total_sequence_length = shape[1] (int32).
@@ -261,6 +242,13 @@ pub fn write(
         &[("to", Attr::Int(dtype::INT32 as i64))],
     );
 
+    let mut e = Emit {
+        w: &mut w,
+        accuracy_level: opts.accuracy_level,
+        weights: opts.weights,
+        io: opts.activations,
+    };
+
     // Rotary caches: [context, head_dim/2], inv_freq_i = θ^(−2i/d), positions divided by the linear scale.
     let half = hd / 2;
     let mut cos = Vec::with_capacity(hp.context * half);
@@ -273,48 +261,25 @@ pub fn write(
             sin.push(a.sin() as f32);
         }
     }
-    w.f32("cos_cache", &[hp.context, half], &cos)?;
-    w.f32("sin_cache", &[hp.context, half], &sin)?;
+    e.float("cos_cache", &[hp.context, half], &cos)?;
+    e.float("sin_cache", &[hp.context, half], &sin)?;
     drop((cos, sin));
 
-    let mut e = Emit {
-        w: &mut w,
-        accuracy_level: opts.accuracy_level,
-    };
-
-    // Embedding and LM head.
+    // Embedding (and, when tied, the LM head's weights).
     let embd = g.tensor_f32("token_embd.weight")?;
-    // Tied: the LM head's int4 table doubles as the embedding table.
-    let table = if hp.tied_embeddings {
-        "lm_head"
-    } else {
-        "embed_tokens"
-    };
-    let (lm_codes, lm_scales) = e.int4(table, &embd.data, hp.vocab, h)?;
+    let lm_head = e.embedding(
+        &embd.data,
+        hp.vocab,
+        h,
+        hp.tied_embeddings,
+        "/embed/output_0",
+    )?;
     drop(embd);
-    let shape = e.w.i64_const(
-        "/model/constants/embed_shape",
-        &[2],
-        &[hp.vocab as i64, (h / 2) as i64],
-    );
-    e.w.node("Reshape", "", &[&lm_codes, &shape], &["/embed/codes"], &[]);
-    e.w.node(
-        "GatherBlockQuantized",
-        "com.microsoft",
-        &["/embed/codes", "input_ids", &lm_scales],
-        &["/embed/output_0"],
-        &[
-            ("bits", Attr::Int(4)),
-            ("block_size", Attr::Int(32)),
-            ("gather_axis", Attr::Int(0)),
-            ("quantize_axis", Attr::Int(1)),
-        ],
-    );
 
     let eps = Attr::Float(hp.rms_eps);
     let norm_w = |g: &mut Gguf, e: &mut Emit, gguf: &str, name: &str| -> Result<String> {
         let t = g.tensor_f32(gguf)?;
-        e.w.f32(name, &[t.data.len()], &t.data)
+        e.float(name, &[t.data.len()], &t.data)
     };
     let w0 = norm_w(
         g,
@@ -349,7 +314,7 @@ pub fn write(
         let mut qkv = q;
         qkv.extend_from_slice(&k);
         qkv.extend_from_slice(&v);
-        let mut qkv_out = e.matmul(
+        let mut qkv_out = e.linear(
             &format!("layers.{l}.attn.qkv_proj"),
             &normed,
             &qkv,
@@ -361,8 +326,7 @@ pub fn write(
             let mut b = g.tensor_f32(&p("attn_q.bias"))?.data;
             b.extend(g.tensor_f32(&p("attn_k.bias"))?.data);
             b.extend(g.tensor_f32(&p("attn_v.bias"))?.data);
-            let bias =
-                e.w.f32(&format!("layers.{l}.attn.qkv_proj.bias"), &[b.len()], &b)?;
+            let bias = e.float(&format!("layers.{l}.attn.qkv_proj.bias"), &[b.len()], &b)?;
             let out = format!("/layers.{l}/attn/qkv_proj/Add/output_0");
             e.w.node("Add", "", &[&qkv_out, &bias], &[&out], &[]);
             qkv_out = out;
@@ -397,7 +361,7 @@ pub fn write(
             ],
         );
         let o = g.tensor_f32(&p("attn_output.weight"))?.data;
-        let o_out = e.matmul(&format!("layers.{l}.attn.o_proj"), &attn, &o, h, nq)?;
+        let o_out = e.linear(&format!("layers.{l}.attn.o_proj"), &attn, &o, h, nq)?;
         let ffn_norm = norm_w(
             g,
             &mut e,
@@ -415,29 +379,11 @@ pub fn write(
             &[&n2, "", "", &r2],
             &[("epsilon", eps_of(&eps))],
         );
-        let gate = g.tensor_f32(&p("ffn_gate.weight"))?.data;
-        let gate_out = e.matmul(&format!("layers.{l}.mlp.gate_proj"), &n2, &gate, hp.ffn, h)?;
-        drop(gate);
-        let up = g.tensor_f32(&p("ffn_up.weight"))?.data;
-        let up_out = e.matmul(&format!("layers.{l}.mlp.up_proj"), &n2, &up, hp.ffn, h)?;
-        drop(up);
-        let (sig, act, prod) = (
-            format!("/layers.{l}/mlp/act/Sigmoid"),
-            format!("/layers.{l}/mlp/act/Mul"),
-            format!("/layers.{l}/mlp/Mul"),
-        );
-        e.w.node("Sigmoid", "", &[&gate_out], &[&sig], &[]);
-        e.w.node("Mul", "", &[&gate_out, &sig], &[&act], &[]);
-        e.w.node("Mul", "", &[&act, &up_out], &[&prod], &[]);
-        let down = g.tensor_f32(&p("ffn_down.weight"))?.data;
-        let down_out = e.matmul(
-            &format!("layers.{l}.mlp.down_proj"),
-            &prod,
-            &down,
-            h,
-            hp.ffn,
-        )?;
-        drop(down);
+        let ffn_out = if hp.experts > 0 {
+            moe::sparse_moe(&mut e, g, hp, l, &n2)?
+        } else {
+            dense_ffn(&mut e, g, hp, l, &n2)?
+        };
         // Next layer's input norm, or the final norm.
         let last = l + 1 == hp.layers;
         let (gguf_norm, name) = if last {
@@ -456,48 +402,50 @@ pub fn write(
             format!("/layers.{}/input_layernorm/output_0", l + 1),
             format!("/layers.{}/input_layernorm/output_3", l + 1),
         );
-        if last {
-            e.w.node(
-                "SkipSimplifiedLayerNormalization",
-                "com.microsoft",
-                &[&r2, &down_out, &nw],
-                &[&n3],
-                &[("epsilon", eps_of(&eps))],
-            );
+        let outputs: Vec<&str> = if last {
+            vec![&n3]
         } else {
-            e.w.node(
-                "SkipSimplifiedLayerNormalization",
-                "com.microsoft",
-                &[&r2, &down_out, &nw],
-                &[&n3, "", "", &r3],
-                &[("epsilon", eps_of(&eps))],
-            );
-        }
+            vec![&n3, "", "", &r3]
+        };
+        e.w.node(
+            "SkipSimplifiedLayerNormalization",
+            "com.microsoft",
+            &[&r2, &ffn_out, &nw],
+            &outputs,
+            &[("epsilon", eps_of(&eps))],
+        );
         normed = n3;
         residual = r3;
         progress(l + 1, hp.layers);
     }
-    // LM head.
-    let (codes, scales) = if hp.tied_embeddings {
-        (lm_codes, lm_scales)
+    let separate = if hp.tied_embeddings {
+        None
     } else {
-        let out = g.tensor_f32("output.weight")?;
-        e.int4("lm_head", &out.data, hp.vocab, h)?
+        Some(g.tensor_f32("output.weight")?.data)
     };
-    e.w.node(
-        "MatMulNBits",
-        "com.microsoft",
-        &[&normed, &codes, &scales],
-        &["logits"],
-        &[
-            ("K", Attr::Int(h as i64)),
-            ("N", Attr::Int(hp.vocab as i64)),
-            ("bits", Attr::Int(4)),
-            ("block_size", Attr::Int(32)),
-            ("accuracy_level", Attr::Int(opts.accuracy_level)),
-        ],
-    );
+    e.lm_head(lm_head, &normed, separate.as_deref(), hp.vocab, h)?;
     w.finish(&dir.join("model.onnx"), "zopilot-models")
+}
+
+/// The dense SwiGLU feed-forward block: gate/up linear, SiLU as `Sigmoid`·`Mul`, down linear.
+fn dense_ffn(e: &mut Emit, g: &mut Gguf, hp: &Hparams, l: usize, input: &str) -> Result<String> {
+    let (h, f) = (hp.hidden, hp.ffn);
+    let gate = g.tensor_f32(&format!("blk.{l}.ffn_gate.weight"))?.data;
+    let gate_out = e.linear(&format!("layers.{l}.mlp.gate_proj"), input, &gate, f, h)?;
+    drop(gate);
+    let up = g.tensor_f32(&format!("blk.{l}.ffn_up.weight"))?.data;
+    let up_out = e.linear(&format!("layers.{l}.mlp.up_proj"), input, &up, f, h)?;
+    drop(up);
+    let (sig, act, prod) = (
+        format!("/layers.{l}/mlp/act/Sigmoid"),
+        format!("/layers.{l}/mlp/act/Mul"),
+        format!("/layers.{l}/mlp/Mul"),
+    );
+    e.w.node("Sigmoid", "", &[&gate_out], &[&sig], &[]);
+    e.w.node("Mul", "", &[&gate_out, &sig], &[&act], &[]);
+    e.w.node("Mul", "", &[&act, &up_out], &[&prod], &[]);
+    let down = g.tensor_f32(&format!("blk.{l}.ffn_down.weight"))?.data;
+    e.linear(&format!("layers.{l}.mlp.down_proj"), &prod, &down, h, f)
 }
 
 fn eps_of(a: &Attr) -> Attr {
