@@ -3,87 +3,11 @@
 
 mod support;
 
-use std::net::TcpListener;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use support::daemon::*;
 use support::*;
-
-struct Daemon {
-    child: Child,
-    base: String,
-    key: String,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(env: &Env) -> Daemon {
-    let port = free_port();
-    let log = std::fs::File::create(env.path("daemon.log")).unwrap();
-    let child = env
-        .command(&profile("taylors-store.toml"))
-        .env("ZOPILOT_LISTEN", format!("127.0.0.1:{port}"))
-        .env("ZOPILOT_STABILITY_WINDOW_MS", "500")
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if ureq::get(&format!("{base}/health")).call().is_ok() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "daemon did not come up: {}",
-            std::fs::read_to_string(env.path("daemon.log")).unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let key = std::fs::read_to_string(env.path("config/api_key"))
-        .unwrap()
-        .trim()
-        .to_string();
-    Daemon { child, base, key }
-}
-
-impl Daemon {
-    fn get(&self, path: &str) -> Value {
-        ureq::get(&format!("{}{path}", self.base))
-            .set("Authorization", &format!("Bearer {}", self.key))
-            .call()
-            .unwrap()
-            .into_json()
-            .unwrap()
-    }
-
-    fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = ureq::post(&format!("{}{path}", self.base))
-            .set("X-API-Key", &self.key)
-            .send_json(body);
-        match r {
-            Ok(r) => (r.status(), r.into_json().unwrap()),
-            Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap()),
-            Err(e) => panic!("{e}"),
-        }
-    }
-}
 
 #[test]
 fn dropped_invoices_reach_a_terminal_status_and_bad_files_fail_with_a_reason() {

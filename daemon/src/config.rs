@@ -23,6 +23,30 @@ pub enum ExecutionProvider {
     Cuda,
 }
 
+/// How folders are watched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum WatchMode {
+    /// OS events (inotify, FSEvents, ReadDirectoryChangesW), polling on network and FUSE mounts.
+    #[default]
+    Auto,
+    /// OS events everywhere.
+    Events,
+    /// Polling everywhere (every `poll_interval_ms`).
+    Poll,
+}
+
+/// What the worker runs on a claimed document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PipelineKind {
+    /// Extraction, Stage 1 and Stage 2 on the model.
+    #[default]
+    Llm,
+    /// No model: the result is the file's SHA-256 and size. For soak tests and queue benchmarks.
+    Checksum,
+}
+
 /// Settings as they may appear in `config.toml`; every field optional so that a file sets only what it changes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Args)]
 #[serde(deny_unknown_fields)]
@@ -63,6 +87,46 @@ pub struct Settings {
     /// Largest document accepted, in bytes.
     #[arg(long, env = "ZOPILOT_MAX_FILE_BYTES", global = true)]
     pub max_file_bytes: Option<u64>,
+    /// Attempts per document before it is dead-lettered (`dead`).
+    #[arg(long, env = "ZOPILOT_MAX_ATTEMPTS", global = true)]
+    pub max_attempts: Option<u32>,
+    /// First retry delay in milliseconds; doubles per attempt, plus up to 50 % jitter.
+    #[arg(long, env = "ZOPILOT_RETRY_BASE_MS", global = true)]
+    pub retry_base_ms: Option<u64>,
+    /// Lease (visibility timeout) of a claimed document in seconds; the worker renews it while it runs.
+    #[arg(long, env = "ZOPILOT_LEASE_SECONDS", global = true)]
+    pub lease_seconds: Option<u64>,
+    /// On stop, how long the current document may run before its lease is released, in ms.
+    #[arg(long, env = "ZOPILOT_SHUTDOWN_GRACE_MS", global = true)]
+    pub shutdown_grace_ms: Option<u64>,
+    /// `auto`, `events` or `poll`.
+    #[arg(long, env = "ZOPILOT_WATCH_MODE", global = true, value_enum)]
+    pub watch_mode: Option<WatchMode>,
+    /// Polling period for polled folders, in ms.
+    #[arg(long, env = "ZOPILOT_POLL_INTERVAL_MS", global = true)]
+    pub poll_interval_ms: Option<u64>,
+    /// Watch the Google Drive sync folder too (detected, or `drive_folder`).
+    #[arg(long, env = "ZOPILOT_WATCH_DRIVE", global = true)]
+    pub watch_drive: Option<bool>,
+    /// The Google Drive "My Drive" folder, when detection does not find it.
+    #[arg(long, env = "ZOPILOT_DRIVE_FOLDER", global = true)]
+    pub drive_folder: Option<PathBuf>,
+    /// The folder inside My Drive that is watched ("" = all of My Drive).
+    #[arg(long, env = "ZOPILOT_DRIVE_SUBFOLDER", global = true)]
+    pub drive_subfolder: Option<String>,
+    /// Move originals to `processed/` / `failed/` under the drop folder once done.
+    #[arg(long, env = "ZOPILOT_MOVE_ORIGINALS", global = true)]
+    pub move_originals: Option<bool>,
+    /// Also move originals inside the Drive folder (off: Drive files are never touched).
+    #[arg(long, env = "ZOPILOT_MOVE_IN_DRIVE", global = true)]
+    pub move_in_drive: Option<bool>,
+    /// `llm` (default) or `checksum` (no model; soak tests and queue benchmarks).
+    #[arg(long, env = "ZOPILOT_PIPELINE", global = true, value_enum)]
+    pub pipeline: Option<PipelineKind>,
+    /// `checksum` pipeline only: simulated stage time per document in ms (soak tests use it to
+    /// make SIGKILLs land mid-document).
+    #[arg(long, env = "ZOPILOT_CHECKSUM_STAGE_MS", global = true)]
+    pub checksum_stage_ms: Option<u64>,
 }
 
 impl Settings {
@@ -81,6 +145,19 @@ impl Settings {
             intra_threads: over.intra_threads.or(self.intra_threads),
             health_public: over.health_public.or(self.health_public),
             max_file_bytes: over.max_file_bytes.or(self.max_file_bytes),
+            max_attempts: over.max_attempts.or(self.max_attempts),
+            retry_base_ms: over.retry_base_ms.or(self.retry_base_ms),
+            lease_seconds: over.lease_seconds.or(self.lease_seconds),
+            shutdown_grace_ms: over.shutdown_grace_ms.or(self.shutdown_grace_ms),
+            watch_mode: over.watch_mode.or(self.watch_mode),
+            poll_interval_ms: over.poll_interval_ms.or(self.poll_interval_ms),
+            watch_drive: over.watch_drive.or(self.watch_drive),
+            drive_folder: over.drive_folder.or(self.drive_folder),
+            drive_subfolder: over.drive_subfolder.or(self.drive_subfolder),
+            move_originals: over.move_originals.or(self.move_originals),
+            move_in_drive: over.move_in_drive.or(self.move_in_drive),
+            pipeline: over.pipeline.or(self.pipeline),
+            checksum_stage_ms: over.checksum_stage_ms.or(self.checksum_stage_ms),
         }
     }
 }
@@ -101,6 +178,19 @@ pub struct Config {
     pub intra_threads: usize,
     pub health_public: bool,
     pub max_file_bytes: u64,
+    pub max_attempts: u32,
+    pub retry_base_ms: u64,
+    pub lease_seconds: u64,
+    pub shutdown_grace_ms: u64,
+    pub watch_mode: WatchMode,
+    pub poll_interval_ms: u64,
+    pub watch_drive: bool,
+    pub drive_folder: Option<PathBuf>,
+    pub drive_subfolder: String,
+    pub move_originals: bool,
+    pub move_in_drive: bool,
+    pub pipeline: PipelineKind,
+    pub checksum_stage_ms: u64,
 }
 
 /// Default API address: loopback only.
@@ -172,6 +262,19 @@ impl Config {
             intra_threads: s.intra_threads.unwrap_or(0),
             health_public: s.health_public.unwrap_or(true),
             max_file_bytes: s.max_file_bytes.unwrap_or(50 * 1024 * 1024),
+            max_attempts: s.max_attempts.unwrap_or(3).max(1),
+            retry_base_ms: s.retry_base_ms.unwrap_or(5_000),
+            lease_seconds: s.lease_seconds.unwrap_or(300).max(5),
+            shutdown_grace_ms: s.shutdown_grace_ms.unwrap_or(30_000),
+            watch_mode: s.watch_mode.unwrap_or_default(),
+            poll_interval_ms: s.poll_interval_ms.unwrap_or(2_000).max(100),
+            watch_drive: s.watch_drive.unwrap_or(true),
+            drive_folder: s.drive_folder,
+            drive_subfolder: s.drive_subfolder.unwrap_or_else(|| "Zopilot".into()),
+            move_originals: s.move_originals.unwrap_or(false),
+            move_in_drive: s.move_in_drive.unwrap_or(false),
+            pipeline: s.pipeline.unwrap_or_default(),
+            checksum_stage_ms: s.checksum_stage_ms.unwrap_or(0),
             data_dir,
         };
         if cfg.stability_window_ms > 600_000 {

@@ -2,6 +2,8 @@
 //! installer/setup.sh, the oracle model and corpus from `../shared`, and a private config/data dir.
 #![allow(dead_code)]
 
+pub mod daemon;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,8 +1,9 @@
 //! The localhost HTTP API (axum): `GET /health`, `POST /prompt`, `GET /documents`,
-//! `GET /documents/{id}`. Every route needs the API key except `/health` when `health_public`.
+//! `GET /documents/{id}`, `GET /status`, `POST /pause`, `POST /resume`, `GET /sources`. Every route needs the API key except `/health` when `health_public`.
 //! Handlers only read the store or call the pipeline's engine; they never touch files.
 
 pub mod auth;
+pub mod control;
 pub mod documents;
 pub mod prompt;
 
@@ -24,6 +25,10 @@ pub struct AppState {
     pub api_key: Arc<str>,
     pub health_public: bool,
     pub model_dir: Arc<str>,
+    /// Wakes the worker on resume.
+    pub wake: crate::worker::Wake,
+    /// The watched sources, as configured at start.
+    pub sources: Arc<Vec<crate::watch::sources::Source>>,
 }
 
 /// A JSON error body: `{success: false, error: message}`.
@@ -44,6 +49,10 @@ pub fn router(state: AppState) -> Router {
         .route("/prompt", post(prompt::prompt))
         .route("/documents", get(documents::list))
         .route("/documents/{id}", get(documents::get))
+        .route("/status", get(control::status))
+        .route("/pause", post(control::pause))
+        .route("/resume", post(control::resume))
+        .route("/sources", get(control::sources))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_key,

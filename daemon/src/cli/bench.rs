@@ -76,7 +76,8 @@ fn pipeline(
             .with_context(|| format!("reading {}/labels.json", corpus.display()))?,
     )?;
     let scratch = tempfile_dir()?;
-    let store = Store::open(&scratch.join("bench.sqlite3"))?;
+    let owner = crate::worker::worker_id();
+    let policy = queue::Policy::from_config(cfg);
     let pipeline = Pipeline::new(cfg)?;
     let t_load = std::time::Instant::now();
     let model = pipeline.with_engine(|e| e.name().to_string())?;
@@ -117,8 +118,11 @@ fn pipeline(
             src.file_name().unwrap().to_string_lossy()
         ));
         std::fs::copy(&src, &copy).with_context(|| format!("copying {}", src.display()))?;
+        // A database per document: the corpus labels some files twice (two businesses), which
+        // one database would rightly treat as duplicates.
+        let store = Store::open(&scratch.join(format!("{i:02}.sqlite3")))?;
         let id = queue::enqueue(&store, &copy, "bench", 0)?.id();
-        let doc = queue::claim(&store, id)?.context("claim")?;
+        let doc = queue::claim(&store, id, &owner, &policy)?.context("claim")?;
         let profile = profile_from_label(&d["business"]);
         let report = pipeline.process(&store, &doc, &profile)?;
         let row = store.document(id)?.context("row")?;

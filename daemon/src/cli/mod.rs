@@ -40,8 +40,17 @@ pub enum Command {
     Text { file: PathBuf },
     /// Watch the drop folder, process documents as they arrive, serve the HTTP API.
     Serve,
-    /// Counts of documents per status (reads the database; the daemon need not run).
+    /// Queued, running, done, failed, dead, duplicate counts, per source, and whether paused
+    /// (reads the database; the daemon need not run).
     Status,
+    /// Pause processing (persisted: stays paused across restarts). Watching continues.
+    Pause,
+    /// Resume processing.
+    Resume,
+    /// Queue a finished document (failed, dead, duplicate, done) again.
+    Retry { id: i64 },
+    /// The watched folders (drop folder, Google Drive) and how each is watched.
+    Sources,
     /// List stored documents, newest first.
     Documents {
         #[arg(long, default_value_t = 20)]
@@ -97,6 +106,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve => serve::run(cfg),
         Command::Status => status::run(&cfg),
+        Command::Pause => status::set_paused(&cfg, true),
+        Command::Resume => status::set_paused(&cfg, false),
+        Command::Retry { id } => status::retry(&cfg, id),
+        Command::Sources => status::sources(&cfg),
         Command::Documents { limit } => status::list(&cfg, limit),
         Command::Show { id } => status::show(&cfg, id),
         Command::Models(m) => models::run(&cfg, m),

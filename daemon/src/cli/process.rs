@@ -16,12 +16,24 @@ pub fn run(cfg: &Config, file: &Path) -> Result<ExitCode> {
     let path = std::fs::canonicalize(file)
         .with_context(|| format!("{} does not exist", file.display()))?;
     let store = Store::open(&cfg.database_path())?;
-    let id = queue::enqueue(&store, &path, "cli", 10)?.id();
+    // One attempt, now: a transient failure (e.g. no model) ends `dead` with the reason.
+    let policy = queue::Policy {
+        max_attempts: 1,
+        ..queue::Policy::from_config(cfg)
+    };
+    let id = match queue::enqueue(&store, &path, "cli", 10)? {
+        queue::Enqueued::Duplicate { id, of } => {
+            eprintln!("same content as document {of}; processing it again as document {id}");
+            id
+        }
+        e => e.id(),
+    };
     queue::requeue(&store, id)?;
-    let doc =
-        queue::claim(&store, id)?.context("the document is being processed by a running daemon")?;
-    let pipeline = Pipeline::new(cfg)?;
-    let report = pipeline.process(&store, &doc, &profile)?;
+    let job = queue::claim(&store, id, &crate::worker::worker_id(), &policy)?
+        .context("the document is being processed by a running daemon")?;
+    let mut pipeline = Pipeline::new(cfg)?;
+    pipeline.set_policy(policy);
+    let report = pipeline.process(&store, &job, &profile)?;
     let stored = store.document(id)?.context("document row vanished")?;
     println!("{}", serde_json::to_string_pretty(&stored)?);
     eprintln!(
@@ -30,7 +42,7 @@ pub fn run(cfg: &Config, file: &Path) -> Result<ExitCode> {
         report.seconds,
         report.error.map(|e| format!(" — {e}")).unwrap_or_default()
     );
-    Ok(if report.status == Status::Failed {
+    Ok(if matches!(report.status, Status::Failed | Status::Dead) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -5,19 +5,85 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use crate::config::Config;
+use crate::queue::control;
 use crate::store::Store;
 
 pub fn run(cfg: &Config) -> Result<ExitCode> {
     let store = Store::open(&cfg.database_path())?;
-    let counts = store.counts()?;
-    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let s = control::summary(&store)?;
     println!("database: {}", cfg.database_path().display());
-    println!("drop folder: {}", cfg.drop_folder.display());
     println!("model: {}", cfg.model_dir.display());
-    for (status, n) in &counts {
-        println!("{status:>18}: {n}");
+    println!(
+        "processing: {}",
+        if s["paused"] == true {
+            "PAUSED (zopilot resume)"
+        } else {
+            "running"
+        }
+    );
+    for k in [
+        "queued",
+        "running",
+        "done",
+        "failed",
+        "dead",
+        "duplicate",
+        "total",
+    ] {
+        println!("{k:>10}: {}", s[k]);
     }
-    println!("{:>18}: {total}", "total");
+    for (source, counts) in s["by_source"].as_object().into_iter().flatten() {
+        let parts: Vec<String> = counts
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!("{source:>14}: {}", parts.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `zopilot pause` / `resume`: flip the persisted switch; a running daemon picks it up within a
+/// second.
+pub fn set_paused(cfg: &Config, paused: bool) -> Result<ExitCode> {
+    let store = Store::open(&cfg.database_path())?;
+    control::set_paused(&store, paused)?;
+    println!("{}", if paused { "paused" } else { "resumed" });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `zopilot retry ID`: queue a finished (failed, dead, duplicate or done) document again.
+pub fn retry(cfg: &Config, id: i64) -> Result<ExitCode> {
+    let store = Store::open(&cfg.database_path())?;
+    if crate::queue::requeue(&store, id)? {
+        println!("document {id} queued again");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("document {id} does not exist or is being processed");
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// `zopilot sources`: what is watched and how.
+pub fn sources(cfg: &Config) -> Result<ExitCode> {
+    for s in crate::watch::sources::configured(cfg) {
+        println!(
+            "{:<12} {:<8} {}{}  ({})",
+            s.name,
+            format!("{:?}", s.method).to_lowercase(),
+            s.path.display(),
+            if s.present {
+                ""
+            } else {
+                "  [missing: create it to watch it]"
+            },
+            s.why
+        );
+    }
+    if !cfg.watch_drive {
+        println!("google_drive  off (watch_drive = false)");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,7 +6,9 @@
 //! The model is loaded on first use and shared with the API through [`Pipeline::with_engine`];
 //! each LLM call takes the engine lock, so `/prompt` requests interleave with documents.
 
+pub mod checksum;
 pub mod direction;
+pub mod duplicates;
 pub mod llm_json;
 pub mod primary;
 pub mod profile;
@@ -27,6 +29,7 @@ use serde_json::{json, Value};
 use crate::config::{Config, ExecutionProvider};
 use crate::extract::{self, Limits};
 use crate::llm::Engine;
+use crate::queue::{self, Job, Policy};
 use crate::store::documents::{Document, Outcome, Status};
 use crate::store::Store;
 use llm_json::StageMetrics;
@@ -50,6 +53,25 @@ pub struct Pipeline {
     pdfium_library: PathBuf,
     limits: Limits,
     prompts: Prompts,
+    policy: Policy,
+}
+
+/// A failure worth retrying (the model could not be loaded, the runtime failed, a stage
+/// panicked) as opposed to a problem with the document itself, which retrying cannot fix.
+#[derive(Debug)]
+pub struct Transient(pub String);
+
+impl std::fmt::Display for Transient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Transient {}
+
+/// True when `e` (or anything in its chain) is [`Transient`].
+pub fn is_transient(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<Transient>().is_some())
 }
 
 /// What one run produced, whatever its status.
@@ -78,6 +100,7 @@ impl Pipeline {
                 max_pages: 50,
             },
             prompts: Prompts::new()?,
+            policy: Policy::from_config(cfg),
         })
     }
 
@@ -94,7 +117,7 @@ impl Pipeline {
                 m.execution_provider,
                 m.intra_threads,
             )
-            .map_err(|e| anyhow!("model not available: {e:#}"))?;
+            .map_err(|e| anyhow!(Transient(format!("model not available: {e:#}"))))?;
             tracing::info!(model = e.name(), "model loaded");
             *slot = Some(e);
         }
@@ -106,26 +129,42 @@ impl Pipeline {
         &self.model.model_dir
     }
 
-    /// Process a claimed document end to end and store the outcome (terminal status, results or
-    /// the failure reason). Never returns an error for a bad document: that is a `failed` row.
+    /// The retry policy documents are processed under.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Use `policy` instead of the configured one (`zopilot process` makes one attempt).
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.policy = policy;
+    }
+
+    /// Process a claimed document end to end and store the outcome: a terminal status with the
+    /// results, `failed` with the reason for a problem with the document, or — for a
+    /// [`Transient`] failure — a retry after backoff, `dead` once attempts are used up. Never
+    /// returns an error for a bad document; errors are database failures. When the job's lease
+    /// was lost meanwhile, nothing is written and the report says so.
     pub fn process(
         &self,
         store: &Store,
-        doc: &Document,
+        job: &Job,
         profile: &BusinessProfile,
     ) -> Result<RunReport> {
+        let doc = &job.doc;
         let t0 = Instant::now();
         let mut outcome = Outcome {
             business: Some(serde_json::to_value(profile)?),
             ..Default::default()
         };
         let mut metrics: Vec<StageMetrics> = Vec::new();
-        let run = self.run_stages(store, doc, profile, &mut outcome, &mut metrics);
+        let run = self.run_stages(store, job, profile, &mut outcome, &mut metrics);
         outcome.metrics = Some(json!({"stages": metrics, "seconds": t0.elapsed().as_secs_f64()}));
         let seconds = t0.elapsed().as_secs_f64();
         match run {
             Ok(status) => {
-                store.complete(doc.id, status, &outcome)?;
+                if !store.complete(job, status, &outcome)? {
+                    return Ok(lost(outcome, seconds));
+                }
                 tracing::info!(
                     id = doc.id,
                     status = status.as_str(),
@@ -139,9 +178,24 @@ impl Pipeline {
                     seconds,
                 })
             }
+            Err(e) if is_transient(&e) => {
+                let reason = format!("{e:#}");
+                let Some(status) = queue::retry_or_dead(store, job, &reason, &self.policy)? else {
+                    return Ok(lost(outcome, seconds));
+                };
+                tracing::warn!(id = doc.id, status = status.as_str(), reason = %reason, "document will be retried or was dead-lettered");
+                Ok(RunReport {
+                    status,
+                    outcome,
+                    error: Some(reason),
+                    seconds,
+                })
+            }
             Err(e) => {
                 let reason = format!("{e:#}");
-                store.fail(doc.id, &reason, &outcome)?;
+                if !store.fail(job, &reason, &outcome)? {
+                    return Ok(lost(outcome, seconds));
+                }
                 tracing::warn!(id = doc.id, reason = %reason, "document failed");
                 Ok(RunReport {
                     status: Status::Failed,
@@ -156,11 +210,12 @@ impl Pipeline {
     fn run_stages(
         &self,
         store: &Store,
-        doc: &Document,
+        job: &Job,
         profile: &BusinessProfile,
         outcome: &mut Outcome,
         metrics: &mut Vec<StageMetrics>,
     ) -> Result<Status> {
+        let doc: &Document = &job.doc;
         let registry = Registry::for_software(&profile.accounting_software)?;
         let path = Path::new(&doc.original_path);
         let text = extract::extract_text(path, &self.pdfium_library, &self.limits)?;
@@ -179,9 +234,12 @@ impl Pipeline {
             )
         })??;
         outcome.extracted = Some(extracted.clone());
+        // Stage 0, the rules that need fields: same invoice number and vendor, or a fuzzy match.
+        let dupes = duplicates::find(store, doc.id, &extracted)?;
+        warnings.extend(dupes.iter().map(duplicates::Candidate::warning));
         outcome.warnings = warnings.clone();
 
-        store.set_status(doc.id, Status::Classifying)?;
+        store.set_status(job, Status::Classifying)?;
         let (dir, why) = direction::infer(profile, &extracted, &text.text);
         let s1_input = stage1::Stage1Input {
             file_name,
@@ -196,7 +254,7 @@ impl Pipeline {
         outcome.stage1 = Some(s1.clone());
         outcome.warnings = warnings.clone();
 
-        store.set_status(doc.id, Status::Mapping)?;
+        store.set_status(job, Status::Mapping)?;
         let mut mappings = Vec::new();
         for suggestion in s1["suggested_actions"].as_array().into_iter().flatten() {
             if !primary::passes_stage2_filter(suggestion) {
@@ -220,8 +278,23 @@ impl Pipeline {
         outcome.result = Some(result::combine(
             file_name, &s1, &mappings, confidence, status, &warnings,
         ));
+        if let Some(r) = outcome.result.as_mut() {
+            r["duplicate_candidates"] = serde_json::to_value(&dupes)?;
+        }
         outcome.stage2 = Some(Value::Array(mappings));
         outcome.warnings = warnings;
         Ok(status)
+    }
+}
+
+/// The report for a job whose lease was lost before its outcome could be stored.
+fn lost(outcome: Outcome, seconds: f64) -> RunReport {
+    RunReport {
+        status: Status::Queued,
+        outcome,
+        error: Some(
+            "the lease was lost (another worker took the document over); nothing stored".into(),
+        ),
+        seconds,
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{now, Store};
+use crate::queue::{event, Job, FENCE};
 
 /// A document's processing status. Terminal: `classified`, `preview_required`, `failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -18,6 +19,10 @@ pub enum Status {
     Classified,
     PreviewRequired,
     Failed,
+    /// Dead-lettered: transient failures used up every attempt (the last error is kept).
+    Dead,
+    /// Same content as an earlier document (`duplicate_of`); not processed.
+    Duplicate,
 }
 
 impl Status {
@@ -31,6 +36,8 @@ impl Status {
             Status::Classified => "classified",
             Status::PreviewRequired => "preview_required",
             Status::Failed => "failed",
+            Status::Dead => "dead",
+            Status::Duplicate => "duplicate",
         }
     }
 
@@ -44,6 +51,8 @@ impl Status {
             "classified" => Status::Classified,
             "preview_required" => Status::PreviewRequired,
             "failed" => Status::Failed,
+            "dead" => Status::Dead,
+            "duplicate" => Status::Duplicate,
             _ => return None,
         })
     }
@@ -52,7 +61,11 @@ impl Status {
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            Status::Classified | Status::PreviewRequired | Status::Failed
+            Status::Classified
+                | Status::PreviewRequired
+                | Status::Failed
+                | Status::Dead
+                | Status::Duplicate
         )
     }
 }
@@ -81,11 +94,15 @@ pub struct Document {
     pub metrics: Option<Value>,
     pub model: Option<String>,
     pub error: Option<String>,
+    /// For `duplicate` rows: the first document with the same content.
+    pub duplicate_of: Option<i64>,
+    /// Where the original was moved (`processed/` or `failed/`), when that is configured.
+    pub moved_to: Option<String>,
 }
 
 pub(crate) const COLUMNS: &str = "id, original_path, file_name, sha256, size_bytes, source, status, attempts, created_at, \
     updated_at, started_at, finished_at, business_json, extracted_json, stage1_json, stage2_json, result_json, \
-    warnings_json, metrics_json, model, error";
+    warnings_json, metrics_json, model, error, duplicate_of, moved_to";
 
 fn json_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Value>> {
     let s: Option<String> = row.get(i)?;
@@ -116,6 +133,8 @@ pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<Document> {
         metrics: json_col(row, 18)?,
         model: row.get(19)?,
         error: row.get(20)?,
+        duplicate_of: row.get(21)?,
+        moved_to: row.get(22)?,
     })
 }
 
@@ -179,24 +198,33 @@ impl Store {
     }
 
     /// Move a running document to the next in-flight status.
-    pub fn set_status(&self, id: i64, status: Status) -> Result<()> {
-        self.lock().execute(
-            "UPDATE documents SET status = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, status.as_str(), now()],
+    /// Move `job`'s document to another in-flight status. `Ok(false)` when the lease was lost.
+    pub fn set_status(&self, job: &Job, status: Status) -> Result<bool> {
+        let n = self.lock().execute(
+            &format!("UPDATE documents SET status = ?4, updated_at = ?5 WHERE {FENCE}"),
+            params![job.doc.id, job.owner, job.token, status.as_str(), now()],
         )?;
-        Ok(())
+        Ok(n == 1)
     }
 
-    /// Store the outcome and the terminal status in one transaction.
-    pub fn complete(&self, id: i64, status: Status, o: &Outcome) -> Result<()> {
+    /// Finish `job` with a terminal `status` and its results, in one statement with its
+    /// `completed` event. `Ok(false)` (nothing written) when the lease was lost.
+    pub fn complete(&self, job: &Job, status: Status, o: &Outcome) -> Result<bool> {
         debug_assert!(status.is_terminal());
         let ts = now();
-        self.lock().execute(
-            "UPDATE documents SET status = ?2, updated_at = ?3, finished_at = ?3, business_json = ?4,
-                extracted_json = ?5, stage1_json = ?6, stage2_json = ?7, result_json = ?8, warnings_json = ?9,
-                metrics_json = ?10, model = ?11, error = NULL WHERE id = ?1",
+        let mut c = self.lock();
+        let tx = c.transaction()?;
+        let n = tx.execute(
+            &format!(
+                "UPDATE documents SET status = ?4, updated_at = ?5, finished_at = ?5, business_json = ?6,
+                    extracted_json = ?7, stage1_json = ?8, stage2_json = ?9, result_json = ?10, warnings_json = ?11,
+                    metrics_json = ?12, model = ?13, error = NULL, lease_owner = NULL, lease_expires_ms = NULL
+                 WHERE {FENCE}"
+            ),
             params![
-                id,
+                job.doc.id,
+                job.owner,
+                job.token,
                 status.as_str(),
                 ts,
                 opt_json(&o.business),
@@ -209,19 +237,37 @@ impl Store {
                 o.model,
             ],
         )?;
-        Ok(())
+        if n == 1 {
+            event(
+                &tx,
+                job.doc.id,
+                "completed",
+                Some(&job.owner),
+                Some(status.as_str()),
+            )?;
+        }
+        tx.commit()?;
+        Ok(n == 1)
     }
 
-    /// Mark a document failed with a reason for people; partial outputs are kept for diagnosis.
-    pub fn fail(&self, id: i64, reason: &str, partial: &Outcome) -> Result<()> {
+    /// Finish `job` as `failed` (a permanent problem with the document) with the reason and
+    /// whatever stages produced. `Ok(false)` when the lease was lost.
+    pub fn fail(&self, job: &Job, reason: &str, partial: &Outcome) -> Result<bool> {
         let ts = now();
-        self.lock().execute(
-            "UPDATE documents SET status = 'failed', updated_at = ?2, finished_at = ?2, error = ?3,
-                business_json = COALESCE(?4, business_json), extracted_json = COALESCE(?5, extracted_json),
-                stage1_json = COALESCE(?6, stage1_json), metrics_json = COALESCE(?7, metrics_json),
-                warnings_json = ?8, model = COALESCE(?9, model) WHERE id = ?1",
+        let mut c = self.lock();
+        let tx = c.transaction()?;
+        let n = tx.execute(
+            &format!(
+                "UPDATE documents SET status = 'failed', updated_at = ?4, finished_at = ?4, error = ?5,
+                    business_json = COALESCE(?6, business_json), extracted_json = COALESCE(?7, extracted_json),
+                    stage1_json = COALESCE(?8, stage1_json), metrics_json = COALESCE(?9, metrics_json),
+                    warnings_json = ?10, model = COALESCE(?11, model), lease_owner = NULL, lease_expires_ms = NULL
+                 WHERE {FENCE}"
+            ),
             params![
-                id,
+                job.doc.id,
+                job.owner,
+                job.token,
                 ts,
                 reason,
                 opt_json(&partial.business),
@@ -232,6 +278,36 @@ impl Store {
                 partial.model,
             ],
         )?;
+        if n == 1 {
+            event(
+                &tx,
+                job.doc.id,
+                "completed",
+                Some(&job.owner),
+                Some("failed"),
+            )?;
+        }
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    /// Record where the original of document `id` was moved.
+    pub fn set_moved_to(&self, id: i64, to: &str) -> Result<()> {
+        self.lock().execute(
+            "UPDATE documents SET moved_to = ?2 WHERE id = ?1",
+            params![id, to],
+        )?;
         Ok(())
+    }
+
+    /// Documents per source and status: `(source, status, count)`.
+    pub fn counts_by_source(&self) -> Result<Vec<(String, String, i64)>> {
+        let c = self.lock();
+        let mut stmt = c.prepare(
+            "SELECT source, status, COUNT(*) FROM documents GROUP BY source, status ORDER BY source, status",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .context("counting documents")
     }
 }

@@ -15,10 +15,16 @@ use anyhow::{Context, Result};
 use rusqlite::Connection;
 
 /// Migrations in order; version N is the N-th entry.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_documents",
-    include_str!("../../../schema/migrations/0001_documents.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_documents",
+        include_str!("../../../schema/migrations/0001_documents.sql"),
+    ),
+    (
+        "0002_reliability",
+        include_str!("../../../schema/migrations/0002_reliability.sql"),
+    ),
+];
 
 /// A shared handle to the database (one connection, serialised by a mutex).
 #[derive(Clone)]

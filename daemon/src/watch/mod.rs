@@ -1,8 +1,21 @@
-//! Watching the drop folder: file events (notify) are only a hint; a file is enqueued once its
-//! size and mtime have not changed for the stability window and it opens for reading. A rescan
-//! at startup and every [`RESCAN_EVERY`] is the safety net for missed events.
+//! Watching a source folder (drop folder or Google Drive) and enqueueing the documents that
+//! appear in it, recursively.
+//!
+//! Events (`notify`: inotify create / modify / close-write / moved-to, FSEvents,
+//! ReadDirectoryChangesW) or, on network and FUSE mounts or by configuration, polling only
+//! ([`sources`], [`mount`]) — plus a full rescan at start (reconciling the folder with the
+//! database: anything not yet known is enqueued) and every [`RESCAN_EVERY`] in case events were
+//! lost (queue overflow, sleep/resume).
+//!
+//! A file is **ready** once its size and mtime have not changed for the stability window (timed
+//! from the last change we saw, or from its mtime when older), it still passes the name filter
+//! ([`filter`]), and it can be opened for reading. Ready files are hashed and enqueued in one
+//! transaction per batch; a per-path `(size, mtime)` memory keeps rescans from re-hashing
+//! unchanged files.
 
 pub mod filter;
+pub mod mount;
+pub mod sources;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,10 +29,20 @@ use notify::{RecursiveMode, Watcher as _};
 
 use crate::queue::{self, Enqueued};
 use crate::store::Store;
+use sources::{Method, Source};
 
-/// How often the whole folder is rescanned besides file events.
+/// Full rescan period of event-watched folders.
 pub const RESCAN_EVERY: Duration = Duration::from_secs(60);
-const TICK: Duration = Duration::from_millis(100);
+const TICK: Duration = Duration::from_millis(50);
+
+/// Timing of a watcher.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// How long size and mtime must stay unchanged.
+    pub stability: Duration,
+    /// Scan period of polled folders.
+    pub poll_interval: Duration,
+}
 
 /// A running watcher; dropping it stops the thread.
 pub struct FolderWatcher {
@@ -40,50 +63,76 @@ impl Drop for FolderWatcher {
 struct Seen {
     size: u64,
     mtime: Option<SystemTime>,
+    /// When we first saw this (size, mtime).
     since: Instant,
+    /// Observed unchanged at least once after `since`.
+    confirmed: bool,
 }
 
-/// Watch `folder` recursively; call `on_enqueued` after each new document.
+/// Watch `source` (creating it when it is the drop folder), calling `on_enqueued(id)` for each
+/// new queued document.
 ///
 /// Errors: the folder cannot be created or watched.
 pub fn spawn(
-    folder: &Path,
-    source: &str,
-    stability: Duration,
+    source: &Source,
+    timing: Timing,
     store: Store,
     on_enqueued: impl Fn(i64) + Send + 'static,
 ) -> Result<FolderWatcher> {
-    std::fs::create_dir_all(folder)
-        .with_context(|| format!("creating the drop folder {}", folder.display()))?;
-    let folder = folder.canonicalize()?;
-    let (tx, rx) = channel::<PathBuf>();
-    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if let Ok(ev) = res {
-            for p in ev.paths {
-                let _ = tx.send(p);
-            }
+    if source.name == "drop_folder" {
+        std::fs::create_dir_all(&source.path)
+            .with_context(|| format!("creating the drop folder {}", source.path.display()))?;
+    }
+    let folder = source.path.canonicalize()?;
+    let (tx, rx) = channel::<(PathBuf, bool)>();
+    let watcher = match source.method {
+        Method::Events => {
+            let mut w = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+                use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+                let Ok(ev) = res else { return };
+                // Opening or reading (ours included: hashing, listing a folder) is no news;
+                // close-after-write is.
+                let arrived = match ev.kind {
+                    EventKind::Access(AccessKind::Close(AccessMode::Write)) => false,
+                    EventKind::Access(_) => return,
+                    EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_)) => true,
+                    _ => false,
+                };
+                for p in ev.paths {
+                    let _ = tx.send((p, arrived));
+                }
+            })
+            .context("starting the file watcher")?;
+            w.watch(&folder, RecursiveMode::Recursive)
+                .with_context(|| format!("watching {}", folder.display()))?;
+            Some(w)
         }
-    })
-    .context("starting the file watcher")?;
-    watcher
-        .watch(&folder, RecursiveMode::Recursive)
-        .with_context(|| format!("watching {}", folder.display()))?;
+        Method::Polling => {
+            drop(tx);
+            None
+        }
+    };
+    let rescan = match source.method {
+        Method::Events => RESCAN_EVERY,
+        Method::Polling => timing.poll_interval,
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let stop2 = stop.clone();
-    let source = source.to_string();
+    let name = source.name;
     let thread = std::thread::Builder::new()
-        .name("watch".into())
+        .name(format!("watch-{name}"))
         .spawn(move || {
             let _watcher = watcher; // keep the OS watch alive as long as the loop runs
-            run_loop(
-                &folder,
-                &source,
-                stability,
-                &store,
-                &rx,
-                &stop2,
-                &on_enqueued,
-            );
+            let mut w = Loop {
+                folder,
+                source: name,
+                timing,
+                rescan,
+                store,
+                pending: HashMap::new(),
+                known: HashMap::new(),
+            };
+            w.run(&rx, &stop2, &on_enqueued);
         })?;
     Ok(FolderWatcher {
         stop,
@@ -91,60 +140,164 @@ pub fn spawn(
     })
 }
 
-fn run_loop(
-    folder: &Path,
-    source: &str,
-    stability: Duration,
-    store: &Store,
-    rx: &Receiver<PathBuf>,
-    stop: &AtomicBool,
-    on_enqueued: &dyn Fn(i64),
-) {
-    let mut pending: HashMap<PathBuf, Seen> = HashMap::new();
-    let mut last_scan: Option<Instant> = None;
-    while !stop.load(Ordering::SeqCst) {
-        if last_scan.is_none_or(|t| t.elapsed() >= RESCAN_EVERY) {
-            scan(folder, &mut |p| note(&mut pending, p));
-            last_scan = Some(Instant::now());
+struct Loop {
+    folder: PathBuf,
+    source: &'static str,
+    timing: Timing,
+    rescan: Duration,
+    store: Store,
+    /// Candidates waiting to become stable.
+    pending: HashMap<PathBuf, Seen>,
+    /// (size, mtime) of paths already enqueued or known, so rescans skip them.
+    known: HashMap<PathBuf, (u64, Option<SystemTime>)>,
+}
+
+impl Loop {
+    fn run(
+        &mut self,
+        rx: &Receiver<(PathBuf, bool)>,
+        stop: &AtomicBool,
+        on_enqueued: &dyn Fn(i64),
+    ) {
+        let mut last_scan: Option<Instant> = None;
+        while !stop.load(Ordering::SeqCst) {
+            if last_scan.is_none_or(|t| t.elapsed() >= self.rescan) {
+                let mut found = Vec::new();
+                scan(&self.folder, &mut |p| found.push(p));
+                for p in found {
+                    self.note(p, false);
+                }
+                // Forget paths that are gone, so a file put back later is seen again.
+                self.known.retain(|p, _| p.exists());
+                last_scan = Some(Instant::now());
+            }
+            match rx.recv_timeout(TICK) {
+                Ok((p, arrived)) => {
+                    self.note(p, arrived);
+                    while let Ok((p, arrived)) = rx.try_recv() {
+                        self.note(p, arrived);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => std::thread::sleep(TICK),
+            }
+            let ready = self.ready();
+            if !ready.is_empty() {
+                self.enqueue(ready, on_enqueued);
+            }
         }
-        match rx.recv_timeout(TICK) {
-            Ok(p) => {
-                note(&mut pending, p);
-                while let Ok(p) = rx.try_recv() {
-                    note(&mut pending, p);
+    }
+
+    /// Consider `path`; `arrived` = it was just created or moved in.
+    fn note(&mut self, path: PathBuf, arrived: bool) {
+        // A new (or moved-in) folder: files created in it before the OS watch on it was added
+        // fired no event, so look inside now.
+        if path.is_dir() {
+            if arrived
+                && path != self.folder
+                && path.starts_with(&self.folder)
+                && !filter::is_ignored_dir(&path)
+            {
+                let mut found = Vec::new();
+                scan(&path, &mut |p| found.push(p));
+                for p in found {
+                    self.note(p, false);
                 }
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
+            return;
         }
+        if !filter::is_candidate(&path) || self.pending.contains_key(&path) {
+            return;
+        }
+        if let Some((size, mtime)) = stat(&path) {
+            if self.known.get(&path) == Some(&(size, mtime)) {
+                return;
+            }
+            self.pending.insert(
+                path,
+                Seen {
+                    size,
+                    mtime,
+                    since: Instant::now(),
+                    confirmed: false,
+                },
+            );
+        }
+    }
+
+    /// Pending files that have become stable and readable (removed from `pending`).
+    fn ready(&mut self) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+        let window = self.timing.stability;
         let mut ready = Vec::new();
-        pending.retain(|path, seen| match stat(path) {
+        self.pending.retain(|path, seen| match stat(path) {
             None => false,
+            Some((size, mtime)) if size != seen.size || mtime != seen.mtime => {
+                *seen = Seen {
+                    size,
+                    mtime,
+                    since: Instant::now(),
+                    confirmed: false,
+                };
+                true
+            }
             Some((size, mtime)) => {
-                if size != seen.size || mtime != seen.mtime {
-                    *seen = Seen {
-                        size,
-                        mtime,
-                        since: Instant::now(),
-                    };
-                    true
-                } else if seen.since.elapsed() >= stability && std::fs::File::open(path).is_ok() {
-                    ready.push(path.clone());
+                let mtime_age = mtime
+                    .and_then(|m| SystemTime::now().duration_since(m).ok())
+                    .unwrap_or_default();
+                let stable =
+                    seen.confirmed && (seen.since.elapsed() >= window || mtime_age >= window);
+                seen.confirmed = true;
+                if stable && std::fs::File::open(path).is_ok() {
+                    ready.push((path.clone(), size, mtime));
                     false
                 } else {
                     true
                 }
             }
         });
-        for path in ready {
-            match queue::enqueue(store, &path, source, 0) {
-                Ok(Enqueued::New(id)) => {
-                    tracing::info!(id, file = %path.display(), "enqueued");
-                    on_enqueued(id);
-                }
-                Ok(Enqueued::Known(_)) => {}
+        ready
+    }
+
+    fn enqueue(
+        &mut self,
+        ready: Vec<(PathBuf, u64, Option<SystemTime>)>,
+        on_enqueued: &dyn Fn(i64),
+    ) {
+        let mut batch = Vec::with_capacity(ready.len());
+        for (path, size, mtime) in ready {
+            match queue::hash_file(&path) {
+                // Changed while hashing: look again next tick.
+                Ok((_, n)) if n != size => self.note(path, false),
+                Ok((sha, n)) => batch.push((path, sha, n, mtime)),
                 Err(e) => {
-                    tracing::warn!(file = %path.display(), error = %format!("{e:#}"), "cannot enqueue")
+                    tracing::warn!(file = %path.display(), error = %format!("{e:#}"), "cannot read a new file")
+                }
+            }
+        }
+        let items: Vec<(&Path, &str, u64)> = batch
+            .iter()
+            .map(|(p, s, n, _)| (p.as_path(), s.as_str(), *n))
+            .collect();
+        match queue::enqueue_batch(&self.store, &items, self.source, 0) {
+            Ok(results) => {
+                for ((path, _, size, mtime), r) in batch.iter().zip(results) {
+                    self.known.insert(path.clone(), (*size, *mtime));
+                    match r {
+                        Enqueued::New(id) => {
+                            tracing::info!(id, source = self.source, file = %path.display(), "enqueued");
+                            on_enqueued(id);
+                        }
+                        Enqueued::Duplicate { id, of } => {
+                            tracing::info!(id, of, file = %path.display(), "exact duplicate, not processed")
+                        }
+                        Enqueued::Known(_) => {}
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "cannot enqueue; retrying");
+                for (path, ..) in batch {
+                    self.note(path, false);
                 }
             }
         }
@@ -156,23 +309,6 @@ fn stat(path: &Path) -> Option<(u64, Option<SystemTime>)> {
     m.is_file().then(|| (m.len(), m.modified().ok()))
 }
 
-fn note(pending: &mut HashMap<PathBuf, Seen>, path: PathBuf) {
-    if !filter::is_candidate(&path) || pending.contains_key(&path) {
-        return;
-    }
-    if let Some((size, mtime)) = stat(&path) {
-        pending.insert(
-            path,
-            Seen {
-                size,
-                mtime,
-                since: Instant::now(),
-            },
-        );
-    }
-}
-
-/// Every file under `folder` (recursively, skipping hidden and temporary folders).
 fn scan(folder: &Path, f: &mut dyn FnMut(PathBuf)) {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return;
@@ -180,11 +316,7 @@ fn scan(folder: &Path, f: &mut dyn FnMut(PathBuf)) {
     for e in entries.flatten() {
         let p = e.path();
         match e.file_type() {
-            Ok(t) if t.is_dir() => {
-                if !filter::is_ignored_dir(&p) {
-                    scan(&p, f);
-                }
-            }
+            Ok(t) if t.is_dir() && !filter::is_ignored_dir(&p) => scan(&p, f),
             Ok(t) if t.is_file() => f(p),
             _ => {}
         }

@@ -1,16 +1,24 @@
-//! The worker: one thread that claims queued documents and runs the pipeline on each, waking on
-//! new work or every second.
+//! The worker: one thread that claims documents under a lease and runs the pipeline on each,
+//! waking on new work or every second; a heartbeat thread renews the lease of the document in
+//! hand. Paused (persisted in the database) means: finish the current document, claim nothing.
+//!
+//! A panic anywhere in a pipeline stage is caught here and treated as a transient failure (the
+//! document is retried, then dead-lettered): a bad file cannot take the daemon down.
 
+pub mod originals;
+
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use crate::config::PipelineKind;
 use crate::pipeline::profile::BusinessProfile;
-use crate::pipeline::Pipeline;
-use crate::queue;
+use crate::pipeline::{checksum, Pipeline};
+use crate::queue::{self, control, Job, Policy};
 use crate::store::Store;
 
-/// Wakes the worker when work arrives.
+/// Wakes the worker when work arrives (or on resume / stop).
 #[derive(Clone, Default)]
 pub struct Wake {
     inner: Arc<(Mutex<bool>, Condvar)>,
@@ -36,26 +44,112 @@ impl Wake {
     }
 }
 
-/// Run until `stop` is set; the current document is finished first.
-pub fn run(
-    store: Store,
-    pipeline: Arc<Pipeline>,
-    profile: BusinessProfile,
-    wake: Wake,
-    stop: Arc<AtomicBool>,
-) {
-    while !stop.load(Ordering::SeqCst) {
-        match queue::claim_next(&store) {
-            Ok(Some(doc)) => {
-                tracing::info!(id = doc.id, file = %doc.file_name, "processing");
-                if let Err(e) = pipeline.process(&store, &doc, &profile) {
-                    tracing::error!(id = doc.id, error = %format!("{e:#}"), "cannot store the result");
+/// The document the worker holds, shared with the heartbeat and with shutdown.
+pub type Current = Arc<Mutex<Option<Job>>>;
+
+/// What the worker needs.
+pub struct Worker {
+    pub store: Store,
+    pub pipeline: Arc<Pipeline>,
+    pub kind: PipelineKind,
+    /// Simulated stage time of the checksum pipeline.
+    pub checksum_stage: Duration,
+    pub profile: BusinessProfile,
+    pub policy: Policy,
+    /// This process's worker id (`<host>-<pid>-<random>`), the lease owner.
+    pub owner: String,
+    pub moves: originals::Moves,
+}
+
+/// A worker id unique across restarts.
+pub fn worker_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
+    format!(
+        "{host}-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
+}
+
+impl Worker {
+    /// Run until `stop` is set; the current document is finished first.
+    pub fn run(&self, wake: &Wake, stop: &AtomicBool, current: &Current) {
+        while !stop.load(Ordering::SeqCst) {
+            match control::is_paused(&self.store) {
+                Ok(true) => {
+                    wake.wait(Duration::from_secs(1));
+                    continue;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "cannot read the pause switch")
                 }
             }
-            Ok(None) => wake.wait(Duration::from_secs(1)),
-            Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "queue error");
-                wake.wait(Duration::from_secs(1));
+            match queue::claim_next(&self.store, &self.owner, &self.policy) {
+                Ok(Some(job)) => {
+                    *current.lock().unwrap_or_else(|e| e.into_inner()) = Some(job.clone());
+                    self.process(&job);
+                    *current.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                }
+                Ok(None) => wake.wait(Duration::from_secs(1)),
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "queue error");
+                    wake.wait(Duration::from_secs(1));
+                }
+            }
+        }
+    }
+
+    fn process(&self, job: &Job) {
+        tracing::info!(id = job.doc.id, attempt = job.token, "processing");
+        let run = std::panic::catch_unwind(AssertUnwindSafe(|| match self.kind {
+            PipelineKind::Llm => self.pipeline.process(&self.store, job, &self.profile),
+            PipelineKind::Checksum => checksum::process(&self.store, job, self.checksum_stage),
+        }));
+        match run {
+            Ok(Ok(report)) => {
+                if report.status.is_terminal() {
+                    self.moves.after(&self.store, job, report.status);
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(id = job.doc.id, error = %format!("{e:#}"), "cannot store the result")
+            }
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown panic".into());
+                let reason = format!("internal error while processing: {what}");
+                tracing::error!(id = job.doc.id, reason = %reason, "pipeline panicked");
+                if let Err(e) = queue::retry_or_dead(&self.store, job, &reason, &self.policy) {
+                    tracing::error!(id = job.doc.id, error = %format!("{e:#}"), "cannot record the panic");
+                }
+            }
+        }
+    }
+}
+
+/// Renew the lease of the current document every third of the lease until `stop`.
+pub fn heartbeat(store: Store, policy: Policy, current: Current, stop: Arc<AtomicBool>) {
+    let every = (policy.lease / 3).max(Duration::from_millis(500));
+    let mut waited = Duration::ZERO;
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+        waited += Duration::from_millis(100);
+        if waited < every {
+            continue;
+        }
+        waited = Duration::ZERO;
+        let job = current.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(job) = job {
+            match queue::heartbeat(&store, &job, &policy) {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(id = job.doc.id, "lease lost; the result will not be stored")
+                }
+                Err(e) => tracing::error!(error = %format!("{e:#}"), "heartbeat failed"),
             }
         }
     }

@@ -1,0 +1,218 @@
+use std::time::Duration;
+
+use super::*;
+use crate::store::documents::Outcome;
+
+fn setup() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("q.sqlite3")).unwrap();
+    (dir, store)
+}
+
+fn file(dir: &tempfile::TempDir, name: &str, content: &str) -> std::path::PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+fn quick() -> Policy {
+    Policy {
+        max_attempts: 3,
+        retry_base: Duration::from_millis(0),
+        lease: Duration::from_secs(60),
+    }
+}
+
+fn events(store: &Store, id: i64) -> Vec<String> {
+    let c = store.lock();
+    let mut st = c
+        .prepare("SELECT event FROM events WHERE document_id = ?1 ORDER BY id")
+        .unwrap();
+    st.query_map([id], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+#[test]
+fn enqueue_is_idempotent_detects_exact_duplicates_and_claims_in_order() {
+    let (dir, store) = setup();
+    let a = file(&dir, "a.txt", "invoice a");
+    let b = file(&dir, "b.txt", "invoice b");
+    let ea = enqueue(&store, &a, "drop_folder", 0).unwrap();
+    assert!(matches!(ea, Enqueued::New(_)));
+    assert_eq!(
+        enqueue(&store, &a, "drop_folder", 0).unwrap(),
+        Enqueued::Known(ea.id())
+    );
+    let eb = enqueue(&store, &b, "drop_folder", 0).unwrap();
+    // Same content under another name: a duplicate row linking the first, nothing queued.
+    let copy = file(&dir, "copy of a.txt", "invoice a");
+    let dup = enqueue(&store, &copy, "google_drive", 0).unwrap();
+    assert_eq!(
+        dup,
+        Enqueued::Duplicate {
+            id: dup.id(),
+            of: ea.id()
+        }
+    );
+    let row = store.document(dup.id()).unwrap().unwrap();
+    assert_eq!(
+        (row.status, row.duplicate_of),
+        (Status::Duplicate, Some(ea.id()))
+    );
+    // Same path, new content: a new document.
+    std::fs::write(&a, "invoice a, corrected").unwrap();
+    assert!(matches!(
+        enqueue(&store, &a, "drop_folder", 0).unwrap(),
+        Enqueued::New(_)
+    ));
+
+    let p = quick();
+    let first = claim_next(&store, "w1", &p).unwrap().unwrap();
+    assert_eq!(
+        (first.doc.id, first.token, first.doc.status),
+        (ea.id(), 1, Status::Extracting)
+    );
+    assert_eq!(
+        claim_next(&store, "w1", &p).unwrap().unwrap().doc.id,
+        eb.id()
+    );
+    assert_eq!(events(&store, ea.id()), ["enqueued", "claimed"]);
+    assert_eq!(events(&store, dup.id()), ["duplicate"]);
+}
+
+#[test]
+fn a_lost_lease_fences_off_the_old_worker() {
+    let (dir, store) = setup();
+    let id = enqueue(&store, &file(&dir, "a.txt", "x"), "drop_folder", 0)
+        .unwrap()
+        .id();
+    let short = Policy {
+        lease: Duration::from_millis(1),
+        ..quick()
+    };
+    let old = claim_next(&store, "old", &short).unwrap().unwrap();
+    std::thread::sleep(Duration::from_millis(5));
+    // The lease expired: another worker takes the document over.
+    let new = claim_next(&store, "new", &quick()).unwrap().unwrap();
+    assert_eq!((new.doc.id, new.token), (id, 2));
+    assert!(!heartbeat(&store, &old, &quick()).unwrap());
+    assert!(!store.set_status(&old, Status::Classifying).unwrap());
+    assert!(!store
+        .complete(&old, Status::Classified, &Outcome::default())
+        .unwrap());
+    assert!(!store.fail(&old, "late", &Outcome::default()).unwrap());
+    assert!(heartbeat(&store, &new, &quick()).unwrap());
+    assert!(store
+        .complete(&new, Status::Classified, &Outcome::default())
+        .unwrap());
+    let ev = events(&store, id);
+    assert_eq!(ev.iter().filter(|e| *e == "completed").count(), 1);
+    // Finished documents are never claimed again.
+    assert!(claim_next(&store, "new", &quick()).unwrap().is_none());
+}
+
+#[test]
+fn transient_failures_back_off_then_dead_letter() {
+    let (dir, store) = setup();
+    let id = enqueue(&store, &file(&dir, "a.txt", "x"), "drop_folder", 0)
+        .unwrap()
+        .id();
+    let slow = Policy {
+        retry_base: Duration::from_secs(3600),
+        ..quick()
+    };
+    let j1 = claim_next(&store, "w", &slow).unwrap().unwrap();
+    assert_eq!(
+        retry_or_dead(&store, &j1, "model busy", &slow).unwrap(),
+        Some(Status::Queued)
+    );
+    // Not before its retry time…
+    assert!(claim_next(&store, "w", &slow).unwrap().is_none());
+    let d = store.document(id).unwrap().unwrap();
+    assert_eq!(
+        (d.status, d.error.as_deref()),
+        (Status::Queued, Some("model busy"))
+    );
+    // …but `zopilot process` may take it at once; then a quick policy runs out of attempts.
+    let p = quick();
+    let j2 = claim(&store, id, "w", &p).unwrap().unwrap();
+    assert_eq!(
+        retry_or_dead(&store, &j2, "again", &p).unwrap(),
+        Some(Status::Queued)
+    );
+    let j3 = claim_next(&store, "w", &p).unwrap().unwrap();
+    assert_eq!(j3.token, 3);
+    assert_eq!(
+        retry_or_dead(&store, &j3, "still", &p).unwrap(),
+        Some(Status::Dead)
+    );
+    let d = store.document(id).unwrap().unwrap();
+    assert_eq!(d.status, Status::Dead);
+    assert!(d.error.unwrap().contains("gave up after 3 attempts: still"));
+    assert!(claim_next(&store, "w", &p).unwrap().is_none());
+    // `zopilot retry` brings it back with fresh attempts.
+    assert!(requeue(&store, id).unwrap());
+    assert_eq!(claim_next(&store, "w", &p).unwrap().unwrap().token, 1);
+}
+
+#[test]
+fn backoff_doubles_with_bounded_jitter() {
+    let p = Policy {
+        retry_base: Duration::from_millis(1000),
+        ..quick()
+    };
+    for (attempts, base) in [(1, 1000u128), (2, 2000), (3, 4000)] {
+        for _ in 0..20 {
+            let d = p.backoff(attempts).as_millis();
+            assert!(d >= base && d < base * 3 / 2, "{attempts}: {d}");
+        }
+    }
+}
+
+#[test]
+fn recovery_requeues_interrupted_work_and_release_does_not_count() {
+    let (dir, store) = setup();
+    let a = enqueue(&store, &file(&dir, "a.txt", "a"), "drop_folder", 0)
+        .unwrap()
+        .id();
+    let b = enqueue(&store, &file(&dir, "b.txt", "b"), "drop_folder", 0)
+        .unwrap()
+        .id();
+    let p = quick();
+    let ja = claim_next(&store, "w", &p).unwrap().unwrap();
+    assert!(release(&store, &ja).unwrap());
+    assert_eq!(store.document(a).unwrap().unwrap().attempts, 0);
+    // `a` interrupted twice more → still queued; `b` at its last attempt → dead.
+    for _ in 0..2 {
+        claim(&store, a, "w", &p).unwrap().unwrap();
+        assert_eq!(recover_in_flight(&store, &p).unwrap(), (1, 0));
+    }
+    {
+        store
+            .lock()
+            .execute("UPDATE documents SET attempts = 2 WHERE id = ?1", [b])
+            .unwrap();
+    }
+    claim(&store, b, "w", &p).unwrap().unwrap();
+    assert_eq!(recover_in_flight(&store, &p).unwrap(), (0, 1));
+    assert_eq!(store.document(a).unwrap().unwrap().status, Status::Queued);
+    let db = store.document(b).unwrap().unwrap();
+    assert_eq!(db.status, Status::Dead);
+    assert!(db.error.unwrap().contains("interrupted 3 times"));
+}
+
+#[test]
+fn pause_is_persisted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sqlite3");
+    let store = Store::open(&path).unwrap();
+    assert!(!control::is_paused(&store).unwrap());
+    control::set_paused(&store, true).unwrap();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert!(control::is_paused(&store).unwrap());
+    control::set_paused(&store, false).unwrap();
+    assert!(!control::is_paused(&store).unwrap());
+}
