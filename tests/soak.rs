@@ -57,7 +57,7 @@ fn a_thousand_files_survive_twenty_sigkills() {
         let burst = (rng.below(90) as usize).min(FILES - written.len());
         for _ in 0..burst {
             let i = written.len();
-            let sub = if i % 3 == 0 { "bulk" } else { "" };
+            let sub = if i.is_multiple_of(3) { "bulk" } else { "" };
             let p = drop.join(sub).join(format!("receipt-{i:04}.txt"));
             let body = format!("Receipt {i}\nTotal: {}.{:02} EUR\n", 10 + i, i % 100);
             std::fs::write(&p, &body).unwrap();

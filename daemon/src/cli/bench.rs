@@ -43,6 +43,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         tokens: usize,
     },
+    /// Enqueue throughput (docs/s, one transaction per file and batched as the watcher does)
+    /// and watcher readiness latency after the last write (p50/p99) with the configured
+    /// stability window.
+    Queue {
+        /// Files for the throughput measurement.
+        #[arg(long, default_value_t = 2000)]
+        files: usize,
+        /// Files written into a watched folder for the latency measurement.
+        #[arg(long, default_value_t = 60)]
+        watched: usize,
+    },
 }
 
 pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
@@ -55,6 +66,7 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
             reference,
             tokens,
         } => import(cfg, aliases, reference.as_deref(), tokens),
+        BenchCommand::Queue { files, watched } => super::bench_queue::run(cfg, files, watched),
     }
 }
 
@@ -224,7 +236,7 @@ fn pipeline(
     Ok(ExitCode::SUCCESS)
 }
 
-fn tempfile_dir() -> Result<PathBuf> {
+pub(super) fn tempfile_dir() -> Result<PathBuf> {
     let d = std::env::temp_dir().join(format!("zopilot-bench-{}", std::process::id()));
     std::fs::create_dir_all(&d)?;
     Ok(d)

@@ -118,9 +118,9 @@ impl ChatTemplate {
     }
 
     /// Render and return the prompt as markup and content pieces, in order.
-    pub fn render_pieces<'a>(
+    pub fn render_pieces(
         &self,
-        messages: &'a [Message],
+        messages: &[Message],
         add_generation_prompt: bool,
         out: &mut String,
     ) -> Result<Vec<(bool, std::ops::Range<usize>)>> {

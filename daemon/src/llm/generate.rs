@@ -255,10 +255,10 @@ mod tests {
 
     #[test]
     fn loop_guard_finds_short_cycles_only() {
-        let cycle: Vec<u32> = std::iter::repeat([5, 6]).take(6).flatten().collect();
+        let cycle: Vec<u32> = std::iter::repeat_n([5, 6], 6).flatten().collect();
         assert_eq!(loop_continuation(&cycle), Some(5));
         let mut same = vec![1, 2, 3];
-        same.extend(std::iter::repeat(9).take(12));
+        same.extend(std::iter::repeat_n(9, 12));
         assert_eq!(loop_continuation(&same), Some(9));
         let varied: Vec<u32> = (0..40).collect();
         assert_eq!(loop_continuation(&varied), None);

@@ -218,7 +218,7 @@ mod tests {
         let run = || {
             let mut s = Sampler::new(params.clone());
             (0..64)
-                .map(|_| s.sample(&mut vec![1.0, 1.0, 1.0, 1.0], &[]).unwrap())
+                .map(|_| s.sample(&mut [1.0, 1.0, 1.0, 1.0], &[]).unwrap())
                 .collect::<Vec<_>>()
         };
         let a = run();

@@ -39,7 +39,7 @@ impl Moves {
         let Some(drop) = &self.drop_folder else {
             return;
         };
-        if !self.sources.iter().any(|s| *s == job.doc.source) {
+        if !self.sources.contains(&job.doc.source) {
             return;
         }
         let sub = match status {
