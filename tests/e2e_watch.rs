@@ -238,3 +238,110 @@ fn pause_survives_a_restart_and_resume_processes_what_waited() {
     });
     assert_eq!(d.get("/status")["done"], 1);
 }
+
+#[test]
+fn sigterm_past_the_grace_period_releases_the_document_unfinished() {
+    let env = Env::new();
+    let slow = [
+        CHECKSUM,
+        ("ZOPILOT_CHECKSUM_STAGE_MS", "6000"),
+        ("ZOPILOT_SHUTDOWN_GRACE_MS", "300"),
+    ];
+    let d = start_with(&env, &slow);
+    std::fs::write(env.drop_folder().join("slow.pdf"), "%PDF slow").unwrap();
+    wait_until("the document in flight", Duration::from_secs(20), || {
+        rows(&env).iter().any(|r| r.2 == "extracting")
+    });
+    let t0 = Instant::now();
+    d.stop();
+    assert!(
+        t0.elapsed() < Duration::from_secs(5),
+        "the grace period was not honoured"
+    );
+    let c = db(&env);
+    let (status, attempts): (String, i64) = c
+        .query_row("SELECT status, attempts FROM documents", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(
+        (status.as_str(), attempts),
+        ("queued", 0),
+        "released, not counted as an attempt"
+    );
+    let released: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE event = 'released'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(released, 1);
+    // The next run finishes it.
+    let _d = start_with(&env, &[CHECKSUM]);
+    wait_until("completion after restart", Duration::from_secs(20), || {
+        rows(&env)[0].2 == "classified"
+    });
+}
+
+#[test]
+fn google_drive_folder_is_a_second_source_and_moves_stay_out_of_it() {
+    let env = Env::new();
+    let my_drive = env.path("gdrive/My Drive");
+    std::fs::create_dir_all(my_drive.join("Zopilot")).unwrap();
+    std::fs::write(my_drive.join("holiday.pdf"), "%PDF not for us").unwrap();
+    let vars = [
+        CHECKSUM,
+        ("ZOPILOT_WATCH_DRIVE", "true"),
+        ("ZOPILOT_DRIVE_FOLDER", my_drive.to_str().unwrap()),
+        ("ZOPILOT_MOVE_ORIGINALS", "true"),
+    ];
+    let d = start_with(&env, &vars);
+    let s = d.get("/sources");
+    assert_eq!(s["sources"][1]["name"], "google_drive", "{s}");
+    assert_eq!(s["sources"][1]["present"], true);
+    std::fs::write(
+        my_drive.join("Zopilot/drive-invoice.pdf"),
+        "%PDF from drive",
+    )
+    .unwrap();
+    std::fs::write(env.drop_folder().join("local-invoice.pdf"), "%PDF local").unwrap();
+    wait_until("both documents", Duration::from_secs(20), || {
+        rows(&env).iter().filter(|r| r.2 == "classified").count() == 2
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let c = db(&env);
+    let mut st = c
+        .prepare("SELECT file_name, source, moved_to FROM documents ORDER BY file_name")
+        .unwrap();
+    let r: Vec<(String, String, Option<String>)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        r.len(),
+        2,
+        "only the Zopilot subfolder of My Drive is watched: {r:?}"
+    );
+    assert_eq!(
+        (r[0].0.as_str(), r[0].1.as_str()),
+        ("drive-invoice.pdf", "google_drive")
+    );
+    assert_eq!(
+        r[0].2, None,
+        "Drive files are not moved unless move_in_drive"
+    );
+    assert!(my_drive.join("Zopilot/drive-invoice.pdf").exists());
+    assert_eq!(
+        (r[1].0.as_str(), r[1].1.as_str()),
+        ("local-invoice.pdf", "drop_folder")
+    );
+    let moved = env.drop_folder().join("processed/local-invoice.pdf");
+    assert_eq!(
+        r[1].2.as_deref(),
+        Some(moved.canonicalize().unwrap().to_str().unwrap())
+    );
+    assert_eq!(std::fs::read_to_string(&moved).unwrap(), "%PDF local");
+    assert!(my_drive.join("holiday.pdf").exists());
+}

@@ -28,6 +28,16 @@ pub fn is_ignored_dir(path: &Path) -> bool {
 }
 
 /// True when `path` names a document to enqueue.
+/// True when `rel` (a path relative to the watched folder) lies inside a folder that is not
+/// watched: hidden folders (Drive's `.tmp.drivedownload` among them), `processed/` and `failed/`.
+pub fn in_ignored_dir(rel: &Path) -> bool {
+    rel.parent()
+        .into_iter()
+        .flat_map(Path::ancestors)
+        .filter(|a| !a.as_os_str().is_empty())
+        .any(is_ignored_dir)
+}
+
 pub fn is_candidate(path: &Path) -> bool {
     let Some(name) = path.file_name().map(|n| n.to_string_lossy().to_lowercase()) else {
         return false;
@@ -52,6 +62,15 @@ pub fn is_candidate(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moved_originals_and_hidden_folders_are_not_watched() {
+        assert!(in_ignored_dir(Path::new("processed/a.pdf")));
+        assert!(in_ignored_dir(Path::new("2024/failed/a.pdf")));
+        assert!(in_ignored_dir(Path::new(".tmp.driveupload/a.pdf")));
+        assert!(!in_ignored_dir(Path::new("2024/March/a.pdf")));
+        assert!(!in_ignored_dir(Path::new("a.pdf")));
+    }
 
     #[test]
     fn temporary_names_are_not_documents() {

@@ -209,6 +209,12 @@ impl Loop {
         if !filter::is_candidate(&path) || self.pending.contains_key(&path) {
             return;
         }
+        if path
+            .strip_prefix(&self.folder)
+            .map_or(true, filter::in_ignored_dir)
+        {
+            return;
+        }
         if let Some((size, mtime)) = stat(&path) {
             if self.known.get(&path) == Some(&(size, mtime)) {
                 return;
