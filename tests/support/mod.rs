@@ -151,3 +151,44 @@ pub fn ids(v: &serde_json::Value) -> Vec<u32> {
         .map(|x| x.as_u64().unwrap() as u32)
         .collect()
 }
+
+/// A one-page PDF with `xml` attached as `name` the way Factur-X does it: a file spec in the
+/// `/Names /EmbeddedFiles` tree (one level of `Kids`) and in the catalog's `/AF` array.
+pub fn pdf_with_attachment(name: &str, xml: &[u8]) -> Vec<u8> {
+    use lopdf::{dictionary, Object, Stream, StringFormat};
+    let s = |t: &str| Object::String(t.as_bytes().to_vec(), StringFormat::Literal);
+    let mut doc = lopdf::Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! {"Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1},
+        ),
+    );
+    let mut stream = Stream::new(
+        dictionary! {"Type" => "EmbeddedFile", "Subtype" => "text/xml"},
+        xml.to_vec(),
+    );
+    stream.compress().unwrap();
+    let file_id = doc.add_object(stream);
+    let spec_id = doc.add_object(dictionary! {
+        "Type" => "Filespec", "F" => s(name), "UF" => s(name), "AFRelationship" => "Data",
+        "EF" => dictionary! {"F" => file_id},
+    });
+    let leaf = doc.add_object(dictionary! {
+        "Names" => vec![s(name), spec_id.into()], "Limits" => vec![s(name), s(name)],
+    });
+    let catalog = doc.add_object(dictionary! {
+        "Type" => "Catalog", "Pages" => pages_id,
+        "Names" => dictionary! {"EmbeddedFiles" => dictionary! {"Kids" => vec![leaf.into()]}},
+        "AF" => vec![spec_id.into()],
+    });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}

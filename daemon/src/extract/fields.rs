@@ -15,6 +15,23 @@ pub const TEXT_BUDGET: usize = 2048;
 /// document fits well below this).
 pub const MAX_TOKENS: usize = 2500;
 
+/// Line items the model may emit (the schema file allows more, for e-invoices).
+pub const MAX_LINE_ITEMS: u64 = 8;
+
+/// The schema file narrowed for generation: at most [`MAX_LINE_ITEMS`] lines, and without the
+/// optional properties only e-invoices fill (`amount_due`, `tax_breakdown`,
+/// `extraction_method`), so the model's output stays short and bounded.
+pub fn generation_schema() -> Value {
+    let mut s = schemas::schema(Kind::ExtractedDocument);
+    s["properties"]["line_items"]["maxItems"] = json!(MAX_LINE_ITEMS);
+    if let Some(p) = s["properties"].as_object_mut() {
+        for k in ["amount_due", "tax_breakdown", "extraction_method"] {
+            p.remove(k);
+        }
+    }
+    s
+}
+
 /// Extract fields from `text` (the layout text of `file_name`). Returns the extracted document
 /// (valid under the schema file) and appends arithmetic warnings to `warnings`.
 pub fn extract_fields(
@@ -27,7 +44,7 @@ pub fn extract_fields(
 ) -> Result<Value> {
     let system = prompts.render("extract.system", json!({}))?;
     let user = |t: &str| prompts.render("extract.user", json!({"file_name": file_name, "text": t}));
-    let schema = schemas::schema(Kind::ExtractedDocument);
+    let schema = generation_schema();
     let doc = generate_json(
         engine,
         JsonCall {
@@ -42,6 +59,8 @@ pub fn extract_fields(
         metrics,
         warnings,
     )?;
+    let mut doc = doc;
+    doc["extraction_method"] = json!("llm");
     schemas::validate(Kind::ExtractedDocument, &doc)?;
     warnings.extend(
         super::checks::arithmetic_warnings(&doc)

@@ -1,25 +1,24 @@
-//! Extraction: a document file → layout text ([`pdf`], plain text) → structured fields
+//! Extraction: a document file → type by content ([`detect`]) → layout text (PDF text layer
+//! [`pdf`], office formats [`office`], plain text) or, for e-invoices ([`einvoice`]: standalone
+//! CII/UBL XML, or the XML attached to a Factur-X/ZUGFeRD PDF), exact fields → structured fields
 //! ([`fields`], under `schema/extracted_document.schema.json`) → arithmetic checks ([`checks`]).
 //!
 //! Invariant: extraction only reads the original file; it never writes, moves or locks it.
 
 pub mod checks;
+pub mod detect;
+pub mod einvoice;
 pub mod fields;
+pub mod office;
 pub mod pdf;
+
+pub use detect::{detect, DocumentKind};
 
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
-
-/// What kind of file a document is, decided by content (magic bytes) with the extension only
-/// as a hint for plain text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DocumentKind {
-    Pdf,
-    Text,
-}
+use serde_json::Value;
 
 /// The text of a document, as the stages see it.
 #[derive(Debug, Clone, Serialize)]
@@ -31,6 +30,10 @@ pub struct DocumentText {
     /// Per-line provenance (PDF only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<pdf::LayoutLine>,
+    /// Fields read exactly from an e-invoice (standalone XML or attached to the PDF); when
+    /// present the model does not extract fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub einvoice: Option<Value>,
 }
 
 /// Limits applied before any parser sees a file.
@@ -40,32 +43,32 @@ pub struct Limits {
     pub max_pages: usize,
 }
 
-/// Decide the kind of `bytes` (named `name`).
-///
-/// Errors: empty files and content that is neither PDF nor UTF-8 text.
-pub fn detect(name: &str, bytes: &[u8]) -> Result<DocumentKind> {
-    if bytes.is_empty() {
-        bail!("the file is empty (0 bytes)");
+fn plain(kind: DocumentKind, text: String) -> Result<DocumentText> {
+    if text.trim().is_empty() {
+        bail!(
+            "the {} contains no text",
+            match kind {
+                DocumentKind::Docx => "DOCX document",
+                DocumentKind::Xlsx => "XLSX workbook",
+                DocumentKind::Csv => "CSV file",
+                DocumentKind::Xml => "XML file",
+                _ => "text file",
+            }
+        );
     }
-    // PDF 1.7 (ISO 32000-1 §7.5.2): the header may follow up to 1024 bytes of junk.
-    let head = &bytes[..bytes.len().min(1024)];
-    if head.windows(5).any(|w| w == b"%PDF-") {
-        return Ok(DocumentKind::Pdf);
-    }
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".pdf") {
-        bail!("the file is named .pdf but is not a PDF (no %PDF- header)");
-    }
-    if std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0) {
-        return Ok(DocumentKind::Text);
-    }
-    bail!("unsupported document type: neither a PDF nor UTF-8 text")
+    Ok(DocumentText {
+        kind,
+        pages: 1,
+        text,
+        lines: Vec::new(),
+        einvoice: None,
+    })
 }
 
 /// Read and extract the text of the file at `path`.
 ///
 /// Errors carry a reason meant for people ("the file is empty (0 bytes)", "the PDF is
-/// encrypted (password protected)", …).
+/// encrypted (password protected)", "unsupported document type: …", …).
 pub fn extract_text(path: &Path, pdfium_library: &Path, limits: &Limits) -> Result<DocumentText> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -81,61 +84,57 @@ pub fn extract_text(path: &Path, pdfium_library: &Path, limits: &Limits) -> Resu
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match detect(&name, &bytes)? {
+    let kind = detect(&name, &bytes)?;
+    match kind {
         DocumentKind::Pdf => {
+            // An attached e-invoice is exact; a damaged attachment falls back to the text layer.
+            let einvoice = match einvoice::embedded::invoice_xml(&bytes) {
+                Ok(Some((file, xml))) => match einvoice::parse(&xml) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        tracing::warn!(attachment = %file, error = %format!("{e:#}"), "unreadable e-invoice attachment");
+                        None
+                    }
+                },
+                _ => None,
+            };
             let t = pdf::extract(pdfium_library, &bytes, limits.max_pages)?;
-            let text = t.text();
+            let mut text = t.text();
             if text.trim().is_empty() {
-                bail!("the PDF has no text layer (scanned image); OCR is not available yet");
+                match &einvoice {
+                    Some(v) => text = einvoice::render_text(v),
+                    None => {
+                        bail!("the PDF has no text layer (scanned image); OCR is not available yet")
+                    }
+                }
             }
             Ok(DocumentText {
-                kind: DocumentKind::Pdf,
+                kind,
                 pages: t.pages,
                 text,
                 lines: t.lines,
+                einvoice,
             })
         }
-        DocumentKind::Text => {
-            let text = String::from_utf8(bytes).expect("checked by detect");
-            if text.trim().is_empty() {
-                bail!("the text file contains only whitespace");
+        k if k.is_image() => bail!("the document is an image ({k:?}); OCR is not available yet"),
+        DocumentKind::Xml => {
+            let v = einvoice::parse(&bytes)?;
+            match v {
+                Some(v) => Ok(DocumentText {
+                    kind,
+                    pages: 1,
+                    text: einvoice::render_text(&v),
+                    lines: Vec::new(),
+                    einvoice: Some(v),
+                }),
+                None => plain(kind, String::from_utf8_lossy(&bytes).into_owned()),
             }
-            Ok(DocumentText {
-                kind: DocumentKind::Text,
-                pages: 1,
-                text,
-                lines: Vec::new(),
-            })
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn detection_is_by_content() {
-        assert_eq!(
-            detect("a.bin", b"%PDF-1.7\n...").unwrap(),
-            DocumentKind::Pdf
-        );
-        assert_eq!(detect("scan.txt", b"%PDF-1.4").unwrap(), DocumentKind::Pdf);
-        assert_eq!(
-            detect("note.txt", "Invoice 42 €".as_bytes()).unwrap(),
-            DocumentKind::Text
-        );
-        assert!(detect("x.pdf", b"")
-            .unwrap_err()
-            .to_string()
-            .contains("empty"));
-        assert!(detect("x.pdf", b"hello")
-            .unwrap_err()
-            .to_string()
-            .contains("not a PDF"));
-        assert!(detect("x.dat", &[0u8, 159, 146, 150])
-            .unwrap_err()
-            .to_string()
-            .contains("unsupported"));
+        DocumentKind::Docx => plain(kind, office::docx_text(&bytes)?),
+        DocumentKind::Xlsx => plain(kind, office::xlsx_text(&bytes)?),
+        _ => plain(
+            kind,
+            String::from_utf8(bytes).context("the text is not UTF-8")?,
+        ),
     }
 }

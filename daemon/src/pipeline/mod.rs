@@ -222,17 +222,28 @@ impl Pipeline {
         let mut warnings = Vec::new();
         let file_name = doc.file_name.as_str();
 
-        let extracted = self.with_engine(|e| {
-            outcome.model = Some(e.name().to_string());
-            extract::fields::extract_fields(
-                e,
-                &self.prompts,
-                file_name,
-                &text.text,
-                metrics,
-                &mut warnings,
-            )
-        })??;
+        let extracted = match &text.einvoice {
+            // An e-invoice states its fields exactly: no model needed for them.
+            Some(v) => {
+                warnings.extend(
+                    extract::checks::arithmetic_warnings(v)
+                        .into_iter()
+                        .map(|w| format!("e-invoice: {w}")),
+                );
+                v.clone()
+            }
+            None => self.with_engine(|e| {
+                outcome.model = Some(e.name().to_string());
+                extract::fields::extract_fields(
+                    e,
+                    &self.prompts,
+                    file_name,
+                    &text.text,
+                    metrics,
+                    &mut warnings,
+                )
+            })??,
+        };
         outcome.extracted = Some(extracted.clone());
         // Stage 0, the rules that need fields: same invoice number and vendor, or a fuzzy match.
         let dupes = duplicates::find(store, doc.id, &extracted)?;

@@ -4,7 +4,9 @@
 use std::path::Path;
 
 /// Extensions the pipeline reads (by content, but only these are picked up from folders).
-pub const EXTENSIONS: &[&str] = &["pdf", "txt"];
+pub const EXTENSIONS: &[&str] = &[
+    "pdf", "png", "jpg", "jpeg", "tif", "tiff", "webp", "xml", "docx", "xlsx", "csv", "txt",
+];
 
 const TEMP_SUFFIXES: &[&str] = &[
     "~",
@@ -86,7 +88,7 @@ mod tests {
             "a.pdf~",
             "a.tmp",
             "x/.tmp.drivedownload/a.pdf",
-            "a.docx",
+            "a.doc",
             "a",
         ] {
             assert!(!is_candidate(Path::new(n)), "{n}");
