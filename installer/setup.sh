@@ -8,6 +8,8 @@
 #   target/release/zopilot               the daemon (cargo build --release)
 #   $DATA/lib/libonnxruntime.so.1.31.1   ONNX Runtime 1.31.1, CPU build (PyPI onnxruntime==1.31.1)
 #   $DATA/lib/libpdfium.so               PDFium (PyPI pypdfium2==5.15.2, pypdfium2_raw/)
+#   $DATA/ocr/*.onnx                     OCR models: PP-OCRv6 small det/rec + direction classifier
+#                                        (PyPI rapidocr==3.10.0, rapidocr/models/, Apache-2.0)
 #   $DATA/models/<alias>, models/default the default model, imported from its GGUF
 #                                        (zopilot models pull; default alias below)
 # DATA defaults to ${XDG_DATA_HOME:-~/.local/share}/zopilot (what the daemon uses by default) or
@@ -43,6 +45,7 @@ command -v "$PY" >/dev/null || { echo "setup.sh: python3 with pip is needed to f
 WHEELS=(
   "onnxruntime==1.31.1 manylinux_2_28_x86_64 onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl 5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f"
   "pypdfium2==5.15.2 manylinux_2_17_x86_64 pypdfium2-5.15.2-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl dc31aea5b0fb9fefc9b537a65f4113980b2c40798445736a7e6565bc85161e37"
+  "rapidocr==3.10.0 manylinux_2_17_x86_64 rapidocr-3.10.0-py3-none-any.whl 2fc34e26cd0f48514804a94f8832283039c7334076bff60768b1fed9ad068050"
 )
 
 fetch_wheel() { # spec platform file sha
@@ -82,7 +85,14 @@ PDFIUM_WHEEL="$CACHE/pypdfium2-5.15.2-py3-none-manylinux_2_17_x86_64.manylinux20
 [ -f "$LIB/libonnxruntime_providers_shared.so" ] || install_member "$ORT_WHEEL" onnxruntime/capi/libonnxruntime_providers_shared.so "$LIB/libonnxruntime_providers_shared.so"
 [ -f "$LIB/libpdfium.so" ] || install_member "$PDFIUM_WHEEL" pypdfium2_raw/libpdfium.so "$LIB/libpdfium.so"
 
+OCR_WHEEL="$CACHE/rapidocr-3.10.0-py3-none-any.whl"
+mkdir -p "$DATA/ocr"
+for m in PP-OCRv6_det_small.onnx PP-OCRv6_rec_small.onnx ch_ppocr_mobile_v2.0_cls_mobile.onnx; do
+  [ -f "$DATA/ocr/$m" ] || install_member "$OCR_WHEEL" "rapidocr/models/$m" "$DATA/ocr/$m"
+done
+
 echo "ONNX Runtime: $LIB/libonnxruntime.so.1.31.1"
+echo "OCR models:   $DATA/ocr"
 echo "PDFium:       $LIB/libpdfium.so"
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

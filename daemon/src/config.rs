@@ -69,6 +69,9 @@ pub struct Settings {
     /// Path of `libpdfium.so`.
     #[arg(long, env = "ZOPILOT_PDFIUM_LIBRARY", global = true)]
     pub pdfium_library: Option<PathBuf>,
+    /// Folder of the OCR models (PP-OCRv6 detection/recognition, direction classifier).
+    #[arg(long, env = "ZOPILOT_OCR_MODELS_DIR", global = true)]
+    pub ocr_models_dir: Option<PathBuf>,
     /// Address of the HTTP API; loopback unless you really mean otherwise.
     #[arg(long, env = "ZOPILOT_LISTEN", global = true)]
     pub listen: Option<SocketAddr>,
@@ -139,6 +142,7 @@ impl Settings {
             execution_provider: over.execution_provider.or(self.execution_provider),
             ort_library: over.ort_library.or(self.ort_library),
             pdfium_library: over.pdfium_library.or(self.pdfium_library),
+            ocr_models_dir: over.ocr_models_dir.or(self.ocr_models_dir),
             listen: over.listen.or(self.listen),
             business_profile: over.business_profile.or(self.business_profile),
             stability_window_ms: over.stability_window_ms.or(self.stability_window_ms),
@@ -172,6 +176,7 @@ pub struct Config {
     pub execution_provider: ExecutionProvider,
     pub ort_library: PathBuf,
     pub pdfium_library: PathBuf,
+    pub ocr_models_dir: PathBuf,
     pub listen: SocketAddr,
     pub business_profile: Option<PathBuf>,
     pub stability_window_ms: u64,
@@ -256,6 +261,7 @@ impl Config {
             pdfium_library: s
                 .pdfium_library
                 .unwrap_or_else(|| data_dir.join("lib").join("libpdfium.so")),
+            ocr_models_dir: s.ocr_models_dir.unwrap_or_else(|| data_dir.join("ocr")),
             listen,
             business_profile: s.business_profile,
             stability_window_ms: s.stability_window_ms.unwrap_or(2000),

@@ -97,11 +97,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Process { file } => process::run(&cfg, &file),
         Command::Text { file } => {
-            let limits = crate::extract::Limits {
-                max_file_bytes: cfg.max_file_bytes,
-                max_pages: 50,
-            };
-            let t = crate::extract::extract_text(&file, &cfg.pdfium_library, &limits)?;
+            let t = crate::extract::Extractor::new(&cfg).extract(&file)?;
             print!("{}", t.text);
             Ok(ExitCode::SUCCESS)
         }

@@ -9,12 +9,14 @@ pub mod checks;
 pub mod detect;
 pub mod einvoice;
 pub mod fields;
+pub mod ocr;
 pub mod office;
 pub mod pdf;
 
 pub use detect::{detect, DocumentKind};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -43,6 +45,90 @@ pub struct Limits {
     pub max_pages: usize,
 }
 
+/// Resolution scanned PDF pages are rendered at for OCR.
+pub const OCR_DPI: f32 = 200.0;
+
+/// Everything extraction needs: the PDFium library, the OCR models (loaded on first use), the
+/// limits.
+pub struct Extractor {
+    pub pdfium_library: PathBuf,
+    pub ort_library: PathBuf,
+    pub ocr_models_dir: PathBuf,
+    pub ocr_threads: usize,
+    pub limits: Limits,
+    ocr: Mutex<Option<Arc<ocr::Ocr>>>,
+}
+
+impl Extractor {
+    /// From the configuration; nothing is loaded yet.
+    pub fn new(cfg: &crate::config::Config) -> Extractor {
+        Extractor {
+            pdfium_library: cfg.pdfium_library.clone(),
+            ort_library: cfg.ort_library.clone(),
+            ocr_models_dir: cfg.ocr_models_dir.clone(),
+            ocr_threads: cfg.intra_threads,
+            limits: Limits {
+                max_file_bytes: cfg.max_file_bytes,
+                max_pages: 50,
+            },
+            ocr: Mutex::new(None),
+        }
+    }
+
+    /// The OCR models, loaded on first use. A missing model is a [`crate::pipeline::Transient`]
+    /// problem (install it and the document is retried), not a problem with the document.
+    pub fn ocr(&self) -> Result<Arc<ocr::Ocr>> {
+        let mut slot = self.ocr.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(o) = slot.as_ref() {
+            return Ok(o.clone());
+        }
+        let o = ocr::Ocr::load(&self.ocr_models_dir, &self.ort_library, self.ocr_threads).map_err(
+            |e| anyhow::anyhow!(crate::pipeline::Transient(format!("OCR not available: {e:#}"))),
+        )?;
+        let o = Arc::new(o);
+        *slot = Some(o.clone());
+        Ok(o)
+    }
+
+    /// Read and extract the text of the file at `path`; see [`extract_text`].
+    pub fn extract(&self, path: &Path) -> Result<DocumentText> {
+        extract_text(path, self)
+    }
+
+    /// OCR `img` into layout lines of `page`; `unit` converts pixels to the line boxes' unit
+    /// (points for rendered PDF pages).
+    fn ocr_lines(
+        &self,
+        page: usize,
+        img: &::image::RgbImage,
+        unit: f32,
+    ) -> Result<Vec<pdf::LayoutLine>> {
+        let boxes = self.ocr()?.recognize(img)?;
+        let h = img.height() as f32;
+        // Each recognised box becomes evenly spaced glyphs, so the PDF line builder lays OCR
+        // text out exactly like a text layer (rows, word gaps, aligned columns).
+        let mut glyphs = Vec::new();
+        for b in boxes {
+            let chars: Vec<char> = b.text.chars().collect();
+            let cw = (b.bbox[2] - b.bbox[0]) / chars.len().max(1) as f32;
+            for (i, ch) in chars.into_iter().enumerate() {
+                if ch.is_whitespace() {
+                    continue;
+                }
+                let left = b.bbox[0] + i as f32 * cw;
+                glyphs.push(pdf::Glyph {
+                    ch,
+                    left: left * unit,
+                    right: (left + cw) * unit,
+                    bottom: (h - b.bbox[3]) * unit,
+                    top: (h - b.bbox[1]) * unit,
+                });
+            }
+        }
+        Ok(pdf::layout_lines(page, glyphs))
+    }
+}
+
 fn plain(kind: DocumentKind, text: String) -> Result<DocumentText> {
     if text.trim().is_empty() {
         bail!(
@@ -65,11 +151,14 @@ fn plain(kind: DocumentKind, text: String) -> Result<DocumentText> {
     })
 }
 
-/// Read and extract the text of the file at `path`.
+/// Read and extract the text of the file at `path`: PDF text layer, OCR of pages without one
+/// and of images, e-invoice XML, office formats, text.
 ///
 /// Errors carry a reason meant for people ("the file is empty (0 bytes)", "the PDF is
 /// encrypted (password protected)", "unsupported document type: …", …).
-pub fn extract_text(path: &Path, pdfium_library: &Path, limits: &Limits) -> Result<DocumentText> {
+pub fn extract_text(path: &Path, x: &Extractor) -> Result<DocumentText> {
+    let limits = &x.limits;
+    let pdfium_library = x.pdfium_library.as_path();
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.len() > limits.max_file_bytes {
@@ -98,14 +187,27 @@ pub fn extract_text(path: &Path, pdfium_library: &Path, limits: &Limits) -> Resu
                 },
                 _ => None,
             };
-            let t = pdf::extract(pdfium_library, &bytes, limits.max_pages)?;
+            let mut t = pdf::extract(pdfium_library, &bytes, limits.max_pages)?;
+            // Pages without a usable text layer (scans): render and OCR them.
+            let bare: Vec<usize> = (1..=t.pages)
+                .filter(|p| {
+                    !t.lines
+                        .iter()
+                        .any(|l| l.page == *p && l.text.trim().chars().count() > 2)
+                })
+                .collect();
+            if !bare.is_empty() && einvoice.is_none() {
+                for (page, img) in pdf::render_pages(pdfium_library, &bytes, &bare, OCR_DPI)? {
+                    t.lines.retain(|l| l.page != page);
+                    t.lines.extend(x.ocr_lines(page, &img, 72.0 / OCR_DPI)?);
+                }
+                t.lines.sort_by_key(|l| l.page);
+            }
             let mut text = t.text();
             if text.trim().is_empty() {
                 match &einvoice {
                     Some(v) => text = einvoice::render_text(v),
-                    None => {
-                        bail!("the PDF has no text layer (scanned image); OCR is not available yet")
-                    }
+                    None => bail!("no text found in the PDF, not even by OCR"),
                 }
             }
             Ok(DocumentText {
@@ -116,7 +218,21 @@ pub fn extract_text(path: &Path, pdfium_library: &Path, limits: &Limits) -> Resu
                 einvoice,
             })
         }
-        k if k.is_image() => bail!("the document is an image ({k:?}); OCR is not available yet"),
+        k if k.is_image() => {
+            let img = ocr::image::load(&bytes)?;
+            let lines = x.ocr_lines(1, &img, 1.0)?;
+            let text = pdf::PdfText { pages: 1, lines }.text();
+            if text.trim().is_empty() {
+                bail!("no text found in the image");
+            }
+            Ok(DocumentText {
+                kind,
+                pages: 1,
+                text,
+                lines: Vec::new(),
+                einvoice: None,
+            })
+        }
         DocumentKind::Xml => {
             let v = einvoice::parse(&bytes)?;
             match v {

@@ -70,12 +70,13 @@ fn pdfium(library: &Path) -> Result<&'static Mutex<Pdfium>> {
     Ok(PDFIUM.get_or_init(|| Mutex::new(Pdfium::new(bindings))))
 }
 
-struct Glyph {
-    ch: char,
-    left: f32,
-    right: f32,
-    bottom: f32,
-    top: f32,
+/// A positioned character: PDF points from the page's bottom-left.
+pub(crate) struct Glyph {
+    pub ch: char,
+    pub left: f32,
+    pub right: f32,
+    pub bottom: f32,
+    pub top: f32,
 }
 
 /// Extract the layout text of the PDF in `bytes`.
@@ -130,8 +131,35 @@ pub fn extract(library: &Path, bytes: &[u8], max_pages: usize) -> Result<PdfText
     Ok(PdfText { pages: n, lines })
 }
 
+/// Render the 1-based `pages` of the PDF in `bytes` at `dpi` (RGB, white background).
+///
+/// Errors: as [`extract`], or a page PDFium cannot render.
+pub fn render_pages(library: &Path, bytes: &[u8], pages: &[usize], dpi: f32) -> Result<Vec<(usize, image::RgbImage)>> {
+    let lock = pdfium(library)?;
+    let pdfium = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let doc = pdfium
+        .load_pdf_from_byte_slice(bytes, None)
+        .map_err(|e| anyhow!("the PDF cannot be opened: {e}"))?;
+    let config = PdfRenderConfig::new().scale_page_by_factor(dpi / 72.0);
+    let mut out = Vec::new();
+    for &n in pages {
+        let page = doc
+            .pages()
+            .get((n - 1) as _)
+            .map_err(|e| anyhow!("page {n}: {e}"))?;
+        let bitmap = page
+            .render_with_config(&config)
+            .map_err(|e| anyhow!("rendering page {n}: {e}"))?;
+        let img = bitmap
+            .as_image()
+            .map_err(|e| anyhow!("rendering page {n}: {e}"))?;
+        out.push((n, img.to_rgb8()));
+    }
+    Ok(out)
+}
+
 /// Group glyphs into lines and lay each line out on a character grid.
-fn layout_lines(page: usize, mut glyphs: Vec<Glyph>) -> Vec<LayoutLine> {
+pub(crate) fn layout_lines(page: usize, mut glyphs: Vec<Glyph>) -> Vec<LayoutLine> {
     if glyphs.is_empty() {
         return Vec::new();
     }

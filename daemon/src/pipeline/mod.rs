@@ -27,7 +27,7 @@ use anyhow::{anyhow, Result};
 use serde_json::{json, Value};
 
 use crate::config::{Config, ExecutionProvider};
-use crate::extract::{self, Limits};
+use crate::extract;
 use crate::llm::Engine;
 use crate::queue::{self, Job, Policy};
 use crate::store::documents::{Document, Outcome, Status};
@@ -50,8 +50,7 @@ pub struct ModelSettings {
 pub struct Pipeline {
     engine: Mutex<Option<Engine>>,
     model: ModelSettings,
-    pdfium_library: PathBuf,
-    limits: Limits,
+    extractor: extract::Extractor,
     prompts: Prompts,
     policy: Policy,
 }
@@ -94,11 +93,7 @@ impl Pipeline {
                 execution_provider: cfg.execution_provider,
                 intra_threads: cfg.intra_threads,
             },
-            pdfium_library: cfg.pdfium_library.clone(),
-            limits: Limits {
-                max_file_bytes: cfg.max_file_bytes,
-                max_pages: 50,
-            },
+            extractor: extract::Extractor::new(cfg),
             prompts: Prompts::new()?,
             policy: Policy::from_config(cfg),
         })
@@ -218,7 +213,7 @@ impl Pipeline {
         let doc: &Document = &job.doc;
         let registry = Registry::for_software(&profile.accounting_software)?;
         let path = Path::new(&doc.original_path);
-        let text = extract::extract_text(path, &self.pdfium_library, &self.limits)?;
+        let text = self.extractor.extract(path)?;
         let mut warnings = Vec::new();
         let file_name = doc.file_name.as_str();
 

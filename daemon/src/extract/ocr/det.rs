@@ -1,0 +1,183 @@
+//! Text detection with a DB (Differentiable Binarization) model: the network predicts a
+//! per-pixel text probability map; we binarize it (threshold 0.3), dilate by a 2×2 kernel,
+//! label connected regions (8-connectivity), score each region by its mean probability (keep
+//! ≥ 0.5), and expand ("unclip") its box by `d = area · 1.6 / perimeter` — the offset DB's
+//! shrunk training targets imply. Boxes are axis-aligned: documents are upright after the
+//! EXIF and 0°/180° corrections, and small skew only widens a box.
+//!
+//! Input sizing as PaddleOCR's `DetResizeForTest` (limit type `min`, 736) after capping the
+//! long side at 2000 px; sides rounded to multiples of 32.
+
+use anyhow::{anyhow, Result};
+use image::imageops::FilterType;
+use image::RgbImage;
+use ort::session::Session;
+use ort::value::Tensor;
+
+const THRESH: f32 = 0.3;
+const BOX_THRESH: f32 = 0.5;
+const UNCLIP: f32 = 1.6;
+const LIMIT_MIN_SIDE: u32 = 736;
+const MAX_SIDE: u32 = 2000;
+const MIN_SIZE: f32 = 3.0;
+
+/// Size the detector sees for an image of `w × h`.
+pub fn input_size(w: u32, h: u32) -> (u32, u32) {
+    let mut s = 1.0f32;
+    if w.max(h) > MAX_SIDE {
+        s = MAX_SIDE as f32 / w.max(h) as f32;
+    }
+    let (sw, sh) = (w as f32 * s, h as f32 * s);
+    if sw.min(sh) < LIMIT_MIN_SIDE as f32 {
+        let r = LIMIT_MIN_SIDE as f32 / sw.min(sh);
+        // Do not push the long side far past the cap for very elongated images.
+        let r = r.min(MAX_SIDE as f32 * 1.5 / sw.max(sh)).max(1.0);
+        return (round32(sw * r), round32(sh * r));
+    }
+    (round32(sw), round32(sh))
+}
+
+fn round32(v: f32) -> u32 {
+    ((v / 32.0).round() as u32).max(1) * 32
+}
+
+/// Boxes `[left, top, right, bottom]` in `img` pixels.
+pub fn detect(session: &mut Session, img: &RgbImage) -> Result<Vec<[f32; 4]>> {
+    let (w, h) = (img.width(), img.height());
+    let (iw, ih) = input_size(w, h);
+    let resized = image::imageops::resize(img, iw, ih, FilterType::Triangle);
+    let data = super::to_chw_bgr(&resized, iw as usize);
+    let input = Tensor::<f32>::from_array(([1usize, 3, ih as usize, iw as usize], data))
+        .map_err(|e| anyhow!("{e}"))?;
+    let out = session
+        .run(ort::inputs![input])
+        .map_err(|e| anyhow!("text detection failed: {e}"))?;
+    let (shape, prob) = out[0]
+        .try_extract_tensor::<f32>()
+        .map_err(|e| anyhow!("reading the detection map: {e}"))?;
+    let (mh, mw) = (shape[2] as usize, shape[3] as usize);
+    let boxes = boxes_from_map(prob, mw, mh);
+    let (sx, sy) = (w as f32 / mw as f32, h as f32 / mh as f32);
+    Ok(boxes
+        .into_iter()
+        .map(|b| {
+            [
+                (b[0] * sx).clamp(0.0, w as f32),
+                (b[1] * sy).clamp(0.0, h as f32),
+                (b[2] * sx).clamp(0.0, w as f32),
+                (b[3] * sy).clamp(0.0, h as f32),
+            ]
+        })
+        .filter(|b| b[2] - b[0] >= 2.0 && b[3] - b[1] >= 2.0)
+        .collect())
+}
+
+/// DB post-processing of a `w × h` probability map: boxes in map pixels.
+pub fn boxes_from_map(prob: &[f32], w: usize, h: usize) -> Vec<[f32; 4]> {
+    // Binarize, then dilate with a 2×2 kernel.
+    let bin: Vec<bool> = prob.iter().map(|&p| p > THRESH).collect();
+    let mut mask = vec![false; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            mask[y * w + x] = bin[y * w + x]
+                || (x > 0 && bin[y * w + x - 1])
+                || (y > 0 && bin[(y - 1) * w + x])
+                || (x > 0 && y > 0 && bin[(y - 1) * w + x - 1]);
+        }
+    }
+    // Connected regions (8-connectivity), iterative flood fill.
+    let mut label = vec![0u32; w * h];
+    let mut next = 0u32;
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..w * h {
+        if !mask[start] || label[start] != 0 {
+            continue;
+        }
+        next += 1;
+        label[start] = next;
+        stack.push(start);
+        let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
+        let (mut sum, mut n) = (0f32, 0usize);
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+            sum += prob[i];
+            n += 1;
+            for dy in -1i64..=1 {
+                for dx in -1i64..=1 {
+                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                    if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                        continue;
+                    }
+                    let j = ny as usize * w + nx as usize;
+                    if mask[j] && label[j] == 0 {
+                        label[j] = next;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        let (bw, bh) = ((x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32);
+        if bw.min(bh) < MIN_SIZE || sum / (n as f32) < BOX_THRESH {
+            continue;
+        }
+        let d = bw * bh * UNCLIP / (2.0 * (bw + bh));
+        let b = [x0 as f32 - d, y0 as f32 - d, x1 as f32 + 1.0 + d, y1 as f32 + 1.0 + d];
+        if (b[2] - b[0]).min(b[3] - b[1]) < MIN_SIZE + 2.0 {
+            continue;
+        }
+        out.push([b[0].max(0.0), b[1].max(0.0), b[2].min(w as f32), b[3].min(h as f32)]);
+    }
+    out
+}
+
+/// The pixels of `b` in `img`.
+pub fn crop(img: &RgbImage, b: &[f32; 4]) -> RgbImage {
+    let x = b[0].floor().max(0.0) as u32;
+    let y = b[1].floor().max(0.0) as u32;
+    let w = ((b[2].ceil() as u32).min(img.width())).saturating_sub(x).max(1);
+    let h = ((b[3].ceil() as u32).min(img.height())).saturating_sub(y).max(1);
+    image::imageops::crop_imm(img, x, y, w, h).to_image()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_text_blobs_give_two_expanded_boxes() {
+        let (w, h) = (40, 20);
+        let mut p = vec![0f32; w * h];
+        for y in 5..9 {
+            for x in 3..15 {
+                p[y * w + x] = 0.9;
+            }
+            for x in 22..36 {
+                p[y * w + x] = 0.8;
+            }
+        }
+        // A faint blob under the box threshold is dropped.
+        for y in 14..18 {
+            for x in 5..20 {
+                p[y * w + x] = 0.35;
+            }
+        }
+        let b = boxes_from_map(&p, w, h);
+        assert_eq!(b.len(), 2, "{b:?}");
+        // Expanded beyond the blob on every side (dilation + unclip).
+        assert!(b[0][0] < 3.0 && b[0][1] < 5.0 && b[0][2] > 15.0 && b[0][3] > 9.0, "{:?}", b[0]);
+    }
+
+    #[test]
+    fn input_sizes_are_multiples_of_32_within_limits() {
+        for (w, h) in [(1654, 2339), (400, 300), (5000, 800), (736, 736)] {
+            let (iw, ih) = input_size(w, h);
+            assert_eq!((iw % 32, ih % 32), (0, 0));
+            assert!(iw.max(ih) <= 3008 && iw.min(ih) >= 700, "{w}x{h} → {iw}x{ih}");
+        }
+    }
+}

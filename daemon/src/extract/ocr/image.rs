@@ -1,0 +1,44 @@
+//! Images as the OCR sees them: decoded (PNG, JPEG, TIFF, WebP through the `image` crate),
+//! turned upright by their EXIF orientation, and small ones upscaled so that text is tall
+//! enough for the recogniser.
+
+use anyhow::{Context, Result};
+use image::{DynamicImage, ImageDecoder, RgbImage};
+
+/// Images whose long side is below this are upscaled (at most 3×) to reach it.
+const MIN_LONG_SIDE: u32 = 1600;
+/// Larger images are refused (decompression bombs).
+const MAX_PIXELS: u64 = 80_000_000;
+
+/// Decode `bytes`, apply the EXIF orientation, upscale small images.
+///
+/// Errors: undecodable or oversized images, with the reason.
+pub fn load(bytes: &[u8]) -> Result<RgbImage> {
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .context("reading the image")?;
+    let mut decoder = reader.into_decoder().context("the image cannot be decoded")?;
+    let (w, h) = decoder.dimensions();
+    if w as u64 * h as u64 > MAX_PIXELS {
+        anyhow::bail!("the image is {w}×{h} pixels, above the limit of {MAX_PIXELS} pixels");
+    }
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).context("the image cannot be decoded")?;
+    img.apply_orientation(orientation);
+    Ok(upscale(img.to_rgb8()))
+}
+
+/// Upscale so that the long side reaches [`MIN_LONG_SIDE`] (factor ≤ 3).
+pub fn upscale(img: RgbImage) -> RgbImage {
+    let long = img.width().max(img.height());
+    if long >= MIN_LONG_SIDE || long == 0 {
+        return img;
+    }
+    let f = (MIN_LONG_SIDE as f32 / long as f32).min(3.0);
+    image::imageops::resize(
+        &img,
+        (img.width() as f32 * f) as u32,
+        (img.height() as f32 * f) as u32,
+        image::imageops::FilterType::CatmullRom,
+    )
+}

@@ -1,0 +1,145 @@
+//! OCR for scanned pages and photos: PaddleOCR's PP-OCR pipeline on our ONNX Runtime —
+//! text detection ([`det`], DB), a 0°/180° direction classifier ([`cls`]) and CRNN text
+//! recognition with CTC decoding ([`rec`]) — then the recognised boxes become layout lines
+//! through the same line builder as the PDF text layer.
+//!
+//! Models: PP-OCRv6 small detection and recognition and the PP-OCR mobile v2.0 direction
+//! classifier, as shipped in the PyPI wheel `rapidocr==3.10.0` (Apache-2.0; fetched and checked
+//! by `installer/setup.sh` into `<data_dir>/ocr/`). The recogniser's character dictionary is
+//! the model's `character` metadata (one character per line), with CTC blank at index 0 and a
+//! space appended, as in PaddleOCR's `CTCLabelDecode`.
+//! Reference: Liao et al., "Real-time Scene Text Detection with Differentiable Binarization"
+//! (AAAI 2020); Shi et al., "An End-to-End Trainable Neural Network for Image-based Sequence
+//! Recognition" (CRNN, TPAMI 2017); Graves et al., CTC (ICML 2006); PaddleOCR docs.
+
+pub mod cls;
+pub mod det;
+pub mod image;
+pub mod rec;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ::image::RgbImage;
+use anyhow::{anyhow, Context, Result};
+use ort::session::Session;
+
+/// Model file names inside the OCR folder.
+pub const DET_MODEL: &str = "PP-OCRv6_det_small.onnx";
+pub const REC_MODEL: &str = "PP-OCRv6_rec_small.onnx";
+pub const CLS_MODEL: &str = "ch_ppocr_mobile_v2.0_cls_mobile.onnx";
+
+/// A recognised piece of text and where it is, in pixels of the image given to
+/// [`Ocr::recognize`] (`[left, top, right, bottom]`).
+#[derive(Debug, Clone)]
+pub struct TextBox {
+    pub bbox: [f32; 4],
+    pub text: String,
+    /// Mean probability of the decoded characters.
+    pub score: f32,
+}
+
+/// The loaded OCR models.
+pub struct Ocr {
+    det: Mutex<Session>,
+    cls: Mutex<Session>,
+    rec: Mutex<Session>,
+    /// CTC classes: 0 = blank, then the model's characters, then a space.
+    chars: Vec<String>,
+}
+
+fn session(env_lib: &Path, file: &Path, threads: usize) -> Result<Session> {
+    let env = crate::llm::runtime::environment(env_lib)?;
+    let mut b = Session::builder(env)
+        .map_err(|e| anyhow!("creating an ONNX Runtime session builder: {e}"))?;
+    if threads > 0 {
+        b = b
+            .with_intra_threads(threads)
+            .map_err(|e| anyhow!("setting threads: {e}"))?;
+    }
+    b.commit_from_file(file)
+        .map_err(|e| anyhow!("loading the OCR model {}: {e}", file.display()))
+}
+
+impl Ocr {
+    /// Load the three models from `dir` (ONNX Runtime from `ort_library`).
+    ///
+    /// Errors: a missing model (with the set-up command to fetch it) or a model ONNX Runtime
+    /// cannot load.
+    pub fn load(dir: &Path, ort_library: &Path, threads: usize) -> Result<Ocr> {
+        let path = |f: &str| -> Result<PathBuf> {
+            let p = dir.join(f);
+            if p.is_file() {
+                Ok(p)
+            } else {
+                Err(anyhow!(
+                    "OCR model {} is missing — run installer/setup.sh (it fetches rapidocr==3.10.0) or set ocr_models_dir",
+                    p.display()
+                ))
+            }
+        };
+        let rec = session(ort_library, &path(REC_MODEL)?, threads)?;
+        let meta = rec
+            .metadata()
+            .map_err(|e| anyhow!("reading the recogniser's metadata: {e}"))?;
+        let dict = meta
+            .custom("character")
+            .context("the recogniser has no `character` metadata (its dictionary)")?;
+        let mut chars = vec![String::new()];
+        chars.extend(dict.lines().map(str::to_string));
+        chars.push(" ".into());
+        drop(meta);
+        Ok(Ocr {
+            det: Mutex::new(session(ort_library, &path(DET_MODEL)?, threads)?),
+            cls: Mutex::new(session(ort_library, &path(CLS_MODEL)?, threads)?),
+            rec: Mutex::new(rec),
+            chars,
+        })
+    }
+
+    /// Detect, orient and recognise the text of `img`; boxes in reading order are not
+    /// guaranteed (the line builder sorts them). Boxes scoring under 0.5 are dropped.
+    pub fn recognize(&self, img: &RgbImage) -> Result<Vec<TextBox>> {
+        let boxes = {
+            let mut det = self.det.lock().unwrap_or_else(|e| e.into_inner());
+            det::detect(&mut det, img)?
+        };
+        let mut crops: Vec<RgbImage> = boxes.iter().map(|b| det::crop(img, b)).collect();
+        {
+            let mut cls = self.cls.lock().unwrap_or_else(|e| e.into_inner());
+            cls::orient(&mut cls, &mut crops)?;
+        }
+        let texts = {
+            let mut rec = self.rec.lock().unwrap_or_else(|e| e.into_inner());
+            rec::recognize(&mut rec, &crops, &self.chars)?
+        };
+        Ok(boxes
+            .into_iter()
+            .zip(texts)
+            .filter(|(_, (t, s))| *s >= 0.5 && !t.trim().is_empty())
+            .map(|(b, (text, score))| TextBox {
+                bbox: b,
+                text: text.trim().to_string(),
+                score,
+            })
+            .collect())
+    }
+}
+
+/// `[1, 3, h, w]` float input from an RGB image: BGR channel order (PaddleOCR reads with
+/// OpenCV), `(x / 255 − 0.5) / 0.5`.
+pub(crate) fn to_chw_bgr(img: &RgbImage, width: usize) -> Vec<f32> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut out = vec![0f32; 3 * h * width];
+    for (x, y, p) in img.enumerate_pixels() {
+        let (x, y) = (x as usize, y as usize);
+        if x >= width {
+            continue;
+        }
+        for (c, v) in [p[2], p[1], p[0]].into_iter().enumerate() {
+            out[c * h * width + y * width + x] = (v as f32 / 255.0 - 0.5) / 0.5;
+        }
+    }
+    let _ = w;
+    out
+}
