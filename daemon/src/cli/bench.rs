@@ -43,6 +43,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         tokens: usize,
     },
+    /// Field accuracy of extraction against `fields/*.json` (header fields: dates equal, amounts
+    /// within 0.01, strings equal after whitespace and case normalization), per document and
+    /// per folder, with seconds per page of the text path and of the OCR path.
+    Extract {
+        /// The corpus folder (`pdf/`, `img/`, `scanpdf/`, `fields/`).
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Only documents whose name contains this.
+        #[arg(long)]
+        only: Option<String>,
+    },
     /// Enqueue throughput (docs/s, one transaction per file and batched as the watcher does)
     /// and watcher readiness latency after the last write (p50/p99) with the configured
     /// stability window.
@@ -67,6 +78,9 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
             tokens,
         } => import(cfg, aliases, reference.as_deref(), tokens),
         BenchCommand::Queue { files, watched } => super::bench_queue::run(cfg, files, watched),
+        BenchCommand::Extract { corpus, only } => {
+            super::bench_extract::run(cfg, &corpus, only.as_deref())
+        }
     }
 }
 

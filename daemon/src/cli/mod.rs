@@ -2,6 +2,7 @@
 //! Commands only enqueue, run and read; the work happens in the library modules.
 
 mod bench;
+mod bench_extract;
 mod bench_queue;
 pub mod models;
 mod process;

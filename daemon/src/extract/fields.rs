@@ -25,7 +25,12 @@ pub fn generation_schema() -> Value {
     let mut s = schemas::schema(Kind::ExtractedDocument);
     s["properties"]["line_items"]["maxItems"] = json!(MAX_LINE_ITEMS);
     if let Some(p) = s["properties"].as_object_mut() {
-        for k in ["amount_due", "tax_breakdown", "extraction_method"] {
+        for k in [
+            "amount_due",
+            "tax_breakdown",
+            "extraction_method",
+            "provenance",
+        ] {
             p.remove(k);
         }
     }
@@ -38,12 +43,22 @@ pub fn extract_fields(
     engine: &mut Engine,
     prompts: &Prompts,
     file_name: &str,
-    text: &str,
+    document: &super::DocumentText,
     metrics: &mut Vec<StageMetrics>,
     warnings: &mut Vec<String>,
 ) -> Result<Value> {
+    let text = document.text.as_str();
+    // US documents write month first (03/08/2014); elsewhere day first.
+    let month_first = text.contains('$') || text.contains("USD");
+    let candidates = super::candidates::find(text, month_first);
+    let hints = super::candidates::prompt_block(&candidates);
     let system = prompts.render("extract.system", json!({}))?;
-    let user = |t: &str| prompts.render("extract.user", json!({"file_name": file_name, "text": t}));
+    let user = |t: &str| {
+        prompts.render(
+            "extract.user",
+            json!({"file_name": file_name, "text": t, "candidates": hints}),
+        )
+    };
     let schema = generation_schema();
     let doc = generate_json(
         engine,
@@ -61,6 +76,11 @@ pub fn extract_fields(
     )?;
     let mut doc = doc;
     doc["extraction_method"] = json!("llm");
+    warnings.extend(
+        super::reconcile::reconcile(&mut doc, &candidates, text, &document.lines, month_first)
+            .into_iter()
+            .map(|w| format!("extract: {w}")),
+    );
     schemas::validate(Kind::ExtractedDocument, &doc)?;
     warnings.extend(
         super::checks::arithmetic_warnings(&doc)

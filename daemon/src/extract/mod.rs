@@ -5,6 +5,7 @@
 //!
 //! Invariant: extraction only reads the original file; it never writes, moves or locks it.
 
+pub mod candidates;
 pub mod checks;
 pub mod detect;
 pub mod einvoice;
@@ -12,6 +13,7 @@ pub mod fields;
 pub mod ocr;
 pub mod office;
 pub mod pdf;
+pub mod reconcile;
 
 pub use detect::{detect, DocumentKind};
 
@@ -83,7 +85,11 @@ impl Extractor {
             return Ok(o.clone());
         }
         let o = ocr::Ocr::load(&self.ocr_models_dir, &self.ort_library, self.ocr_threads).map_err(
-            |e| anyhow::anyhow!(crate::pipeline::Transient(format!("OCR not available: {e:#}"))),
+            |e| {
+                anyhow::anyhow!(crate::pipeline::Transient(format!(
+                    "OCR not available: {e:#}"
+                )))
+            },
         )?;
         let o = Arc::new(o);
         *slot = Some(o.clone());

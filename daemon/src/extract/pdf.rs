@@ -134,7 +134,12 @@ pub fn extract(library: &Path, bytes: &[u8], max_pages: usize) -> Result<PdfText
 /// Render the 1-based `pages` of the PDF in `bytes` at `dpi` (RGB, white background).
 ///
 /// Errors: as [`extract`], or a page PDFium cannot render.
-pub fn render_pages(library: &Path, bytes: &[u8], pages: &[usize], dpi: f32) -> Result<Vec<(usize, image::RgbImage)>> {
+pub fn render_pages(
+    library: &Path,
+    bytes: &[u8],
+    pages: &[usize],
+    dpi: f32,
+) -> Result<Vec<(usize, image::RgbImage)>> {
     let lock = pdfium(library)?;
     let pdfium = lock.lock().unwrap_or_else(|e| e.into_inner());
     let doc = pdfium

@@ -119,6 +119,16 @@ impl Pipeline {
         Ok(f(slot.as_mut().expect("loaded above")))
     }
 
+    /// The prompt templates.
+    pub fn prompts(&self) -> &Prompts {
+        &self.prompts
+    }
+
+    /// The extractor (PDF text, OCR, e-invoices, office formats).
+    pub fn extractor(&self) -> &extract::Extractor {
+        &self.extractor
+    }
+
     /// The configured model folder.
     pub fn model_dir(&self) -> &Path {
         &self.model.model_dir
@@ -233,7 +243,7 @@ impl Pipeline {
                     e,
                     &self.prompts,
                     file_name,
-                    &text.text,
+                    &text,
                     metrics,
                     &mut warnings,
                 )

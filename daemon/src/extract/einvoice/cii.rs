@@ -74,6 +74,24 @@ fn summed(sum: Node, name: &str, currency: Option<&str>) -> Value {
         .map_or(Value::Null, |v| json!(v))
 }
 
+/// BT-13 purchase order, BT-10 buyer reference, BT-12 contract.
+fn references(agreement: Option<Node>, tx: Node) -> Value {
+    let mut refs = Vec::new();
+    if let Some(a) = agreement {
+        for (label, path) in [
+            ("Order", "BuyerOrderReferencedDocument/IssuerAssignedID"),
+            ("Buyer reference", "BuyerReference"),
+            ("Contract", "ContractReferencedDocument/IssuerAssignedID"),
+        ] {
+            if let Some(v) = text(a, path) {
+                refs.push(json!({"label": label, "value": clip(&v, 40)}));
+            }
+        }
+    }
+    let _ = tx;
+    Value::Array(refs)
+}
+
 /// Parse a CII root element.
 pub fn parse(root: Node) -> Result<Value> {
     let order = root.tag_name().name() == "SCRDMCCBDACIOMessageStructure";
@@ -158,6 +176,7 @@ pub fn parse(root: Node) -> Result<Value> {
         "subtotal": total("TaxBasisTotalAmount"),
         "tax": total("TaxTotalAmount"),
         "total": total("GrandTotalAmount"),
+        "reference_numbers": references(agreement, tx),
         "line_items": lines,
         "amount_due": total("DuePayableAmount"),
         "tax_breakdown": tax_breakdown,

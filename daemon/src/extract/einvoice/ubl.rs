@@ -94,6 +94,14 @@ pub fn parse(root: Node) -> Result<Value> {
     let due = text(root, "DueDate")
         .or_else(|| text(root, "PaymentMeans/PaymentDueDate"))
         .and_then(|d| iso_date(&d));
+    let references: Vec<Value> = [
+        ("Order", text(root, "OrderReference/ID")),
+        ("Buyer reference", text(root, "BuyerReference")),
+        ("Contract", text(root, "ContractDocumentReference/ID")),
+    ]
+    .into_iter()
+    .filter_map(|(l, v)| v.map(|v| json!({"label": l, "value": clip(&v, 40)})))
+    .collect();
     Ok(json!({
         "document_type": doc_type,
         "invoice_number": clip(&number_, 40),
@@ -105,6 +113,7 @@ pub fn parse(root: Node) -> Result<Value> {
         "subtotal": total("TaxExclusiveAmount"),
         "tax": main_tax.map_or(Value::Null, |t| amount(t, "TaxAmount")),
         "total": total("TaxInclusiveAmount"),
+        "reference_numbers": references,
         "line_items": lines,
         "amount_due": total("PayableAmount"),
         "tax_breakdown": tax_breakdown,

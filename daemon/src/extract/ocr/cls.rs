@@ -19,7 +19,8 @@ pub fn orient(session: &mut Session, crops: &mut [RgbImage]) -> Result<()> {
         let end = (start + BATCH).min(crops.len());
         let mut data = Vec::with_capacity((end - start) * 3 * (H * W) as usize);
         for c in &crops[start..end] {
-            let rw = ((H as f32 * c.width() as f32 / c.height().max(1) as f32).ceil() as u32).clamp(1, W);
+            let rw = ((H as f32 * c.width() as f32 / c.height().max(1) as f32).ceil() as u32)
+                .clamp(1, W);
             let r = image::imageops::resize(c, rw, H, FilterType::Triangle);
             data.extend(super::to_chw_bgr(&r, W as usize).into_iter().map(|v| v));
             // Pixels right of the resized crop stay 0 (PaddleOCR pads with 0 after normalizing).

@@ -17,12 +17,16 @@ pub fn load(bytes: &[u8]) -> Result<RgbImage> {
     let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .context("reading the image")?;
-    let mut decoder = reader.into_decoder().context("the image cannot be decoded")?;
+    let mut decoder = reader
+        .into_decoder()
+        .context("the image cannot be decoded")?;
     let (w, h) = decoder.dimensions();
     if w as u64 * h as u64 > MAX_PIXELS {
         anyhow::bail!("the image is {w}×{h} pixels, above the limit of {MAX_PIXELS} pixels");
     }
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).context("the image cannot be decoded")?;
     img.apply_orientation(orientation);
     Ok(upscale(img.to_rgb8()))

@@ -23,7 +23,10 @@ pub fn ctc_decode(probs: &[f32], classes: usize, chars: &[String]) -> (String, f
         let (best, p) = step
             .iter()
             .enumerate()
-            .fold((0usize, f32::MIN), |(bi, bp), (i, &v)| if v > bp { (i, v) } else { (bi, bp) });
+            .fold(
+                (0usize, f32::MIN),
+                |(bi, bp), (i, &v)| if v > bp { (i, v) } else { (bi, bp) },
+            );
         if best != 0 && best != prev {
             if let Some(c) = chars.get(best) {
                 text.push_str(c);
@@ -37,13 +40,20 @@ pub fn ctc_decode(probs: &[f32], classes: usize, chars: &[String]) -> (String, f
 }
 
 /// Recognise every crop: (text, score) in the same order.
-pub fn recognize(session: &mut Session, crops: &[RgbImage], chars: &[String]) -> Result<Vec<(String, f32)>> {
+pub fn recognize(
+    session: &mut Session,
+    crops: &[RgbImage],
+    chars: &[String],
+) -> Result<Vec<(String, f32)>> {
     let mut order: Vec<usize> = (0..crops.len()).collect();
     let ratio = |c: &RgbImage| c.width() as f32 / c.height().max(1) as f32;
     order.sort_by(|&a, &b| ratio(&crops[a]).total_cmp(&ratio(&crops[b])));
     let mut out = vec![(String::new(), 0f32); crops.len()];
     for batch in order.chunks(BATCH) {
-        let max_ratio = batch.iter().map(|&i| ratio(&crops[i])).fold(MIN_W as f32 / H as f32, f32::max);
+        let max_ratio = batch
+            .iter()
+            .map(|&i| ratio(&crops[i]))
+            .fold(MIN_W as f32 / H as f32, f32::max);
         let bw = ((H as f32 * max_ratio).ceil() as u32).min(MAX_W);
         let mut data = Vec::with_capacity(batch.len() * 3 * (H * bw) as usize);
         for &i in batch {
@@ -62,7 +72,11 @@ pub fn recognize(session: &mut Session, crops: &[RgbImage], chars: &[String]) ->
             .map_err(|e| anyhow!("reading the recogniser output: {e}"))?;
         let (t, classes) = (shape[1] as usize, shape[2] as usize);
         for (k, &i) in batch.iter().enumerate() {
-            out[i] = ctc_decode(&probs[k * t * classes..(k + 1) * t * classes], classes, chars);
+            out[i] = ctc_decode(
+                &probs[k * t * classes..(k + 1) * t * classes],
+                classes,
+                chars,
+            );
         }
     }
     Ok(out)

@@ -1,0 +1,577 @@
+//! Deterministic field candidates from layout text, found before the model reads the document
+//! and used to check it afterwards ([`reconcile`]).
+//!
+//! - **Labels** (English, French, German, Spanish, Italian): a header field's label followed by
+//!   its value on the same line (`Invoice No : # BLR_WFLD…`, `Facture n°562044387`), or, in a
+//!   table-like header, the value right below the label in the next line's same columns.
+//! - **Dates** in the document's conventions: ISO `2015-07-02`, day-first `02/07/2015`,
+//!   `15-10-2015`, `02.07.2015` (month-first only when the document is in US dollars or the day
+//!   cannot be a month), and written months (`August 3, 2014`, `02 Juillet 2015`, `20-Oct-2015`).
+//! - **Amounts** `1,234.56`, `1.234,56`, `1 234,56`, `1'234.56`, with or without currency.
+//! - **Tax ids**: EU VAT numbers (country prefix and the country's length), Indian GSTIN.
+//! - **Reference numbers**: order, booking, client/customer, account, company registration.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// A value found by a rule, with where it was found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub value: Value,
+    /// 0-based line index in the layout text.
+    pub line: usize,
+    /// The rule that found it (e.g. `label:invoice_number`).
+    pub rule: &'static str,
+}
+
+/// Candidates per header field (`invoice_number`, `issue_date`, `due_date`, `total`,
+/// `subtotal`, `tax`, `tax_id`, and `reference_numbers` as `{label, value}` objects).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Candidates {
+    pub invoice_number: Option<Candidate>,
+    pub issue_date: Option<Candidate>,
+    pub due_date: Option<Candidate>,
+    pub total: Option<Candidate>,
+    pub subtotal: Option<Candidate>,
+    pub tax: Option<Candidate>,
+    pub tax_ids: Vec<Candidate>,
+    /// The issuing party's name, from a seller label (`Sold By`, `Service Provider`, …).
+    pub issuer: Option<Candidate>,
+    pub reference_numbers: Vec<Candidate>,
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("valid pattern"))
+}
+
+/// Parse an amount as printed: `1,234.56`, `1.234,56`, `1 234,56`, `1'234.56`, `319.00`,
+/// `29,99`, `-40.00`. `None` for anything else.
+pub fn parse_amount(s: &str) -> Option<f64> {
+    let t: String = s
+        .trim()
+        .trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-')
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\''))
+        .collect();
+    if t.is_empty() || !t.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (last_dot, last_comma) = (t.rfind('.'), t.rfind(','));
+    let normalized = match (last_dot, last_comma) {
+        (Some(d), Some(c)) if c > d => t.replace('.', "").replace(',', "."),
+        (Some(_), Some(_)) => t.replace(',', ""),
+        (None, Some(c)) if t.len() - c - 1 == 2 || t.len() - c - 1 == 1 => t.replace(',', "."),
+        (None, Some(_)) => t.replace(',', ""),
+        (Some(d), None)
+            if t.matches('.').count() > 1
+                || t.len() - d - 1 == 3 && t[..d].len() <= 3 && t.len() > 7 =>
+        {
+            t.replace('.', "")
+        }
+        _ => t,
+    };
+    normalized.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Amounts printed on `line` (as numbers), left to right.
+pub fn amounts_in(line: &str) -> Vec<f64> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = re(
+        &R,
+        r"(?:^|[\s:($€£₹]|Rs\.?|INR|EUR|USD)(-?\d{1,3}(?:[.,' \u{a0}]\d{3})*(?:[.,]\d{1,2})|-?\d+(?:[.,]\d{1,2})?)(?:\s*(?:€|EUR|USD|\$|TTC|HT))?(?:$|[\s)])",
+    );
+    r.captures_iter(line)
+        .filter_map(|c| parse_amount(c.get(1)?.as_str()))
+        .collect()
+}
+
+const MONTHS: &[(&str, u32)] = &[
+    ("january", 1),
+    ("janvier", 1),
+    ("januar", 1),
+    ("enero", 1),
+    ("gennaio", 1),
+    ("jan", 1),
+    ("february", 2),
+    ("février", 2),
+    ("fevrier", 2),
+    ("februar", 2),
+    ("febrero", 2),
+    ("feb", 2),
+    ("march", 3),
+    ("mars", 3),
+    ("märz", 3),
+    ("marzo", 3),
+    ("mar", 3),
+    ("april", 4),
+    ("avril", 4),
+    ("abril", 4),
+    ("aprile", 4),
+    ("apr", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("mayo", 5),
+    ("maggio", 5),
+    ("june", 6),
+    ("juin", 6),
+    ("juni", 6),
+    ("junio", 6),
+    ("giugno", 6),
+    ("jun", 6),
+    ("july", 7),
+    ("juillet", 7),
+    ("juli", 7),
+    ("julio", 7),
+    ("luglio", 7),
+    ("jul", 7),
+    ("august", 8),
+    ("août", 8),
+    ("aout", 8),
+    ("agosto", 8),
+    ("aug", 8),
+    ("september", 9),
+    ("septembre", 9),
+    ("septiembre", 9),
+    ("settembre", 9),
+    ("sept", 9),
+    ("sep", 9),
+    ("october", 10),
+    ("octobre", 10),
+    ("oktober", 10),
+    ("octubre", 10),
+    ("ottobre", 10),
+    ("oct", 10),
+    ("november", 11),
+    ("novembre", 11),
+    ("noviembre", 11),
+    ("nov", 11),
+    ("december", 12),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("dezember", 12),
+    ("diciembre", 12),
+    ("dicembre", 12),
+    ("dec", 12),
+];
+
+fn month(name: &str) -> Option<u32> {
+    let n = name.to_lowercase();
+    let n = n.trim_end_matches('.');
+    MONTHS.iter().find(|(m, _)| *m == n).map(|(_, v)| *v)
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> Option<String> {
+    let y = if y < 100 { 2000 + y } else { y };
+    chrono::NaiveDate::from_ymd_opt(y, m, d).map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+/// Dates printed on `line`, as ISO strings, left to right. `month_first` reads `03/08/2014`
+/// as March 8 (US documents).
+pub fn dates_in(line: &str, month_first: bool) -> Vec<String> {
+    static ISO: OnceLock<Regex> = OnceLock::new();
+    static NUM: OnceLock<Regex> = OnceLock::new();
+    static WORD_DMY: OnceLock<Regex> = OnceLock::new();
+    static WORD_MDY: OnceLock<Regex> = OnceLock::new();
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for c in re(&ISO, r"\b(\d{4})-(\d{2})-(\d{2})\b").captures_iter(line) {
+        if let Some(d) = ymd(
+            c[1].parse().unwrap_or(0),
+            c[2].parse().unwrap_or(0),
+            c[3].parse().unwrap_or(0),
+        ) {
+            found.push((c.get(0).unwrap().start(), d));
+        }
+    }
+    for c in re(&NUM, r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})\b").captures_iter(line) {
+        let (a, b, y): (u32, u32, i32) = (
+            c[1].parse().unwrap_or(0),
+            c[2].parse().unwrap_or(0),
+            c[3].parse().unwrap_or(0),
+        );
+        let d = if (month_first && a <= 12) || b > 12 {
+            ymd(y, a, b)
+        } else {
+            ymd(y, b, a)
+        };
+        if let Some(d) = d {
+            found.push((c.get(0).unwrap().start(), d));
+        }
+    }
+    for c in re(
+        &WORD_DMY,
+        r"(?i)\b(\d{1,2})(?:er|st|nd|rd|th)?[\s\-.]+([a-zéûä]{3,9})\.?[\s\-.,]+(\d{4})\b",
+    )
+    .captures_iter(line)
+    {
+        if let (Some(m), Ok(d), Ok(y)) = (month(&c[2]), c[1].parse(), c[3].parse()) {
+            if let Some(s) = ymd(y, m, d) {
+                found.push((c.get(0).unwrap().start(), s));
+            }
+        }
+    }
+    for c in re(
+        &WORD_MDY,
+        r"(?i)\b([a-zéûä]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(\d{4})\b",
+    )
+    .captures_iter(line)
+    {
+        if let (Some(m), Ok(d), Ok(y)) = (month(&c[1]), c[2].parse(), c[3].parse()) {
+            if let Some(s) = ymd(y, m, d) {
+                found.push((c.get(0).unwrap().start(), s));
+            }
+        }
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.1 == b.1);
+    found.into_iter().map(|(_, d)| d).collect()
+}
+
+/// Tax ids on `line`: EU VAT numbers and Indian GSTINs (spaces inside removed).
+pub fn tax_ids_in(line: &str) -> Vec<String> {
+    static VAT: OnceLock<Regex> = OnceLock::new();
+    static GSTIN: OnceLock<Regex> = OnceLock::new();
+    let mut out = Vec::new();
+    for m in re(
+        &GSTIN,
+        r"\b[0-3][0-9][A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b",
+    )
+    .find_iter(line)
+    {
+        out.push(m.as_str().to_string());
+    }
+    for c in re(
+        &VAT,
+        r"\b(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)\s?([0-9A-Z]{2}(?:\s?[0-9A-Z]){6,11})\b",
+    )
+    .captures_iter(line)
+    {
+        let id: String = format!("{}{}", &c[1], &c[2]).chars().filter(|c| !c.is_whitespace()).collect();
+        let digits = id[2..].chars().filter(|c| c.is_ascii_digit()).count();
+        let ok = match &c[1] {
+            "FR" => id.len() == 13,
+            "DE" | "EE" | "EL" | "PT" => id.len() == 11 && digits == 9,
+            "GB" | "XI" => id.len() == 11 || id.len() == 14,
+            "IT" | "LV" | "HR" => id.len() == 13 && digits == 11,
+            "NL" => id.len() == 14,
+            "BE" | "PL" | "SK" => id.len() == 12 && digits == 10,
+            "ES" => id.len() == 11,
+            _ => (10..=14).contains(&id.len()) && digits >= 7,
+        };
+        if ok {
+            out.push(id);
+        }
+    }
+    out
+}
+
+struct Label {
+    field: &'static str,
+    pattern: &'static str,
+}
+
+/// Labels, most specific first within each field.
+const LABELS: &[Label] = &[
+    Label {
+        field: "invoice_number",
+        pattern: r"(?i)\b(?:invoice|inv|facture|rechnung|factura|fattura|bill|receipt|note de crédit|credit note)\s*(?:no\.?|nr\.?|number|num(?:ber|éro|ero)|n[°º]\.?|#)\s*[:.]?\s*#?\s*",
+    },
+    Label {
+        field: "invoice_number",
+        pattern: r"(?i)\b(?:rechnungsnummer|invoice\s+id|document\s+(?:no|number))\s*[:.]?\s*#?\s*",
+    },
+    Label {
+        field: "invoice_number",
+        pattern: r"^\s*#\s*",
+    },
+    Label {
+        field: "due_date",
+        pattern: r"(?i)\b(?:due\s+date|payment\s+due|date\s+limite\s+de\s+paiement|échéance|echeance|fällig(?:keitsdatum)?|zahlbar\s+bis|fecha\s+de\s+vencimiento|scadenza)\b",
+    },
+    Label {
+        field: "issue_date",
+        pattern: r"(?i)\b(?:invoice\s+date|date\s+of\s+issue|issue\s+date|bill\s+date|date\s+de\s+facture|date\s+de\s+facturation|rechnungsdatum|fecha\s+de\s+factura|data\s+fattura)\b",
+    },
+    Label {
+        field: "issue_date",
+        pattern: r"(?i)\b(?:facture|invoice|rechnung)\b[^\n]*?\b(?:du|dated|vom|del)\b",
+    },
+    Label {
+        field: "issue_date",
+        pattern: r"(?i)(?:^|\s)(?:date|datum|fecha|data)\s*:",
+    },
+    Label {
+        field: "total",
+        pattern: r"(?i)\b(?:grand\s+total|total\s+amount\s+due|amount\s+due|total\s+due|balance\s+due|total\s+to\s+pay|total\s+ttc|montant\s+ttc|net\s+à\s+payer|somme\s+à\s+payer|total\s+à\s+payer|gesamtbetrag|rechnungsbetrag|zu\s+zahlen|importe\s+total|totale\s+fattura|total\s+for\s+this\s+invoice|total\s+facture)\b",
+    },
+    Label {
+        field: "total",
+        pattern: r"(?i)(?:^|\s)total\b",
+    },
+    Label {
+        field: "subtotal",
+        pattern: r"(?i)\b(?:sub-?total|total\s+ht|montant\s+ht|net\s+amount|total\s+net|total\s+excl(?:uding|\.)?\s*(?:vat|tax)?|total\s+before\s+tax|amount\s+untaxed|zwischensumme|nettobetrag|base\s+imponible|imponibile)\b",
+    },
+    Label {
+        field: "tax",
+        pattern: r"(?i)\b(?:total\s+tax|total\s+vat|tax\s+amount|vat\s+amount|montant\s+tva|total\s+tva|mwst\.?|umsatzsteuer|iva|sales\s+tax)\b",
+    },
+];
+
+/// Reference-number labels and the label reported for them.
+const REFERENCES: &[(&str, &str)] = &[
+    (r"(?i)\border\s*(?:id|no\.?|number|#)\s*[:.]?\s*", "Order"),
+    (
+        r"(?i)\bbooking\s*(?:id|no\.?|number|reference)\s*[:.]?\s*",
+        "Booking",
+    ),
+    (
+        r"(?i)\b(?:client|customer)\s*(?:id|no\.?|number|#)\s*[:.]?\s*",
+        "Customer",
+    ),
+    (r"(?i)\bid\.?\s*client\s*[:.]?\s*", "Customer"),
+    (
+        r"(?i)\b(?:n[°º]|numéro)\s*(?:de\s+)?client\s*[:.]?\s*",
+        "Customer",
+    ),
+    (r"(?i)\baccount\s*(?:number|no\.?|#)\s*[:.]?\s*", "Account"),
+    (r"(?i)\bkundennummer\s*[:.]?\s*", "Customer"),
+    (r"(?i)\bbestellnummer\s*[:.]?\s*", "Order"),
+    (r"(?i)\bCIN\s*[:.]?\s*", "CIN"),
+    (r"(?i)\bSIRET\s*[:.]?\s*", "SIRET"),
+];
+
+fn compiled(patterns: &[&'static str]) -> Vec<Regex> {
+    patterns
+        .iter()
+        .map(|p| Regex::new(p).expect("valid label"))
+        .collect()
+}
+
+fn label_regexes() -> &'static Vec<Regex> {
+    static R: OnceLock<Vec<Regex>> = OnceLock::new();
+    R.get_or_init(|| compiled(&LABELS.iter().map(|l| l.pattern).collect::<Vec<_>>()))
+}
+
+fn reference_regexes() -> &'static Vec<Regex> {
+    static R: OnceLock<Vec<Regex>> = OnceLock::new();
+    R.get_or_init(|| compiled(&REFERENCES.iter().map(|r| r.0).collect::<Vec<_>>()))
+}
+
+/// An identifier token at the start of `s`: letters/digits with `-_/.`, containing a digit.
+fn id_token(s: &str) -> Option<String> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let m = re(&R, r"^[A-Za-z0-9][A-Za-z0-9_\-/.]*[A-Za-z0-9]|^[0-9]").find(s.trim_start())?;
+    let t = m.as_str().trim_end_matches('.');
+    (t.chars().any(|c| c.is_ascii_digit()) && t.len() >= 3).then(|| t.to_string())
+}
+
+/// The text in `next` under the columns `[start, end)` of the line above (char columns),
+/// widened to the word it falls in.
+fn below(next: &str, start: usize, end: usize) -> Option<String> {
+    let chars: Vec<char> = next.chars().collect();
+    if start >= chars.len() {
+        return None;
+    }
+    let mut a = start.min(chars.len() - 1);
+    while a > 0 && !chars[a].is_whitespace() && !chars[a - 1].is_whitespace() {
+        a -= 1;
+    }
+    while a < chars.len() && chars[a].is_whitespace() && a < end {
+        a += 1;
+    }
+    let mut b = a;
+    while b < chars.len()
+        && !(chars[b].is_whitespace() && chars.get(b + 1).is_some_and(|c| c.is_whitespace()))
+    {
+        b += 1;
+    }
+    let s: String = chars[a..b].iter().collect();
+    (!s.trim().is_empty()).then(|| s.trim().to_string())
+}
+
+/// Find the candidates in `text` (layout text). `month_first` for US-style numeric dates.
+pub fn find(text: &str, month_first: bool) -> Candidates {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut c = Candidates::default();
+    let set = |slot: &mut Option<Candidate>, v: Value, line: usize, rule: &'static str| {
+        if slot.is_none() {
+            *slot = Some(Candidate {
+                value: v,
+                line,
+                rule,
+            });
+        }
+    };
+    // Labels, in priority order: each pattern over all lines before the next pattern.
+    for (li, label) in LABELS.iter().enumerate() {
+        let r = &label_regexes()[li];
+        for (i, line) in lines.iter().enumerate() {
+            let Some(m) = r.find(line) else { continue };
+            let rest = &line[m.end()..];
+            let col = line[..m.start()].chars().count();
+            let col_end = line[..m.end()].chars().count();
+            let under = lines.get(i + 1).and_then(|n| below(n, col, col_end));
+            match label.field {
+                "invoice_number" => {
+                    let v = id_token(rest).or_else(|| under.as_deref().and_then(id_token));
+                    if let Some(v) = v {
+                        set(&mut c.invoice_number, json!(v), i, "label:invoice_number");
+                    }
+                }
+                "issue_date" | "due_date" => {
+                    let d = dates_in(rest, month_first).into_iter().next().or_else(|| {
+                        under
+                            .as_deref()
+                            .and_then(|u| dates_in(u, month_first).into_iter().next())
+                    });
+                    if let Some(d) = d {
+                        let slot = if label.field == "issue_date" {
+                            &mut c.issue_date
+                        } else {
+                            &mut c.due_date
+                        };
+                        set(slot, json!(d), i, "label:date");
+                    }
+                }
+                field => {
+                    // The last amount on the line is the total of a `label … amount` row.
+                    let a = amounts_in(rest).last().copied();
+                    if let Some(a) = a {
+                        let slot = match field {
+                            "total" => &mut c.total,
+                            "subtotal" => &mut c.subtotal,
+                            _ => &mut c.tax,
+                        };
+                        set(slot, json!(a), i, "label:amount");
+                    }
+                }
+            }
+        }
+    }
+    c.issuer = issuer(&lines);
+    for (i, line) in lines.iter().enumerate() {
+        for id in tax_ids_in(line) {
+            if !c.tax_ids.iter().any(|t| t.value == json!(id)) {
+                c.tax_ids.push(Candidate {
+                    value: json!(id),
+                    line: i,
+                    rule: "pattern:tax_id",
+                });
+            }
+        }
+        for (k, r) in reference_regexes().iter().enumerate() {
+            for m in r.find_iter(line) {
+                let col = line[..m.start()].chars().count();
+                let col_end = line[..m.end()].chars().count();
+                let v = id_token(&line[m.end()..]).or_else(|| {
+                    lines
+                        .get(i + 1)
+                        .and_then(|n| below(n, col, col_end))
+                        .as_deref()
+                        .and_then(id_token)
+                });
+                if let Some(v) = v {
+                    if !c
+                        .reference_numbers
+                        .iter()
+                        .any(|r| r.value["value"] == json!(v))
+                        && c.reference_numbers.len() < 6
+                    {
+                        c.reference_numbers.push(Candidate {
+                            value: json!({"label": REFERENCES[k].1, "value": v}),
+                            line: i,
+                            rule: "label:reference",
+                        });
+                    }
+                }
+            }
+        }
+    }
+    c
+}
+
+/// Labels that introduce the issuing party.
+const ISSUER: &str = r"(?i)\b(?:service\s+provider|sold\s+by|seller|vendor|supplier|issued\s+by|fournisseur|vendeur|verkäufer|lieferant|proveedor|emisor|fornitore)\s*:\s*";
+
+/// A party name: the rest of the line up to a wide gap, without trailing punctuation.
+fn name_at(s: &str) -> Option<String> {
+    let s = s.trim_start();
+    let end = s.find("   ").unwrap_or(s.len());
+    let raw = s[..end].trim().trim_end_matches([',', ';', ':']).trim();
+    // Keep the period of a trailing abbreviation ("Inc.", "Ltd."), drop a sentence's.
+    let last = raw.split_whitespace().last().unwrap_or("");
+    let n = if raw.ends_with('.') && last.len() <= 5 {
+        raw.to_string()
+    } else {
+        raw.trim_end_matches('.').to_string()
+    };
+    (n.chars().filter(|c| c.is_alphabetic()).count() >= 3 && !n.starts_with('(')).then_some(n)
+}
+
+fn issuer(lines: &[&str]) -> Option<Candidate> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = re(&R, ISSUER);
+    for (i, line) in lines.iter().enumerate() {
+        let Some(m) = r.find(line) else { continue };
+        if let Some(n) = name_at(&line[m.end()..]) {
+            return Some(Candidate {
+                value: json!(n),
+                line: i,
+                rule: "label:issuer",
+            });
+        }
+        // The name under the label, within the next three lines.
+        let col = line[..m.start()].chars().count();
+        for (k, next) in lines.iter().enumerate().skip(i + 1).take(3) {
+            let tail: String = next.chars().skip(col.saturating_sub(2)).collect();
+            if let Some(n) = name_at(&tail) {
+                return Some(Candidate {
+                    value: json!(n),
+                    line: k,
+                    rule: "label:issuer",
+                });
+            }
+        }
+    }
+    None
+}
+
+/// The candidates as a short block for the extraction prompt.
+pub fn prompt_block(c: &Candidates) -> String {
+    let mut out = Vec::new();
+    let mut one = |name: &str, x: &Option<Candidate>| {
+        if let Some(x) = x {
+            out.push(format!("{name}: {}", x.value));
+        }
+    };
+    one("issuer (from.name)", &c.issuer);
+    one("invoice_number", &c.invoice_number);
+    one("issue_date", &c.issue_date);
+    one("due_date", &c.due_date);
+    one("subtotal", &c.subtotal);
+    one("tax", &c.tax);
+    one("total", &c.total);
+    if !c.tax_ids.is_empty() {
+        out.push(format!(
+            "tax ids: {}",
+            c.tax_ids
+                .iter()
+                .map(|t| t.value.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for r in &c.reference_numbers {
+        out.push(format!(
+            "reference {}: {}",
+            r.value["label"], r.value["value"]
+        ));
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests;
