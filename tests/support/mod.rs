@@ -58,6 +58,16 @@ fn installed_lib(name: &str) -> PathBuf {
     p
 }
 
+/// The OCR models installed by installer/setup.sh (`<data dir>/ocr`).
+pub fn ocr_models() -> PathBuf {
+    installed_lib("libonnxruntime.so.1.31.1")
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("ocr")
+}
+
 /// A private environment for one daemon or CLI run.
 pub struct Env {
     pub dir: tempfile::TempDir,

@@ -47,6 +47,9 @@ pub struct Limits {
     pub max_pages: usize,
 }
 
+/// A page whose text layer has fewer non-blank characters than this is also read by OCR.
+pub const SPARSE_PAGE_CHARS: usize = 80;
+
 /// Resolution scanned PDF pages are rendered at for OCR.
 pub const OCR_DPI: f32 = 200.0;
 
@@ -194,18 +197,25 @@ pub fn extract_text(path: &Path, x: &Extractor) -> Result<DocumentText> {
                 _ => None,
             };
             let mut t = pdf::extract(pdfium_library, &bytes, limits.max_pages)?;
-            // Pages without a usable text layer (scans): render and OCR them.
+            // Pages without a usable text layer (scans, or a scan under a stamped title):
+            // render and OCR them, and keep whichever reading has more text.
+            let chars_on = |lines: &[pdf::LayoutLine], p: usize| -> usize {
+                lines
+                    .iter()
+                    .filter(|l| l.page == p)
+                    .map(|l| l.text.chars().filter(|c| !c.is_whitespace()).count())
+                    .sum()
+            };
             let bare: Vec<usize> = (1..=t.pages)
-                .filter(|p| {
-                    !t.lines
-                        .iter()
-                        .any(|l| l.page == *p && l.text.trim().chars().count() > 2)
-                })
+                .filter(|&p| chars_on(&t.lines, p) < SPARSE_PAGE_CHARS)
                 .collect();
             if !bare.is_empty() && einvoice.is_none() {
                 for (page, img) in pdf::render_pages(pdfium_library, &bytes, &bare, OCR_DPI)? {
-                    t.lines.retain(|l| l.page != page);
-                    t.lines.extend(x.ocr_lines(page, &img, 72.0 / OCR_DPI)?);
+                    let ocr = x.ocr_lines(page, &img, 72.0 / OCR_DPI)?;
+                    if chars_on(&ocr, page) > chars_on(&t.lines, page) {
+                        t.lines.retain(|l| l.page != page);
+                        t.lines.extend(ocr);
+                    }
                 }
                 t.lines.sort_by_key(|l| l.page);
             }
