@@ -1,0 +1,8 @@
+//! DOCX and XLSX readers on arbitrary bytes.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = zopilot::extract::office::docx_text(data);
+    let _ = zopilot::extract::office::xlsx_text(data);
+});
