@@ -1,8 +1,9 @@
 //! Watching a source folder (drop folder or Google Drive) and enqueueing the documents that
 //! appear in it, recursively.
 //!
-//! Events (`notify`: inotify create / modify / close-write / moved-to, FSEvents,
-//! ReadDirectoryChangesW) or, on network and FUSE mounts or by configuration, polling only
+//! Events (`notify` through `notify-debouncer-full`, which coalesces an event burst per file
+//! over [`DEBOUNCE`] and stitches renames: inotify create / modify / close-write / moved-to,
+//! FSEvents, ReadDirectoryChangesW) or, on network and FUSE mounts or by configuration, polling only
 //! ([`sources`], [`mount`]) — plus a full rescan at start (reconciling the folder with the
 //! database: anything not yet known is enqueued) and every [`RESCAN_EVERY`] in case events were
 //! lost (queue overflow, sleep/resume).
@@ -25,11 +26,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
-use notify::{RecursiveMode, Watcher as _};
+use notify::RecursiveMode;
 
 use crate::queue::{self, Enqueued};
 use crate::store::Store;
 use sources::{Method, Source};
+
+/// Event coalescing window of the debouncer (well inside the p99 budget of window + 0.5 s).
+pub const DEBOUNCE: Duration = Duration::from_millis(150);
 
 /// Full rescan period of event-watched folders.
 pub const RESCAN_EVERY: Duration = Duration::from_secs(60);
@@ -85,23 +89,38 @@ pub fn spawn(
     }
     let folder = source.path.canonicalize()?;
     let (tx, rx) = channel::<(PathBuf, bool)>();
+    // The debouncer asks for a full rescan when the OS dropped events (queue overflow).
+    let rescan_now = Arc::new(AtomicBool::new(false));
+    let rescan_flag = rescan_now.clone();
     let watcher = match source.method {
         Method::Events => {
-            let mut w = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-                use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
-                let Ok(ev) = res else { return };
-                // Opening or reading (ours included: hashing, listing a folder) is no news;
-                // close-after-write is.
-                let arrived = match ev.kind {
-                    EventKind::Access(AccessKind::Close(AccessMode::Write)) => false,
-                    EventKind::Access(_) => return,
-                    EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_)) => true,
-                    _ => false,
-                };
-                for p in ev.paths {
-                    let _ = tx.send((p, arrived));
-                }
-            })
+            let mut w = notify_debouncer_full::new_debouncer(
+                DEBOUNCE,
+                None,
+                move |res: notify_debouncer_full::DebounceEventResult| {
+                    use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+                    let Ok(events) = res else {
+                        rescan_flag.store(true, Ordering::SeqCst);
+                        return;
+                    };
+                    for ev in events {
+                        if ev.need_rescan() {
+                            rescan_flag.store(true, Ordering::SeqCst);
+                        }
+                        // Opening or reading (ours included: hashing, listing a folder) is no
+                        // news; close-after-write is.
+                        let arrived = match ev.kind {
+                            EventKind::Access(AccessKind::Close(AccessMode::Write)) => false,
+                            EventKind::Access(_) => continue,
+                            EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_)) => true,
+                            _ => false,
+                        };
+                        for p in &ev.paths {
+                            let _ = tx.send((p.clone(), arrived));
+                        }
+                    }
+                },
+            )
             .context("starting the file watcher")?;
             w.watch(&folder, RecursiveMode::Recursive)
                 .with_context(|| format!("watching {}", folder.display()))?;
@@ -131,6 +150,7 @@ pub fn spawn(
                 store,
                 pending: HashMap::new(),
                 known: HashMap::new(),
+                rescan_now,
             };
             w.run(&rx, &stop2, &on_enqueued);
         })?;
@@ -150,6 +170,8 @@ struct Loop {
     pending: HashMap<PathBuf, Seen>,
     /// (size, mtime) of paths already enqueued or known, so rescans skip them.
     known: HashMap<PathBuf, (u64, Option<SystemTime>)>,
+    /// Set by the debouncer when events were lost.
+    rescan_now: Arc<AtomicBool>,
 }
 
 impl Loop {
@@ -161,7 +183,9 @@ impl Loop {
     ) {
         let mut last_scan: Option<Instant> = None;
         while !stop.load(Ordering::SeqCst) {
-            if last_scan.is_none_or(|t| t.elapsed() >= self.rescan) {
+            if last_scan.is_none_or(|t| t.elapsed() >= self.rescan)
+                || self.rescan_now.swap(false, Ordering::SeqCst)
+            {
                 let mut found = Vec::new();
                 scan(&self.folder, &mut |p| found.push(p));
                 for p in found {
