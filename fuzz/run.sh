@@ -2,7 +2,8 @@
 # Run every cargo-fuzz target for a bounded time (default 30 s each), seeded from the corpus.
 #   fuzz/run.sh [SECONDS]
 # Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`). Crashes land in
-# fuzz/artifacts/<target>/ and fail the run.
+# fuzz/artifacts/<target>/ and fail the run. FUZZ_TARGET_DIR keeps the instrumented build
+# outside the clone (CI caches it between runs).
 set -euo pipefail
 SECS="${1:-30}"
 cd "$(dirname "$0")"
@@ -19,6 +20,6 @@ seed office
 seed field_rules
 for t in detect einvoice_xml pdf_attachments office field_rules; do
   echo "fuzzing $t for ${SECS}s"
-  cargo +nightly fuzz run --sanitizer none "$t" "corpus/$t" -- \
+  cargo +nightly fuzz run --sanitizer none ${FUZZ_TARGET_DIR:+--target-dir "$FUZZ_TARGET_DIR"} "$t" "corpus/$t" -- \
       -max_total_time="$SECS" -rss_limit_mb=4096 -max_len=1048576 -print_final_stats=1 2>&1 | tail -4
 done

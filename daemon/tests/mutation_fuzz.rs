@@ -66,11 +66,16 @@ fn mutate(rng: &mut Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
 fn seeds() -> Vec<Vec<u8>> {
     let mut files = Vec::new();
     for folder in ["xml", "pdf"] {
-        for e in std::fs::read_dir(support::corpus(folder)).unwrap().flatten() {
+        for e in std::fs::read_dir(support::corpus(folder))
+            .unwrap()
+            .flatten()
+        {
             files.push(std::fs::read(e.path()).unwrap());
         }
     }
-    files.push(std::fs::read(support::repo_root().join("tests/fixtures/encrypted-invoice.pdf")).unwrap());
+    files.push(
+        std::fs::read(support::repo_root().join("tests/fixtures/encrypted-invoice.pdf")).unwrap(),
+    );
     files.push(support::pdf_with_attachment(
         "factur-x.xml",
         &std::fs::read(support::corpus("xml/factur-x-basic.xml")).unwrap(),
@@ -82,7 +87,10 @@ fn seeds() -> Vec<Vec<u8>> {
 fn mutated_documents_never_panic_an_entry_point() {
     let seeds = seeds();
     let mut rng = Rng(0x0f00_dbad_c0ff_ee11);
-    let rounds = std::env::var("MUTATION_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(1500);
+    let rounds = std::env::var("MUTATION_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1500);
     for round in 0..rounds {
         let s = &seeds[rng.below(seeds.len())];
         let o = &seeds[rng.below(seeds.len())];
