@@ -4,6 +4,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     for name in ["invoice.pdf", "scan.png", "export.csv", "note.txt", "x"] {
-        let _ = zopilot::extract::detect(name, data);
+        let _ = zopilot_fuzz::extract::detect(name, data);
     }
 });

@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = zopilot::extract::einvoice::parse(data);
+    let _ = zopilot_fuzz::extract::einvoice::parse(data);
 });

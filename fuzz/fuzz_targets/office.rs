@@ -3,6 +3,6 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = zopilot::extract::office::docx_text(data);
-    let _ = zopilot::extract::office::xlsx_text(data);
+    let _ = zopilot_fuzz::extract::office::docx_text(data);
+    let _ = zopilot_fuzz::extract::office::xlsx_text(data);
 });

@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = zopilot::extract::einvoice::embedded::invoice_xml(data);
+    let _ = zopilot_fuzz::extract::einvoice::embedded::invoice_xml(data);
 });

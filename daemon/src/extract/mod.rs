@@ -237,15 +237,17 @@ pub fn extract_text(path: &Path, x: &Extractor) -> Result<DocumentText> {
         k if k.is_image() => {
             let img = ocr::image::load(&bytes)?;
             let lines = x.ocr_lines(1, &img, 1.0)?;
-            let text = pdf::PdfText { pages: 1, lines }.text();
+            let t = pdf::PdfText { pages: 1, lines };
+            let text = t.text();
             if text.trim().is_empty() {
                 bail!("no text found in the image");
             }
+            // Line boxes of images are in pixels from the bottom-left.
             Ok(DocumentText {
                 kind,
                 pages: 1,
                 text,
-                lines: Vec::new(),
+                lines: t.lines,
                 einvoice: None,
             })
         }

@@ -1,0 +1,6 @@
+//! The daemon's document entry points compiled on their own — the very same source files,
+//! included by path — so that the instrumented fuzz build compiles the parsers and their
+//! libraries only, not the model runtime, HTTP server and database.
+
+pub mod extract;
+pub mod pipeline;
