@@ -132,6 +132,30 @@ fn bad_files_fail_with_a_precise_reason_and_stay_untouched() {
 }
 
 #[test]
+fn size_and_page_limits_come_from_the_configuration() {
+    let env = Env::new();
+    let run = |var: &str, val: &str, file: &Path| {
+        let out = env
+            .command(&profile("taylors-store.toml"))
+            .env(var, val)
+            .args(["process", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            doc["status"].clone(),
+            doc["error"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    let (status, err) = run("ZOPILOT_MAX_PAGES", "1", &corpus("pdf/i2d_free_fiber.pdf"));
+    assert_eq!(status, "failed");
+    assert!(err.contains("2 pages, above the limit of 1"), "{err}");
+    let (status, err) = run("ZOPILOT_MAX_FILE_BYTES", "1000", &corpus("pdf/i2d_oyo.pdf"));
+    assert_eq!(status, "failed");
+    assert!(err.contains("above the limit of 1000 bytes"), "{err}");
+}
+
+#[test]
 fn a_scanned_receipt_photo_goes_through_the_whole_pipeline() {
     let env = Env::new();
     let out = env

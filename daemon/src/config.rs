@@ -90,6 +90,9 @@ pub struct Settings {
     /// Largest document accepted, in bytes.
     #[arg(long, env = "ZOPILOT_MAX_FILE_BYTES", global = true)]
     pub max_file_bytes: Option<u64>,
+    /// Most pages of a PDF read (longer ones fail with the reason).
+    #[arg(long, env = "ZOPILOT_MAX_PAGES", global = true)]
+    pub max_pages: Option<usize>,
     /// Attempts per document before it is dead-lettered (`dead`).
     #[arg(long, env = "ZOPILOT_MAX_ATTEMPTS", global = true)]
     pub max_attempts: Option<u32>,
@@ -149,6 +152,7 @@ impl Settings {
             intra_threads: over.intra_threads.or(self.intra_threads),
             health_public: over.health_public.or(self.health_public),
             max_file_bytes: over.max_file_bytes.or(self.max_file_bytes),
+            max_pages: over.max_pages.or(self.max_pages),
             max_attempts: over.max_attempts.or(self.max_attempts),
             retry_base_ms: over.retry_base_ms.or(self.retry_base_ms),
             lease_seconds: over.lease_seconds.or(self.lease_seconds),
@@ -183,6 +187,7 @@ pub struct Config {
     pub intra_threads: usize,
     pub health_public: bool,
     pub max_file_bytes: u64,
+    pub max_pages: usize,
     pub max_attempts: u32,
     pub retry_base_ms: u64,
     pub lease_seconds: u64,
@@ -268,6 +273,7 @@ impl Config {
             intra_threads: s.intra_threads.unwrap_or(0),
             health_public: s.health_public.unwrap_or(true),
             max_file_bytes: s.max_file_bytes.unwrap_or(50 * 1024 * 1024),
+            max_pages: s.max_pages.unwrap_or(50).max(1),
             max_attempts: s.max_attempts.unwrap_or(3).max(1),
             retry_base_ms: s.retry_base_ms.unwrap_or(5_000),
             lease_seconds: s.lease_seconds.unwrap_or(300).max(5),

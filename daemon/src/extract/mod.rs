@@ -74,7 +74,7 @@ impl Extractor {
             ocr_threads: cfg.intra_threads,
             limits: Limits {
                 max_file_bytes: cfg.max_file_bytes,
-                max_pages: 50,
+                max_pages: cfg.max_pages,
             },
             ocr: Mutex::new(None),
         }
