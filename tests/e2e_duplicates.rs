@@ -4,7 +4,8 @@
 //!   `invoice_number` rule, confidence 85–95;
 //! - a copy under a new name with only the invoice number changed (same total, date and
 //!   seller) → `fuzzy` rule, confidence 70–84;
-//! the exact-content rule is covered by e2e_watch.
+//!
+//! The exact-content rule is covered by e2e_watch.
 
 mod support;
 

@@ -129,7 +129,7 @@ impl Ocr {
 /// `[1, 3, h, w]` float input from an RGB image: BGR channel order (PaddleOCR reads with
 /// OpenCV), `(x / 255 − 0.5) / 0.5`.
 pub(crate) fn to_chw_bgr(img: &RgbImage, width: usize) -> Vec<f32> {
-    let (w, h) = (img.width() as usize, img.height() as usize);
+    let h = img.height() as usize;
     let mut out = vec![0f32; 3 * h * width];
     for (x, y, p) in img.enumerate_pixels() {
         let (x, y) = (x as usize, y as usize);
@@ -140,6 +140,5 @@ pub(crate) fn to_chw_bgr(img: &RgbImage, width: usize) -> Vec<f32> {
             out[c * h * width + y * width + x] = (v as f32 / 255.0 - 0.5) / 0.5;
         }
     }
-    let _ = w;
     out
 }
