@@ -111,10 +111,11 @@ pub(crate) fn opt(s: Option<String>, max: usize) -> Value {
     s.map_or(Value::Null, |s| json!(clip(&s, max)))
 }
 
-/// `20260131` (UN/CEFACT format 102) or `2026-01-31` → `2026-01-31`.
+/// `20260131` (UN/CEFACT format 102), `202003311232` (203: with hours and minutes) or
+/// `2026-01-31` → `2026-01-31`.
 pub(crate) fn iso_date(s: &str) -> Option<String> {
     let d: String = s.chars().filter(char::is_ascii_digit).collect();
-    (d.len() == 8).then(|| format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..8]))
+    (d.len() >= 8 && d.len() <= 14).then(|| format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..8]))
 }
 
 /// UNTDID 1001 document type code → the schema's `document_type`.

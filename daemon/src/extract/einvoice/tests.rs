@@ -96,6 +96,10 @@ fn zugferd_1_and_order_x_parse() {
         let v = fixture(name);
         assert_eq!(v["document_type"], "purchase_order", "{name}");
         assert_eq!(
+            v["issue_date"], "2020-03-31",
+            "{name}: format 203 (with time)"
+        );
+        assert_eq!(
             (f(&v["subtotal"]), f(&v["tax"]), f(&v["total"])),
             (300.0, 60.0, 360.0),
             "{name}"
