@@ -74,22 +74,10 @@ fn process_reports_a_missing_model_and_keeps_the_file() {
     assert!(file.is_file());
 }
 
-/// Run `zopilot process` on `file`; the stored row as JSON.
-fn process_file(env: &Env, file: &std::path::Path) -> serde_json::Value {
-    let out = env
-        .command(&profile("taylors-store.toml"))
-        .args(["process", file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit {:?}\n{stderr}", out.status);
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[test]
 fn a_factur_x_xml_is_read_exactly_and_classified() {
     let env = Env::new();
-    let doc = process_file(&env, &corpus("xml/factur-x-en16931.xml"));
+    let doc = process_ok(&env, &corpus("xml/factur-x-en16931.xml"));
     let x = &doc["extracted"];
     assert_eq!(x["extraction_method"], "einvoice_cii");
     assert_eq!(
@@ -106,7 +94,7 @@ fn the_xml_attached_to_a_factur_x_pdf_beats_the_text_layer() {
     let xml = std::fs::read(corpus("xml/ubl-21-en16931.xml")).unwrap();
     let pdf = env.path("invoice-with-xml.pdf");
     std::fs::write(&pdf, pdf_with_attachment("factur-x.xml", &xml)).unwrap();
-    let doc = process_file(&env, &pdf);
+    let doc = process_ok(&env, &pdf);
     let x = &doc["extracted"];
     assert_eq!(x["extraction_method"], "einvoice_ubl");
     assert_eq!(

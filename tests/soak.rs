@@ -16,20 +16,6 @@ use support::*;
 const FILES: usize = 1000;
 const KILLS: usize = 20;
 
-/// xorshift64*, seeded: a failing run can be replayed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 #[test]
 fn a_thousand_files_survive_twenty_sigkills() {
     let env = Env::new();
@@ -54,7 +40,7 @@ fn a_thousand_files_survive_twenty_sigkills() {
     while kills < KILLS || written.len() < FILES {
         let d = start_with(&env, &vars);
         // A burst while it runs (sometimes none), then a kill at a random moment.
-        let burst = (rng.below(90) as usize).min(FILES - written.len());
+        let burst = (rng.below(90)).min(FILES - written.len());
         for _ in 0..burst {
             let i = written.len();
             let sub = if i.is_multiple_of(3) { "bulk" } else { "" };
@@ -63,7 +49,7 @@ fn a_thousand_files_survive_twenty_sigkills() {
             std::fs::write(&p, &body).unwrap();
             written.push((p, body));
         }
-        std::thread::sleep(Duration::from_millis(100 + rng.below(900)));
+        std::thread::sleep(Duration::from_millis(100 + rng.below(900) as u64));
         if kills < KILLS {
             d.kill9();
             kills += 1;

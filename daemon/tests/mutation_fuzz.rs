@@ -9,21 +9,8 @@ mod support;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use support::Rng;
 use zopilot::extract::{candidates, detect, einvoice, office, reconcile};
-
-/// xorshift64*: seeded, so a failure replays.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn mutate(rng: &mut Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
     let mut v = seed.to_vec();

@@ -202,3 +202,37 @@ pub fn pdf_with_attachment(name: &str, xml: &[u8]) -> Vec<u8> {
     doc.save_to(&mut out).unwrap();
     out
 }
+
+/// `zopilot process FILE` for Taylor's Store in `env`; asserts success and returns the stored
+/// document.
+pub fn process_ok(env: &Env, file: &Path) -> serde_json::Value {
+    let out = env
+        .command(&profile("taylors-store.toml"))
+        .args(["process", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// xorshift64*: a seeded pseudo-random generator, so that a failing randomized test replays.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
