@@ -151,19 +151,7 @@ pub(crate) fn event(
 /// Errors: the file cannot be read, or the database write fails.
 pub fn enqueue(store: &Store, path: &Path, source: &str, priority: i64) -> Result<Enqueued> {
     let (sha, size) = hash_file(path)?;
-    enqueue_hashed(store, path, &sha, size, source, priority)
-}
-
-/// [`enqueue`] with the hash already computed.
-pub fn enqueue_hashed(
-    store: &Store,
-    path: &Path,
-    sha: &str,
-    size: u64,
-    source: &str,
-    priority: i64,
-) -> Result<Enqueued> {
-    let mut r = enqueue_batch(store, &[(path, sha, size)], source, priority)?;
+    let mut r = enqueue_batch(store, &[(path, &sha, size)], source, priority)?;
     Ok(r.remove(0))
 }
 

@@ -150,18 +150,28 @@ impl Emit<'_> {
         k: usize,
         out: &str,
     ) -> Result<()> {
-        let out = out.to_string();
         match self.weights {
             WeightFormat::Int4 => {
                 let (codes, scales) = self.int4(name, weight, n, k)?;
-                self.matmul_nbits(input, &codes, &scales, &out, n, k);
+                self.matmul_nbits(input, &codes, &scales, out, n, k);
+                Ok(())
             }
-            WeightFormat::Float => {
-                let wt =
-                    self.float(&format!("{name}.weight"), &[k, n], &transpose(weight, n, k))?;
-                self.w.node("MatMul", "", &[input, &wt], &[&out], &[]);
-            }
+            WeightFormat::Float => self.matmul_float(name, input, weight, n, k, out),
         }
+    }
+
+    /// A float `MatMul` over the transposed weight `<name>.weight` `[k, n]`, into `out`.
+    fn matmul_float(
+        &mut self,
+        name: &str,
+        input: &str,
+        weight: &[f32],
+        n: usize,
+        k: usize,
+        out: &str,
+    ) -> Result<()> {
+        let wt = self.float(&format!("{name}.weight"), &[k, n], &transpose(weight, n, k))?;
+        self.w.node("MatMul", "", &[input, &wt], &[out], &[]);
         Ok(())
     }
 
@@ -176,8 +186,7 @@ impl Emit<'_> {
         k: usize,
     ) -> Result<String> {
         let out = format!("/{name}/output_0");
-        let wt = self.float(&format!("{name}.weight"), &[k, n], &transpose(weight, n, k))?;
-        self.w.node("MatMul", "", &[input, &wt], &[&out], &[]);
+        self.matmul_float(name, input, weight, n, k, &out)?;
         Ok(out)
     }
 
