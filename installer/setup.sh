@@ -6,6 +6,9 @@
 #
 # Installs (idempotent: what is already there and verified is kept):
 #   target/release/zopilot               the daemon (cargo build --release)
+#   target/release/zopilot-tray          the tray menu (needs GTK 3 + libayatana-appindicator3;
+#                                        their -dev packages are installed with apt-get when
+#                                        running as root, else the tray is skipped with a hint)
 #   $DATA/lib/libonnxruntime.so.1.31.1   ONNX Runtime 1.31.1, CPU build (PyPI onnxruntime==1.31.1)
 #   $DATA/lib/libpdfium.so               PDFium (PyPI pypdfium2==5.15.2, pypdfium2_raw/)
 #   $DATA/ocr/*.onnx                     OCR models: PP-OCRv6 small det/rec + direction classifier
@@ -97,9 +100,22 @@ echo "PDFium:       $LIB/libpdfium.so"
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/zopilot"
+TRAY_DEV="libgtk-3-dev libayatana-appindicator3-dev"
+have_tray_libs() { pkg-config --exists gtk+-3.0 ayatana-appindicator3-0.1 2>/dev/null; }
 if [ "$BUILD" = 1 ]; then
-  echo "building zopilot (release)"
-  (cd "$ROOT" && cargo build --release --locked -p zopilot)
+  if ! have_tray_libs && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing the tray's build libraries ($TRAY_DEV)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pkg-config $TRAY_DEV >/dev/null \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pkg-config $TRAY_DEV >/dev/null; }
+  fi
+  if have_tray_libs; then
+    echo "building zopilot and zopilot-tray (release)"
+    (cd "$ROOT" && cargo build --release --locked -p zopilot -p zopilot-tray)
+  else
+    echo "setup.sh: GTK 3 / appindicator development files missing: building the daemon only" >&2
+    echo "          (sudo apt-get install $TRAY_DEV, then run setup.sh again for the tray)" >&2
+    (cd "$ROOT" && cargo build --release --locked -p zopilot)
+  fi
 fi
 if [ -x "$BIN" ]; then
   ZOPILOT_DATA_DIR="$DATA" "$BIN" models pull "$MODEL"

@@ -47,6 +47,19 @@ pub enum PipelineKind {
     Checksum,
 }
 
+/// Where the API key is kept (see `api::key_store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStoreKind {
+    /// The OS keyring; a 0600 file beside the config file (with a warning) when none answers.
+    #[default]
+    Auto,
+    /// The OS keyring only: an unreachable keyring is an error.
+    Keyring,
+    /// The 0600 file only (headless servers without a keyring).
+    File,
+}
+
 /// Settings as they may appear in `config.toml`; every field optional so that a file sets only what it changes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Args)]
 #[serde(deny_unknown_fields)]
@@ -133,6 +146,25 @@ pub struct Settings {
     /// make SIGKILLs land mid-document).
     #[arg(long, env = "ZOPILOT_CHECKSUM_STAGE_MS", global = true)]
     pub checksum_stage_ms: Option<u64>,
+    /// Where the API key is kept: auto (OS keyring, else a 0600 file), keyring, file.
+    #[arg(long, env = "ZOPILOT_KEY_STORE", global = true, value_enum)]
+    pub key_store: Option<KeyStoreKind>,
+    /// Browser origins allowed to call the API (CORS), e.g. `http://localhost:3000`; none by
+    /// default. Requests carrying any other `Origin` are refused with 403.
+    #[arg(
+        long,
+        env = "ZOPILOT_CORS_ORIGINS",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub cors_origins: Option<Vec<String>>,
+    /// Log filter in `RUST_LOG` syntax (`info`, `zopilot=debug,ort=warn` …); `ZOPILOT_LOG`
+    /// overrides it.
+    #[arg(long, env = "ZOPILOT_LOG_FILTER", global = true)]
+    pub log_filter: Option<String>,
+    /// How many daily log files `serve` keeps in `<data_dir>/logs`.
+    #[arg(long, env = "ZOPILOT_LOG_RETENTION", global = true)]
+    pub log_retention: Option<usize>,
 }
 
 impl Settings {
@@ -166,6 +198,10 @@ impl Settings {
             move_in_drive: over.move_in_drive.or(self.move_in_drive),
             pipeline: over.pipeline.or(self.pipeline),
             checksum_stage_ms: over.checksum_stage_ms.or(self.checksum_stage_ms),
+            key_store: over.key_store.or(self.key_store),
+            cors_origins: over.cors_origins.or(self.cors_origins),
+            log_filter: over.log_filter.or(self.log_filter),
+            log_retention: over.log_retention.or(self.log_retention),
         }
     }
 }
@@ -201,7 +237,14 @@ pub struct Config {
     pub move_in_drive: bool,
     pub pipeline: PipelineKind,
     pub checksum_stage_ms: u64,
+    pub key_store: KeyStoreKind,
+    pub cors_origins: Vec<String>,
+    pub log_filter: String,
+    pub log_retention: usize,
 }
+
+/// Default log filter (`RUST_LOG` syntax).
+pub const DEFAULT_LOG_FILTER: &str = "info,ort=warn";
 
 /// Default API address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8765";
@@ -287,8 +330,25 @@ impl Config {
             move_in_drive: s.move_in_drive.unwrap_or(false),
             pipeline: s.pipeline.unwrap_or_default(),
             checksum_stage_ms: s.checksum_stage_ms.unwrap_or(0),
+            key_store: s.key_store.unwrap_or_default(),
+            cors_origins: s
+                .cors_origins
+                .unwrap_or_default()
+                .into_iter()
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            log_filter: s.log_filter.unwrap_or_else(|| DEFAULT_LOG_FILTER.into()),
+            log_retention: s.log_retention.unwrap_or(14).max(1),
             data_dir,
         };
+        if let Some(o) = cfg
+            .cors_origins
+            .iter()
+            .find(|o| *o == "*" || !o.contains("://"))
+        {
+            bail!("cors_origins: {o:?} is not an origin (scheme://host[:port]); wildcards are not allowed");
+        }
         if cfg.stability_window_ms > 600_000 {
             bail!("stability_window_ms must be at most 600000 (10 minutes)");
         }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod extract;
 pub mod llm;
+pub mod logging;
 pub mod pipeline;
 pub mod queue;
 pub mod store;

@@ -38,7 +38,11 @@ pub fn start(env: &Env) -> Daemon {
 
 /// Start the daemon with extra environment variables; waits until `/health` answers.
 pub fn start_with(env: &Env, vars: &[(&str, &str)]) -> Daemon {
-    let port = free_port();
+    let port = vars
+        .iter()
+        .find(|(k, _)| *k == "ZOPILOT_LISTEN")
+        .map(|(_, v)| v.rsplit(':').next().unwrap().parse().unwrap())
+        .unwrap_or_else(free_port);
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -60,7 +64,11 @@ pub fn start_with(env: &Env, vars: &[(&str, &str)]) -> Daemon {
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if ureq::get(&format!("{base}/health")).call().is_ok() {
+        // Any HTTP answer means it is up (a private /health answers 401).
+        if !matches!(
+            ureq::get(&format!("{base}/health")).call(),
+            Err(ureq::Error::Transport(_))
+        ) {
             break;
         }
         assert!(
@@ -70,10 +78,10 @@ pub fn start_with(env: &Env, vars: &[(&str, &str)]) -> Daemon {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    // The file fallback (no D-Bus in `Env`); empty when the key is in a keyring instead.
     let key = std::fs::read_to_string(env.path("config/api_key"))
-        .unwrap()
-        .trim()
-        .to_string();
+        .map(|k| k.trim().to_string())
+        .unwrap_or_default();
     Daemon { child, base, key }
 }
 

@@ -1,70 +1,39 @@
-//! API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`, compared in constant time.
+//! Access control: the API key on every route (but a public `/health`), and the browser
+//! origins allowed to call the API (CORS, <https://fetch.spec.whatwg.org/#http-cors-protocol>).
 //!
-//! The key is 256 random bits (OS RNG), hex-encoded. It is read from `ZOPILOT_API_KEY` when set,
-//! else from the `api_key` file beside the config file (created with mode 0600 on first start).
+//! The key is presented as `Authorization: Bearer <key>` (scheme case-insensitive, RFC 9110
+//! §11.1) or `X-API-Key: <key>` and compared in constant time. Anything else — no header, a
+//! wrong key, `Authorization: <key>` without the scheme, `Basic …` — is 401. A request carrying
+//! an `Origin` header that is not in `cors_origins` is 403 before any other check, so a web page
+//! on another site can neither read nor trigger anything, preflight or not.
 
-use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
-use anyhow::{Context, Result};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rand::TryRngCore;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::{error_response, AppState};
 
-/// Where the key file lives for the config file `config_file`.
-pub fn key_file(config_file: &Path) -> PathBuf {
-    config_file
-        .parent()
-        .map(|d| d.join("api_key"))
-        .unwrap_or_else(|| PathBuf::from("api_key"))
-}
+/// The current API key, replaced in place by `POST /key/rotate`.
+#[derive(Clone)]
+pub struct SharedKey(Arc<RwLock<Arc<str>>>);
 
-/// Load the API key, creating it on first use.
-pub fn load_or_create(config_file: &Path) -> Result<String> {
-    if let Ok(k) = std::env::var("ZOPILOT_API_KEY") {
-        if k.len() >= 16 {
-            return Ok(k);
-        }
+impl SharedKey {
+    /// Wrap the key read at start.
+    pub fn new(key: &str) -> SharedKey {
+        SharedKey(Arc::new(RwLock::new(key.into())))
     }
-    let path = key_file(config_file);
-    if let Ok(k) = std::fs::read_to_string(&path) {
-        let k = k.trim().to_string();
-        if !k.is_empty() {
-            return Ok(k);
-        }
+    /// The key now.
+    pub fn get(&self) -> Arc<str> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng
-        .try_fill_bytes(&mut bytes)
-        .context("reading the OS random number generator")?;
-    let key = hex::encode(bytes);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    /// Replace the key: requests with the old one get 401 from now on.
+    pub fn set(&self, key: &str) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = key.into();
     }
-    write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
-    tracing::info!(file = %path.display(), "generated a new API key");
-    Ok(key)
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, key: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(key.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, key: &str) -> std::io::Result<()> {
-    std::fs::write(path, key)
 }
 
 /// Constant-time equality of two byte strings (length is not secret).
@@ -75,15 +44,17 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The key a request presents, if it uses one of the two accepted forms.
 fn presented_key(headers: &HeaderMap) -> Option<&str> {
-    if let Some(v) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
-        return Some(v.trim());
+    if let Some(v) = headers.get("x-api-key") {
+        return v.to_str().ok().map(str::trim);
     }
-    headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// Middleware: every route but a public `/health` needs the key.
@@ -91,14 +62,59 @@ pub async fn require_key(State(state): State<AppState>, req: Request, next: Next
     if req.uri().path() == "/health" && state.health_public {
         return next.run(req).await;
     }
+    let key = state.api_key.get();
     match presented_key(req.headers()) {
-        Some(k) if constant_time_eq(k.as_bytes(), state.api_key.as_bytes()) => next.run(req).await,
-        _ => error_response(
-            StatusCode::UNAUTHORIZED,
-            "missing or wrong API key (Authorization: Bearer <key> or X-API-Key)",
-        )
-        .into_response(),
+        Some(k) if constant_time_eq(k.as_bytes(), key.as_bytes()) => next.run(req).await,
+        _ => {
+            let mut r = error_response(
+                StatusCode::UNAUTHORIZED,
+                "missing or wrong API key (Authorization: Bearer <key> or X-API-Key: <key>)",
+            )
+            .into_response();
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            r
+        }
     }
+}
+
+/// Middleware: refuse requests from browser origins outside the allow-list (403).
+pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let allowed = origin
+            .to_str()
+            .map(|o| state.cors_origins.iter().any(|a| a == o))
+            .unwrap_or(false);
+        if !allowed {
+            return error_response(StatusCode::FORBIDDEN, "this origin is not in cors_origins")
+                .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// CORS answers for the allowed origins (preflight included), or none when the list is empty.
+///
+/// Errors: an origin that is not a valid header value (refused by `Config::load` already).
+pub fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let list: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(list))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::HeaderName::from_static("x-api-key"),
+            ])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }
 
 #[cfg(test)]
@@ -112,22 +128,42 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"ab"));
     }
 
-    #[test]
-    fn key_file_is_created_private_and_reused() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("config.toml");
-        let k1 = load_or_create(&cfg).unwrap();
-        assert_eq!(k1.len(), 64);
-        assert_eq!(load_or_create(&cfg).unwrap(), k1);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(key_file(&cfg))
-                .unwrap()
-                .permissions()
-                .mode()
-                & 0o777;
-            assert_eq!(mode, 0o600);
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
         }
+        h
+    }
+
+    #[test]
+    fn only_bearer_and_x_api_key_forms_present_a_key() {
+        assert_eq!(
+            presented_key(&headers(&[("authorization", "Bearer k1")])),
+            Some("k1")
+        );
+        assert_eq!(
+            presented_key(&headers(&[("authorization", "bearer  k1 ")])),
+            Some("k1")
+        );
+        assert_eq!(presented_key(&headers(&[("x-api-key", "k2")])), Some("k2"));
+        assert_eq!(presented_key(&headers(&[("authorization", "k1")])), None);
+        assert_eq!(
+            presented_key(&headers(&[("authorization", "Basic k1")])),
+            None
+        );
+        assert_eq!(
+            presented_key(&headers(&[("authorization", "Bearer ")])),
+            None
+        );
+        assert_eq!(presented_key(&headers(&[("api-key", "k1")])), None);
+    }
+
+    #[test]
+    fn a_rotated_key_replaces_the_old_one() {
+        let k = SharedKey::new("old");
+        let seen_by_handler = k.clone();
+        k.set("new");
+        assert_eq!(&*seen_by_handler.get(), "new");
     }
 }

@@ -1,5 +1,6 @@
-//! `GET /status`, `POST /pause`, `POST /resume`, `GET /sources`: the same as the CLI's
-//! `status`, `pause`, `resume` and `sources`. Pause is persisted in the database.
+//! `GET /status`, `POST /pause`, `POST /resume`, `GET /sources`, `POST /key/rotate`: the same
+//! as the CLI's `status`, `pause`, `resume`, `sources` and `key rotate`. Pause is persisted in
+//! the database.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,14 +17,20 @@ fn internal(e: anyhow::Error) -> (StatusCode, Json<Value>) {
     error_response(StatusCode::INTERNAL_SERVER_ERROR, "database error")
 }
 
-/// `{paused, queued, running, done, failed, dead, duplicate, total, by_source}`.
+/// [`control::summary`] plus the folders a desktop client opens:
+/// `{…, folders: {drop_folder, data_dir, logs_dir}}`.
 pub async fn status(State(s): State<AppState>) -> Reply {
     let store = s.store.clone();
-    tokio::task::spawn_blocking(move || control::summary(&store))
+    let mut v = tokio::task::spawn_blocking(move || control::summary(&store))
         .await
         .map_err(|e| internal(e.into()))?
-        .map(Json)
-        .map_err(internal)
+        .map_err(internal)?;
+    v["folders"] = json!({
+        "drop_folder": s.config.drop_folder,
+        "data_dir": s.config.data_dir,
+        "logs_dir": s.config.logs_dir(),
+    });
+    Ok(Json(v))
 }
 
 async fn set(s: AppState, paused: bool) -> Reply {
@@ -50,4 +57,22 @@ pub async fn resume(State(s): State<AppState>) -> Reply {
 /// The watched folders and how each is watched.
 pub async fn sources(State(s): State<AppState>) -> Json<Value> {
     Json(json!({"sources": &*s.sources}))
+}
+
+/// Replace the API key with a new random one, stored where the old one was; requests with the
+/// old key get 401 from the next one on. The new key is not in the reply: read it from the
+/// keyring (or `zopilot key show`). `{success, location}`.
+pub async fn rotate_key(State(s): State<AppState>) -> Reply {
+    let cfg = s.config.clone();
+    let key = tokio::task::spawn_blocking(move || crate::api::key_store::rotate(&cfg))
+        .await
+        .map_err(|e| internal(e.into()))?
+        .map_err(|e| {
+            tracing::error!(error = %format!("{e:#}"), "key rotation failed");
+            error_response(StatusCode::CONFLICT, &format!("{e:#}"))
+        })?;
+    s.api_key.set(&key.key);
+    Ok(Json(
+        json!({"success": true, "location": key.location.to_string()}),
+    ))
 }

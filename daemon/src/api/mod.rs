@@ -1,10 +1,14 @@
 //! The localhost HTTP API (axum): `GET /health`, `POST /prompt`, `GET /documents`,
-//! `GET /documents/{id}`, `GET /status`, `POST /pause`, `POST /resume`, `GET /sources`. Every route needs the API key except `/health` when `health_public`.
+//! `GET /documents/{id}`, `GET /status`, `POST /pause`, `POST /resume`, `GET /sources`,
+//! `POST /key/rotate`. Every route needs the API key except `/health` when `health_public`;
+//! browser origins outside `cors_origins` are refused (see [`auth`]).
 //! Handlers only read the store or call the pipeline's engine; they never touch files.
 
 pub mod auth;
+pub mod client;
 pub mod control;
 pub mod documents;
+pub mod key_store;
 pub mod prompt;
 
 use std::sync::Arc;
@@ -22,7 +26,11 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub pipeline: Arc<Pipeline>,
-    pub api_key: Arc<str>,
+    pub api_key: auth::SharedKey,
+    /// Browser origins allowed to call the API.
+    pub cors_origins: Arc<Vec<String>>,
+    /// The configuration the daemon started with (folders for `/status`, key store for rotation).
+    pub config: Arc<crate::config::Config>,
     pub health_public: bool,
     pub model_dir: Arc<str>,
     /// Wakes the worker on resume.
@@ -44,7 +52,7 @@ async fn health(
 
 /// The router with authentication applied.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/health", get(health))
         .route("/prompt", post(prompt::prompt))
         .route("/documents", get(documents::list))
@@ -53,10 +61,21 @@ pub fn router(state: AppState) -> Router {
         .route("/pause", post(control::pause))
         .route("/resume", post(control::resume))
         .route("/sources", get(control::sources))
+        .route("/key/rotate", post(control::rotate_key))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_key,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024));
+    // Outermost first on the way in: origin check, CORS (answers allowed preflights), key.
+    let router = match auth::cors_layer(&state.cors_origins) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::check_origin,
+        ))
         .with_state(state)
 }

@@ -1,12 +1,16 @@
-//! The command line (clap): `process`, `serve`, `status`, `documents`, `show`, `bench`.
+//! The command line (clap): `process`, `serve`, `status`, `documents`, `show`, `bench`, `key`,
+//! `logs`, `service`, `doctor`.
 //! Commands only enqueue, run and read; the work happens in the library modules.
 
 mod bench;
 mod bench_extract;
 mod bench_queue;
+mod doctor;
+mod key;
 pub mod models;
 mod process;
 mod serve;
+mod service;
 mod status;
 
 use std::path::PathBuf;
@@ -68,13 +72,37 @@ pub enum Command {
     Models(models::ModelsCommand),
     /// Print the resolved configuration.
     Config,
+    /// The API key: show it, or rotate it (a running daemon switches at once).
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Print the logs folder (`--latest`: the newest log file).
+    Logs {
+        #[arg(long)]
+        latest: bool,
+    },
+    /// Start at login: install, uninstall or inspect the per-user service (systemd user unit,
+    /// launchd agent, Windows Run entry) and the tray's autostart entry.
+    #[command(subcommand)]
+    Service(service::ServiceCommand),
+    /// Check libraries, model, keyring, folders and port; print a fix for each problem.
+    Doctor,
 }
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
-    match run(cli) {
+    let cfg = match Config::load(cli.config.as_deref(), cli.settings.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            crate::logging::init(None, None);
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    // Only the daemon writes the rolling log files; one-off commands log to stderr.
+    let logs_dir = matches!(cli.command, Command::Serve).then(|| cfg.logs_dir());
+    let _guard = crate::logging::init(Some(&cfg), logs_dir.as_deref());
+    match run(cfg, cli.command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -83,19 +111,8 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ZOPILOT_LOG")
-        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,ort=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
-fn run(cli: Cli) -> Result<ExitCode> {
-    let cfg = Config::load(cli.config.as_deref(), cli.settings)?;
-    match cli.command {
+fn run(cfg: Config, command: Command) -> Result<ExitCode> {
+    match command {
         Command::Process { file } => process::run(&cfg, &file),
         Command::Text { file } => {
             let t = crate::extract::Extractor::new(&cfg).extract(&file)?;
@@ -116,6 +133,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&cfg)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Key(k) => key::run(&cfg, k),
+        Command::Logs { latest } => {
+            let dir = cfg.logs_dir();
+            match latest {
+                false => println!("{}", dir.display()),
+                true => match crate::logging::log_files(&dir).pop() {
+                    Some(f) => println!("{}", f.display()),
+                    None => anyhow::bail!(
+                        "no log file in {} yet (zopilot serve writes them)",
+                        dir.display()
+                    ),
+                },
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Service(s) => service::run(&cfg, s),
+        Command::Doctor => doctor::run(&cfg),
     }
 }
 

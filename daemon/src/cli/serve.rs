@@ -34,9 +34,10 @@ pub fn run(cfg: Config) -> Result<ExitCode> {
         tracing::warn!("processing is paused (zopilot resume, or POST /resume)");
     }
     if !cfg.listen.ip().is_loopback() {
-        tracing::warn!(listen = %cfg.listen, "the API listens beyond this machine");
+        tracing::warn!(listen = %cfg.listen, "the API listens beyond this machine (listen is not a loopback address): anyone who can reach this port and has the key can use it");
     }
-    let api_key = api::auth::load_or_create(&cfg.config_file)?;
+    let api_key = api::key_store::load_or_create(&cfg)?;
+    tracing::info!(location = %api_key.location, "API key loaded");
     let pipeline = Arc::new(Pipeline::new(&cfg)?);
     let wake = Wake::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -93,7 +94,9 @@ pub fn run(cfg: Config) -> Result<ExitCode> {
     let state = AppState {
         store: store.clone(),
         pipeline,
-        api_key: api_key.into(),
+        api_key: api::auth::SharedKey::new(&api_key.key),
+        cors_origins: Arc::new(cfg.cors_origins.clone()),
+        config: Arc::new(cfg.clone()),
         health_public: cfg.health_public,
         model_dir: cfg.model_dir.to_string_lossy().into(),
         wake: wake.clone(),

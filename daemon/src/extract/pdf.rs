@@ -70,6 +70,13 @@ fn pdfium(library: &Path) -> Result<&'static Mutex<Pdfium>> {
     Ok(PDFIUM.get_or_init(|| Mutex::new(Pdfium::new(bindings))))
 }
 
+/// Load PDFium from `library` (once per process), for `zopilot doctor`.
+///
+/// Errors: the file is missing or is not a PDFium build.
+pub fn check_library(library: &Path) -> Result<()> {
+    pdfium(library).map(|_| ())
+}
+
 /// A positioned character: PDF points from the page's bottom-left.
 pub(crate) struct Glyph {
     pub ch: char,

@@ -29,9 +29,11 @@ pub fn set_paused(store: &Store, paused: bool) -> Result<()> {
 }
 
 /// The daemon's state for `zopilot status` and `GET /status`:
-/// `{paused, queued, running, done, failed, dead, duplicate, total, by_source: {source: {status: n}}}`
-/// where `running` counts the in-flight statuses and `done` the classified and
-/// preview-required ones.
+/// `{paused, current: [{id, file}], done_today, last_error: {id, file, error} | null, queued,
+/// running, done, failed, dead, duplicate, total, by_source: {source: {status: n}}}`
+/// where `running` counts the in-flight statuses, `done` the classified and preview-required
+/// ones, `done_today` those finished since local midnight, and `last_error` is the newest
+/// finished document when it failed (a later success clears it).
 pub fn summary(store: &Store) -> Result<serde_json::Value> {
     let mut by_source = serde_json::Map::new();
     let (mut queued, mut running, mut done, mut failed, mut dead, mut duplicate, mut total) =
@@ -52,8 +54,12 @@ pub fn summary(store: &Store) -> Result<serde_json::Value> {
             .or_insert_with(|| serde_json::json!({}));
         e[status] = serde_json::json!(n);
     }
+    let activity = store.activity(&start_of_local_day())?;
     Ok(serde_json::json!({
         "paused": is_paused(store)?,
+        "current": activity.current.iter().map(|(id, file)| serde_json::json!({"id": id, "file": file})).collect::<Vec<_>>(),
+        "done_today": activity.done_since,
+        "last_error": activity.last_error.map(|(id, file, error)| serde_json::json!({"id": id, "file": file, "error": error})),
         "queued": queued,
         "running": running,
         "done": done,
@@ -63,4 +69,19 @@ pub fn summary(store: &Store) -> Result<serde_json::Value> {
         "total": total,
         "by_source": by_source,
     }))
+}
+
+/// Local midnight as an RFC 3339 UTC timestamp in the store's format.
+fn start_of_local_day() -> String {
+    use chrono::{Local, TimeZone, Utc};
+    let midnight = Local::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists");
+    Local
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

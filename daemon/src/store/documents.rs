@@ -301,6 +301,41 @@ impl Store {
     }
 
     /// Documents per source and status: `(source, status, count)`.
+    /// What the daemon is doing: terminal-success count since `since` (RFC 3339 UTC, as stored),
+    /// the in-flight documents `(id, file name)`, and the newest finished document when it
+    /// failed or went dead `(id, file name, error)` — a later success clears it.
+    pub fn activity(&self, since: &str) -> Result<Activity> {
+        let c = self.lock();
+        let done_since: i64 = c.query_row(
+            "SELECT COUNT(*) FROM documents WHERE status IN ('classified', 'preview_required') AND finished_at >= ?1",
+            params![since],
+            |r| r.get(0),
+        )?;
+        let mut stmt = c.prepare(
+            "SELECT id, file_name FROM documents WHERE status IN ('extracting', 'classifying', 'mapping') ORDER BY id",
+        )?;
+        let current = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let last: Option<(i64, String, String, Option<String>)> = c
+            .query_row(
+                "SELECT id, file_name, status, error FROM documents
+                 WHERE status IN ('classified', 'preview_required', 'failed', 'dead') AND finished_at IS NOT NULL
+                 ORDER BY finished_at DESC, id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let last_error = last
+            .filter(|(_, _, status, _)| status == "failed" || status == "dead")
+            .map(|(id, file, _, error)| (id, file, error.unwrap_or_default()));
+        Ok(Activity {
+            done_since,
+            current,
+            last_error,
+        })
+    }
+
     pub fn counts_by_source(&self) -> Result<Vec<(String, String, i64)>> {
         let c = self.lock();
         let mut stmt = c.prepare(
@@ -310,4 +345,12 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .context("counting documents")
     }
+}
+
+/// See [`Store::activity`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub done_since: i64,
+    pub current: Vec<(i64, String)>,
+    pub last_error: Option<(i64, String, String)>,
 }
