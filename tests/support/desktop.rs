@@ -25,11 +25,8 @@ pub fn require(tools: &[&str]) {
     );
 }
 
-/// A command that runs `script` (sh) inside `dbus-run-session` after starting and unlocking
-/// `gnome-keyring-daemon` (secrets component) in `home`, with the environment of `base`
-/// (an `Env::command`), its program as `$ZOPILOT`.
-pub fn in_keyring_session(base: &Command, home: &Path, script: &str) -> Command {
-    require(&["dbus-run-session", "gnome-keyring-daemon"]);
+/// `<home>/run`, mode 0700, as `XDG_RUNTIME_DIR` must be.
+fn runtime_dir(home: &Path) -> std::path::PathBuf {
     let run = home.join("run");
     std::fs::create_dir_all(&run).unwrap();
     #[cfg(unix)]
@@ -37,6 +34,15 @@ pub fn in_keyring_session(base: &Command, home: &Path, script: &str) -> Command 
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
     }
+    run
+}
+
+/// A command that runs `script` (sh) inside `dbus-run-session` after starting and unlocking
+/// `gnome-keyring-daemon` (secrets component) in `home`, with the environment of `base`
+/// (an `Env::command`), its program as `$ZOPILOT`.
+pub fn in_keyring_session(base: &Command, home: &Path, script: &str) -> Command {
+    require(&["dbus-run-session", "gnome-keyring-daemon"]);
+    let run = runtime_dir(home);
     let prelude = "set -e\n\
         printf 'zopilot-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n";
     let mut c = Command::new("dbus-run-session");
@@ -65,13 +71,7 @@ pub struct KeyringSession {
 impl KeyringSession {
     pub fn start(home: &Path) -> KeyringSession {
         require(&["dbus-daemon", "gnome-keyring-daemon"]);
-        let run = home.join("run");
-        std::fs::create_dir_all(&run).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
-        }
+        let run = runtime_dir(home);
         let out = Command::new("dbus-daemon")
             .args(["--session", "--fork", "--print-address=1", "--print-pid=1"])
             .arg(format!("--address=unix:path={}", run.join("bus").display()))

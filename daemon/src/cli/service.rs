@@ -177,6 +177,9 @@ impl LinuxLayout {
 }
 
 pub fn run(cfg: &Config, cmd: ServiceCommand) -> Result<ExitCode> {
+    if matches!(cmd, ServiceCommand::Install) {
+        warn_about_session_settings(cfg);
+    }
     match (std::env::consts::OS, cmd) {
         ("linux", ServiceCommand::Install) => linux_install(cfg),
         ("linux", ServiceCommand::Uninstall) => linux_uninstall(),
@@ -190,6 +193,27 @@ pub fn run(cfg: &Config, cmd: ServiceCommand) -> Result<ExitCode> {
         (os, _) => bail!(
             "no per-user service support on {os}: run `zopilot serve` from your session's start-up"
         ),
+    }
+}
+
+/// The service starts with the config file only: say so when this shell's settings would be lost.
+fn warn_about_session_settings(cfg: &Config) {
+    let env: Vec<String> = std::env::vars()
+        .map(|(k, _)| k)
+        .filter(|k| k.starts_with("ZOPILOT_") && k != "ZOPILOT_CONFIG")
+        .collect();
+    if !env.is_empty() {
+        println!(
+            "note: the service reads only {}; these environment settings are not carried over: {}",
+            cfg.config_file.display(),
+            env.join(", ")
+        );
+    }
+    if cfg.business_profile.is_none() {
+        println!(
+            "warning: no business_profile in {}: the daemon will not start until one is set (zopilot doctor)",
+            cfg.config_file.display()
+        );
     }
 }
 
