@@ -81,3 +81,41 @@ pub fn log_files(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn old_daily_files_beyond_the_retention_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        for day in 1..=20 {
+            std::fs::write(
+                dir.path().join(format!("zopilot.2020-01-{day:02}.log")),
+                "old\n",
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.path().join("notes.txt"), "not a log").unwrap();
+        let cfg = Config::load(
+            Some(&dir.path().join("none.toml")),
+            crate::config::Settings {
+                log_retention: Some(3),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let mut appender = appender(dir.path(), Some(&cfg)).unwrap();
+        appender.write_all(b"today\n").unwrap();
+        appender.flush().unwrap();
+        let files = log_files(dir.path());
+        assert_eq!(files.len(), 3, "{files:?}");
+        // Today's file is kept, with the newest old ones.
+        let today = chrono::Utc::now()
+            .format("zopilot.%Y-%m-%d.log")
+            .to_string();
+        assert!(files.iter().any(|f| f.ends_with(&today)), "{files:?}");
+        assert!(dir.path().join("notes.txt").exists());
+    }
+}
