@@ -11,6 +11,7 @@ pub mod extract;
 pub mod llm;
 pub mod logging;
 pub mod pipeline;
+pub mod private_file;
 pub mod queue;
 pub mod store;
 pub mod watch;

@@ -54,23 +54,8 @@ pub fn render(docs: &Value) -> String {
 
 /// Write the page to `path` (mode 0600: it lists the user's documents).
 pub fn write(path: &Path, docs: &Value) -> Result<()> {
-    let html = render(docs);
-    #[cfg(unix)]
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)
-            .with_context(|| format!("writing {}", path.display()))?;
-        f.write_all(html.as_bytes())?;
-    }
-    #[cfg(not(unix))]
-    std::fs::write(path, html).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    zopilot::private_file::write(path, render(docs).as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]

@@ -126,32 +126,12 @@ fn file_read(path: &Path) -> Option<String> {
         .filter(|k| !k.is_empty())
 }
 
-#[cfg(unix)]
-fn write_private(path: &Path, key: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    // An older file may have wider permissions: `mode` only applies on creation.
-    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    f.write_all(key.as_bytes())?;
-    f.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, key: &str) -> std::io::Result<()> {
-    std::fs::write(path, key)
-}
-
 fn file_write(path: &Path, key: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    write_private(path, key).with_context(|| format!("writing {}", path.display()))
+    crate::private_file::write(path, key.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// Look the key up without creating one: `Ok(None)` when none exists yet.
