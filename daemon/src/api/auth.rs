@@ -59,7 +59,7 @@ fn presented_key(headers: &HeaderMap) -> Option<&str> {
 
 /// Middleware: every route but a public `/health` needs the key.
 pub async fn require_key(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.uri().path() == "/health" && state.health_public {
+    if req.uri().path() == "/health" && state.config.health_public {
         return next.run(req).await;
     }
     let key = state.api_key.get();
@@ -83,7 +83,7 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let allowed = origin
             .to_str()
-            .map(|o| state.cors_origins.iter().any(|a| a == o))
+            .map(|o| state.config.cors_origins.iter().any(|a| a == o))
             .unwrap_or(false);
         if !allowed {
             return error_response(StatusCode::FORBIDDEN, "this origin is not in cors_origins")

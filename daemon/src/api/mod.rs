@@ -27,12 +27,9 @@ pub struct AppState {
     pub store: Store,
     pub pipeline: Arc<Pipeline>,
     pub api_key: auth::SharedKey,
-    /// Browser origins allowed to call the API.
-    pub cors_origins: Arc<Vec<String>>,
-    /// The configuration the daemon started with (folders for `/status`, key store for rotation).
+    /// The configuration the daemon started with: `health_public`, `cors_origins`, `model_dir`,
+    /// the folders for `/status`, the key store for rotation.
     pub config: Arc<crate::config::Config>,
-    pub health_public: bool,
-    pub model_dir: Arc<str>,
     /// Wakes the worker on resume.
     pub wake: crate::worker::Wake,
     /// The watched sources, as configured at start.
@@ -47,7 +44,9 @@ pub fn error_response(code: StatusCode, message: &str) -> (StatusCode, Json<serd
 async fn health(
     axum::extract::State(s): axum::extract::State<AppState>,
 ) -> Json<serde_json::Value> {
-    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "model_dir": &*s.model_dir}))
+    Json(
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "model_dir": s.config.model_dir.to_string_lossy()}),
+    )
 }
 
 /// The router with authentication applied.
@@ -68,7 +67,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024));
     // Outermost first on the way in: origin check, CORS (answers allowed preflights), key.
-    let router = match auth::cors_layer(&state.cors_origins) {
+    let router = match auth::cors_layer(&state.config.cors_origins) {
         Some(cors) => router.layer(cors),
         None => router,
     };

@@ -95,10 +95,7 @@ pub fn run(cfg: Config) -> Result<ExitCode> {
         store: store.clone(),
         pipeline,
         api_key: api::auth::SharedKey::new(&api_key.key),
-        cors_origins: Arc::new(cfg.cors_origins.clone()),
         config: Arc::new(cfg.clone()),
-        health_public: cfg.health_public,
-        model_dir: cfg.model_dir.to_string_lossy().into(),
         wake: wake.clone(),
         sources: Arc::new(sources),
     };
