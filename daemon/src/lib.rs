@@ -1,21 +1,23 @@
 //! Zopilot Local: a local daemon that turns dropped invoices and receipts into accounting actions.
 //!
-//! The path a document travels, module by module: [`watch`] → [`queue`] → [`extract`] →
-//! [`pipeline`] (Stage 1 → Stage 2 → result) → [`store`]; [`api`] and [`cli`] only enqueue and read.
-//! [`llm`] sits below the pipeline stages. See ARCHITECTURE.md at the repository root.
+//! The path a document travels, module by module: [`watch`] → [`store`] (the queue) →
+//! [`extract`] → [`pipeline`] (fields → Stage 0 → direction → Stage 1 → Stage 2 → result) →
+//! [`worker`] (stores the verdict, moves the original) → [`store`]. [`llm`] sits below the
+//! pipeline; [`api`] and [`cli`] sit on top, with [`daemon`] assembling the running process.
+//! Imports only point down; `tests/architecture.rs` checks it. See ARCHITECTURE.md.
 
 pub mod api;
 pub mod cli;
-pub mod config;
+pub mod content;
+pub mod daemon;
 pub mod extract;
+pub mod failure;
 pub mod llm;
-pub mod logging;
+pub mod onnx_runtime;
 pub mod pipeline;
-pub mod private_file;
-pub mod queue;
+pub mod schemas;
 pub mod store;
 pub mod watch;
 pub mod worker;
 
-/// File name of the ONNX Runtime shared library we load (from the PyPI `onnxruntime==1.31.1` wheel).
-pub const ORT_LIBRARY_FILE: &str = "libonnxruntime.so.1.31.1";
+pub use zopilot_common::{client, config, key_store, logging, private_file, ORT_LIBRARY_FILE};

@@ -3,4 +3,7 @@
 //! libraries only, not the model runtime, HTTP server and database.
 
 pub mod extract;
-pub mod pipeline;
+
+/// `daemon/src/schemas.rs` (e-invoices are validated against the schema files).
+#[path = "../../daemon/src/schemas.rs"]
+pub mod schemas;

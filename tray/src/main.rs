@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Parser;
-use zopilot::config::{Config, Settings};
+use zopilot_common::config::{Config, Settings};
 
 /// Zopilot Local tray menu: status, Pause/Resume, folders.
 #[derive(Debug, Parser)]
@@ -40,7 +40,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let _guard = zopilot::logging::init(Some(&cfg), None);
+    let _guard = zopilot_common::logging::init(Some(&cfg), None);
     match run(cfg) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

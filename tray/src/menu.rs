@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use tray_icon::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tray_icon::{TrayIcon, TrayIconBuilder};
-use zopilot::config::Config;
+use zopilot_common::config::Config;
 
 use crate::poller::{Command, Poller, Update};
 use crate::state::{Kind, TrayState};

@@ -7,9 +7,9 @@
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use zopilot::api::client::{CallError, Client};
-use zopilot::api::key_store;
-use zopilot::config::Config;
+use zopilot_common::client::{CallError, Client};
+use zopilot_common::config::Config;
+use zopilot_common::key_store;
 
 use crate::state::TrayState;
 

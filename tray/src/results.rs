@@ -54,7 +54,7 @@ pub fn render(docs: &Value) -> String {
 
 /// Write the page to `path` (mode 0600: it lists the user's documents).
 pub fn write(path: &Path, docs: &Value) -> Result<()> {
-    zopilot::private_file::write(path, render(docs).as_bytes())
+    zopilot_common::private_file::write(path, render(docs).as_bytes())
         .with_context(|| format!("writing {}", path.display()))
 }
 

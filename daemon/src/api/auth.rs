@@ -7,34 +7,13 @@
 //! an `Origin` header that is not in `cors_origins` is 403 before any other check, so a web page
 //! on another site can neither read nor trigger anything, preflight or not.
 
-use std::sync::{Arc, RwLock};
-
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::{error_response, AppState};
-
-/// The current API key, replaced in place by `POST /key/rotate`.
-#[derive(Clone)]
-pub struct SharedKey(Arc<RwLock<Arc<str>>>);
-
-impl SharedKey {
-    /// Wrap the key read at start.
-    pub fn new(key: &str) -> SharedKey {
-        SharedKey(Arc::new(RwLock::new(key.into())))
-    }
-    /// The key now.
-    pub fn get(&self) -> Arc<str> {
-        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-    /// Replace the key: requests with the old one get 401 from now on.
-    pub fn set(&self, key: &str) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = key.into();
-    }
-}
+use super::state::{error_response, AppState};
 
 /// Constant-time equality of two byte strings (length is not secret).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -120,6 +99,7 @@ pub fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::state::SharedKey;
 
     #[test]
     fn constant_time_eq_is_equality() {

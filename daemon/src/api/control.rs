@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{error_response, AppState};
-use crate::queue::control;
+use super::state::{error_response, AppState};
+use crate::store::control;
 
 type Reply = Result<Json<Value>, (StatusCode, Json<Value>)>;
 
@@ -21,7 +21,7 @@ fn internal(e: anyhow::Error) -> (StatusCode, Json<Value>) {
 /// `{…, folders: {drop_folder, data_dir, logs_dir}}`.
 pub async fn status(State(s): State<AppState>) -> Reply {
     let store = s.store.clone();
-    let mut v = tokio::task::spawn_blocking(move || control::summary(&store))
+    let mut v = tokio::task::spawn_blocking(move || control::summary(&*store))
         .await
         .map_err(|e| internal(e.into()))?
         .map_err(internal)?;
@@ -35,7 +35,7 @@ pub async fn status(State(s): State<AppState>) -> Reply {
 
 async fn set(s: AppState, paused: bool) -> Reply {
     let store = s.store.clone();
-    tokio::task::spawn_blocking(move || control::set_paused(&store, paused))
+    tokio::task::spawn_blocking(move || store.set_paused(paused))
         .await
         .map_err(|e| internal(e.into()))?
         .map_err(internal)?;
@@ -64,7 +64,7 @@ pub async fn sources(State(s): State<AppState>) -> Json<Value> {
 /// keyring (or `zopilot key show`). `{success, location}`.
 pub async fn rotate_key(State(s): State<AppState>) -> Reply {
     let cfg = s.config.clone();
-    let key = tokio::task::spawn_blocking(move || crate::api::key_store::rotate(&cfg))
+    let key = tokio::task::spawn_blocking(move || crate::key_store::rotate(&cfg))
         .await
         .map_err(|e| internal(e.into()))?
         .map_err(|e| {

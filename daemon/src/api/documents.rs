@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use super::{error_response, AppState};
-use crate::store::documents::Status;
+use super::state::{error_response, AppState};
+use crate::store::Status;
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {

@@ -2,44 +2,20 @@
 //! `GET /documents/{id}`, `GET /status`, `POST /pause`, `POST /resume`, `GET /sources`,
 //! `POST /key/rotate`. Every route needs the API key except `/health` when `health_public`;
 //! browser origins outside `cors_origins` are refused (see [`auth`]).
-//! Handlers only read the store or call the pipeline's engine; they never touch files.
+//! Handlers read the store, flip the pause switch, or send requests to the engine handle (with the
+//! stages' output rules from `pipeline::prompt_stage`); they never touch documents' files.
 
 pub mod auth;
-pub mod client;
 pub mod control;
 pub mod documents;
-pub mod key_store;
 pub mod prompt;
+pub mod state;
 
-use std::sync::Arc;
-
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::pipeline::Pipeline;
-use crate::store::Store;
-
-/// Shared state of the handlers.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub pipeline: Arc<Pipeline>,
-    pub api_key: auth::SharedKey,
-    /// The configuration the daemon started with: `health_public`, `cors_origins`, `model_dir`,
-    /// the folders for `/status`, the key store for rotation.
-    pub config: Arc<crate::config::Config>,
-    /// Wakes the worker on resume.
-    pub wake: crate::worker::Wake,
-    /// The watched sources, as configured at start.
-    pub sources: Arc<Vec<crate::watch::sources::Source>>,
-}
-
-/// A JSON error body: `{success: false, error: message}`.
-pub fn error_response(code: StatusCode, message: &str) -> (StatusCode, Json<serde_json::Value>) {
-    (code, Json(json!({"success": false, "error": message})))
-}
+pub use state::{error_response, AppState};
 
 async fn health(
     axum::extract::State(s): axum::extract::State<AppState>,

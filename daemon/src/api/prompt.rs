@@ -19,10 +19,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{error_response, AppState};
-use crate::llm::{GenerateError, GenerationRequest, Message, SamplingParams};
-use crate::pipeline::registry::Registry;
-use crate::pipeline::{primary, schemas, stage1, stage2};
+use super::state::{error_response, AppState};
+use crate::llm::{EngineError, GenerateError, GenerationRequest, Message, SamplingParams};
+use crate::pipeline::prompt_stage;
 
 /// Default `max_tokens` when the request has none.
 pub const DEFAULT_MAX_TOKENS: usize = 512;
@@ -93,36 +92,7 @@ fn parse(body: &Value) -> Result<(GenerationRequest, String), Bad> {
     if max_input_length == Some(0) {
         return Err(unprocessable("max_input_length: must be at least 1"));
     }
-    let software = context
-        .get("accounting_software")
-        .and_then(Value::as_str)
-        .unwrap_or("quickbooks");
-    let schema = match stage.as_str() {
-        "action_selection" => {
-            let r = Registry::for_software(software)
-                .map_err(|e| unprocessable(&format!("context.accounting_software: {e}")))?;
-            Some(stage1::generation_schema(
-                &r,
-                context
-                    .get("direction")
-                    .and_then(Value::as_str)
-                    .filter(|d| ["incoming", "outgoing", "internal"].contains(d))
-                    .unwrap_or("unknown"),
-            ))
-        }
-        "field_mapping" => match context.get("action").and_then(Value::as_str) {
-            Some(name) => {
-                let r = Registry::for_software(software)
-                    .map_err(|e| unprocessable(&format!("context.accounting_software: {e}")))?;
-                let a = r.get(name).ok_or_else(|| {
-                    unprocessable(&format!("context.action: {name:?} is not in the registry"))
-                })?;
-                Some(stage2::generation_schema(a))
-            }
-            None => Some(schemas::schema(schemas::Kind::Stage2)),
-        },
-        _ => None,
-    };
+    let schema = prompt_stage::output_schema(&stage, &context).map_err(|m| unprocessable(&m))?;
     let system = context
         .get("system")
         .or_else(|| body.get("system"))
@@ -165,22 +135,22 @@ pub async fn prompt(
         Ok(x) => x,
         Err(Bad(code, msg)) => return error_response(code, &msg).into_response(),
     };
-    let pipeline = s.pipeline.clone();
+    let engine = s.engine.clone();
     let run = tokio::task::spawn_blocking(move || {
-        pipeline.with_engine(|e| (e.name().to_string(), e.generate(&req)))
+        let c = engine.generate(req, None)?;
+        Ok::<_, EngineError>((engine.loaded_info().map(|i| i.name).unwrap_or_default(), c))
     })
     .await;
     let (model, completion) = match run {
-        Ok(Ok((model, Ok(c)))) => (model, c),
-        Ok(Ok((_, Err(GenerateError::Invalid(m))))) => {
+        Ok(Ok(x)) => x,
+        Ok(Err(EngineError::Generate(GenerateError::Invalid(m)))) => {
             return error_response(StatusCode::BAD_REQUEST, &m).into_response()
         }
-        Ok(Ok((_, Err(GenerateError::Runtime(e))))) => {
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}"))
-                .into_response()
+        Ok(Err(e @ (EngineError::Unavailable(_) | EngineError::Busy(_)))) => {
+            return error_response(StatusCode::SERVICE_UNAVAILABLE, &format!("{e}")).into_response()
         }
         Ok(Err(e)) => {
-            return error_response(StatusCode::SERVICE_UNAVAILABLE, &format!("{e:#}"))
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}"))
                 .into_response()
         }
         Err(e) => {
@@ -189,8 +159,7 @@ pub async fn prompt(
         }
     };
     let mut output = completion.text.clone();
-    let structured =
-        !stage.is_empty() && matches!(stage.as_str(), "action_selection" | "field_mapping");
+    let structured = prompt_stage::STRUCTURED.contains(&stage.as_str());
     if structured && completion.finish_reason == crate::llm::FinishReason::Length {
         return Json(json!({
             "success": false,
@@ -201,12 +170,7 @@ pub async fn prompt(
         }))
         .into_response();
     }
-    if stage == "action_selection" {
-        if let Ok(mut v) = serde_json::from_str::<Value>(&output) {
-            primary::enforce_single_primary(&mut v);
-            output = v.to_string();
-        }
-    }
+    output = prompt_stage::finish_output(&stage, output);
     Json(json!({
         "success": true,
         "output": output,

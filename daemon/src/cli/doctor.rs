@@ -6,9 +6,9 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::api::client::{CallError, Client};
-use crate::api::key_store;
+use crate::client::{CallError, Client};
 use crate::config::{Config, ExecutionProvider, KeyStoreKind};
+use crate::key_store;
 
 /// How one check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +172,7 @@ fn onnx_runtime(cfg: &Config) -> Check {
             format!("{SETUP}, or set ort_library / ORT_DYLIB_PATH"),
         );
     }
-    match crate::llm::runtime::environment(lib) {
+    match crate::onnx_runtime::environment(lib) {
         Ok(_) => ok("ONNX Runtime", lib.display().to_string()),
         Err(e) => problem("ONNX Runtime", Level::Fail, format!("{e:#}"), SETUP),
     }
@@ -181,7 +181,7 @@ fn onnx_runtime(cfg: &Config) -> Check {
 fn cuda(cfg: &Config) -> Check {
     use ort::ep::ExecutionProvider as _;
     let fix = "install the CUDA build (models/README.md: onnxruntime-gpu==1.31.1 with the CUDA 13 and cuDNN 9 runtime wheels), or set execution_provider = \"cpu\"";
-    if crate::llm::runtime::environment(&cfg.ort_library).is_err() {
+    if crate::onnx_runtime::environment(&cfg.ort_library).is_err() {
         return problem("CUDA", Level::Fail, "ONNX Runtime does not load", fix);
     }
     let providers = cfg

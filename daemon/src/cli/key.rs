@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 
-use crate::api::client::{CallError, Client};
-use crate::api::key_store;
+use crate::client::{CallError, Client};
 use crate::config::Config;
+use crate::key_store;
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {

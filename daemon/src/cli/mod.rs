@@ -3,8 +3,6 @@
 //! Commands only enqueue, run and read; the work happens in the library modules.
 
 mod bench;
-mod bench_extract;
-mod bench_queue;
 mod doctor;
 mod key;
 pub mod models;
@@ -16,11 +14,10 @@ mod status;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Settings};
-use crate::pipeline::profile::BusinessProfile;
 
 /// Zopilot Local: drop invoices in a folder, get accounting actions back — on your own machine.
 #[derive(Debug, Parser)]
@@ -151,14 +148,4 @@ fn run(cfg: Config, command: Command) -> Result<ExitCode> {
         Command::Service(s) => service::run(&cfg, s),
         Command::Doctor => doctor::run(&cfg),
     }
-}
-
-/// The business profile from the configuration.
-///
-/// Errors: none configured, or the file cannot be read.
-pub fn business_profile(cfg: &Config) -> Result<BusinessProfile> {
-    let path = cfg.business_profile.as_ref().context(
-        "no business profile: pass --business FILE (TOML or JSON, see schema/profiles/) or set business_profile in the config",
-    )?;
-    BusinessProfile::load(path)
 }

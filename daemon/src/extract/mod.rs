@@ -1,7 +1,9 @@
 //! Extraction: a document file → type by content ([`detect`]) → layout text (PDF text layer
 //! [`pdf`], office formats [`office`], plain text) or, for e-invoices ([`einvoice`]: standalone
-//! CII/UBL XML, or the XML attached to a Factur-X/ZUGFeRD PDF), exact fields → structured fields
-//! ([`fields`], under `schema/extracted_document.schema.json`) → arithmetic checks ([`checks`]).
+//! CII/UBL XML, or the XML attached to a Factur-X/ZUGFeRD PDF), exact fields; rule
+//! [`candidates`] for header fields, [`reconcile`] (a model's reading checked against them and the
+//! text) and arithmetic [`checks`]. Extraction knows no model and no prompts: reading fields with
+//! a model is a pipeline stage (`pipeline::fields`) that uses these.
 //!
 //! Invariant: extraction only reads the original file; it never writes, moves or locks it.
 
@@ -9,7 +11,6 @@ pub mod candidates;
 pub mod checks;
 pub mod detect;
 pub mod einvoice;
-pub mod fields;
 pub mod ocr;
 pub mod office;
 pub mod pdf;
@@ -80,7 +81,7 @@ impl Extractor {
         }
     }
 
-    /// The OCR models, loaded on first use. A missing model is a [`crate::pipeline::Transient`]
+    /// The OCR models, loaded on first use. A missing model is a [`crate::failure::Transient`]
     /// problem (install it and the document is retried), not a problem with the document.
     pub fn ocr(&self) -> Result<Arc<ocr::Ocr>> {
         let mut slot = self.ocr.lock().unwrap_or_else(|e| e.into_inner());
@@ -89,7 +90,7 @@ impl Extractor {
         }
         let o = ocr::Ocr::load(&self.ocr_models_dir, &self.ort_library, self.ocr_threads).map_err(
             |e| {
-                anyhow::anyhow!(crate::pipeline::Transient(format!(
+                anyhow::anyhow!(crate::failure::Transient(format!(
                     "OCR not available: {e:#}"
                 )))
             },
@@ -167,7 +168,6 @@ fn plain(kind: DocumentKind, text: String) -> Result<DocumentText> {
 /// encrypted (password protected)", "unsupported document type: …", …).
 pub fn extract_text(path: &Path, x: &Extractor) -> Result<DocumentText> {
     let limits = &x.limits;
-    let pdfium_library = x.pdfium_library.as_path();
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.len() > limits.max_file_bytes {
@@ -184,56 +184,7 @@ pub fn extract_text(path: &Path, x: &Extractor) -> Result<DocumentText> {
         .unwrap_or_default();
     let kind = detect(&name, &bytes)?;
     match kind {
-        DocumentKind::Pdf => {
-            // An attached e-invoice is exact; a damaged attachment falls back to the text layer.
-            let einvoice = match einvoice::embedded::invoice_xml(&bytes) {
-                Ok(Some((file, xml))) => match einvoice::parse(&xml) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        tracing::warn!(attachment = %file, error = %format!("{e:#}"), "unreadable e-invoice attachment");
-                        None
-                    }
-                },
-                _ => None,
-            };
-            let mut t = pdf::extract(pdfium_library, &bytes, limits.max_pages)?;
-            // Pages without a usable text layer (scans, or a scan under a stamped title):
-            // render and OCR them, and keep whichever reading has more text.
-            let chars_on = |lines: &[pdf::LayoutLine], p: usize| -> usize {
-                lines
-                    .iter()
-                    .filter(|l| l.page == p)
-                    .map(|l| l.text.chars().filter(|c| !c.is_whitespace()).count())
-                    .sum()
-            };
-            let bare: Vec<usize> = (1..=t.pages)
-                .filter(|&p| chars_on(&t.lines, p) < SPARSE_PAGE_CHARS)
-                .collect();
-            if !bare.is_empty() && einvoice.is_none() {
-                for (page, img) in pdf::render_pages(pdfium_library, &bytes, &bare, OCR_DPI)? {
-                    let ocr = x.ocr_lines(page, &img, 72.0 / OCR_DPI)?;
-                    if chars_on(&ocr, page) > chars_on(&t.lines, page) {
-                        t.lines.retain(|l| l.page != page);
-                        t.lines.extend(ocr);
-                    }
-                }
-                t.lines.sort_by_key(|l| l.page);
-            }
-            let mut text = t.text();
-            if text.trim().is_empty() {
-                match &einvoice {
-                    Some(v) => text = einvoice::render_text(v),
-                    None => bail!("no text found in the PDF, not even by OCR"),
-                }
-            }
-            Ok(DocumentText {
-                kind,
-                pages: t.pages,
-                text,
-                lines: t.lines,
-                einvoice,
-            })
-        }
+        DocumentKind::Pdf => extract_pdf(&bytes, x),
         k if k.is_image() => {
             let img = ocr::image::load(&bytes)?;
             let lines = x.ocr_lines(1, &img, 1.0)?;
@@ -271,4 +222,57 @@ pub fn extract_text(path: &Path, x: &Extractor) -> Result<DocumentText> {
             String::from_utf8(bytes).context("the text is not UTF-8")?,
         ),
     }
+}
+
+/// A PDF: an attached e-invoice (exact fields), the text layer in layout lines, and OCR of the
+/// pages whose text layer is too sparse (whichever reading has more text is kept).
+fn extract_pdf(bytes: &[u8], x: &Extractor) -> Result<DocumentText> {
+    // An attached e-invoice is exact; a damaged attachment falls back to the text layer.
+    let einvoice = match einvoice::embedded::invoice_xml(bytes) {
+        Ok(Some((file, xml))) => match einvoice::parse(&xml) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(attachment = %file, error = %format!("{e:#}"), "unreadable e-invoice attachment");
+                None
+            }
+        },
+        _ => None,
+    };
+    let mut t = pdf::extract(&x.pdfium_library, bytes, x.limits.max_pages)?;
+    // Pages without a usable text layer (scans, or a scan under a stamped title):
+    // render and OCR them, and keep whichever reading has more text.
+    let chars_on = |lines: &[pdf::LayoutLine], p: usize| -> usize {
+        lines
+            .iter()
+            .filter(|l| l.page == p)
+            .map(|l| l.text.chars().filter(|c| !c.is_whitespace()).count())
+            .sum()
+    };
+    let bare: Vec<usize> = (1..=t.pages)
+        .filter(|&p| chars_on(&t.lines, p) < SPARSE_PAGE_CHARS)
+        .collect();
+    if !bare.is_empty() && einvoice.is_none() {
+        for (page, img) in pdf::render_pages(&x.pdfium_library, bytes, &bare, OCR_DPI)? {
+            let ocr = x.ocr_lines(page, &img, 72.0 / OCR_DPI)?;
+            if chars_on(&ocr, page) > chars_on(&t.lines, page) {
+                t.lines.retain(|l| l.page != page);
+                t.lines.extend(ocr);
+            }
+        }
+        t.lines.sort_by_key(|l| l.page);
+    }
+    let mut text = t.text();
+    if text.trim().is_empty() {
+        match &einvoice {
+            Some(v) => text = einvoice::render_text(v),
+            None => bail!("no text found in the PDF, not even by OCR"),
+        }
+    }
+    Ok(DocumentText {
+        kind: DocumentKind::Pdf,
+        pages: t.pages,
+        text,
+        lines: t.lines,
+        einvoice,
+    })
 }

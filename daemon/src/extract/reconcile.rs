@@ -265,7 +265,7 @@ pub fn reconcile(
         None => {
             for party in ["from", "to"] {
                 if let Some(n) = doc[party]["name"].as_str().and_then(|n| snap(text, n)) {
-                    doc[party]["name"] = json!(super::einvoice::clip(&n, 80));
+                    doc[party]["name"] = json!(super::einvoice::xml::clip(&n, 80));
                 }
             }
         }

@@ -29,10 +29,11 @@ pub struct GenerationRequest {
 }
 
 /// Why generation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {
     /// A stop token (EOS / end of turn) was sampled.
+    #[default]
     Stop,
     /// The grammar was complete: the JSON value is closed.
     Grammar,
@@ -105,6 +106,49 @@ impl Engine {
     /// the context length, a schema llguidance cannot compile); [`GenerateError::Runtime`] for
     /// ONNX Runtime failures.
     pub fn generate(&mut self, req: &GenerationRequest) -> Result<Completion, GenerateError> {
+        self.generate_cancellable(req, None)
+    }
+
+    /// [`Engine::generate`], stopped with [`GenerateError::Cancelled`] at the next forward pass
+    /// once `cancel` is set.
+    pub fn generate_cancellable(
+        &mut self,
+        req: &GenerationRequest,
+        cancel: Option<&super::CancelToken>,
+    ) -> Result<Completion, GenerateError> {
+        let prompt = self.checked_prompt(req)?;
+        let constraint = match &req.json_schema {
+            Some(s) => Some(
+                self.grammar
+                    .json_schema(s)
+                    .map_err(|e| GenerateError::Invalid(format!("{e:#}")))?,
+            ),
+            None => None,
+        };
+        let t0 = Instant::now();
+        let (mut cache, logits) = self.prefill(&prompt, cancel)?;
+        let prefill_seconds = t0.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        let d = self.decode(req, &mut cache, logits, constraint, cancel)?;
+        let decode_seconds = t1.elapsed().as_secs_f64();
+        let text = self
+            .tokenizer
+            .decode(&d.generated, true)
+            .map_err(GenerateError::Runtime)?;
+        Ok(Completion {
+            text,
+            prompt_tokens: prompt.len(),
+            completion_tokens: d.generated.len(),
+            forced_tokens: d.forced,
+            prefill_seconds,
+            decode_seconds,
+            decode_steps: d.steps,
+            finish_reason: d.finish,
+        })
+    }
+
+    /// The request's prompt tokens, after the checks that make it servable on this model.
+    fn checked_prompt(&self, req: &GenerationRequest) -> Result<Vec<u32>, GenerateError> {
         let ctx = self.session.config.context_length;
         req.sampling.validate().map_err(GenerateError::Invalid)?;
         if req.max_tokens == 0 {
@@ -133,32 +177,42 @@ impl Engine {
                 req.max_tokens
             )));
         }
-        let mut constraint = match &req.json_schema {
-            Some(s) => Some(
-                self.grammar
-                    .json_schema(s)
-                    .map_err(|e| GenerateError::Invalid(format!("{e:#}")))?,
-            ),
-            None => None,
-        };
+        Ok(prompt)
+    }
 
-        let t0 = Instant::now();
+    /// Run `prompt` through the decoder in chunks; the filled KV cache and the last position's
+    /// logits.
+    fn prefill(
+        &mut self,
+        prompt: &[u32],
+        cancel: Option<&super::CancelToken>,
+    ) -> Result<(KvCache, Vec<f32>), GenerateError> {
         let mut cache = KvCache::empty(&self.session.config, self.session.kv_f16)
             .map_err(GenerateError::Runtime)?;
         let mut logits = Vec::new();
         for chunk in prompt.chunks(self.prefill_chunk.max(1)) {
+            if cancel.is_some_and(|c| c.is_cancelled()) {
+                return Err(GenerateError::Cancelled);
+            }
             logits = self
                 .session
                 .forward(chunk, &mut cache)
                 .map_err(GenerateError::Runtime)?;
         }
-        let prefill_seconds = t0.elapsed().as_secs_f64();
+        Ok((cache, logits))
+    }
 
-        let t1 = Instant::now();
+    /// Decode from `logits` until a stop token, grammar completion or `max_tokens`.
+    fn decode(
+        &mut self,
+        req: &GenerationRequest,
+        cache: &mut KvCache,
+        mut logits: Vec<f32>,
+        mut constraint: Option<super::constraint::Constraint>,
+        cancel: Option<&super::CancelToken>,
+    ) -> Result<Decoded, GenerateError> {
         let mut sampler = Sampler::new(req.sampling.clone());
-        let mut generated: Vec<u32> = Vec::new();
-        let mut forced = 0usize;
-        let mut steps = 0usize;
+        let mut d = Decoded::default();
         let finish = loop {
             if let Some(c) = constraint.as_mut() {
                 if c.is_stopped() {
@@ -166,13 +220,13 @@ impl Engine {
                 }
                 c.mask_logits(&mut logits).map_err(GenerateError::Runtime)?;
             }
-            if let Some(t) = loop_continuation(&generated) {
+            if let Some(t) = loop_continuation(&d.generated) {
                 // Degenerate loop guard: refuse the token that would extend a cycle.
                 if let Some(l) = logits.get_mut(t as usize) {
                     *l = f32::NEG_INFINITY;
                 }
             }
-            let Some(tok) = sampler.sample(&mut logits, &generated) else {
+            let Some(tok) = sampler.sample(&mut logits, &d.generated) else {
                 let why = constraint
                     .as_ref()
                     .and_then(|c| c.error())
@@ -182,48 +236,48 @@ impl Engine {
             if self.eos.contains(&tok) {
                 break FinishReason::Stop;
             }
-            generated.push(tok);
+            d.generated.push(tok);
             let mut pending = vec![tok];
             if let Some(c) = constraint.as_mut() {
                 c.consume(tok).map_err(GenerateError::Runtime)?;
                 if c.is_stopped() {
                     break FinishReason::Grammar;
                 }
+                // Tokens the grammar forces go into the next forward pass together.
                 let ff = c.forced_tokens();
-                let room = req.max_tokens.saturating_sub(generated.len());
+                let room = req.max_tokens.saturating_sub(d.generated.len());
                 let ff = &ff[..ff.len().min(room)];
-                forced += ff.len();
-                generated.extend_from_slice(ff);
+                d.forced += ff.len();
+                d.generated.extend_from_slice(ff);
                 pending.extend_from_slice(ff);
                 if c.is_stopped() {
                     break FinishReason::Grammar;
                 }
             }
-            if generated.len() >= req.max_tokens {
+            if d.generated.len() >= req.max_tokens {
                 break FinishReason::Length;
+            }
+            if cancel.is_some_and(|c| c.is_cancelled()) {
+                return Err(GenerateError::Cancelled);
             }
             logits = self
                 .session
-                .forward(&pending, &mut cache)
+                .forward(&pending, cache)
                 .map_err(GenerateError::Runtime)?;
-            steps += 1;
+            d.steps += 1;
         };
-        let decode_seconds = t1.elapsed().as_secs_f64();
-        let text = self
-            .tokenizer
-            .decode(&generated, true)
-            .map_err(GenerateError::Runtime)?;
-        Ok(Completion {
-            text,
-            prompt_tokens: prompt.len(),
-            completion_tokens: generated.len(),
-            forced_tokens: forced,
-            prefill_seconds,
-            decode_seconds,
-            decode_steps: steps,
-            finish_reason: finish,
-        })
+        d.finish = finish;
+        Ok(d)
     }
+}
+
+/// What a decode produced.
+#[derive(Default)]
+struct Decoded {
+    generated: Vec<u32>,
+    forced: usize,
+    steps: usize,
+    finish: FinishReason,
 }
 
 /// Shortest tail a repetition must cover before the guard steps in, in tokens.

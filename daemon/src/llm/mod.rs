@@ -1,146 +1,30 @@
 //! The LLM runtime: a decoder-only model in the ONNX Runtime GenAI folder layout, run through
 //! `ort` with our own prefill/decode loop.
 //!
-//! Layers, from the bottom: [`runtime`] (the ONNX Runtime library), [`model_config`]
+//! Layers, from the bottom: the ONNX Runtime library ([`crate::onnx_runtime`]), [`model_config`]
 //! (`genai_config.json`), [`session`] (one forward pass), [`kv_cache`], [`tokenizer`] and
 //! [`chat_template`] (prompt → ids), [`sampler`] (logits → token), [`constraint`] (JSON Schema →
-//! token masks), and [`generate`] (the loop). Pipeline stages call only [`Engine::generate`].
+//! token masks), [`generate`] (the loop) and [`handle`] (one thread owns the engine; the pipeline
+//! and the API send it requests through an [`EngineHandle`]).
 //! Nothing here knows about documents, HTTP or SQLite.
 
+pub mod cancel;
 pub mod chat_template;
 pub mod constraint;
+pub mod engine;
+pub mod error;
 pub mod generate;
+pub mod handle;
 pub mod kv_cache;
 pub mod model_config;
-pub mod runtime;
 pub mod sampler;
 pub mod session;
 pub mod tokenizer;
 
-use std::path::Path;
-
-use anyhow::{Context, Result};
-
+pub use cancel::CancelToken;
 pub use chat_template::Message;
+pub use engine::{Engine, DEFAULT_PREFILL_CHUNK};
+pub use error::GenerateError;
 pub use generate::{Completion, FinishReason, GenerationRequest};
+pub use handle::{EngineError, EngineHandle, ModelInfo, ModelSettings};
 pub use sampler::SamplingParams;
-
-use crate::config::ExecutionProvider;
-
-/// Tokens fed to the decoder per prefill pass: bounds the `[1, n, vocab]` logits tensor the graph
-/// returns (n × vocab × 4 bytes; 512 × 49152 × 4 ≈ 100 MB).
-pub const DEFAULT_PREFILL_CHUNK: usize = 512;
-
-/// A generation failure, split by who can fix it.
-#[derive(Debug, thiserror::Error)]
-pub enum GenerateError {
-    /// The request cannot succeed on this model (HTTP 4xx).
-    #[error("{0}")]
-    Invalid(String),
-    /// ONNX Runtime or I/O failed (HTTP 5xx).
-    #[error("{0:#}")]
-    Runtime(anyhow::Error),
-}
-
-/// A loaded model, ready to generate.
-pub struct Engine {
-    session: session::DecoderSession,
-    tokenizer: tokenizer::PromptTokenizer,
-    template: chat_template::ChatTemplate,
-    grammar: constraint::GrammarCompiler,
-    eos: Vec<u32>,
-    name: String,
-    prefill_chunk: usize,
-}
-
-/// End-of-turn token strings treated as stops when the vocabulary has them.
-const END_OF_TURN_TOKENS: &[&str] = &[
-    "<|im_end|>",
-    "<|endoftext|>",
-    "<|eot_id|>",
-    "<|end|>",
-    "</s>",
-];
-
-impl Engine {
-    /// Load the model folder `dir` with ONNX Runtime from `ort_library`.
-    ///
-    /// Errors: library or model files missing or unusable; each message names the file.
-    pub fn load(
-        ort_library: &Path,
-        dir: &Path,
-        ep: ExecutionProvider,
-        intra_threads: usize,
-    ) -> Result<Engine> {
-        if !dir.is_dir() {
-            anyhow::bail!(
-                "model folder not found: {} — run installer/setup.sh or set model_dir",
-                dir.display()
-            );
-        }
-        let env = runtime::environment(ort_library)?;
-        let session = session::DecoderSession::load(env, dir, ep, intra_threads)?;
-        let tokenizer = tokenizer::PromptTokenizer::load(dir)?;
-        let template = chat_template::ChatTemplate::load(dir)?;
-        let mut eos = session.config.eos_token_ids.clone();
-        for t in END_OF_TURN_TOKENS {
-            if let Some(id) = tokenizer.token_id(t) {
-                if !eos.contains(&id) {
-                    eos.push(id);
-                }
-            }
-        }
-        let grammar = constraint::GrammarCompiler::new(&tokenizer, &eos, session.logits_width)
-            .context("preparing structured decoding")?;
-        let name = dir
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "model".into());
-        Ok(Engine {
-            session,
-            tokenizer,
-            template,
-            grammar,
-            eos,
-            name,
-            prefill_chunk: DEFAULT_PREFILL_CHUNK,
-        })
-    }
-
-    /// The model's name (its folder name).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Total tokens (prompt + generated) the model accepts.
-    pub fn context_length(&self) -> usize {
-        self.session.config.context_length
-    }
-
-    /// Count the tokens `messages` would take as a prompt.
-    pub fn count_prompt_tokens(&self, messages: &[Message]) -> Result<usize, GenerateError> {
-        Ok(self.encode_chat(messages)?.len())
-    }
-
-    /// Stop token ids (config EOS plus end-of-turn tokens found in the vocabulary).
-    pub fn stop_tokens(&self) -> &[u32] {
-        &self.eos
-    }
-
-    /// Forward pass access for tests and benchmarks that drive the loop themselves
-    /// (teacher forcing): returns the last position's logits.
-    pub fn forward(&mut self, tokens: &[u32], cache: &mut kv_cache::KvCache) -> Result<Vec<f32>> {
-        self.session.forward(tokens, cache)
-    }
-
-    /// A fresh, empty KV cache for [`Engine::forward`].
-    pub fn new_cache(&self) -> Result<kv_cache::KvCache> {
-        kv_cache::KvCache::empty(&self.session.config, self.session.kv_f16)
-    }
-
-    /// Set how many prompt tokens go into one prefill pass.
-    pub fn set_prefill_chunk(&mut self, n: usize) {
-        self.prefill_chunk = n.max(1);
-    }
-}

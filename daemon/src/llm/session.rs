@@ -59,28 +59,7 @@ impl DecoderSession {
                 .with_intra_threads(intra_threads)
                 .map_err(|e| anyhow!("{e}"))?;
         }
-        let kv_memory = match ep {
-            ExecutionProvider::Cpu => MemoryInfo::new(
-                AllocationDevice::CPU,
-                0,
-                AllocatorType::Device,
-                MemoryType::Default,
-            ),
-            ExecutionProvider::Cuda => {
-                builder = builder
-                    .with_execution_providers([ort::ep::CUDA::default().build().error_on_failure()])
-                    .map_err(|e| {
-                        anyhow!(
-                            "the CUDA execution provider could not be loaded: {e}. Install the CUDA build \
-                             (pip wheel onnxruntime-gpu==1.31.1 with CUDA 13 and cuDNN 9 runtime wheels), point \
-                             ort_library at its libonnxruntime.so.1.31.1 and make sure libonnxruntime_providers_cuda.so \
-                             and the NVIDIA libraries are on the loader path — or set execution_provider = \"cpu\""
-                        )
-                    })?;
-                MemoryInfo::new(AllocationDevice::CUDA, 0, AllocatorType::Device, MemoryType::Default)
-            }
-        }
-        .map_err(|e| anyhow!("{e}"))?;
+        let (mut builder, kv_memory) = with_provider(builder, ep)?;
         let host_memory = MemoryInfo::new(
             AllocationDevice::CPU,
             0,
@@ -235,4 +214,35 @@ fn last_row<T>(shape: &ort::value::Shape, data: &[T], f: impl Fn(&T) -> f32) -> 
         bail!("logits tensor is smaller than one row");
     }
     Ok(data[data.len() - width..].iter().map(f).collect())
+}
+
+/// Put the execution provider on `builder`; the memory the KV cache lives in (device memory of
+/// the EP). Errors: CUDA requested but not loadable (the message says how to get it).
+fn with_provider(
+    mut builder: ort::session::builder::SessionBuilder,
+    ep: ExecutionProvider,
+) -> Result<(ort::session::builder::SessionBuilder, MemoryInfo<'static>)> {
+    let memory = match ep {
+        ExecutionProvider::Cpu => MemoryInfo::new(
+            AllocationDevice::CPU,
+            0,
+            AllocatorType::Device,
+            MemoryType::Default,
+        ),
+        ExecutionProvider::Cuda => {
+            builder = builder
+                .with_execution_providers([ort::ep::CUDA::default().build().error_on_failure()])
+                .map_err(|e| {
+                    anyhow!(
+                        "the CUDA execution provider could not be loaded: {e}. Install the CUDA build \
+                         (pip wheel onnxruntime-gpu==1.31.1 with CUDA 13 and cuDNN 9 runtime wheels), point \
+                         ort_library at its libonnxruntime.so.1.31.1 and make sure libonnxruntime_providers_cuda.so \
+                         and the NVIDIA libraries are on the loader path — or set execution_provider = \"cpu\""
+                    )
+                })?;
+            MemoryInfo::new(AllocationDevice::CUDA, 0, AllocatorType::Device, MemoryType::Default)
+        }
+    }
+    .map_err(|e| anyhow!("{e}"))?;
+    Ok((builder, memory))
 }

@@ -1,5 +1,5 @@
 //! Stage 0, the duplicate rules that need extracted fields (the exact-content rule runs at
-//! enqueue, in [`crate::queue`]):
+//! enqueue, in [`crate::store`]):
 //!
 //! | rule | condition | confidence |
 //! |---|---|---|
@@ -14,10 +14,10 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::store::Store;
+use crate::store::Storage;
 
 /// Documents looked back at (newest first).
-const LOOK_BACK: i64 = 5_000;
+const LOOK_BACK: usize = 5_000;
 /// Largest issue-date gap for the fuzzy rule, in days.
 const MAX_DAYS: i64 = 7;
 /// Smallest party-name similarity for the fuzzy rule.
@@ -141,25 +141,11 @@ pub fn compare(old_id: i64, old: &Value, new: &Value) -> Option<Candidate> {
 }
 
 /// Earlier documents (with extracted fields) that document `id` may duplicate, best first.
-pub fn find(store: &Store, id: i64, extracted: &Value) -> Result<Vec<Candidate>> {
-    let rows: Vec<(i64, String)> = {
-        let c = store.lock();
-        let mut st = c.prepare(
-            "SELECT id, extracted_json FROM documents
-             WHERE id != ?1 AND extracted_json IS NOT NULL AND status != 'duplicate'
-             ORDER BY id DESC LIMIT ?2",
-        )?;
-        let rows = st.query_map(rusqlite::params![id, LOOK_BACK], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    let mut out: Vec<Candidate> = rows
+pub fn find(store: &dyn Storage, id: i64, extracted: &Value) -> Result<Vec<Candidate>> {
+    let mut out: Vec<Candidate> = store
+        .recent_extracted(id, LOOK_BACK)?
         .iter()
-        .filter_map(|(oid, j)| {
-            let old: Value = serde_json::from_str(j).ok()?;
-            compare(*oid, &old, extracted)
-        })
+        .filter_map(|(oid, old)| compare(*oid, old, extracted))
         .collect();
     out.sort_by(|a, b| {
         b.confidence

@@ -12,7 +12,11 @@ use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::llm::{Engine, FinishReason, GenerateError, GenerationRequest, Message, SamplingParams};
+use crate::failure::Transient;
+use crate::llm::{
+    EngineError, EngineHandle, FinishReason, GenerateError, GenerationRequest, Message,
+    SamplingParams,
+};
 
 /// Token counts and timings of one LLM call.
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +34,23 @@ pub struct StageMetrics {
     pub seconds: f64,
 }
 
+impl StageMetrics {
+    /// The figures of completion `c` of `stage`, `seconds` of wall time.
+    pub fn of(stage: &str, c: &crate::llm::Completion, seconds: f64) -> StageMetrics {
+        StageMetrics {
+            stage: stage.to_string(),
+            prompt_tokens: c.prompt_tokens,
+            completion_tokens: c.completion_tokens,
+            forced_tokens: c.forced_tokens,
+            prefill_seconds: c.prefill_seconds,
+            decode_seconds: c.decode_seconds,
+            prefill_tokens_per_second: c.prefill_tokens_per_second(),
+            decode_tokens_per_second: c.decode_tokens_per_second(),
+            seconds,
+        }
+    }
+}
+
 /// Inputs of one structured call.
 pub struct JsonCall<'a> {
     pub stage: String,
@@ -44,15 +65,30 @@ pub struct JsonCall<'a> {
 
 const SHORTENED: &str = "\n[… document shortened to fit the model's context …]";
 
+/// An engine error as the pipeline sees it: a model that cannot be loaded, a full queue or a
+/// cancellation is [`Transient`] (retry later); a refused or failed generation is about this
+/// document's prompt.
+pub fn engine_error(stage: &str, e: EngineError) -> anyhow::Error {
+    match e {
+        EngineError::Generate(GenerateError::Invalid(m)) => anyhow!("{stage}: {m}"),
+        EngineError::Generate(GenerateError::Runtime(e)) => anyhow!("{stage}: {e:#}"),
+        other => anyhow!(Transient(format!("{stage}: {other}"))),
+    }
+}
+
 /// Run `call` on `engine`; returns the parsed JSON (valid under `call.schema`).
 pub fn generate_json(
-    engine: &mut Engine,
+    engine: &EngineHandle,
     call: JsonCall<'_>,
     metrics: &mut Vec<StageMetrics>,
     warnings: &mut Vec<String>,
 ) -> Result<Value> {
     let t0 = Instant::now();
-    let ctx = engine.context_length();
+    let stage = call.stage.clone();
+    let ctx = engine
+        .info()
+        .map_err(|e| engine_error(&stage, e))?
+        .context_length;
     // Small-context models: the output cap gives way to at most half the context.
     let max_tokens = call.max_tokens.min(ctx / 2);
     if max_tokens < 64 {
@@ -61,15 +97,65 @@ pub fn generate_json(
             call.stage
         );
     }
+    let text = fit_text(engine, &call, ctx, max_tokens, warnings)?;
+    let req = GenerationRequest {
+        messages: vec![
+            Message::system(call.system.clone()),
+            Message::user((call.user)(&text)?),
+        ],
+        json_schema: Some(call.schema.clone()),
+        sampling: SamplingParams::default(),
+        max_tokens,
+        max_input_length: None,
+    };
+    let c = engine
+        .generate(req, None)
+        .map_err(|e| engine_error(&stage, e))?;
+    metrics.push(StageMetrics::of(
+        &call.stage,
+        &c,
+        t0.elapsed().as_secs_f64(),
+    ));
+    // Model output may quote the document: debug level only.
+    tracing::debug!(stage = %call.stage, finish = ?c.finish_reason, output = %c.text, "generated");
+    if c.finish_reason == FinishReason::Length {
+        bail!(
+            "{}: the model did not finish its JSON within {} tokens",
+            call.stage,
+            max_tokens
+        );
+    }
+    let value: Value = serde_json::from_str(c.text.trim()).map_err(|e| {
+        anyhow!(
+            "{}: the model's output is not JSON ({e}): {}",
+            call.stage,
+            c.text
+        )
+    })?;
+    crate::schemas::validate_with(call.schema, &value)
+        .map_err(|e| anyhow!("{}: {e}", call.stage))?;
+    Ok(value)
+}
+
+/// The document text of `call`, shortened (with a warning) until the prompt fits
+/// `context − max_tokens` and the text fits its budget. Errors: the instructions alone do not fit.
+fn fit_text(
+    engine: &EngineHandle,
+    call: &JsonCall<'_>,
+    ctx: usize,
+    max_tokens: usize,
+    warnings: &mut Vec<String>,
+) -> Result<String> {
+    let stage = call.stage.as_str();
     let limit = ctx - max_tokens;
-    let count = |engine: &Engine, text: &str| -> Result<usize> {
-        let msgs = [
+    let count = |engine: &EngineHandle, text: &str| -> Result<usize> {
+        let msgs = vec![
             Message::system(call.system.clone()),
             Message::user((call.user)(text)?),
         ];
         engine
-            .count_prompt_tokens(&msgs)
-            .map_err(|e| anyhow!("{e}"))
+            .count_prompt_tokens(msgs)
+            .map_err(|e| engine_error(stage, e))
     };
     let overhead = count(engine, "")?;
     if overhead + 16 > limit {
@@ -103,48 +189,5 @@ pub fn generate_json(
             text.chars().count() - SHORTENED.chars().count()
         ));
     }
-    let req = GenerationRequest {
-        messages: vec![
-            Message::system(call.system.clone()),
-            Message::user((call.user)(&text)?),
-        ],
-        json_schema: Some(call.schema.clone()),
-        sampling: SamplingParams::default(),
-        max_tokens,
-        max_input_length: None,
-    };
-    let c = engine.generate(&req).map_err(|e| match e {
-        GenerateError::Invalid(m) => anyhow!("{}: {m}", call.stage),
-        GenerateError::Runtime(e) => anyhow!("{}: {e:#}", call.stage),
-    })?;
-    metrics.push(StageMetrics {
-        stage: call.stage.clone(),
-        prompt_tokens: c.prompt_tokens,
-        completion_tokens: c.completion_tokens,
-        forced_tokens: c.forced_tokens,
-        prefill_seconds: c.prefill_seconds,
-        decode_seconds: c.decode_seconds,
-        prefill_tokens_per_second: c.prefill_tokens_per_second(),
-        decode_tokens_per_second: c.decode_tokens_per_second(),
-        seconds: t0.elapsed().as_secs_f64(),
-    });
-    // Model output may quote the document: debug level only.
-    tracing::debug!(stage = %call.stage, finish = ?c.finish_reason, output = %c.text, "generated");
-    if c.finish_reason == FinishReason::Length {
-        bail!(
-            "{}: the model did not finish its JSON within {} tokens",
-            call.stage,
-            max_tokens
-        );
-    }
-    let value: Value = serde_json::from_str(c.text.trim()).map_err(|e| {
-        anyhow!(
-            "{}: the model's output is not JSON ({e}): {}",
-            call.stage,
-            c.text
-        )
-    })?;
-    super::schemas::validate_with(call.schema, &value)
-        .map_err(|e| anyhow!("{}: {e}", call.stage))?;
-    Ok(value)
+    Ok(text)
 }

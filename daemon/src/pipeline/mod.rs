@@ -1,122 +1,121 @@
-//! The document pipeline, in the order a document goes through it:
-//! extract text ([`crate::extract`]) → fields ([`crate::extract::fields`]) → [`stage1`] (analysis
-//! and actions, [`primary`] safety net) → [`stage2`] (field mapping per action) → [`result`]
-//! (review status), written to the store in one transaction.
+//! The document pipeline, one file per step in the order a document goes through it:
+//! extraction ([`crate::extract`]: text, e-invoice fields, rule candidates) → [`fields`] (the
+//! model reads what rules could not, checked against them) → [`duplicates`] (Stage 0 field rules)
+//! → [`direction`] (who is the business in this document) → [`stage1`] (analysis and actions,
+//! with the [`primary`] safety net) → [`stage2`] (field mapping per action) → [`result`] (review
+//! status). Support: [`registry`], [`profile`], [`prompts`], [`llm_json`] (one structured call).
 //!
-//! The model is loaded on first use and shared with the API through [`Pipeline::with_engine`];
-//! each LLM call takes the engine lock, so `/prompt` requests interleave with documents.
+//! [`Pipeline::run`] computes a document's [`Run`] — its outcome and [`Verdict`] — and writes only
+//! progress (the in-flight status) to the store; the worker stores the verdict and moves the
+//! original. The model is reached through the shared [`EngineHandle`].
 
 pub mod checksum;
 pub mod direction;
 pub mod duplicates;
+pub mod fields;
 pub mod llm_json;
 pub mod primary;
 pub mod profile;
+pub mod prompt_stage;
 pub mod prompts;
 pub mod registry;
 pub mod result;
-pub mod schemas;
 pub mod stage1;
 pub mod stage2;
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use serde_json::{json, Value};
 
-use crate::config::{Config, ExecutionProvider};
-use crate::extract;
-use crate::llm::Engine;
-use crate::queue::{self, Job, Policy};
-use crate::store::documents::{Document, Outcome, Status};
-use crate::store::Store;
+use crate::config::Config;
+use crate::extract::{self, DocumentText};
+use crate::failure::is_transient;
+use crate::llm::{EngineHandle, ModelSettings};
+use crate::store::{Job, Outcome, Status, Storage};
 use llm_json::StageMetrics;
 use profile::BusinessProfile;
 use prompts::Prompts;
 use registry::Registry;
 
-/// Where the model comes from.
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// A terminal status (`classified`, `preview_required`).
+    Done(Status),
+    /// A problem with the document itself (the reason, for people); retrying cannot fix it.
+    Failed(String),
+    /// A transient failure (model not loadable, a stage panicked): retry after a backoff.
+    Retry(String),
+}
+
+/// What one run produced, whatever its verdict.
 #[derive(Debug, Clone)]
-pub struct ModelSettings {
-    pub ort_library: PathBuf,
-    pub model_dir: PathBuf,
-    pub execution_provider: ExecutionProvider,
-    pub intra_threads: usize,
-}
-
-/// The pipeline with its lazily loaded model.
-pub struct Pipeline {
-    engine: Mutex<Option<Engine>>,
-    model: ModelSettings,
-    extractor: extract::Extractor,
-    prompts: Prompts,
-    policy: Policy,
-}
-
-/// A failure worth retrying (the model could not be loaded, the runtime failed, a stage
-/// panicked) as opposed to a problem with the document itself, which retrying cannot fix.
-#[derive(Debug)]
-pub struct Transient(pub String);
-
-impl std::fmt::Display for Transient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Transient {}
-
-/// True when `e` (or anything in its chain) is [`Transient`].
-pub fn is_transient(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<Transient>().is_some())
-}
-
-/// What one run produced, whatever its status.
-#[derive(Debug, Clone)]
-pub struct RunReport {
-    pub status: Status,
+pub struct Run {
+    pub verdict: Verdict,
     pub outcome: Outcome,
-    pub error: Option<String>,
     pub seconds: f64,
 }
 
+impl Run {
+    /// The verdict of `result` (Ok: a status; Err: transient or a document problem).
+    pub fn from_result(result: Result<Status>, outcome: Outcome, seconds: f64) -> Run {
+        let verdict = match result {
+            Ok(s) => Verdict::Done(s),
+            Err(e) if is_transient(&e) => Verdict::Retry(format!("{e:#}")),
+            Err(e) => Verdict::Failed(format!("{e:#}")),
+        };
+        Run {
+            verdict,
+            outcome,
+            seconds,
+        }
+    }
+}
+
+/// The model settings of a configuration.
+pub fn model_settings(cfg: &Config) -> ModelSettings {
+    ModelSettings {
+        ort_library: cfg.ort_library.clone(),
+        model_dir: cfg.model_dir.clone(),
+        execution_provider: cfg.execution_provider,
+        intra_threads: cfg.intra_threads,
+    }
+}
+
+/// The pipeline: extraction settings, prompts and the engine handle.
+pub struct Pipeline {
+    engine: EngineHandle,
+    extractor: extract::Extractor,
+    prompts: Prompts,
+}
+
+/// What the steps after extraction share while a document runs.
+struct Ctx<'a> {
+    store: &'a dyn Storage,
+    job: &'a Job,
+    profile: &'a BusinessProfile,
+    registry: Registry,
+    text: DocumentText,
+    outcome: &'a mut Outcome,
+    metrics: &'a mut Vec<StageMetrics>,
+    warnings: Vec<String>,
+}
+
 impl Pipeline {
-    /// Build from the configuration; nothing is loaded yet.
-    pub fn new(cfg: &Config) -> Result<Pipeline> {
+    /// Build from the configuration and an engine handle; nothing is loaded yet.
+    pub fn new(cfg: &Config, engine: EngineHandle) -> Result<Pipeline> {
         Ok(Pipeline {
-            engine: Mutex::new(None),
-            model: ModelSettings {
-                ort_library: cfg.ort_library.clone(),
-                model_dir: cfg.model_dir.clone(),
-                execution_provider: cfg.execution_provider,
-                intra_threads: cfg.intra_threads,
-            },
+            engine,
             extractor: extract::Extractor::new(cfg),
             prompts: Prompts::new()?,
-            policy: Policy::from_config(cfg),
         })
     }
 
-    /// Run `f` with the model, loading it first if needed.
-    ///
-    /// Errors: the model cannot be loaded (the message says why and how to fix it).
-    pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> Result<R> {
-        let mut slot = self.engine.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.is_none() {
-            let m = &self.model;
-            let e = Engine::load(
-                &m.ort_library,
-                &m.model_dir,
-                m.execution_provider,
-                m.intra_threads,
-            )
-            .map_err(|e| anyhow!(Transient(format!("model not available: {e:#}"))))?;
-            tracing::info!(model = e.name(), "model loaded");
-            *slot = Some(e);
-        }
-        Ok(f(slot.as_mut().expect("loaded above")))
+    /// The engine handle (shared with the API).
+    pub fn engine(&self) -> &EngineHandle {
+        &self.engine
     }
 
     /// The prompt templates.
@@ -129,188 +128,140 @@ impl Pipeline {
         &self.extractor
     }
 
-    /// The configured model folder.
-    pub fn model_dir(&self) -> &Path {
-        &self.model.model_dir
-    }
-
-    /// The retry policy documents are processed under.
-    pub fn policy(&self) -> &Policy {
-        &self.policy
-    }
-
-    /// Use `policy` instead of the configured one (`zopilot process` makes one attempt).
-    pub fn set_policy(&mut self, policy: Policy) {
-        self.policy = policy;
-    }
-
-    /// Process a claimed document end to end and store the outcome: a terminal status with the
-    /// results, `failed` with the reason for a problem with the document, or — for a
-    /// [`Transient`] failure — a retry after backoff, `dead` once attempts are used up. Never
-    /// returns an error for a bad document; errors are database failures. When the job's lease
-    /// was lost meanwhile, nothing is written and the report says so.
-    pub fn process(
-        &self,
-        store: &Store,
-        job: &Job,
-        profile: &BusinessProfile,
-    ) -> Result<RunReport> {
-        let doc = &job.doc;
+    /// Run a claimed document through every step. Writes only the in-flight status; the
+    /// returned [`Run`] is for the worker to store.
+    pub fn run(&self, store: &dyn Storage, job: &Job, profile: &BusinessProfile) -> Run {
         let t0 = Instant::now();
         let mut outcome = Outcome {
-            business: Some(serde_json::to_value(profile)?),
+            business: serde_json::to_value(profile).ok(),
             ..Default::default()
         };
         let mut metrics: Vec<StageMetrics> = Vec::new();
-        let run = self.run_stages(store, job, profile, &mut outcome, &mut metrics);
+        let result = self.steps(store, job, profile, &mut outcome, &mut metrics);
         outcome.metrics = Some(json!({"stages": metrics, "seconds": t0.elapsed().as_secs_f64()}));
-        let seconds = t0.elapsed().as_secs_f64();
-        match run {
-            Ok(status) => {
-                if !store.complete(job, status, &outcome)? {
-                    return Ok(lost(outcome, seconds));
-                }
-                tracing::info!(
-                    id = doc.id,
-                    status = status.as_str(),
-                    seconds,
-                    "document done"
-                );
-                Ok(RunReport {
-                    status,
-                    outcome,
-                    error: None,
-                    seconds,
-                })
-            }
-            Err(e) if is_transient(&e) => {
-                let reason = format!("{e:#}");
-                let Some(status) = queue::retry_or_dead(store, job, &reason, &self.policy)? else {
-                    return Ok(lost(outcome, seconds));
-                };
-                tracing::warn!(id = doc.id, status = status.as_str(), reason = %reason, "document will be retried or was dead-lettered");
-                Ok(RunReport {
-                    status,
-                    outcome,
-                    error: Some(reason),
-                    seconds,
-                })
-            }
-            Err(e) => {
-                let reason = format!("{e:#}");
-                if !store.fail(job, &reason, &outcome)? {
-                    return Ok(lost(outcome, seconds));
-                }
-                tracing::warn!(id = doc.id, reason = %reason, "document failed");
-                Ok(RunReport {
-                    status: Status::Failed,
-                    outcome,
-                    error: Some(reason),
-                    seconds,
-                })
-            }
-        }
+        Run::from_result(result, outcome, t0.elapsed().as_secs_f64())
     }
 
-    fn run_stages(
+    fn steps(
         &self,
-        store: &Store,
+        store: &dyn Storage,
         job: &Job,
         profile: &BusinessProfile,
         outcome: &mut Outcome,
         metrics: &mut Vec<StageMetrics>,
     ) -> Result<Status> {
-        let doc: &Document = &job.doc;
         let registry = Registry::for_software(&profile.accounting_software)?;
-        let path = Path::new(&doc.original_path);
-        let text = self.extractor.extract(path)?;
-        let mut warnings = Vec::new();
-        let file_name = doc.file_name.as_str();
+        let text = self.extractor.extract(Path::new(&job.doc.original_path))?;
+        let mut cx = Ctx {
+            store,
+            job,
+            profile,
+            registry,
+            text,
+            outcome,
+            metrics,
+            warnings: Vec::new(),
+        };
+        let extracted = self.read_fields(&mut cx)?;
+        let dupes = duplicates::find(cx.store, cx.job.doc.id, &extracted)?;
+        cx.warnings
+            .extend(dupes.iter().map(duplicates::Candidate::warning));
+        cx.outcome.warnings = cx.warnings.clone();
+        cx.store.set_status(cx.job, Status::Classifying)?;
+        let s1 = self.stage1(&mut cx, &extracted)?;
+        cx.store.set_status(cx.job, Status::Mapping)?;
+        let mappings = self.stage2(&mut cx, &extracted, &s1)?;
+        let confidence = result::overall_confidence(&s1, &mappings);
+        let status = result::review_status(confidence, &cx.warnings);
+        let mut r = result::combine(
+            &cx.job.doc.file_name,
+            &s1,
+            &mappings,
+            confidence,
+            status,
+            &cx.warnings,
+        );
+        r["duplicate_candidates"] = serde_json::to_value(&dupes)?;
+        cx.outcome.result = Some(r);
+        cx.outcome.stage2 = Some(Value::Array(mappings));
+        cx.outcome.warnings = cx.warnings;
+        Ok(status)
+    }
 
-        let extracted = match &text.einvoice {
-            // An e-invoice states its fields exactly: no model needed for them.
+    /// Fields: exact from an e-invoice, else read by the model and checked against the rules.
+    fn read_fields(&self, cx: &mut Ctx<'_>) -> Result<Value> {
+        let extracted = match &cx.text.einvoice {
             Some(v) => {
-                warnings.extend(
+                cx.warnings.extend(
                     extract::checks::arithmetic_warnings(v)
                         .into_iter()
                         .map(|w| format!("e-invoice: {w}")),
                 );
                 v.clone()
             }
-            None => self.with_engine(|e| {
-                outcome.model = Some(e.name().to_string());
-                extract::fields::extract_fields(
-                    e,
+            None => {
+                let v = fields::extract_fields(
+                    &self.engine,
                     &self.prompts,
-                    file_name,
-                    &text,
-                    metrics,
-                    &mut warnings,
-                )
-            })??,
+                    &cx.job.doc.file_name,
+                    &cx.text,
+                    cx.metrics,
+                    &mut cx.warnings,
+                )?;
+                cx.outcome.model = self.engine.loaded_info().map(|i| i.name);
+                v
+            }
         };
-        outcome.extracted = Some(extracted.clone());
-        // Stage 0, the rules that need fields: same invoice number and vendor, or a fuzzy match.
-        let dupes = duplicates::find(store, doc.id, &extracted)?;
-        warnings.extend(dupes.iter().map(duplicates::Candidate::warning));
-        outcome.warnings = warnings.clone();
+        cx.outcome.extracted = Some(extracted.clone());
+        Ok(extracted)
+    }
 
-        store.set_status(job, Status::Classifying)?;
-        let (dir, why) = direction::infer(profile, &extracted, &text.text);
-        let s1_input = stage1::Stage1Input {
-            file_name,
-            text: &text.text,
-            extracted: &extracted,
-            profile,
-            registry: &registry,
+    fn stage1(&self, cx: &mut Ctx<'_>, extracted: &Value) -> Result<Value> {
+        let (dir, why) = direction::infer(cx.profile, extracted, &cx.text.text);
+        let input = stage1::Stage1Input {
+            file_name: &cx.job.doc.file_name,
+            text: &cx.text.text,
+            extracted,
+            profile: cx.profile,
+            registry: &cx.registry,
             direction: (dir, &why),
         };
-        let s1 = self
-            .with_engine(|e| stage1::run(e, &self.prompts, &s1_input, metrics, &mut warnings))??;
-        outcome.stage1 = Some(s1.clone());
-        outcome.warnings = warnings.clone();
+        let s1 = stage1::run(
+            &self.engine,
+            &self.prompts,
+            &input,
+            cx.metrics,
+            &mut cx.warnings,
+        )?;
+        cx.outcome.model = self.engine.loaded_info().map(|i| i.name);
+        cx.outcome.stage1 = Some(s1.clone());
+        cx.outcome.warnings = cx.warnings.clone();
+        Ok(s1)
+    }
 
-        store.set_status(job, Status::Mapping)?;
+    fn stage2(&self, cx: &mut Ctx<'_>, extracted: &Value, s1: &Value) -> Result<Vec<Value>> {
         let mut mappings = Vec::new();
         for suggestion in s1["suggested_actions"].as_array().into_iter().flatten() {
             if !primary::passes_stage2_filter(suggestion) {
                 continue;
             }
             let input = stage2::Stage2Input {
-                file_name,
-                text: &text.text,
-                extracted: &extracted,
-                stage1: &s1,
+                file_name: &cx.job.doc.file_name,
+                text: &cx.text.text,
+                extracted,
+                stage1: s1,
                 suggestion,
-                profile,
-                registry: &registry,
+                profile: cx.profile,
+                registry: &cx.registry,
             };
-            mappings.push(self.with_engine(|e| {
-                stage2::run(e, &self.prompts, &input, metrics, &mut warnings)
-            })??);
+            mappings.push(stage2::run(
+                &self.engine,
+                &self.prompts,
+                &input,
+                cx.metrics,
+                &mut cx.warnings,
+            )?);
         }
-        let confidence = result::overall_confidence(&s1, &mappings);
-        let status = result::review_status(confidence, &warnings);
-        outcome.result = Some(result::combine(
-            file_name, &s1, &mappings, confidence, status, &warnings,
-        ));
-        if let Some(r) = outcome.result.as_mut() {
-            r["duplicate_candidates"] = serde_json::to_value(&dupes)?;
-        }
-        outcome.stage2 = Some(Value::Array(mappings));
-        outcome.warnings = warnings;
-        Ok(status)
-    }
-}
-
-/// The report for a job whose lease was lost before its outcome could be stored.
-fn lost(outcome: Outcome, seconds: f64) -> RunReport {
-    RunReport {
-        status: Status::Queued,
-        outcome,
-        error: Some(
-            "the lease was lost (another worker took the document over); nothing stored".into(),
-        ),
-        seconds,
+        Ok(mappings)
     }
 }

@@ -66,6 +66,16 @@ impl BusinessProfile {
         }
     }
 
+    /// The profile the configuration names (`business_profile`, flag `--business`).
+    ///
+    /// Errors: none configured, or the file cannot be read.
+    pub fn from_config(cfg: &crate::config::Config) -> Result<BusinessProfile> {
+        let path = cfg.business_profile.as_ref().context(
+            "no business profile: pass --business FILE (TOML or JSON, see schema/profiles/) or set business_profile in the config",
+        )?;
+        BusinessProfile::load(path)
+    }
+
     /// Load a `.toml` or `.json` profile.
     pub fn load(path: &Path) -> Result<BusinessProfile> {
         let text = std::fs::read_to_string(path)

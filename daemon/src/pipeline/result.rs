@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::store::documents::Status;
+use crate::store::Status;
 
 /// Confidence (0–100) under which a person must review the result.
 pub const REVIEW_BELOW: i64 = 75;

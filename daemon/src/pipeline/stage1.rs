@@ -10,8 +10,8 @@ use super::primary::enforce_single_primary;
 use super::profile::BusinessProfile;
 use super::prompts::Prompts;
 use super::registry::Registry;
-use super::schemas::{self, Kind};
-use crate::llm::Engine;
+use crate::llm::EngineHandle;
+use crate::schemas::{self, Kind};
 
 /// Most tokens of document text in the Stage 1 prompt.
 pub const TEXT_BUDGET: usize = 1536;
@@ -59,7 +59,7 @@ pub struct Stage1Input<'a> {
 
 /// Run Stage 1. The result is valid under `schema/stage1.schema.json` and has exactly one PRIMARY.
 pub fn run(
-    engine: &mut Engine,
+    engine: &EngineHandle,
     prompts: &Prompts,
     input: &Stage1Input<'_>,
     metrics: &mut Vec<StageMetrics>,

@@ -9,8 +9,8 @@ use super::llm_json::{generate_json, JsonCall, StageMetrics};
 use super::profile::BusinessProfile;
 use super::prompts::Prompts;
 use super::registry::{Action, Registry};
-use super::schemas::{self, Kind};
-use crate::llm::Engine;
+use crate::llm::EngineHandle;
+use crate::schemas::{self, Kind};
 
 /// Most tokens of document text in a Stage 2 prompt.
 pub const TEXT_BUDGET: usize = 1024;
@@ -85,7 +85,7 @@ pub fn reconcile_lookups(mapping: &mut Value) -> usize {
 
 /// Run Stage 2 for one suggested action. The result is valid under `schema/stage2.schema.json`.
 pub fn run(
-    engine: &mut Engine,
+    engine: &EngineHandle,
     prompts: &Prompts,
     input: &Stage2Input<'_>,
     metrics: &mut Vec<StageMetrics>,

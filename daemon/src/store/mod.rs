@@ -1,111 +1,149 @@
-//! The SQLite store: one database file (bundled SQLite through rusqlite), WAL journal, schema
-//! migrations from `schema/migrations/*.sql` tracked in `PRAGMA user_version`.
+//! The store: the only module that holds SQL. Everything the queue, the pipeline, the API and the
+//! command line read or write goes through the [`Storage`] trait:
 //!
-//! Durability settings (<https://www.sqlite.org/pragma.html>, <https://www.sqlite.org/wal.html>):
-//! - `journal_mode=WAL`: readers (the API, `zopilot status`) never block the worker and vice versa.
-//! - `synchronous=FULL`: a commit that returned is on disk even after a power cut, not only after
-//!   a process crash (`NORMAL` would survive `kill -9` but could roll back the last commits on
-//!   power loss — a completed result would then be redone). With WAL it costs one fsync of the
-//!   WAL per commit: ~3,500 single-file enqueues/s here, and the watcher commits bursts in one
-//!   transaction (~28,000/s), negligible next to a document's seconds of model time.
-//! - `wal_autocheckpoint=1000` (pages, SQLite's default, set explicitly): checkpoints run in the
-//!   committing connection every ~4 MB of WAL, passive, so they never wait for readers; and
-//!   `journal_size_limit=64 MiB` truncates the WAL back after a checkpoint, so a burst of
-//!   thousands of documents does not leave a large WAL file behind.
+//! - **queue semantics** — idempotent enqueue keyed by content SHA-256 + path with the
+//!   exact-duplicate rule, leased claims with heartbeats, fencing by (owner, attempts), retries
+//!   with backoff and a dead-letter status, release, start-up recovery;
+//! - **results** — a terminal status and all its JSON in one statement, together with the move of
+//!   the original it decides (done after the commit and confirmed by [`Storage::settle_move`], so a
+//!   stop in between is finished by recovery);
+//! - **reads** — documents, counts, activity, recent extractions for the duplicate rules;
+//! - **control** — the persisted pause switch.
+//!
+//! Implementations: [`sqlite::SqliteStore`] (the real one) and [`failing::FailingStore`], which
+//! wraps another store and injects faults (disk full, busy, lost lease) at chosen calls, so tests
+//! can show that a failure at any step leaves no half-written row and no moved original.
+//! [`Store`] is the shared handle everyone passes around.
 
-pub mod documents;
+pub mod control;
+pub mod document;
+pub mod failing;
+pub mod sqlite;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::Arc;
 
-use anyhow::{Context, Result};
-use rusqlite::Connection;
+use anyhow::Result;
+use serde_json::Value;
 
-/// Migrations in order; version N is the N-th entry.
-const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_documents",
-        include_str!("../../../schema/migrations/0001_documents.sql"),
-    ),
-    (
-        "0002_reliability",
-        include_str!("../../../schema/migrations/0002_reliability.sql"),
-    ),
-];
+pub use document::{
+    now, now_ms, Activity, Document, Enqueued, Job, Outcome, PendingMove, Policy, Status,
+};
 
-/// A shared handle to the database (one connection, serialised by a mutex).
-#[derive(Clone)]
-pub struct Store {
-    conn: Arc<Mutex<Connection>>,
+/// A file to enqueue: its absolute path, content SHA-256 (hex) and size in bytes.
+pub type NewFile<'a> = (&'a Path, &'a str, u64);
+
+/// Every operation on the documents database. Writes that act for a claimed [`Job`] are fenced:
+/// they change nothing and answer `false` / `None` once the job's lease was lost.
+pub trait Storage: Send + Sync {
+    /// Enqueue already-hashed files in one transaction (one fsync for a burst). The same content
+    /// at the same path is enqueued once; content already known under another path (and not
+    /// failed) becomes a `duplicate` row linking the first.
+    fn enqueue_batch(
+        &self,
+        items: &[NewFile<'_>],
+        source: &str,
+        priority: i64,
+    ) -> Result<Vec<Enqueued>>;
+    /// Claim for `owner`: document `id` if it is queued (its retry time ignored), or with no `id`
+    /// the best queued document whose retry time has come (priority, then age), or an in-flight
+    /// one whose lease expired. `attempts + 1` becomes the fencing token.
+    fn claim(&self, id: Option<i64>, owner: &str, policy: &Policy) -> Result<Option<Job>>;
+    /// Renew `job`'s lease; `false` when it was lost.
+    fn heartbeat(&self, job: &Job, policy: &Policy) -> Result<bool>;
+    /// Move `job`'s document to another in-flight status; `false` when the lease was lost.
+    fn set_status(&self, job: &Job, status: Status) -> Result<bool>;
+    /// Finish `job` with a terminal `status` and its results, in one statement with its
+    /// `completed` event, recording `move_to` as the original's pending move.
+    fn complete(
+        &self,
+        job: &Job,
+        status: Status,
+        o: &Outcome,
+        move_to: Option<&str>,
+    ) -> Result<bool>;
+    /// Finish `job` as `failed` (a problem with the document itself) with the reason and what
+    /// stages produced, recording `move_to` as the original's pending move.
+    fn fail(
+        &self,
+        job: &Job,
+        reason: &str,
+        partial: &Outcome,
+        move_to: Option<&str>,
+    ) -> Result<bool>;
+    /// After a transient failure: queue `job` again after a backoff, or dead-letter it when its
+    /// attempts are used up (then recording `move_if_dead`). The new status, or `None` when the
+    /// lease was lost.
+    fn retry_or_dead(
+        &self,
+        job: &Job,
+        reason: &str,
+        policy: &Policy,
+        move_if_dead: Option<&str>,
+    ) -> Result<Option<Status>>;
+    /// Give `job` back unfinished (shutdown past its grace period): queued again at once, the
+    /// interrupted claim not counted as an attempt.
+    fn release(&self, job: &Job) -> Result<bool>;
+    /// Queue a finished document again (`zopilot retry`): attempts reset, history kept. `false`
+    /// when there is no such document or it is in flight.
+    fn requeue(&self, id: i64) -> Result<bool>;
+    /// At start-up, with the instance lock held: in-flight rows belong to a process that is gone;
+    /// back to `queued`, or `dead` when their attempts are used up. (requeued, dead-lettered).
+    fn recover_in_flight(&self, policy: &Policy) -> Result<(usize, usize)>;
+    /// Moves decided with a final status and not yet confirmed.
+    fn pending_moves(&self) -> Result<Vec<PendingMove>>;
+    /// Confirm document `id`'s pending move: `Some(path)` where the original is now, `None` when
+    /// it stayed where it was; `note` is recorded in the event log.
+    fn settle_move(&self, id: i64, moved_to: Option<&str>, note: Option<&str>) -> Result<()>;
+    /// One document by id.
+    fn document(&self, id: i64) -> Result<Option<Document>>;
+    /// Documents, newest first, optionally with one status.
+    fn documents(
+        &self,
+        status: Option<Status>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<Document>>;
+    /// `(source, status, count)` for every pair present.
+    fn counts_by_source(&self) -> Result<Vec<(String, String, i64)>>;
+    /// See [`Activity`]; `since` is an RFC 3339 UTC timestamp in the stored format.
+    fn activity(&self, since: &str) -> Result<Activity>;
+    /// The extracted fields of up to `limit` other documents, newest first (duplicate rules).
+    fn recent_extracted(&self, except: i64, limit: usize) -> Result<Vec<(i64, Value)>>;
+    /// Whether processing is paused (persisted).
+    fn is_paused(&self) -> Result<bool>;
+    /// Pause or resume processing.
+    fn set_paused(&self, paused: bool) -> Result<()>;
 }
+
+/// A shared handle to a [`Storage`] (cheap to clone).
+#[derive(Clone)]
+pub struct Store(Arc<dyn Storage>);
 
 impl Store {
-    /// Open (creating if needed) the database at `path` and bring its schema up to date.
-    ///
-    /// Errors: the folder cannot be created, the file is not a SQLite database, or a migration fails
-    /// (then nothing of that migration is applied).
+    /// Open (creating if needed) the SQLite database at `path`; see [`sqlite::SqliteStore::open`].
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        let mut conn =
-            Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
-        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate(&mut conn).with_context(|| format!("migrating {}", path.display()))?;
-        Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        Ok(Store::new(sqlite::SqliteStore::open(path)?))
     }
 
-    /// Lock the connection for a sequence of statements.
-    pub fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    /// Wrap any implementation.
+    pub fn new(s: impl Storage + 'static) -> Store {
+        Store(Arc::new(s))
+    }
+
+    /// Hash the file at `path` and enqueue it (see [`Storage::enqueue_batch`]).
+    ///
+    /// Errors: the file cannot be read, or the database write fails.
+    pub fn enqueue(&self, path: &Path, source: &str, priority: i64) -> Result<Enqueued> {
+        let (sha, size) = crate::content::hash_file(path)?;
+        let mut r = self.enqueue_batch(&[(path, &sha, size)], source, priority)?;
+        Ok(r.remove(0))
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
-    let current: usize =
-        conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
-    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)
-            .with_context(|| format!("migration {name}"))?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
-    }
-    Ok(())
-}
-
-/// Current time as RFC 3339 UTC with milliseconds, the format of every timestamp column.
-pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn opening_twice_keeps_the_schema_version() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("db.sqlite3");
-        drop(Store::open(&p).unwrap());
-        let s = Store::open(&p).unwrap();
-        let v: i64 = s
-            .lock()
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
-        assert_eq!(v as usize, MIGRATIONS.len());
-        let mode: String = s
-            .lock()
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))
-            .unwrap();
-        assert_eq!(mode, "wal");
+impl std::ops::Deref for Store {
+    type Target = dyn Storage;
+    fn deref(&self) -> &Self::Target {
+        &*self.0
     }
 }

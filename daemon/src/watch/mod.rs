@@ -28,7 +28,8 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, Result};
 use notify::RecursiveMode;
 
-use crate::queue::{self, Enqueued};
+use crate::content::hash_file;
+use crate::store::Enqueued;
 use crate::store::Store;
 use sources::{Method, Source};
 
@@ -93,39 +94,7 @@ pub fn spawn(
     let rescan_now = Arc::new(AtomicBool::new(false));
     let rescan_flag = rescan_now.clone();
     let watcher = match source.method {
-        Method::Events => {
-            let mut w = notify_debouncer_full::new_debouncer(
-                DEBOUNCE,
-                None,
-                move |res: notify_debouncer_full::DebounceEventResult| {
-                    use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
-                    let Ok(events) = res else {
-                        rescan_flag.store(true, Ordering::SeqCst);
-                        return;
-                    };
-                    for ev in events {
-                        if ev.need_rescan() {
-                            rescan_flag.store(true, Ordering::SeqCst);
-                        }
-                        // Opening or reading (ours included: hashing, listing a folder) is no
-                        // news; close-after-write is.
-                        let arrived = match ev.kind {
-                            EventKind::Access(AccessKind::Close(AccessMode::Write)) => false,
-                            EventKind::Access(_) => continue,
-                            EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_)) => true,
-                            _ => false,
-                        };
-                        for p in &ev.paths {
-                            let _ = tx.send((p.clone(), arrived));
-                        }
-                    }
-                },
-            )
-            .context("starting the file watcher")?;
-            w.watch(&folder, RecursiveMode::Recursive)
-                .with_context(|| format!("watching {}", folder.display()))?;
-            Some(w)
-        }
+        Method::Events => Some(os_watch(&folder, tx, rescan_flag)?),
         Method::Polling => {
             drop(tx);
             None
@@ -158,6 +127,51 @@ pub fn spawn(
         stop,
         thread: Some(thread),
     })
+}
+
+/// OS events for `folder` (recursive), debounced: each changed path goes to `tx` with whether a
+/// file arrived (created or renamed in); lost events set `rescan`.
+fn os_watch(
+    folder: &Path,
+    tx: std::sync::mpsc::Sender<(PathBuf, bool)>,
+    rescan: Arc<AtomicBool>,
+) -> Result<
+    notify_debouncer_full::Debouncer<
+        notify::RecommendedWatcher,
+        notify_debouncer_full::RecommendedCache,
+    >,
+> {
+    let mut w = notify_debouncer_full::new_debouncer(
+        DEBOUNCE,
+        None,
+        move |res: notify_debouncer_full::DebounceEventResult| {
+            use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+            let Ok(events) = res else {
+                rescan.store(true, Ordering::SeqCst);
+                return;
+            };
+            for ev in events {
+                if ev.need_rescan() {
+                    rescan.store(true, Ordering::SeqCst);
+                }
+                // Opening or reading (ours included: hashing, listing a folder) is no news;
+                // close-after-write is.
+                let arrived = match ev.kind {
+                    EventKind::Access(AccessKind::Close(AccessMode::Write)) => false,
+                    EventKind::Access(_) => continue,
+                    EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_)) => true,
+                    _ => false,
+                };
+                for p in &ev.paths {
+                    let _ = tx.send((p.clone(), arrived));
+                }
+            }
+        },
+    )
+    .context("starting the file watcher")?;
+    w.watch(folder, RecursiveMode::Recursive)
+        .with_context(|| format!("watching {}", folder.display()))?;
+    Ok(w)
 }
 
 struct Loop {
@@ -295,7 +309,7 @@ impl Loop {
     ) {
         let mut batch = Vec::with_capacity(ready.len());
         for (path, size, mtime) in ready {
-            match queue::hash_file(&path) {
+            match hash_file(&path) {
                 // Changed while hashing: look again next tick.
                 Ok((_, n)) if n != size => self.note(path, false),
                 Ok((sha, n)) => batch.push((path, sha, n, mtime)),
@@ -308,7 +322,7 @@ impl Loop {
             .iter()
             .map(|(p, s, n, _)| (p.as_path(), s.as_str(), *n))
             .collect();
-        match queue::enqueue_batch(&self.store, &items, self.source, 0) {
+        match self.store.enqueue_batch(&items, self.source, 0) {
             Ok(results) => {
                 for ((path, _, size, mtime), r) in batch.iter().zip(results) {
                     self.known.insert(path.clone(), (*size, *mtime));

@@ -4,7 +4,12 @@
 //!
 //! A panic anywhere in a pipeline stage is caught here and treated as a transient failure (the
 //! document is retried, then dead-lettered): a bad file cannot take the daemon down.
+//!
+//! The worker stores each run's verdict ([`finish`]): the terminal row and the move of the
+//! original it decides are one statement; the file is renamed after the commit and the move
+//! confirmed ([`originals`]), so a stop in between is finished by start-up recovery.
 
+pub mod finish;
 pub mod originals;
 
 use std::panic::AssertUnwindSafe;
@@ -14,9 +19,8 @@ use std::time::Duration;
 
 use crate::config::PipelineKind;
 use crate::pipeline::profile::BusinessProfile;
-use crate::pipeline::{checksum, Pipeline};
-use crate::queue::{self, control, Job, Policy};
-use crate::store::Store;
+use crate::pipeline::{checksum, Pipeline, Run, Verdict};
+use crate::store::{Job, Outcome, Policy, Store};
 
 /// Wakes the worker when work arrives (or on resume / stop).
 #[derive(Clone, Default)]
@@ -75,7 +79,7 @@ impl Worker {
     /// Run until `stop` is set; the current document is finished first.
     pub fn run(&self, wake: &Wake, stop: &AtomicBool, current: &Current) {
         while !stop.load(Ordering::SeqCst) {
-            match control::is_paused(&self.store) {
+            match self.store.is_paused() {
                 Ok(true) => {
                     wake.wait(Duration::from_secs(1));
                     continue;
@@ -85,7 +89,7 @@ impl Worker {
                     tracing::error!(error = %format!("{e:#}"), "cannot read the pause switch")
                 }
             }
-            match queue::claim_next(&self.store, &self.owner, &self.policy) {
+            match self.store.claim(None, &self.owner, &self.policy) {
                 Ok(Some(job)) => {
                     *current.lock().unwrap_or_else(|e| e.into_inner()) = Some(job.clone());
                     self.process(&job);
@@ -102,31 +106,26 @@ impl Worker {
 
     fn process(&self, job: &Job) {
         tracing::info!(id = job.doc.id, attempt = job.token, "processing");
+        let t0 = std::time::Instant::now();
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| match self.kind {
-            PipelineKind::Llm => self.pipeline.process(&self.store, job, &self.profile),
-            PipelineKind::Checksum => checksum::process(&self.store, job, self.checksum_stage),
-        }));
-        match run {
-            Ok(Ok(report)) => {
-                if report.status.is_terminal() {
-                    self.moves.after(&self.store, job, report.status);
-                }
+            PipelineKind::Llm => self.pipeline.run(&*self.store, job, &self.profile),
+            PipelineKind::Checksum => checksum::run(job, self.checksum_stage),
+        }))
+        .unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::error!(id = job.doc.id, panic = %what, "pipeline panicked");
+            Run {
+                verdict: Verdict::Retry(format!("internal error while processing: {what}")),
+                outcome: Outcome::default(),
+                seconds: t0.elapsed().as_secs_f64(),
             }
-            Ok(Err(e)) => {
-                tracing::error!(id = job.doc.id, error = %format!("{e:#}"), "cannot store the result")
-            }
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "unknown panic".into());
-                let reason = format!("internal error while processing: {what}");
-                tracing::error!(id = job.doc.id, reason = %reason, "pipeline panicked");
-                if let Err(e) = queue::retry_or_dead(&self.store, job, &reason, &self.policy) {
-                    tracing::error!(id = job.doc.id, error = %format!("{e:#}"), "cannot record the panic");
-                }
-            }
+        });
+        if let Err(e) = finish::finish(&*self.store, job, &run, &self.policy, &self.moves) {
+            tracing::error!(id = job.doc.id, error = %format!("{e:#}"), "cannot store the result");
         }
     }
 }
@@ -144,7 +143,7 @@ pub fn heartbeat(store: Store, policy: Policy, current: Current, stop: Arc<Atomi
         waited = Duration::ZERO;
         let job = current.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(job) = job {
-            match queue::heartbeat(&store, &job, &policy) {
+            match store.heartbeat(&job, &policy) {
                 Ok(true) => {}
                 Ok(false) => {
                     tracing::warn!(id = job.doc.id, "lease lost; the result will not be stored")
@@ -154,3 +153,6 @@ pub fn heartbeat(store: Store, policy: Policy, current: Current, stop: Arc<Atomi
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use super::{sh, write, Binaries};
+use super::support::{sh, write, Binaries};
 use crate::config::Config;
 
 const DAEMON_PLIST: &str = include_str!("../../../../installer/macos/com.zopilot.daemon.plist");
@@ -125,7 +125,7 @@ pub fn status() -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::service::sample_bins as bins;
+    use crate::cli::service::support::sample_bins as bins;
 
     fn plist_bool(doc: &roxmltree::Document, key: &str) -> Option<String> {
         let k = doc

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use super::{sh, write, Binaries};
+use super::support::{sh, write, Binaries};
 use crate::config::Config;
 
 const UNIT: &str = include_str!("../../../../installer/linux/zopilot.service");
@@ -159,7 +159,7 @@ pub fn status(cfg: &Config) -> Result<ExitCode> {
             Err(e) => e.clone(),
         }
     );
-    let answering = crate::api::client::Client::new(cfg.listen)
+    let answering = crate::client::Client::new(cfg.listen)
         .get("/health", None)
         .is_ok();
     println!(
@@ -181,7 +181,7 @@ pub fn status(cfg: &Config) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::service::sample_bins as bins;
+    use crate::cli::service::support::sample_bins as bins;
 
     #[test]
     fn unit_and_autostart_point_at_the_installed_binaries() {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::{sh, Binaries};
+use super::support::{sh, Binaries};
 use crate::config::Config;
 
 const RUN_KEY: &str = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run";
@@ -67,7 +67,7 @@ pub fn status() -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::service::sample_bins as bins;
+    use crate::cli::service::support::sample_bins as bins;
 
     #[test]
     fn run_values_quote_paths() {

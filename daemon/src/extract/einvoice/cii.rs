@@ -17,7 +17,9 @@ use anyhow::{bail, Result};
 use roxmltree::Node;
 use serde_json::{json, Value};
 
-use super::{amount, children, clip, document_type, find, find_all, iso_date, number, opt, text};
+use super::xml::{
+    amount, children, clip, document_type, find, find_all, iso_date, number, opt, text,
+};
 
 const DOC: &str = "ExchangedDocument|HeaderExchangedDocument";
 const TX: &str = "SupplyChainTradeTransaction|SpecifiedSupplyChainTradeTransaction";
@@ -109,9 +111,38 @@ pub fn parse(root: Node) -> Result<Value> {
     let sum = settlement.and_then(|s| find(s, SUMMATION));
     let total = |name: &str| sum.map_or(Value::Null, |s| summed(s, name, cur));
 
-    let tax_breakdown: Vec<Value> = settlement
-        .map(|s| find_all(s, "ApplicableTradeTax"))
-        .unwrap_or_default()
+    let tax_breakdown = settlement.map(tax_breakdown).unwrap_or_default();
+    let lines = line_items(tx);
+    let due = settlement
+        .and_then(|s| {
+            text(
+                s,
+                "SpecifiedTradePaymentTerms/DueDateDateTime/DateTimeString",
+            )
+        })
+        .and_then(|d| iso_date(&d));
+    Ok(json!({
+        "document_type": document_type(text(doc, "TypeCode").as_deref(), order),
+        "invoice_number": opt(text(doc, "ID"), 40),
+        "issue_date": text(doc, "IssueDateTime/DateTimeString").and_then(|d| iso_date(&d)),
+        "due_date": due,
+        "currency": currency,
+        "from": party(agreement.and_then(|a| find(a, "SellerTradeParty"))),
+        "to": party(agreement.and_then(|a| find(a, "BuyerTradeParty"))),
+        "subtotal": total("TaxBasisTotalAmount"),
+        "tax": total("TaxTotalAmount"),
+        "total": total("GrandTotalAmount"),
+        "reference_numbers": references(agreement, tx),
+        "line_items": lines,
+        "amount_due": total("DuePayableAmount"),
+        "tax_breakdown": tax_breakdown,
+        "extraction_method": "einvoice_cii",
+    }))
+}
+
+/// The VAT breakdown (`ApplicableTradeTax` of the header settlement), at most 20 entries.
+fn tax_breakdown(settlement: Node) -> Vec<Value> {
+    find_all(settlement, "ApplicableTradeTax")
         .into_iter()
         .map(|t| {
             json!({
@@ -125,9 +156,12 @@ pub fn parse(root: Node) -> Result<Value> {
             })
         })
         .take(20)
-        .collect();
+        .collect()
+}
 
-    let lines: Vec<Value> = find_all(tx, "IncludedSupplyChainTradeLineItem")
+/// The line items (at most 500); text-only lines are left out.
+fn line_items(tx: Node) -> Vec<Value> {
+    find_all(tx, "IncludedSupplyChainTradeLineItem")
         .into_iter()
         // Text-only lines (a note, no product: ZUGFeRD EXTENDED) are not line items.
         .filter(|l| find(*l, "SpecifiedTradeProduct").is_some())
@@ -155,31 +189,5 @@ pub fn parse(root: Node) -> Result<Value> {
             })
         })
         .take(500)
-        .collect();
-
-    let due = settlement
-        .and_then(|s| {
-            text(
-                s,
-                "SpecifiedTradePaymentTerms/DueDateDateTime/DateTimeString",
-            )
-        })
-        .and_then(|d| iso_date(&d));
-    Ok(json!({
-        "document_type": document_type(text(doc, "TypeCode").as_deref(), order),
-        "invoice_number": opt(text(doc, "ID"), 40),
-        "issue_date": text(doc, "IssueDateTime/DateTimeString").and_then(|d| iso_date(&d)),
-        "due_date": due,
-        "currency": currency,
-        "from": party(agreement.and_then(|a| find(a, "SellerTradeParty"))),
-        "to": party(agreement.and_then(|a| find(a, "BuyerTradeParty"))),
-        "subtotal": total("TaxBasisTotalAmount"),
-        "tax": total("TaxTotalAmount"),
-        "total": total("GrandTotalAmount"),
-        "reference_numbers": references(agreement, tx),
-        "line_items": lines,
-        "amount_due": total("DuePayableAmount"),
-        "tax_breakdown": tax_breakdown,
-        "extraction_method": "einvoice_cii",
-    }))
+        .collect()
 }

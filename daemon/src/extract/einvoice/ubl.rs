@@ -9,7 +9,9 @@ use anyhow::{bail, Result};
 use roxmltree::Node;
 use serde_json::{json, Value};
 
-use super::{amount, children, clip, document_type, find, find_all, iso_date, number, opt, text};
+use super::xml::{
+    amount, children, clip, document_type, find, find_all, iso_date, number, opt, text,
+};
 
 fn party(p: Option<Node>) -> Value {
     let Some(p) = p else {
@@ -70,21 +72,7 @@ pub fn parse(root: Node) -> Result<Value> {
         })
         .take(20)
         .collect();
-    let lines: Vec<Value> = children(root, "InvoiceLine|CreditNoteLine")
-        .map(|l| {
-            json!({
-                "description": clip(&text(l, "Item/Name").or_else(|| text(l, "Item/Description")).unwrap_or_default(), 80),
-                "quantity": text(l, "InvoicedQuantity|CreditedQuantity")
-                    .and_then(|q| number(&q, 4))
-                    .map_or(Value::Null, |q| json!(q)),
-                "unit_price": text(l, "Price/PriceAmount")
-                    .and_then(|p| number(&p, 4))
-                    .map_or(Value::Null, |p| json!(p)),
-                "amount": amount(l, "LineExtensionAmount"),
-            })
-        })
-        .take(500)
-        .collect();
+    let lines = line_items(root);
     let type_code = text(root, "InvoiceTypeCode").or_else(|| text(root, "CreditNoteTypeCode"));
     let doc_type = if credit {
         "credit_note"
@@ -119,4 +107,23 @@ pub fn parse(root: Node) -> Result<Value> {
         "tax_breakdown": tax_breakdown,
         "extraction_method": "einvoice_ubl",
     }))
+}
+
+/// The invoice or credit-note lines (at most 500).
+fn line_items(root: Node) -> Vec<Value> {
+    children(root, "InvoiceLine|CreditNoteLine")
+        .map(|l| {
+            json!({
+                "description": clip(&text(l, "Item/Name").or_else(|| text(l, "Item/Description")).unwrap_or_default(), 80),
+                "quantity": text(l, "InvoicedQuantity|CreditedQuantity")
+                    .and_then(|q| number(&q, 4))
+                    .map_or(Value::Null, |q| json!(q)),
+                "unit_price": text(l, "Price/PriceAmount")
+                    .and_then(|p| number(&p, 4))
+                    .map_or(Value::Null, |p| json!(p)),
+                "amount": amount(l, "LineExtensionAmount"),
+            })
+        })
+        .take(500)
+        .collect()
 }

@@ -22,7 +22,7 @@ pub fn orient(session: &mut Session, crops: &mut [RgbImage]) -> Result<()> {
             let rw = ((H as f32 * c.width() as f32 / c.height().max(1) as f32).ceil() as u32)
                 .clamp(1, W);
             let r = image::imageops::resize(c, rw, H, FilterType::Triangle);
-            data.extend(super::to_chw_bgr(&r, W as usize));
+            data.extend(super::image::to_chw_bgr(&r, W as usize));
             // Pixels right of the resized crop stay 0 (PaddleOCR pads with 0 after normalizing).
         }
         let input = Tensor::<f32>::from_array(([end - start, 3, H as usize, W as usize], data))

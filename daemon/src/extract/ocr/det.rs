@@ -46,7 +46,7 @@ pub fn detect(session: &mut Session, img: &RgbImage) -> Result<Vec<[f32; 4]>> {
     let (w, h) = (img.width(), img.height());
     let (iw, ih) = input_size(w, h);
     let resized = image::imageops::resize(img, iw, ih, FilterType::Triangle);
-    let data = super::to_chw_bgr(&resized, iw as usize);
+    let data = super::image::to_chw_bgr(&resized, iw as usize);
     let input = Tensor::<f32>::from_array(([1usize, 3, ih as usize, iw as usize], data))
         .map_err(|e| anyhow!("{e}"))?;
     let out = session

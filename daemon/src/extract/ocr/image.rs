@@ -46,3 +46,20 @@ pub fn upscale(img: RgbImage) -> RgbImage {
         image::imageops::FilterType::CatmullRom,
     )
 }
+
+/// `[1, 3, h, w]` float input from an RGB image: BGR channel order (PaddleOCR reads with
+/// OpenCV), `(x / 255 − 0.5) / 0.5`.
+pub(crate) fn to_chw_bgr(img: &RgbImage, width: usize) -> Vec<f32> {
+    let h = img.height() as usize;
+    let mut out = vec![0f32; 3 * h * width];
+    for (x, y, p) in img.enumerate_pixels() {
+        let (x, y) = (x as usize, y as usize);
+        if x >= width {
+            continue;
+        }
+        for (c, v) in [p[2], p[1], p[0]].into_iter().enumerate() {
+            out[c * h * width + y * width + x] = (v as f32 / 255.0 - 0.5) / 0.5;
+        }
+    }
+    out
+}

@@ -49,7 +49,7 @@ pub struct Ocr {
 }
 
 fn session(env_lib: &Path, file: &Path, threads: usize) -> Result<Session> {
-    let env = crate::llm::runtime::environment(env_lib)?;
+    let env = crate::onnx_runtime::environment(env_lib)?;
     let mut b = Session::builder(env)
         .map_err(|e| anyhow!("creating an ONNX Runtime session builder: {e}"))?;
     if threads > 0 {
@@ -124,21 +124,4 @@ impl Ocr {
             })
             .collect())
     }
-}
-
-/// `[1, 3, h, w]` float input from an RGB image: BGR channel order (PaddleOCR reads with
-/// OpenCV), `(x / 255 − 0.5) / 0.5`.
-pub(crate) fn to_chw_bgr(img: &RgbImage, width: usize) -> Vec<f32> {
-    let h = img.height() as usize;
-    let mut out = vec![0f32; 3 * h * width];
-    for (x, y, p) in img.enumerate_pixels() {
-        let (x, y) = (x as usize, y as usize);
-        if x >= width {
-            continue;
-        }
-        for (c, v) in [p[2], p[1], p[0]].into_iter().enumerate() {
-            out[c * h * width + y * width + x] = (v as f32 / 255.0 - 0.5) / 0.5;
-        }
-    }
-    out
 }

@@ -60,7 +60,7 @@ pub fn recognize(
             let c = &crops[i];
             let rw = ((H as f32 * ratio(c)).ceil() as u32).clamp(1, bw);
             let r = image::imageops::resize(c, rw, H, FilterType::Triangle);
-            data.extend(super::to_chw_bgr(&r, bw as usize));
+            data.extend(super::image::to_chw_bgr(&r, bw as usize));
         }
         let input = Tensor::<f32>::from_array(([batch.len(), 3, H as usize, bw as usize], data))
             .map_err(|e| anyhow!("{e}"))?;

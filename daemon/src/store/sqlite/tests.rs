@@ -1,12 +1,27 @@
 use std::time::Duration;
 
 use super::*;
-use crate::store::documents::Outcome;
 
-fn setup() -> (tempfile::TempDir, Store) {
+fn setup() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("q.sqlite3")).unwrap();
+    let store = SqliteStore::open(&dir.path().join("q.sqlite3")).unwrap();
     (dir, store)
+}
+
+fn enqueue(
+    store: &SqliteStore,
+    path: &std::path::Path,
+    source: &str,
+    prio: i64,
+) -> Result<Enqueued> {
+    let (sha, size) = crate::content::hash_file(path)?;
+    Ok(store
+        .enqueue_batch(&[(path, &sha, size)], source, prio)?
+        .remove(0))
+}
+
+fn claim_next(store: &SqliteStore, owner: &str, p: &Policy) -> Result<Option<Job>> {
+    store.claim(None, owner, p)
 }
 
 fn file(dir: &tempfile::TempDir, name: &str, content: &str) -> std::path::PathBuf {
@@ -23,7 +38,7 @@ fn quick() -> Policy {
     }
 }
 
-fn events(store: &Store, id: i64) -> Vec<String> {
+fn events(store: &SqliteStore, id: i64) -> Vec<String> {
     let c = store.lock();
     let mut st = c
         .prepare("SELECT event FROM events WHERE document_id = ?1 ORDER BY id")
@@ -97,15 +112,15 @@ fn a_lost_lease_fences_off_the_old_worker() {
     // The lease expired: another worker takes the document over.
     let new = claim_next(&store, "new", &quick()).unwrap().unwrap();
     assert_eq!((new.doc.id, new.token), (id, 2));
-    assert!(!heartbeat(&store, &old, &quick()).unwrap());
+    assert!(!store.heartbeat(&old, &quick()).unwrap());
     assert!(!store.set_status(&old, Status::Classifying).unwrap());
     assert!(!store
-        .complete(&old, Status::Classified, &Outcome::default())
+        .complete(&old, Status::Classified, &Outcome::default(), None)
         .unwrap());
-    assert!(!store.fail(&old, "late", &Outcome::default()).unwrap());
-    assert!(heartbeat(&store, &new, &quick()).unwrap());
+    assert!(!store.fail(&old, "late", &Outcome::default(), None).unwrap());
+    assert!(store.heartbeat(&new, &quick()).unwrap());
     assert!(store
-        .complete(&new, Status::Classified, &Outcome::default())
+        .complete(&new, Status::Classified, &Outcome::default(), None)
         .unwrap());
     let ev = events(&store, id);
     assert_eq!(ev.iter().filter(|e| *e == "completed").count(), 1);
@@ -125,7 +140,7 @@ fn transient_failures_back_off_then_dead_letter() {
     };
     let j1 = claim_next(&store, "w", &slow).unwrap().unwrap();
     assert_eq!(
-        retry_or_dead(&store, &j1, "model busy", &slow).unwrap(),
+        store.retry_or_dead(&j1, "model busy", &slow, None).unwrap(),
         Some(Status::Queued)
     );
     // Not before its retry time…
@@ -137,15 +152,15 @@ fn transient_failures_back_off_then_dead_letter() {
     );
     // …but `zopilot process` may take it at once; then a quick policy runs out of attempts.
     let p = quick();
-    let j2 = claim(&store, id, "w", &p).unwrap().unwrap();
+    let j2 = store.claim(Some(id), "w", &p).unwrap().unwrap();
     assert_eq!(
-        retry_or_dead(&store, &j2, "again", &p).unwrap(),
+        store.retry_or_dead(&j2, "again", &p, None).unwrap(),
         Some(Status::Queued)
     );
     let j3 = claim_next(&store, "w", &p).unwrap().unwrap();
     assert_eq!(j3.token, 3);
     assert_eq!(
-        retry_or_dead(&store, &j3, "still", &p).unwrap(),
+        store.retry_or_dead(&j3, "still", &p, None).unwrap(),
         Some(Status::Dead)
     );
     let d = store.document(id).unwrap().unwrap();
@@ -153,7 +168,7 @@ fn transient_failures_back_off_then_dead_letter() {
     assert!(d.error.unwrap().contains("gave up after 3 attempts: still"));
     assert!(claim_next(&store, "w", &p).unwrap().is_none());
     // `zopilot retry` brings it back with fresh attempts.
-    assert!(requeue(&store, id).unwrap());
+    assert!(store.requeue(id).unwrap());
     assert_eq!(claim_next(&store, "w", &p).unwrap().unwrap().token, 1);
 }
 
@@ -182,12 +197,12 @@ fn recovery_requeues_interrupted_work_and_release_does_not_count() {
         .id();
     let p = quick();
     let ja = claim_next(&store, "w", &p).unwrap().unwrap();
-    assert!(release(&store, &ja).unwrap());
+    assert!(store.release(&ja).unwrap());
     assert_eq!(store.document(a).unwrap().unwrap().attempts, 0);
     // `a` interrupted twice more → still queued; `b` at its last attempt → dead.
     for _ in 0..2 {
-        claim(&store, a, "w", &p).unwrap().unwrap();
-        assert_eq!(recover_in_flight(&store, &p).unwrap(), (1, 0));
+        store.claim(Some(a), "w", &p).unwrap().unwrap();
+        assert_eq!(store.recover_in_flight(&p).unwrap(), (1, 0));
     }
     {
         store
@@ -195,8 +210,8 @@ fn recovery_requeues_interrupted_work_and_release_does_not_count() {
             .execute("UPDATE documents SET attempts = 2 WHERE id = ?1", [b])
             .unwrap();
     }
-    claim(&store, b, "w", &p).unwrap().unwrap();
-    assert_eq!(recover_in_flight(&store, &p).unwrap(), (0, 1));
+    store.claim(Some(b), "w", &p).unwrap().unwrap();
+    assert_eq!(store.recover_in_flight(&p).unwrap(), (0, 1));
     assert_eq!(store.document(a).unwrap().unwrap().status, Status::Queued);
     let db = store.document(b).unwrap().unwrap();
     assert_eq!(db.status, Status::Dead);
@@ -207,12 +222,12 @@ fn recovery_requeues_interrupted_work_and_release_does_not_count() {
 fn pause_is_persisted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("q.sqlite3");
-    let store = Store::open(&path).unwrap();
-    assert!(!control::is_paused(&store).unwrap());
-    control::set_paused(&store, true).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(!store.is_paused().unwrap());
+    store.set_paused(true).unwrap();
     drop(store);
-    let store = Store::open(&path).unwrap();
-    assert!(control::is_paused(&store).unwrap());
-    control::set_paused(&store, false).unwrap();
-    assert!(!control::is_paused(&store).unwrap());
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(store.is_paused().unwrap());
+    store.set_paused(false).unwrap();
+    assert!(!store.is_paused().unwrap());
 }

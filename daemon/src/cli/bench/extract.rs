@@ -16,8 +16,8 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::extract::fields::extract_fields;
-use crate::pipeline::Pipeline;
+use crate::llm::EngineHandle;
+use crate::pipeline::{self, fields::extract_fields, Pipeline};
 
 fn norm(s: &str) -> String {
     s.chars()
@@ -87,9 +87,10 @@ struct Group {
     llm_seconds: f64,
 }
 
-pub fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<ExitCode> {
-    let pipeline = Pipeline::new(cfg)?;
-    let model = pipeline.with_engine(|e| e.name().to_string())?;
+pub(super) fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<ExitCode> {
+    let engine = EngineHandle::spawn(pipeline::model_settings(cfg), 1);
+    let pipeline = Pipeline::new(cfg, engine.clone())?;
+    let model = engine.info().map_err(|e| anyhow::anyhow!("{e}"))?.name;
     println!("model: {model} on {:?}", cfg.execution_provider);
     println!(
         "{:<40} {:<8} {:>7} {:>9} {:>7} {:>7}  misses",
@@ -118,18 +119,14 @@ pub fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<ExitCode> 
             let x = match &text {
                 Ok(t) => match &t.einvoice {
                     Some(v) => Ok(v.clone()),
-                    None => pipeline
-                        .with_engine(|e| {
-                            extract_fields(
-                                e,
-                                pipeline.prompts(),
-                                &stem,
-                                t,
-                                &mut Vec::new(),
-                                &mut Vec::new(),
-                            )
-                        })
-                        .and_then(|r| r),
+                    None => extract_fields(
+                        &engine,
+                        pipeline.prompts(),
+                        &stem,
+                        t,
+                        &mut Vec::new(),
+                        &mut Vec::new(),
+                    ),
                 },
                 Err(e) => Err(anyhow::anyhow!("{e:#}")),
             };
@@ -139,26 +136,11 @@ pub fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<ExitCode> 
                     eprintln!("{stem}: {x:#}");
                 }
             }
-            let header: Vec<&(String, String, Value)> = truth
-                .iter()
-                .filter(|(n, _, _)| !n.starts_with("line"))
-                .collect();
-            let (mut ok, mut misses) = (0, Vec::new());
-            if let Ok(x) = &x {
-                for (name, kind, want) in &header {
-                    if matches(x, name, kind, want) {
-                        ok += 1;
-                    } else {
-                        misses.push(name.clone());
-                    }
-                }
-            } else {
-                misses.push(format!("error: {:#}", x.as_ref().unwrap_err()));
-            }
+            let (header, ok, misses) = score(&x, &truth);
             let pages = text.as_ref().map(|t| t.pages).unwrap_or(1);
             let g = groups.entry(folder.clone()).or_default();
             g.matched += ok;
-            g.total += header.len();
+            g.total += header;
             g.pages += pages;
             g.docs += 1;
             g.text_seconds += text_s;
@@ -167,24 +149,49 @@ pub fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<ExitCode> 
                 "{:<40} {:<8} {:>7} {:>9} {:>7.2} {:>7.2}  {}",
                 doc.file_name().unwrap().to_string_lossy(),
                 folder,
-                header.len(),
-                format!(
-                    "{ok} ({:.0}%)",
-                    100.0 * ok as f64 / header.len().max(1) as f64
-                ),
+                header,
+                format!("{ok} ({:.0}%)", 100.0 * ok as f64 / header.max(1) as f64),
                 text_s,
                 llm_s,
                 misses.join(", ")
             );
         }
     }
+    print_summary(&groups);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Header fields of `truth` (not `line*`) and how many `x` matches: (fields, matched, misses).
+fn score(x: &Result<Value>, truth: &[(String, String, Value)]) -> (usize, usize, Vec<String>) {
+    let header: Vec<&(String, String, Value)> = truth
+        .iter()
+        .filter(|(n, _, _)| !n.starts_with("line"))
+        .collect();
+    let (mut ok, mut misses) = (0, Vec::new());
+    match x {
+        Ok(x) => {
+            for (name, kind, want) in &header {
+                if matches(x, name, kind, want) {
+                    ok += 1;
+                } else {
+                    misses.push(name.clone());
+                }
+            }
+        }
+        Err(e) => misses.push(format!("error: {e:#}")),
+    }
+    (header.len(), ok, misses)
+}
+
+/// Per folder and overall: matched header fields, seconds per page, seconds per document.
+fn print_summary(groups: &std::collections::BTreeMap<String, Group>) {
     println!();
     println!(
         "{:<10} {:>14} {:>22} {:>14}",
         "folder", "header fields", "text/OCR s per page", "fields s/doc"
     );
     let (mut m, mut t) = (0, 0);
-    for (name, g) in &groups {
+    for (name, g) in groups {
         m += g.matched;
         t += g.total;
         println!(
@@ -206,5 +213,4 @@ pub fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<ExitCode> 
         format!("{m}/{t} {:.1}%", 100.0 * m as f64 / t.max(1) as f64)
     );
     println!("(pdf = text layer path; img and scanpdf = OCR path)");
-    Ok(ExitCode::SUCCESS)
 }

@@ -7,11 +7,11 @@ use anyhow::{anyhow, Result};
 use serde_json::Value;
 
 /// `schema/extracted_document.schema.json`
-pub const EXTRACTED_DOCUMENT: &str = include_str!("../../../schema/extracted_document.schema.json");
+pub const EXTRACTED_DOCUMENT: &str = include_str!("../../schema/extracted_document.schema.json");
 /// `schema/stage1.schema.json`
-pub const STAGE1: &str = include_str!("../../../schema/stage1.schema.json");
+pub const STAGE1: &str = include_str!("../../schema/stage1.schema.json");
 /// `schema/stage2.schema.json`
-pub const STAGE2: &str = include_str!("../../../schema/stage2.schema.json");
+pub const STAGE2: &str = include_str!("../../schema/stage2.schema.json");
 
 /// Which stage output a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

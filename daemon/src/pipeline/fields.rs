@@ -1,13 +1,15 @@
 //! Structured fields from layout text: the LLM fills `schema/extracted_document.schema.json`
-//! under constrained decoding, then [`super::checks`] adds arithmetic warnings.
+//! under constrained decoding, checked against the rule candidates ([`crate::extract::candidates`],
+//! [`crate::extract::reconcile`]); then [`crate::extract::checks`] adds arithmetic warnings.
 
 use anyhow::Result;
 use serde_json::{json, Value};
 
-use crate::llm::Engine;
-use crate::pipeline::llm_json::{generate_json, JsonCall, StageMetrics};
-use crate::pipeline::prompts::Prompts;
-use crate::pipeline::schemas::{self, Kind};
+use super::llm_json::{generate_json, JsonCall, StageMetrics};
+use super::prompts::Prompts;
+use crate::extract::{candidates, checks, reconcile, DocumentText};
+use crate::llm::EngineHandle;
+use crate::schemas::{self, Kind};
 
 /// Most tokens of document text given to the extraction prompt.
 pub const TEXT_BUDGET: usize = 2048;
@@ -40,18 +42,18 @@ pub fn generation_schema() -> Value {
 /// Extract fields from `text` (the layout text of `file_name`). Returns the extracted document
 /// (valid under the schema file) and appends arithmetic warnings to `warnings`.
 pub fn extract_fields(
-    engine: &mut Engine,
+    engine: &EngineHandle,
     prompts: &Prompts,
     file_name: &str,
-    document: &super::DocumentText,
+    document: &DocumentText,
     metrics: &mut Vec<StageMetrics>,
     warnings: &mut Vec<String>,
 ) -> Result<Value> {
     let text = document.text.as_str();
     // US documents write month first (03/08/2014); elsewhere day first.
     let month_first = text.contains('$') || text.contains("USD");
-    let candidates = super::candidates::find(text, month_first);
-    let hints = super::candidates::prompt_block(&candidates);
+    let found = candidates::find(text, month_first);
+    let hints = candidates::prompt_block(&found);
     let system = prompts.render("extract.system", json!({}))?;
     let user = |t: &str| {
         prompts.render(
@@ -77,13 +79,13 @@ pub fn extract_fields(
     let mut doc = doc;
     doc["extraction_method"] = json!("llm");
     warnings.extend(
-        super::reconcile::reconcile(&mut doc, &candidates, text, &document.lines, month_first)
+        reconcile::reconcile(&mut doc, &found, text, &document.lines, month_first)
             .into_iter()
             .map(|w| format!("extract: {w}")),
     );
     schemas::validate(Kind::ExtractedDocument, &doc)?;
     warnings.extend(
-        super::checks::arithmetic_warnings(&doc)
+        checks::arithmetic_warnings(&doc)
             .into_iter()
             .map(|w| format!("extract: {w}")),
     );

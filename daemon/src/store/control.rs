@@ -1,32 +1,9 @@
-//! Daemon-wide switches persisted in the `control` table, so that they survive restarts: a
-//! paused daemon stays paused after a reboot until someone resumes it.
+//! The daemon's state as `zopilot status` and `GET /status` show it, built from [`Storage`]
+//! reads (one function for both, so the command line and the API cannot disagree).
 
 use anyhow::Result;
-use rusqlite::{params, OptionalExtension};
 
-use crate::store::Store;
-
-/// Whether processing is paused (documents are still watched and enqueued).
-pub fn is_paused(store: &Store) -> Result<bool> {
-    let v: Option<String> = store
-        .lock()
-        .query_row("SELECT value FROM control WHERE key = 'paused'", [], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    Ok(v.as_deref() == Some("1"))
-}
-
-/// Pause or resume processing. The worker finishes the document it holds, then claims nothing
-/// until resumed.
-pub fn set_paused(store: &Store, paused: bool) -> Result<()> {
-    store.lock().execute(
-        "INSERT INTO control (key, value) VALUES ('paused', ?1)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![if paused { "1" } else { "0" }],
-    )?;
-    Ok(())
-}
+use super::Storage;
 
 /// The daemon's state for `zopilot status` and `GET /status`:
 /// `{paused, current: [{id, file}], done_today, last_error: {id, file, error} | null, queued,
@@ -34,7 +11,7 @@ pub fn set_paused(store: &Store, paused: bool) -> Result<()> {
 /// where `running` counts the in-flight statuses, `done` the classified and preview-required
 /// ones, `done_today` those finished since local midnight, and `last_error` is the newest
 /// finished document when it failed (a later success clears it).
-pub fn summary(store: &Store) -> Result<serde_json::Value> {
+pub fn summary(store: &dyn Storage) -> Result<serde_json::Value> {
     let mut by_source = serde_json::Map::new();
     let (mut queued, mut running, mut done, mut failed, mut dead, mut duplicate, mut total) =
         (0, 0, 0, 0, 0, 0, 0);
@@ -56,7 +33,7 @@ pub fn summary(store: &Store) -> Result<serde_json::Value> {
     }
     let activity = store.activity(&start_of_local_day())?;
     Ok(serde_json::json!({
-        "paused": is_paused(store)?,
+        "paused": store.is_paused()?,
         "current": activity.current.iter().map(|(id, file)| serde_json::json!({"id": id, "file": file})).collect::<Vec<_>>(),
         "done_today": activity.done_since,
         "last_error": activity.last_error.map(|(id, file, error)| serde_json::json!({"id": id, "file": file, "error": error})),

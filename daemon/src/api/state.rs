@@ -1,0 +1,50 @@
+//! What every handler shares: the [`AppState`] and the JSON error shape.
+
+use std::sync::{Arc, RwLock};
+
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::json;
+
+use crate::llm::EngineHandle;
+use crate::store::Store;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// The model, shared with the pipeline.
+    pub engine: EngineHandle,
+    pub api_key: SharedKey,
+    /// The configuration the daemon started with: `health_public`, `cors_origins`, `model_dir`,
+    /// the folders for `/status`, the key store for rotation.
+    pub config: Arc<crate::config::Config>,
+    /// Wakes the worker on resume.
+    pub wake: crate::worker::Wake,
+    /// The watched sources, as configured at start.
+    pub sources: Arc<Vec<crate::watch::sources::Source>>,
+}
+
+/// A JSON error body: `{success: false, error: message}`.
+pub fn error_response(code: StatusCode, message: &str) -> (StatusCode, Json<serde_json::Value>) {
+    (code, Json(json!({"success": false, "error": message})))
+}
+
+/// The current API key, replaced in place by `POST /key/rotate`.
+#[derive(Clone)]
+pub struct SharedKey(Arc<RwLock<Arc<str>>>);
+
+impl SharedKey {
+    /// Wrap the key read at start.
+    pub fn new(key: &str) -> SharedKey {
+        SharedKey(Arc::new(RwLock::new(key.into())))
+    }
+    /// The key now.
+    pub fn get(&self) -> Arc<str> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    /// Replace the key: requests with the old one get 401 from now on.
+    pub fn set(&self, key: &str) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = key.into();
+    }
+}

@@ -1,0 +1,82 @@
+//! `zopilot bench …`: benchmarks that print figures — [`pipeline`] (accuracy and speed over a
+//! labelled corpus), [`import`] (import time, memory, decode speed), [`extract`] (header-field
+//! accuracy, seconds per page), [`queue`] (enqueue throughput, watcher latency).
+
+mod extract;
+mod import;
+mod pipeline;
+mod queue;
+mod scratch;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use crate::config::Config;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// The whole pipeline over a labelled corpus.
+    Pipeline {
+        /// Folder with labels.json (e.g. ../shared/corpus).
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Only documents whose file path contains this string.
+        #[arg(long)]
+        only: Option<String>,
+        /// Also write every stored row to this JSON file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Import packaged models (time, peak memory) and compare decode speed with a reference export.
+    Import {
+        /// Packaged model aliases (default: all of `zopilot models list`).
+        aliases: Vec<String>,
+        /// `ALIAS=DIR`: a builder-made export of that packaged model to compare decode speed with,
+        /// e.g. `smollm2-135m-instruct=../shared/reference/smollm2-135m-instruct/onnx-int4`.
+        #[arg(long)]
+        reference: Option<String>,
+        /// Tokens to decode per measurement.
+        #[arg(long, default_value_t = 64)]
+        tokens: usize,
+    },
+    /// Field accuracy of extraction against `fields/*.json` (header fields: dates equal, amounts
+    /// within 0.01, strings equal after whitespace and case normalization), per document and
+    /// per folder, with seconds per page of the text path and of the OCR path.
+    Extract {
+        /// The corpus folder (`pdf/`, `img/`, `scanpdf/`, `fields/`).
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Only documents whose name contains this.
+        #[arg(long)]
+        only: Option<String>,
+    },
+    /// Enqueue throughput (docs/s, one transaction per file and batched as the watcher does)
+    /// and watcher readiness latency after the last write (p50/p99) with the configured
+    /// stability window.
+    Queue {
+        /// Files for the throughput measurement.
+        #[arg(long, default_value_t = 2000)]
+        files: usize,
+        /// Files written into a watched folder for the latency measurement.
+        #[arg(long, default_value_t = 60)]
+        watched: usize,
+    },
+}
+
+pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
+    match cmd {
+        BenchCommand::Pipeline { corpus, only, json } => {
+            pipeline::run(cfg, &corpus, only.as_deref(), json.as_deref())
+        }
+        BenchCommand::Import {
+            aliases,
+            reference,
+            tokens,
+        } => import::run(cfg, aliases, reference.as_deref(), tokens),
+        BenchCommand::Queue { files, watched } => queue::run(cfg, files, watched),
+        BenchCommand::Extract { corpus, only } => extract::run(cfg, &corpus, only.as_deref()),
+    }
+}

@@ -1,0 +1,228 @@
+//! The records the store keeps and hands out: a document row ([`Document`]) and its [`Status`],
+//! what a finished run writes ([`Outcome`]), a claimed document ([`Job`]), what an enqueue did
+//! ([`Enqueued`]), the retry and lease [`Policy`], what the daemon is doing ([`Activity`]) and an
+//! original's move still to be done ([`PendingMove`]). No SQL here: see [`super::sqlite`].
+
+use std::time::Duration;
+
+use rand::Rng;
+use serde::Serialize;
+use serde_json::Value;
+
+/// A document's processing status. Terminal: `classified`, `preview_required`, `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Queued,
+    Extracting,
+    Classifying,
+    Mapping,
+    Classified,
+    PreviewRequired,
+    Failed,
+    /// Dead-lettered: transient failures used up every attempt (the last error is kept).
+    Dead,
+    /// Same content as an earlier document (`duplicate_of`); not processed.
+    Duplicate,
+}
+
+impl Status {
+    /// The column value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Queued => "queued",
+            Status::Extracting => "extracting",
+            Status::Classifying => "classifying",
+            Status::Mapping => "mapping",
+            Status::Classified => "classified",
+            Status::PreviewRequired => "preview_required",
+            Status::Failed => "failed",
+            Status::Dead => "dead",
+            Status::Duplicate => "duplicate",
+        }
+    }
+
+    /// Parse a column value.
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "queued" => Status::Queued,
+            "extracting" => Status::Extracting,
+            "classifying" => Status::Classifying,
+            "mapping" => Status::Mapping,
+            "classified" => Status::Classified,
+            "preview_required" => Status::PreviewRequired,
+            "failed" => Status::Failed,
+            "dead" => Status::Dead,
+            "duplicate" => Status::Duplicate,
+            _ => return None,
+        })
+    }
+
+    /// True for statuses a document does not leave by itself.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Status::Classified
+                | Status::PreviewRequired
+                | Status::Failed
+                | Status::Dead
+                | Status::Duplicate
+        )
+    }
+}
+
+/// One row of `documents`, JSON columns parsed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    pub id: i64,
+    pub original_path: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub source: String,
+    pub status: Status,
+    pub attempts: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub business: Option<Value>,
+    pub extracted: Option<Value>,
+    pub stage1: Option<Value>,
+    pub stage2: Option<Value>,
+    pub result: Option<Value>,
+    pub warnings: Option<Value>,
+    pub metrics: Option<Value>,
+    pub model: Option<String>,
+    pub error: Option<String>,
+    /// For `duplicate` rows: the first document with the same content.
+    pub duplicate_of: Option<i64>,
+    /// Where the original was moved (`processed/` or `failed/`), when that is configured.
+    pub moved_to: Option<String>,
+    /// A move of the original decided with the final status and not yet confirmed done: start-up
+    /// recovery finishes it.
+    pub move_pending: Option<String>,
+}
+
+/// Everything a finished pipeline run writes.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub business: Option<Value>,
+    pub extracted: Option<Value>,
+    pub stage1: Option<Value>,
+    pub stage2: Option<Value>,
+    pub result: Option<Value>,
+    pub warnings: Vec<String>,
+    pub metrics: Option<Value>,
+    pub model: Option<String>,
+}
+
+/// Wall-clock time in unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Current time as RFC 3339 UTC with milliseconds, the format of every timestamp column.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Retry and lease settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Claims per document before it is dead-lettered.
+    pub max_attempts: u32,
+    /// First retry delay; doubled per further attempt.
+    pub retry_base: Duration,
+    /// Visibility timeout of a claim; renewed by heartbeats.
+    pub lease: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            max_attempts: 3,
+            retry_base: Duration::from_secs(5),
+            lease: Duration::from_secs(300),
+        }
+    }
+}
+
+impl Policy {
+    /// From the configuration.
+    pub fn from_config(cfg: &crate::config::Config) -> Policy {
+        Policy {
+            max_attempts: cfg.max_attempts,
+            retry_base: Duration::from_millis(cfg.retry_base_ms),
+            lease: Duration::from_secs(cfg.lease_seconds),
+        }
+    }
+
+    /// Delay before attempt `attempts + 1`: `base · 2^(attempts−1) · (1 + U[0, 0.5))`, the
+    /// jitter so that retries of a burst do not line up.
+    pub fn backoff(&self, attempts: i64) -> Duration {
+        let exp = (attempts.max(1) - 1).min(16) as u32;
+        let base = self.retry_base.as_millis() as f64 * 2f64.powi(exp as i32);
+        let jitter = rand::rng().random_range(0.0..0.5);
+        Duration::from_millis((base * (1.0 + jitter)) as u64)
+    }
+
+    /// Whether a transient failure of `job` ends its attempts (it is then dead-lettered).
+    pub fn is_last_attempt(&self, job: &Job) -> bool {
+        job.token >= self.max_attempts as i64
+    }
+}
+
+/// Result of an enqueue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    /// A new document row was created and queued.
+    New(i64),
+    /// This exact content at this path is already known.
+    Known(i64),
+    /// The same content is already known under another path: a `duplicate` row linking the
+    /// first document was created, and no work is queued.
+    Duplicate { id: i64, of: i64 },
+}
+
+impl Enqueued {
+    /// The row's id.
+    pub fn id(self) -> i64 {
+        match self {
+            Enqueued::New(id) | Enqueued::Known(id) | Enqueued::Duplicate { id, .. } => id,
+        }
+    }
+}
+
+/// A claimed document: the row as claimed, who holds it and the fencing token.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub doc: Document,
+    pub owner: String,
+    /// `attempts` at claim time; writes for this job match it.
+    pub token: i64,
+}
+
+/// A move of an original that was decided with the document's final status but is not known
+/// to have happened (the process may have stopped in between).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingMove {
+    pub id: i64,
+    /// Where the original was when the document was enqueued.
+    pub from: String,
+    /// Where it is to go (`processed/…` or `failed/…` under the drop folder).
+    pub to: String,
+}
+
+/// What the daemon is doing (see [`super::Storage::activity`]): successes since a time, the
+/// in-flight documents `(id, file name)`, and the newest finished document when it failed or went
+/// dead `(id, file name, error)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub done_since: i64,
+    pub current: Vec<(i64, String)>,
+    pub last_error: Option<(i64, String, String)>,
+}

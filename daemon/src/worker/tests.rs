@@ -1,0 +1,239 @@
+//! Faults at each step of a document's life, injected with the failing store: no half-written
+//! row, no moved original, and recovery brings everything to one consistent end.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::finish::finish;
+use super::originals::{recover, Moves};
+use crate::pipeline::{checksum, Run, Verdict};
+use crate::store::failing::{FailingStore, Fault, Op};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Document, Job, Outcome, Policy, Status, Storage};
+
+struct Setup {
+    dir: tempfile::TempDir,
+    store: FailingStore<SqliteStore>,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("inbox")).unwrap();
+    let inner = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+    Setup {
+        dir,
+        store: FailingStore::new(inner),
+    }
+}
+
+impl Setup {
+    fn inbox(&self) -> PathBuf {
+        self.dir.path().join("inbox")
+    }
+    fn file(&self, name: &str) -> PathBuf {
+        let p = self.inbox().join(name);
+        std::fs::write(&p, format!("invoice {name}")).unwrap();
+        p
+    }
+    fn moves(&self) -> Moves {
+        Moves {
+            drop_folder: Some(self.inbox()),
+            sources: vec!["drop_folder".into()],
+        }
+    }
+    fn s(&self) -> &FailingStore<SqliteStore> {
+        &self.store
+    }
+    fn row(&self, id: i64) -> Document {
+        self.s().document(id).unwrap().unwrap()
+    }
+    fn enqueue(&self, p: &Path) -> i64 {
+        let (sha, n) = crate::content::hash_file(p).unwrap();
+        self.s()
+            .enqueue_batch(&[(p, &sha, n)], "drop_folder", 0)
+            .unwrap()[0]
+            .id()
+    }
+    fn claim(&self, policy: &Policy) -> Job {
+        self.s().claim(None, "w", policy).unwrap().unwrap()
+    }
+    fn processed(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.inbox().join("processed"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+fn policy() -> Policy {
+    Policy {
+        max_attempts: 3,
+        retry_base: Duration::ZERO,
+        lease: Duration::from_secs(60),
+    }
+}
+
+fn in_flight_and_unwritten(d: &Document) {
+    assert_eq!(d.status, Status::Extracting, "still in flight");
+    assert!(d.result.is_none() && d.finished_at.is_none() && d.error.is_none());
+    assert!(d.move_pending.is_none() && d.moved_to.is_none());
+}
+
+#[test]
+fn a_failed_enqueue_writes_no_row_and_keeps_the_file() {
+    let t = setup();
+    let p = t.file("a.pdf");
+    t.s().fail_at(Op::Enqueue, 1, Fault::DiskFull);
+    let (sha, n) = crate::content::hash_file(&p).unwrap();
+    let e = t
+        .s()
+        .enqueue_batch(&[(&p, &sha, n)], "drop_folder", 0)
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("disk is full"));
+    assert!(t.s().documents(None, 10, 0).unwrap().is_empty());
+    assert!(p.exists());
+}
+
+#[test]
+fn a_failed_claim_leaves_the_document_queued() {
+    let t = setup();
+    let id = t.enqueue(&t.file("a.pdf"));
+    t.s().fail_at(Op::Claim, 1, Fault::Busy);
+    assert!(t.s().claim(None, "w", &policy()).is_err());
+    let d = t.row(id);
+    assert_eq!((d.status, d.attempts), (Status::Queued, 0));
+    assert_eq!(t.claim(&policy()).token, 1);
+}
+
+#[test]
+fn a_failed_complete_writes_nothing_moves_nothing_and_recovery_redoes_it() {
+    let t = setup();
+    let p = t.file("a.pdf");
+    let id = t.enqueue(&p);
+    let job = t.claim(&policy());
+    let run = checksum::run(&job, Duration::ZERO);
+    assert_eq!(run.verdict, Verdict::Done(Status::Classified));
+    t.s().fail_at(Op::Complete, 1, Fault::DiskFull);
+    assert!(finish(t.s(), &job, &run, &policy(), &t.moves()).is_err());
+    in_flight_and_unwritten(&t.row(id));
+    assert!(p.exists(), "the original was not moved");
+    assert!(t.processed().is_empty());
+    // The next start: the document is queued again and finishes once, moved once.
+    assert_eq!(t.s().recover_in_flight(&policy()).unwrap(), (1, 0));
+    let job = t.claim(&policy());
+    let run = checksum::run(&job, Duration::ZERO);
+    let done = finish(t.s(), &job, &run, &policy(), &t.moves()).unwrap();
+    assert_eq!(done.status, Status::Classified);
+    let d = t.row(id);
+    assert_eq!(d.status, Status::Classified);
+    assert!(d.moved_to.unwrap().ends_with("processed/a.pdf"));
+    assert!(!p.exists());
+    assert_eq!(t.processed(), ["a.pdf"]);
+}
+
+#[test]
+fn a_failed_fail_writes_nothing_and_moves_nothing() {
+    let t = setup();
+    let p = t.file("bad.pdf");
+    let id = t.enqueue(&p);
+    let job = t.claim(&policy());
+    let run = Run {
+        verdict: Verdict::Failed("not a readable PDF".into()),
+        outcome: Outcome::default(),
+        seconds: 0.0,
+    };
+    t.s().fail_at(Op::Fail, 1, Fault::Busy);
+    assert!(finish(t.s(), &job, &run, &policy(), &t.moves()).is_err());
+    in_flight_and_unwritten(&t.row(id));
+    assert!(p.exists());
+    assert!(!t.inbox().join("failed").join("bad.pdf").exists());
+    // Without the fault it is failed and moved to failed/.
+    let done = finish(t.s(), &job, &run, &policy(), &t.moves()).unwrap();
+    assert_eq!(done.status, Status::Failed);
+    assert!(t.inbox().join("failed").join("bad.pdf").exists());
+    assert_eq!(t.row(id).error.as_deref(), Some("not a readable PDF"));
+}
+
+#[test]
+fn a_failed_retry_writes_nothing() {
+    let t = setup();
+    let id = t.enqueue(&t.file("a.pdf"));
+    let job = t.claim(&policy());
+    let run = Run {
+        verdict: Verdict::Retry("model not available".into()),
+        outcome: Outcome::default(),
+        seconds: 0.0,
+    };
+    t.s().fail_at(Op::RetryOrDead, 1, Fault::DiskFull);
+    assert!(finish(t.s(), &job, &run, &policy(), &t.moves()).is_err());
+    in_flight_and_unwritten(&t.row(id));
+}
+
+#[test]
+fn a_stolen_lease_stores_nothing_and_does_not_move_the_original() {
+    let t = setup();
+    let p = t.file("a.pdf");
+    let id = t.enqueue(&p);
+    let short = Policy {
+        lease: Duration::from_millis(1),
+        ..policy()
+    };
+    let old = t.claim(&short);
+    std::thread::sleep(Duration::from_millis(5));
+    let new = t.s().claim(None, "other", &policy()).unwrap().unwrap();
+    assert_eq!(new.doc.id, id);
+    // The old worker's checksum run finishes after its lease was taken over.
+    let run = checksum::run(&old, Duration::ZERO);
+    let done = finish(t.s(), &old, &run, &policy(), &t.moves()).unwrap();
+    assert!(done.lost);
+    assert!(p.exists(), "the original must stay for the new owner");
+    assert!(t.processed().is_empty());
+    assert_eq!(t.row(id).status, Status::Extracting);
+    // The same through an injected lost lease.
+    t.s().fail_at(Op::Complete, 1, Fault::LostLease);
+    let run = checksum::run(&new, Duration::ZERO);
+    assert!(
+        finish(t.s(), &new, &run, &policy(), &t.moves())
+            .unwrap()
+            .lost
+    );
+    assert!(p.exists());
+}
+
+#[test]
+fn a_move_interrupted_after_the_commit_is_finished_once_at_start_up() {
+    let t = setup();
+    let a = t.file("a.pdf");
+    let b = t.file("b.pdf");
+    let (ida, idb) = (t.enqueue(&a), t.enqueue(&b));
+    // a: the process stops between the commit and the rename.
+    let job = t.claim(&policy());
+    let to = t.moves().plan(&job, Status::Classified).unwrap();
+    assert!(t
+        .s()
+        .complete(&job, Status::Classified, &Outcome::default(), Some(&to))
+        .unwrap());
+    assert!(a.exists());
+    // b: renamed, but the confirmation fails.
+    let job = t.claim(&policy());
+    let run = checksum::run(&job, Duration::ZERO);
+    t.s().fail_at(Op::SettleMove, 1, Fault::DiskFull);
+    finish(t.s(), &job, &run, &policy(), &t.moves()).unwrap();
+    assert!(!b.exists());
+    assert_eq!(t.s().pending_moves().unwrap().len(), 2);
+    // Start-up recovery.
+    assert_eq!(recover(t.s(), &t.moves()).unwrap(), 2);
+    assert!(t.s().pending_moves().unwrap().is_empty());
+    assert_eq!(t.processed(), ["a.pdf", "b.pdf"], "each moved exactly once");
+    for id in [ida, idb] {
+        let d = t.row(id);
+        assert!(d.moved_to.is_some() && d.move_pending.is_none(), "{id}");
+    }
+    // A second recovery has nothing to do.
+    assert_eq!(recover(t.s(), &t.moves()).unwrap(), 0);
+}
