@@ -111,6 +111,7 @@ impl EngineHandle {
     ) -> Result<R, EngineError> {
         let (reply, answer) = mpsc::sync_channel::<Result<R, EngineError>>(1);
         let token = cancel.cloned();
+        let waiting = self.waiting.clone();
         let work: Work = Box::new(move |engine| {
             let r = match engine {
                 Err(e) => Err(EngineError::Unavailable(e)),
@@ -119,6 +120,8 @@ impl EngineHandle {
                 }
                 Ok(e) => Ok(f(e)),
             };
+            // Done before the caller hears back, so `waiting` never counts a finished request.
+            waiting.fetch_sub(1, Ordering::SeqCst);
             let _ = reply.send(r);
         });
         self.waiting.fetch_add(1, Ordering::SeqCst);
@@ -208,7 +211,6 @@ fn engine_thread(
                 }
                 Err(e) => {
                     work(Err(format!("{e:#}")));
-                    waiting.fetch_sub(1, Ordering::SeqCst);
                     continue;
                 }
             }
@@ -218,9 +220,9 @@ fn engine_thread(
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(Ok(e))));
         if run.is_err() {
             tracing::error!("a model request panicked; the engine is reloaded on the next one");
+            waiting.fetch_sub(1, Ordering::SeqCst);
             *slot = None;
         }
-        waiting.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
