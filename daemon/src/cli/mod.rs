@@ -39,8 +39,13 @@ pub enum Command {
         /// A PDF or text document.
         file: PathBuf,
     },
-    /// Print the layout text extraction reads from FILE (no model needed).
-    Text { file: PathBuf },
+    /// Print the layout text extraction reads from FILE (no model needed); with `--fields`, what
+    /// the rules read from it (kind, parties, amounts, lines, payment) as JSON.
+    Text {
+        file: PathBuf,
+        #[arg(long)]
+        fields: bool,
+    },
     /// Watch the drop folder, process documents as they arrive, serve the HTTP API.
     Serve,
     /// Queued, running, done, failed, dead, duplicate counts, per source, and whether paused
@@ -111,9 +116,16 @@ pub fn main() -> ExitCode {
 fn run(cfg: Config, command: Command) -> Result<ExitCode> {
     match command {
         Command::Process { file } => process::run(&cfg, &file),
-        Command::Text { file } => {
+        Command::Text { file, fields } => {
             let t = crate::extract::Extractor::new(&cfg).extract(&file)?;
-            print!("{}", t.text);
+            match (fields, &t.einvoice) {
+                (false, _) => print!("{}", t.text),
+                (true, Some(v)) => println!("{}", serde_json::to_string_pretty(v)?),
+                (true, None) => {
+                    let r = crate::extract::read::read(&t.text, &t.lines, None);
+                    println!("{}", serde_json::to_string_pretty(&r.doc)?);
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve => serve::run(cfg),

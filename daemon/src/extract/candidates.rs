@@ -14,6 +14,8 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
+
+pub use super::values::{amounts_in, dates_in, parse_amount, tax_ids_in};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -38,233 +40,11 @@ pub struct Candidates {
     pub subtotal: Option<Candidate>,
     pub tax: Option<Candidate>,
     pub tax_ids: Vec<Candidate>,
-    /// The issuing party's name, from a seller label (`Sold By`, `Service Provider`, …).
-    pub issuer: Option<Candidate>,
     pub reference_numbers: Vec<Candidate>,
 }
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("valid pattern"))
-}
-
-/// Parse an amount as printed: `1,234.56`, `1.234,56`, `1 234,56`, `1'234.56`, `319.00`,
-/// `29,99`, `-40.00`. `None` for anything else.
-pub fn parse_amount(s: &str) -> Option<f64> {
-    let t: String = s
-        .trim()
-        .trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-')
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\''))
-        .collect();
-    if t.is_empty() || !t.chars().any(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let (last_dot, last_comma) = (t.rfind('.'), t.rfind(','));
-    let normalized = match (last_dot, last_comma) {
-        (Some(d), Some(c)) if c > d => t.replace('.', "").replace(',', "."),
-        (Some(_), Some(_)) => t.replace(',', ""),
-        (None, Some(c)) if t.len() - c - 1 == 2 || t.len() - c - 1 == 1 => t.replace(',', "."),
-        (None, Some(_)) => t.replace(',', ""),
-        (Some(d), None)
-            if t.matches('.').count() > 1
-                || t.len() - d - 1 == 3 && t[..d].len() <= 3 && t.len() > 7 =>
-        {
-            t.replace('.', "")
-        }
-        _ => t,
-    };
-    normalized.parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
-/// Amounts printed on `line` (as numbers), left to right.
-pub fn amounts_in(line: &str) -> Vec<f64> {
-    static R: OnceLock<Regex> = OnceLock::new();
-    let r = re(
-        &R,
-        r"(?:^|[\s:($€£₹]|Rs\.?|INR|EUR|USD)(-?\d{1,3}(?:[.,' \u{a0}]\d{3})*(?:[.,]\d{1,2})|-?\d+(?:[.,]\d{1,2})?)(?:\s*(?:€|EUR|USD|\$|TTC|HT))?(?:$|[\s)])",
-    );
-    r.captures_iter(line)
-        .filter_map(|c| parse_amount(c.get(1)?.as_str()))
-        .collect()
-}
-
-const MONTHS: &[(&str, u32)] = &[
-    ("january", 1),
-    ("janvier", 1),
-    ("januar", 1),
-    ("enero", 1),
-    ("gennaio", 1),
-    ("jan", 1),
-    ("february", 2),
-    ("février", 2),
-    ("fevrier", 2),
-    ("februar", 2),
-    ("febrero", 2),
-    ("feb", 2),
-    ("march", 3),
-    ("mars", 3),
-    ("märz", 3),
-    ("marzo", 3),
-    ("mar", 3),
-    ("april", 4),
-    ("avril", 4),
-    ("abril", 4),
-    ("aprile", 4),
-    ("apr", 4),
-    ("may", 5),
-    ("mai", 5),
-    ("mayo", 5),
-    ("maggio", 5),
-    ("june", 6),
-    ("juin", 6),
-    ("juni", 6),
-    ("junio", 6),
-    ("giugno", 6),
-    ("jun", 6),
-    ("july", 7),
-    ("juillet", 7),
-    ("juli", 7),
-    ("julio", 7),
-    ("luglio", 7),
-    ("jul", 7),
-    ("august", 8),
-    ("août", 8),
-    ("aout", 8),
-    ("agosto", 8),
-    ("aug", 8),
-    ("september", 9),
-    ("septembre", 9),
-    ("septiembre", 9),
-    ("settembre", 9),
-    ("sept", 9),
-    ("sep", 9),
-    ("october", 10),
-    ("octobre", 10),
-    ("oktober", 10),
-    ("octubre", 10),
-    ("ottobre", 10),
-    ("oct", 10),
-    ("november", 11),
-    ("novembre", 11),
-    ("noviembre", 11),
-    ("nov", 11),
-    ("december", 12),
-    ("décembre", 12),
-    ("decembre", 12),
-    ("dezember", 12),
-    ("diciembre", 12),
-    ("dicembre", 12),
-    ("dec", 12),
-];
-
-fn month(name: &str) -> Option<u32> {
-    let n = name.to_lowercase();
-    let n = n.trim_end_matches('.');
-    MONTHS.iter().find(|(m, _)| *m == n).map(|(_, v)| *v)
-}
-
-fn ymd(y: i32, m: u32, d: u32) -> Option<String> {
-    let y = if y < 100 { 2000 + y } else { y };
-    chrono::NaiveDate::from_ymd_opt(y, m, d).map(|d| d.format("%Y-%m-%d").to_string())
-}
-
-/// Dates printed on `line`, as ISO strings, left to right. `month_first` reads `03/08/2014`
-/// as March 8 (US documents).
-pub fn dates_in(line: &str, month_first: bool) -> Vec<String> {
-    static ISO: OnceLock<Regex> = OnceLock::new();
-    static NUM: OnceLock<Regex> = OnceLock::new();
-    static WORD_DMY: OnceLock<Regex> = OnceLock::new();
-    static WORD_MDY: OnceLock<Regex> = OnceLock::new();
-    let mut found: Vec<(usize, String)> = Vec::new();
-    for c in re(&ISO, r"\b(\d{4})-(\d{2})-(\d{2})\b").captures_iter(line) {
-        if let Some(d) = ymd(
-            c[1].parse().unwrap_or(0),
-            c[2].parse().unwrap_or(0),
-            c[3].parse().unwrap_or(0),
-        ) {
-            found.push((c.get(0).unwrap().start(), d));
-        }
-    }
-    for c in re(&NUM, r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})\b").captures_iter(line) {
-        let (a, b, y): (u32, u32, i32) = (
-            c[1].parse().unwrap_or(0),
-            c[2].parse().unwrap_or(0),
-            c[3].parse().unwrap_or(0),
-        );
-        let d = if (month_first && a <= 12) || b > 12 {
-            ymd(y, a, b)
-        } else {
-            ymd(y, b, a)
-        };
-        if let Some(d) = d {
-            found.push((c.get(0).unwrap().start(), d));
-        }
-    }
-    for c in re(
-        &WORD_DMY,
-        r"(?i)\b(\d{1,2})(?:er|st|nd|rd|th)?[\s\-.]+([a-zéûä]{3,9})\.?[\s\-.,]+(\d{4})\b",
-    )
-    .captures_iter(line)
-    {
-        if let (Some(m), Ok(d), Ok(y)) = (month(&c[2]), c[1].parse(), c[3].parse()) {
-            if let Some(s) = ymd(y, m, d) {
-                found.push((c.get(0).unwrap().start(), s));
-            }
-        }
-    }
-    for c in re(
-        &WORD_MDY,
-        r"(?i)\b([a-zéûä]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(\d{4})\b",
-    )
-    .captures_iter(line)
-    {
-        if let (Some(m), Ok(d), Ok(y)) = (month(&c[1]), c[2].parse(), c[3].parse()) {
-            if let Some(s) = ymd(y, m, d) {
-                found.push((c.get(0).unwrap().start(), s));
-            }
-        }
-    }
-    found.sort();
-    found.dedup_by(|a, b| a.1 == b.1);
-    found.into_iter().map(|(_, d)| d).collect()
-}
-
-/// Tax ids on `line`: EU VAT numbers and Indian GSTINs (spaces inside removed).
-pub fn tax_ids_in(line: &str) -> Vec<String> {
-    static VAT: OnceLock<Regex> = OnceLock::new();
-    static GSTIN: OnceLock<Regex> = OnceLock::new();
-    let mut out = Vec::new();
-    for m in re(
-        &GSTIN,
-        r"\b[0-3][0-9][A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b",
-    )
-    .find_iter(line)
-    {
-        out.push(m.as_str().to_string());
-    }
-    for c in re(
-        &VAT,
-        r"\b(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)\s?([0-9A-Z]{2}(?:\s?[0-9A-Z]){6,11})\b",
-    )
-    .captures_iter(line)
-    {
-        let id: String = format!("{}{}", &c[1], &c[2]).chars().filter(|c| !c.is_whitespace()).collect();
-        let digits = id[2..].chars().filter(|c| c.is_ascii_digit()).count();
-        let ok = match &c[1] {
-            "FR" => id.len() == 13,
-            "DE" | "EE" | "EL" | "PT" => id.len() == 11 && digits == 9,
-            "GB" | "XI" => id.len() == 11 || id.len() == 14,
-            "IT" | "LV" | "HR" => id.len() == 13 && digits == 11,
-            "NL" => id.len() == 14,
-            "BE" | "PL" | "SK" => id.len() == 12 && digits == 10,
-            "ES" => id.len() == 11,
-            _ => (10..=14).contains(&id.len()) && digits >= 7,
-        };
-        if ok {
-            out.push(id);
-        }
-    }
-    out
 }
 
 struct Label {
@@ -451,7 +231,6 @@ pub fn find(text: &str, month_first: bool) -> Candidates {
             }
         }
     }
-    c.issuer = issuer(&lines);
     for (i, line) in lines.iter().enumerate() {
         for id in tax_ids_in(line) {
             if !c.tax_ids.iter().any(|t| t.value == json!(id)) {
@@ -493,52 +272,6 @@ pub fn find(text: &str, month_first: bool) -> Candidates {
     c
 }
 
-/// Labels that introduce the issuing party.
-const ISSUER: &str = r"(?i)\b(?:service\s+provider|sold\s+by|seller|vendor|supplier|issued\s+by|fournisseur|vendeur|verkäufer|lieferant|proveedor|emisor|fornitore)\s*:\s*";
-
-/// A party name: the rest of the line up to a wide gap, without trailing punctuation.
-fn name_at(s: &str) -> Option<String> {
-    let s = s.trim_start();
-    let end = s.find("   ").unwrap_or(s.len());
-    let raw = s[..end].trim().trim_end_matches([',', ';', ':']).trim();
-    // Keep the period of a trailing abbreviation ("Inc.", "Ltd."), drop a sentence's.
-    let last = raw.split_whitespace().last().unwrap_or("");
-    let n = if raw.ends_with('.') && last.len() <= 5 {
-        raw.to_string()
-    } else {
-        raw.trim_end_matches('.').to_string()
-    };
-    (n.chars().filter(|c| c.is_alphabetic()).count() >= 3 && !n.starts_with('(')).then_some(n)
-}
-
-fn issuer(lines: &[&str]) -> Option<Candidate> {
-    static R: OnceLock<Regex> = OnceLock::new();
-    let r = re(&R, ISSUER);
-    for (i, line) in lines.iter().enumerate() {
-        let Some(m) = r.find(line) else { continue };
-        if let Some(n) = name_at(&line[m.end()..]) {
-            return Some(Candidate {
-                value: json!(n),
-                line: i,
-                rule: "label:issuer",
-            });
-        }
-        // The name under the label, within the next three lines.
-        let col = line[..m.start()].chars().count();
-        for (k, next) in lines.iter().enumerate().skip(i + 1).take(3) {
-            let tail: String = next.chars().skip(col.saturating_sub(2)).collect();
-            if let Some(n) = name_at(&tail) {
-                return Some(Candidate {
-                    value: json!(n),
-                    line: k,
-                    rule: "label:issuer",
-                });
-            }
-        }
-    }
-    None
-}
-
 /// The candidates as a short block for the extraction prompt.
 pub fn prompt_block(c: &Candidates) -> String {
     let mut out = Vec::new();
@@ -547,7 +280,6 @@ pub fn prompt_block(c: &Candidates) -> String {
             out.push(format!("{name}: {}", x.value));
         }
     };
-    one("issuer (from.name)", &c.issuer);
     one("invoice_number", &c.invoice_number);
     one("issue_date", &c.issue_date);
     one("due_date", &c.due_date);

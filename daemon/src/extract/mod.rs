@@ -14,7 +14,9 @@ pub mod einvoice;
 pub mod ocr;
 pub mod office;
 pub mod pdf;
+pub mod read;
 pub mod reconcile;
+pub mod values;
 
 pub use detect::{detect, DocumentKind};
 

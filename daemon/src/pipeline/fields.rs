@@ -1,13 +1,14 @@
-//! Structured fields from layout text: the LLM fills `schema/extracted_document.schema.json`
-//! under constrained decoding, checked against the rule candidates ([`crate::extract::candidates`],
-//! [`crate::extract::reconcile`]); then [`crate::extract::checks`] adds arithmetic warnings.
+//! The fields of a document: rules first ([`crate::extract::read`]); the model reads only when
+//! the rules leave a gap, under `schema/extracted_document.schema.json` with constrained decoding,
+//! and its values are merged in only where printed ([`crate::extract::reconcile`]); then
+//! [`crate::extract::checks`] adds arithmetic warnings.
 
 use anyhow::Result;
 use serde_json::{json, Value};
 
 use super::llm_json::{generate_json, JsonCall, StageMetrics};
 use super::prompts::Prompts;
-use crate::extract::{candidates, checks, reconcile, DocumentText};
+use crate::extract::{candidates, checks, read, reconcile, DocumentText};
 use crate::llm::EngineHandle;
 use crate::schemas::{self, Kind};
 
@@ -32,28 +33,74 @@ pub fn generation_schema() -> Value {
             "tax_breakdown",
             "extraction_method",
             "provenance",
+            "payment",
         ] {
             p.remove(k);
         }
     }
+    if let Some(p) = s["$defs"]["party"]["properties"].as_object_mut() {
+        p.remove("email");
+    }
     s
 }
 
-/// Extract fields from `text` (the layout text of `file_name`). Returns the extracted document
-/// (valid under the schema file) and appends arithmetic warnings to `warnings`.
-pub fn extract_fields(
+/// Read the fields of `document`: exactly from its e-invoice when it has one; else by rules
+/// ([`crate::extract::read`]) and, when the rules leave the total, the issuer or the date empty,
+/// by the model as well, merged so that the rules win and the model only fills printed values
+/// ([`crate::extract::reconcile`]). `country` is the business's (a bare `$`, date order).
+/// Appends extraction and arithmetic warnings (prefixed `extract:`) to `warnings`.
+///
+/// Errors: the model is needed and fails ([`crate::failure::Transient`] when it cannot be
+/// loaded), or the result does not fit the schema.
+pub fn read_fields(
     engine: &EngineHandle,
     prompts: &Prompts,
     file_name: &str,
     document: &DocumentText,
+    country: Option<&str>,
     metrics: &mut Vec<StageMetrics>,
     warnings: &mut Vec<String>,
 ) -> Result<Value> {
+    if let Some(v) = &document.einvoice {
+        warnings.extend(
+            checks::arithmetic_warnings(v)
+                .into_iter()
+                .map(|w| format!("e-invoice: {w}")),
+        );
+        return Ok(v.clone());
+    }
     let text = document.text.as_str();
-    // US documents write month first (03/08/2014); elsewhere day first.
-    let month_first = text.contains('$') || text.contains("USD");
-    let found = candidates::find(text, month_first);
-    let hints = candidates::prompt_block(&found);
+    let reading = read::read(text, &document.lines, country);
+    let gaps = reading.gaps();
+    let mut doc = reading.doc.clone();
+    if !gaps.is_empty() {
+        let model = model_reading(engine, prompts, file_name, &reading, text, metrics, warnings)?;
+        warnings.extend(
+            reconcile::merge(&mut doc, &model, text, reading.month_first)
+                .into_iter()
+                .map(|w| format!("extract: {w}")),
+        );
+    }
+    schemas::validate(Kind::ExtractedDocument, &doc)?;
+    warnings.extend(
+        checks::arithmetic_warnings(&doc)
+            .into_iter()
+            .map(|w| format!("extract: {w}")),
+    );
+    Ok(doc)
+}
+
+/// The model's reading of `text` under the extraction schema, with the rule candidates as hints.
+fn model_reading(
+    engine: &EngineHandle,
+    prompts: &Prompts,
+    file_name: &str,
+    reading: &read::Reading,
+    text: &str,
+    metrics: &mut Vec<StageMetrics>,
+    warnings: &mut Vec<String>,
+) -> Result<Value> {
+    let hints = candidates::prompt_block(&reading.candidates);
     let system = prompts.render("extract.system", json!({}))?;
     let user = |t: &str| {
         prompts.render(
@@ -62,7 +109,7 @@ pub fn extract_fields(
         )
     };
     let schema = generation_schema();
-    let doc = generate_json(
+    generate_json(
         engine,
         JsonCall {
             stage: "extract".into(),
@@ -75,19 +122,5 @@ pub fn extract_fields(
         },
         metrics,
         warnings,
-    )?;
-    let mut doc = doc;
-    doc["extraction_method"] = json!("llm");
-    warnings.extend(
-        reconcile::reconcile(&mut doc, &found, text, &document.lines, month_first)
-            .into_iter()
-            .map(|w| format!("extract: {w}")),
-    );
-    schemas::validate(Kind::ExtractedDocument, &doc)?;
-    warnings.extend(
-        checks::arithmetic_warnings(&doc)
-            .into_iter()
-            .map(|w| format!("extract: {w}")),
-    );
-    Ok(doc)
+    )
 }

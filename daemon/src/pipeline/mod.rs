@@ -188,30 +188,18 @@ impl Pipeline {
         Ok(status)
     }
 
-    /// Fields: exact from an e-invoice, else read by the model and checked against the rules.
+    /// Fields: exact from an e-invoice, else by rules, the model filling gaps.
     fn read_fields(&self, cx: &mut Ctx<'_>) -> Result<Value> {
-        let extracted = match &cx.text.einvoice {
-            Some(v) => {
-                cx.warnings.extend(
-                    extract::checks::arithmetic_warnings(v)
-                        .into_iter()
-                        .map(|w| format!("e-invoice: {w}")),
-                );
-                v.clone()
-            }
-            None => {
-                let v = fields::extract_fields(
-                    &self.engine,
-                    &self.prompts,
-                    &cx.job.doc.file_name,
-                    &cx.text,
-                    cx.metrics,
-                    &mut cx.warnings,
-                )?;
-                cx.outcome.model = self.engine.loaded_info().map(|i| i.name);
-                v
-            }
-        };
+        let extracted = fields::read_fields(
+            &self.engine,
+            &self.prompts,
+            &cx.job.doc.file_name,
+            &cx.text,
+            cx.profile.country.as_deref(),
+            cx.metrics,
+            &mut cx.warnings,
+        )?;
+        cx.outcome.model = self.engine.loaded_info().map(|i| i.name);
         cx.outcome.extracted = Some(extracted.clone());
         Ok(extracted)
     }

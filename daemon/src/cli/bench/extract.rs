@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::llm::EngineHandle;
-use crate::pipeline::{self, fields::extract_fields, Pipeline};
+use crate::pipeline::{self, fields::read_fields, Pipeline};
 
 fn norm(s: &str) -> String {
     s.chars()
@@ -117,17 +117,15 @@ pub(super) fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<Exi
             let text_s = t0.elapsed().as_secs_f64();
             let t1 = Instant::now();
             let x = match &text {
-                Ok(t) => match &t.einvoice {
-                    Some(v) => Ok(v.clone()),
-                    None => extract_fields(
-                        &engine,
-                        pipeline.prompts(),
-                        &stem,
-                        t,
-                        &mut Vec::new(),
-                        &mut Vec::new(),
-                    ),
-                },
+                Ok(t) => read_fields(
+                    &engine,
+                    pipeline.prompts(),
+                    &stem,
+                    t,
+                    None,
+                    &mut Vec::new(),
+                    &mut Vec::new(),
+                ),
                 Err(e) => Err(anyhow::anyhow!("{e:#}")),
             };
             let llm_s = t1.elapsed().as_secs_f64();

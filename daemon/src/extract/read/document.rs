@@ -1,0 +1,219 @@
+//! The rule reading of a whole document, in the shape of
+//! `schema/extracted_document.schema.json`, with per-field provenance:
+//!
+//! | field | from |
+//! |---|---|
+//! | `document_type` | [`super::kind`] (title words) |
+//! | `invoice_number`, `issue_date`, `due_date`, `subtotal`, `tax`, `total` | labels ([`crate::extract::candidates`]); a receipt without a number takes its booking reference |
+//! | `amount_due` | a balance label, else the total when the document is not paid |
+//! | `currency` | [`super::currency`] (codes, symbols; `$` by country) |
+//! | `from`, `to` | [`super::parties`] (issuer, recipient), tax ids by the block they are printed in |
+//! | `line_items` | [`super::lines`] (the item table), amounts from the column that adds up |
+//! | `payment` | [`super::payment`] |
+//!
+//! Computed, never guessed: `subtotal = total − tax` when both are printed and no subtotal is.
+
+use serde_json::{json, Map, Value};
+
+use super::{currency, kind, lines, parties, payment, provenance::entry};
+use crate::extract::candidates::{self, Candidate, Candidates};
+use crate::extract::pdf::LayoutLine;
+use crate::extract::values::tax_ids_in;
+
+/// What the rules read.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// The extracted document (schema shape), `extraction_method: "rules"`.
+    pub doc: Value,
+    /// The header candidates (also given to the model when it reads what rules could not).
+    pub candidates: Candidates,
+    /// Whether dates were read month first (US documents).
+    pub month_first: bool,
+}
+
+impl Reading {
+    /// Fields the rules could not read that a model reading could fill: `total`, `from.name`,
+    /// `issue_date`.
+    pub fn gaps(&self) -> Vec<&'static str> {
+        let d = &self.doc;
+        let mut g = Vec::new();
+        if d["total"].is_null() {
+            g.push("total");
+        }
+        if d["from"]["name"].is_null() {
+            g.push("from.name");
+        }
+        if d["issue_date"].is_null() {
+            g.push("issue_date");
+        }
+        g
+    }
+}
+
+/// US documents write month first (03/08/2014): a document in dollars or naming USD.
+pub fn month_first(text: &str, country: Option<&str>) -> bool {
+    text.contains('$') && !text.contains('€') || text.contains("USD") || country == Some("US")
+}
+
+/// Read `text` (layout text; `lines` its layout lines for provenance) by rules alone.
+/// `country` (ISO 3166-1 alpha-2, the business's) resolves a bare `$` and date order.
+pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading {
+    let mf = month_first(text, country);
+    let c = candidates::find(text, mf);
+    let mut prov = Map::new();
+    let mut put = |field: &str, cand: &Option<Candidate>, doc: &mut Map<String, Value>| {
+        if let Some(x) = cand {
+            doc.insert(field.into(), x.value.clone());
+            prov.insert(field.into(), entry("rule", 85, Some(x.rule), Some(x.line), layout, text));
+        } else {
+            doc.insert(field.into(), Value::Null);
+        }
+    };
+    let mut d = Map::new();
+    put("invoice_number", &c.invoice_number, &mut d);
+    put("issue_date", &c.issue_date, &mut d);
+    put("due_date", &c.due_date, &mut d);
+    put("subtotal", &c.subtotal, &mut d);
+    put("tax", &c.tax, &mut d);
+    put("total", &c.total, &mut d);
+    let k = kind::read(text);
+    d.insert("document_type".into(), json!(k.kind));
+    prov.insert(
+        "document_type".into(),
+        entry("rule", k.confidence, k.evidence.as_ref().map(|e| e.0.as_str()), k.evidence.as_ref().map(|e| e.1), layout, text),
+    );
+    let cur = currency::read(text, country);
+    if cur.is_some() {
+        prov.insert("currency".into(), json!({"method": "rule", "confidence": 90, "rule": "currency code or symbol"}));
+    }
+    d.insert("currency".into(), json!(cur));
+    let p = parties::read(text);
+    d.insert("from".into(), party_json(&p.issuer));
+    d.insert("to".into(), party_json(&p.recipient));
+    for (key, party) in [("from", &p.issuer), ("to", &p.recipient)] {
+        if party.name.is_some() {
+            prov.insert(
+                format!("{key}.name"),
+                entry("rule", party.confidence, party.rule.as_deref(), party.line, layout, text),
+            );
+        }
+    }
+    assign_tax_ids(text, &p, &mut d);
+    d.insert(
+        "reference_numbers".into(),
+        Value::Array(c.reference_numbers.iter().map(|r| r.value.clone()).collect()),
+    );
+    let pay = payment::read(text);
+    let mut doc = Value::Object(d);
+    booking_number(&mut doc, &c, &mut prov, layout, text);
+    let table = lines::read(text);
+    if let Some(t) = &table {
+        totals_from_table(&mut doc, t, &mut prov);
+    }
+    derive_subtotal(&mut doc, &mut prov);
+    doc["line_items"] = line_items(table.as_ref(), &doc);
+    if doc["line_items"].as_array().is_some_and(|a| !a.is_empty()) {
+        prov.insert("line_items".into(), json!({"method": "rule", "confidence": 85, "rule": "item table"}));
+    }
+    doc["amount_due"] = if pay.paid { json!(0.0) } else { doc["total"].clone() };
+    doc["payment"] = serde_json::to_value(&pay).unwrap_or(Value::Null);
+    doc["extraction_method"] = json!("rules");
+    doc["provenance"] = Value::Object(prov);
+    Reading {
+        doc,
+        candidates: c,
+        month_first: mf,
+    }
+}
+
+fn party_json(p: &parties::Party) -> Value {
+    json!({
+        "name": p.name.as_deref().map(|n| crate::extract::einvoice::xml::clip(n, 80)),
+        "address": p.address.as_deref().map(|a| crate::extract::einvoice::xml::clip(a, 160)),
+        "tax_id": null,
+        "email": p.email,
+    })
+}
+
+/// Tax ids printed within the recipient's block belong to it; the first other one is the issuer's.
+fn assign_tax_ids(text: &str, p: &parties::Parties, d: &mut Map<String, Value>) {
+    let span = |q: &parties::Party| q.line.map(|a| (a, q.last_line.unwrap_or(a) + 1));
+    let recipient = span(&p.recipient);
+    for (i, line) in text.lines().enumerate() {
+        for id in tax_ids_in(line) {
+            let in_recipient = recipient.is_some_and(|(a, b)| i >= a && i <= b);
+            let slot = if in_recipient { "to" } else { "from" };
+            if d[slot]["tax_id"].is_null() {
+                d.get_mut(slot).expect("party")["tax_id"] = json!(id);
+            }
+        }
+    }
+}
+
+/// A receipt without an invoice number is identified by its booking reference.
+fn booking_number(doc: &mut Value, c: &Candidates, prov: &mut Map<String, Value>, layout: &[LayoutLine], text: &str) {
+    if !doc["invoice_number"].is_null() {
+        return;
+    }
+    if let Some(b) = c.reference_numbers.iter().find(|r| r.value["label"] == "Booking") {
+        doc["invoice_number"] = b.value["value"].clone();
+        prov.insert(
+            "invoice_number".into(),
+            entry("rule", 70, Some("booking reference as document number"), Some(b.line), layout, text),
+        );
+    }
+}
+
+/// `subtotal = total − tax` when the total and the tax are printed and the subtotal is not.
+fn derive_subtotal(doc: &mut Value, prov: &mut Map<String, Value>) {
+    if let (Value::Null, Some(t), Some(x)) = (&doc["subtotal"], doc["total"].as_f64(), doc["tax"].as_f64()) {
+        doc["subtotal"] = json!(((t - x) * 1000.0).round() / 1000.0);
+        prov.insert("subtotal".into(), json!({"method": "computed", "confidence": 80, "rule": "total − tax"}));
+    }
+}
+
+/// A table with net, tax and gross columns whose gross adds up to the total explains the
+/// subtotal (Σ net) and the tax (total − subtotal) when they are not printed as such.
+fn totals_from_table(doc: &mut Value, t: &lines::Table, prov: &mut Map<String, Value>) {
+    let (Some(total), Some((net, _, gross))) = (doc["total"].as_f64(), t.sums()) else {
+        return;
+    };
+    let tol = 0.02 * t.rows.len() as f64 + 0.01;
+    if !doc["subtotal"].is_null() || (gross - total).abs() > tol || (net - gross).abs() < 0.005 {
+        return;
+    }
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    doc["subtotal"] = json!(round(net));
+    prov.insert("subtotal".into(), json!({"method": "computed", "confidence": 80, "rule": "Σ net column of the item table"}));
+    if doc["tax"].is_null() {
+        doc["tax"] = json!(round(total - net));
+        prov.insert("tax".into(), json!({"method": "computed", "confidence": 80, "rule": "total − Σ net column"}));
+    }
+}
+
+/// The item table's rows, with the amounts of the column that adds up to the totals (else the
+/// first amount column, flagged by the arithmetic checks).
+fn line_items(table: Option<&lines::Table>, doc: &Value) -> Value {
+    let Some(t) = table else {
+        return json!([]);
+    };
+    let amounts = t
+        .amounts_for(doc["subtotal"].as_f64(), doc["total"].as_f64())
+        .unwrap_or_else(|| t.rows.iter().map(|r| r.amount).collect());
+    let rows: Vec<Value> = t
+        .rows
+        .iter()
+        .zip(amounts)
+        .filter(|(_, a)| a.abs() > 0.0005)
+        .take(500)
+        .map(|(r, a)| {
+            json!({
+                "description": crate::extract::einvoice::xml::clip(&r.description, 80),
+                "quantity": r.quantity.map(|q| (q * 10000.0).round() / 10000.0),
+                "unit_price": r.unit_price.map(|q| (q * 10000.0).round() / 10000.0),
+                "amount": (a * 1000.0).round() / 1000.0,
+            })
+        })
+        .collect();
+    Value::Array(rows)
+}

@@ -1,0 +1,484 @@
+//! Who issued the document and to whom it is addressed, from the layout text.
+//!
+//! **Labelled blocks.** A column segment that starts with a party label (`issuer_labels`,
+//! `recipient_labels` in `schema/reading/vocabulary.json`: "Bill to", "Sold by", "Facturé à",
+//! "Rechnungsempfänger", "Cliente" …) followed by `:` or nothing opens a block: the party's name is
+//! the rest of the segment, or the first name-like segment below it in the same column (a label
+//! there, like "ATTN:", is skipped over); the next lines of that column are its address.
+//!
+//! **Issuer** candidates, best first: a seller label (score 100); a company name with its legal
+//! form outside the recipient's block ("Free SAS", "Oravel Stays Private Limited", 80); the payee
+//! of a "payable to" / "in favour of" phrase (75); the letterhead — the first name-like segment at
+//! the top of the first page that is not a title, a label, a date, an amount, an e-mail, a URL or
+//! a phone number (70). A letterhead that shares a word with a legal-form name gives way to it
+//! (the exact legal name). Title words are cut off a letterhead ("Amazon Web Services Invoice").
+//!
+//! **Recipient**: a billing label's block, else a shipping label's; else an unlabelled address
+//! block (two to five aligned lines with a postal code) other than the issuer's.
+//!
+//! Names are never e-mail addresses: an e-mail found in a block becomes the party's `email`.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::fold::{fold, has_words};
+use super::segments::segments;
+use super::vocabulary::vocabulary;
+
+/// One party as read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Party {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub email: Option<String>,
+    /// 0-based line of the name.
+    pub line: Option<usize>,
+    /// The rule that found the name.
+    pub rule: Option<String>,
+    /// 0–100.
+    pub confidence: i64,
+    /// 0-based last line of the party's block (name and address).
+    #[serde(skip)]
+    pub last_line: Option<usize>,
+}
+
+/// Both parties, plus the shipping party when a separate block names one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Parties {
+    pub issuer: Party,
+    pub recipient: Party,
+    pub ship_to: Option<Party>,
+}
+
+fn re(cell: &'static OnceLock<Regex>, p: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(p).expect("valid pattern"))
+}
+
+/// Legal forms of companies, as printed.
+const LEGAL_FORMS: &str = r"(?:Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|LLP|PLC|plc|Corp\.?|Corporation|Co\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KG|OHG|e\.K\.|UG|SAS|SASU|SARL|EURL|S\.A\.S\.?|S\.A\.R\.L\.?|SA|S\.A\.|S\.L\.|SL|S\.L\.U\.|SRL|S\.r\.l\.|S\.p\.A\.|SpA|BV|B\.V\.|NV|N\.V\.|Pvt\.?\s*Ltd\.?|Private\s+Limited|Pty\.?\s*Ltd\.?|Sp\.\s*z\s*o\.o\.|AB|AS|A/S|Oy)";
+
+fn legal_name_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        &format!(
+            r"(?:^|[\s:(])((?:[A-Z0-9ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜ][\w&'’.\-]*[\s,]+){{0,4}}?[A-Z0-9ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜ][\w&'’.\-]*,?\s+{LEGAL_FORMS})(?:$|[\s,.;:)−–-])"
+        ),
+    )
+}
+
+fn payee_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?i)(?:payable\s+to|in\s+fav(?:o|ou)r\s+of|à\s+l'ordre\s+de|a\s+l'ordre\s+de|zugunsten|a\s+favor\s+de|a\s+favore\s+di)\s*:?\s*",
+    )
+}
+
+/// An e-mail address in `s`.
+pub fn email_in(s: &str) -> Option<String> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+        .find(s)
+        .map(|m| m.as_str().to_string())
+}
+
+/// Whether `s` can be a party's name: letters, not an e-mail, URL, phone, date, amount or label.
+pub fn name_like(s: &str) -> bool {
+    static NUMERIC: OnceLock<Regex> = OnceLock::new();
+    let t = s.trim();
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    if letters < 2 || t.contains('@') || t.contains(':') || t.starts_with('(') || t.chars().count() > 80 {
+        return false;
+    }
+    let f = fold(t);
+    if f.starts_with("www.") || f.contains("http") || f.contains(".com/") {
+        return false;
+    }
+    // Mostly digits and punctuation: a phone, a date, an amount, a reference.
+    let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
+    if digits > letters {
+        return false;
+    }
+    if re(&NUMERIC, r"(?i)^(?:tel|phone|fax|mob|tél|telefon|iban|bic|swift|vat|tva|ust|gst|siret|page)\b")
+        .is_match(&f)
+    {
+        return false;
+    }
+    !is_label(t) && !f.ends_with(':')
+}
+
+/// Which label `segment` starts with: (kind, label length in chars), kind `billing`, `shipping`
+/// or `issuer`. A label must be followed by `:`, the end of the segment, or (for multi-word
+/// labels) a space.
+pub fn label_at(segment: &str) -> Option<(&'static str, usize)> {
+    let v = vocabulary();
+    let f = fold(segment.trim_start());
+    let lead = segment.chars().count() - segment.trim_start().chars().count();
+    let mut best: Option<(&'static str, usize)> = None;
+    for (kind, list) in [
+        ("billing", &v.recipient_labels.billing),
+        ("shipping", &v.recipient_labels.shipping),
+        ("issuer", &v.issuer_labels),
+    ] {
+        for l in list {
+            if !f.starts_with(l.as_str()) {
+                continue;
+            }
+            let rest = f[l.len()..].chars().next();
+            let colon_after = f[l.len()..].trim_start().starts_with(':');
+            let ok = match rest {
+                None => true,
+                Some(c) if c.is_alphanumeric() => false,
+                Some(_) => colon_after || l.contains(' ') || l.chars().count() > 6,
+            };
+            // One-word labels that are ordinary words ("to", "from", "client") need a colon.
+            let ok = ok && (rest.is_none() || colon_after || l.contains(' ') || l.len() > 6);
+            if ok && best.is_none_or(|(_, n)| l.chars().count() > n) {
+                best = Some((kind, l.chars().count()));
+            }
+        }
+    }
+    best.map(|(k, n)| (k, n + lead))
+}
+
+fn is_label(s: &str) -> bool {
+    label_at(s).is_some_and(|(_, n)| s.chars().skip(n).all(|c| !c.is_alphanumeric()))
+}
+
+/// Text after a label of `n` chars: without the `:` and spaces.
+fn after_label(segment: &str, n: usize) -> String {
+    let rest: String = segment.chars().skip(n).collect();
+    rest.trim_start_matches(|c: char| c == ':' || c == '#' || c.is_whitespace())
+        .trim()
+        .to_string()
+}
+
+/// Clean a name: trailing punctuation off, a trailing title word off.
+pub fn clean_name(s: &str) -> String {
+    let mut n = s.trim().trim_end_matches([',', ';', ':']).trim().to_string();
+    let f = fold(&n);
+    for kind in &vocabulary().document_kinds.order {
+        for p in vocabulary().document_kinds.phrases(kind) {
+            let p = fold(&p);
+            if f.ends_with(&format!(" {p}")) && has_words(&f, &p) {
+                let keep = n.chars().count() - p.chars().count();
+                n = n.chars().take(keep).collect::<String>().trim().to_string();
+                return n;
+            }
+        }
+    }
+    n
+}
+
+/// A block that opens at `line` (0-based), column `col`: name and address below it. A label on
+/// the name's line is read through ("Bill to: / ATTN: Acme") when `through_labels`; any other
+/// label ends the block.
+fn block_below(lines: &[&str], line: usize, col: usize, through_labels: bool) -> Party {
+    let mut p = Party::default();
+    let mut k = line + 1;
+    let mut addr: Vec<String> = Vec::new();
+    let mut blanks = 0;
+    while k < lines.len() && k <= line + 8 {
+        let l = lines[k];
+        if l == "\u{c}" {
+            break;
+        }
+        if l.trim().is_empty() {
+            blanks += 1;
+            if blanks > 1 || p.name.is_some() && !addr.is_empty() {
+                break;
+            }
+            k += 1;
+            continue;
+        }
+        let Some(seg) = super::segments::at_column(l, col, 3) else {
+            if p.name.is_some() {
+                break;
+            }
+            k += 1;
+            continue;
+        };
+        let mut text = seg.text.clone();
+        // Address lines are short; a sentence or a legal footer ends the block.
+        if p.name.is_some() && (text.chars().count() > 60 || text.split_whitespace().count() > 10) {
+            break;
+        }
+        if let Some((_, n)) = label_at(&text) {
+            if p.name.is_some() || !through_labels {
+                break;
+            }
+            text = after_label(&text, n);
+        }
+        // "Order Date: 15-10-2015": another field, not an address line.
+        if p.name.is_some() && text.split_once(':').is_some_and(|(l, _)| l.split_whitespace().count() <= 3) {
+            break;
+        }
+        p.last_line = Some(k);
+        if let Some(e) = email_in(&text) {
+            p.email = p.email.or(Some(e));
+        } else if p.name.is_none() {
+            if name_like(&text) {
+                p.name = Some(clean_name(&text));
+                p.line = Some(k);
+            }
+        } else if addr.len() < 4 && !text.is_empty() {
+            addr.push(text);
+        }
+        k += 1;
+    }
+    if !addr.is_empty() {
+        p.address = Some(addr.join(", "));
+    }
+    p
+}
+
+/// Labelled blocks: (kind, party) in reading order.
+fn labelled(lines: &[&str]) -> Vec<(&'static str, Party)> {
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        for seg in segments(line) {
+            let Some((kind, n)) = label_at(&seg.text) else {
+                continue;
+            };
+            let rest = after_label(&seg.text, n);
+            let mut p = if !rest.is_empty() && name_like(&rest) {
+                let mut below = block_below(lines, i, seg.col, false);
+                below.address = match (below.name.take(), below.address.take()) {
+                    (Some(n), Some(a)) => Some(format!("{n}, {a}")),
+                    (Some(n), None) => Some(n),
+                    (None, a) => a,
+                };
+                Party {
+                    name: Some(clean_name(&rest)),
+                    line: Some(i),
+                    ..below
+                }
+            } else if rest.is_empty() || email_in(&rest).is_some() {
+                let mut b = block_below(lines, i, seg.col, true);
+                if let Some(e) = email_in(&rest) {
+                    b.email = Some(e);
+                }
+                b
+            } else {
+                continue;
+            };
+            if p.name.is_none() {
+                continue;
+            }
+            let label: String = seg.text.chars().take(n).collect();
+            p.rule = Some(format!("label: {}", label.trim()));
+            p.confidence = if kind == "issuer" { 90 } else { 85 };
+            out.push((kind, p));
+        }
+    }
+    out
+}
+
+/// Company names with a legal form printed anywhere: (line, name).
+fn legal_names(lines: &[&str]) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        for seg in segments(line) {
+            for c in legal_name_re().captures_iter(&seg.text) {
+                let n = clean_name(&c[1]);
+                // Drop leading small words picked up before the name ("by", "of").
+                let n = n
+                    .trim_start_matches(|c: char| !c.is_uppercase() && !c.is_ascii_digit())
+                    .to_string();
+                if name_like(&n) && n.split_whitespace().count() >= 2 {
+                    out.push((i, n));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The payee of a "payable to" phrase: (line, name).
+fn payee(lines: &[&str]) -> Option<(usize, String)> {
+    for (i, line) in lines.iter().enumerate() {
+        let Some(m) = payee_re().find(line) else {
+            continue;
+        };
+        let rest = line[m.end()..].trim();
+        let cand = if rest.is_empty() {
+            lines.get(i + 1).map(|l| l.trim().to_string()).unwrap_or_default()
+        } else {
+            rest.split("   ").next().unwrap_or("").to_string()
+        };
+        if name_like(&cand) {
+            return Some((i, clean_name(&cand)));
+        }
+    }
+    None
+}
+
+/// The letterhead: the first name-like segment in the first lines of page 1, outside `skip`
+/// lines (labelled blocks): (line, name, column).
+fn letterhead(lines: &[&str], skip: &[usize]) -> Option<(usize, String, usize)> {
+    for (i, line) in lines.iter().enumerate().take(12) {
+        if *line == "\u{c}" {
+            break;
+        }
+        if skip.contains(&i) {
+            continue;
+        }
+        for seg in segments(line) {
+            let name = clean_name(&seg.text);
+            let f = fold(&name);
+            let title_only = vocabulary()
+                .document_kinds
+                .order
+                .iter()
+                .any(|k| vocabulary().document_kinds.phrases(k).iter().any(|p| fold(p) == f));
+            if name_like(&name) && !title_only && label_at(&seg.text).is_none() {
+                return Some((i, name, seg.col));
+            }
+        }
+    }
+    None
+}
+
+fn significant_words(s: &str) -> Vec<String> {
+    fold(s)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 2)
+        .map(str::to_string)
+        .collect()
+}
+
+/// Read both parties of `text`.
+pub fn read(text: &str) -> Parties {
+    let lines: Vec<&str> = text.lines().collect();
+    let blocks = labelled(&lines);
+    let mut parties = Parties::default();
+    let taken: Vec<usize> = blocks
+        .iter()
+        .filter(|(k, _)| *k != "issuer")
+        .flat_map(|(_, p)| match (p.line, p.last_line) {
+            (Some(a), Some(b)) => (a.saturating_sub(1)..=b.max(a)).collect::<Vec<_>>(),
+            (Some(a), None) => vec![a.saturating_sub(1), a],
+            _ => Vec::new(),
+        })
+        .collect();
+    if let Some((_, p)) = blocks.iter().find(|(k, _)| *k == "billing") {
+        parties.recipient = p.clone();
+    }
+    if let Some((_, p)) = blocks.iter().find(|(k, _)| *k == "shipping") {
+        if parties.recipient.name.is_none() {
+            parties.recipient = p.clone();
+        } else {
+            parties.ship_to = Some(p.clone());
+        }
+    }
+    parties.issuer = issuer(&lines, &blocks, &taken, &parties.recipient);
+    if parties.recipient.name.is_none() {
+        parties.recipient = address_window(&lines, &parties.issuer);
+    }
+    parties
+}
+
+fn issuer(
+    lines: &[&str],
+    blocks: &[(&'static str, Party)],
+    taken: &[usize],
+    recipient: &Party,
+) -> Party {
+    if let Some((_, p)) = blocks.iter().find(|(k, _)| *k == "issuer") {
+        return p.clone();
+    }
+    let recipient_key = recipient.name.as_deref().map(super::fold::key);
+    let legal: Vec<(usize, String)> = legal_names(lines)
+        .into_iter()
+        .filter(|(l, n)| !taken.contains(l) && recipient_key.as_deref() != Some(&super::fold::key(n)))
+        .collect();
+    let head = letterhead(lines, taken);
+    if let Some((line, name, col)) = &head {
+        let words = significant_words(name);
+        let exact = legal
+            .iter()
+            .find(|(_, n)| significant_words(n).iter().any(|w| words.contains(w)));
+        let mut p = block_below(lines, *line, *col, false);
+        p.address = match (p.name.take(), p.address.take()) {
+            (Some(n), Some(a)) => Some(format!("{n}, {a}")),
+            (n, a) => n.or(a),
+        };
+        p.line = Some(*line);
+        (p.name, p.rule, p.confidence) = match exact {
+            Some((_, legal)) => (Some(legal.clone()), Some("letterhead + legal name".into()), 85),
+            None if legal.is_empty() => (Some(name.clone()), Some("letterhead".into()), 70),
+            None => {
+                // The letterhead is not the issuer's name: its block is not the issuer's address.
+                p.address = None;
+                (Some(legal[0].1.clone()), Some("legal name".into()), 65)
+            }
+        };
+        return p;
+    }
+    if let Some((line, name)) = legal.first().cloned().or_else(|| payee(lines)) {
+        return Party {
+            name: Some(name),
+            line: Some(line),
+            rule: Some("legal name".into()),
+            confidence: 65,
+            ..Default::default()
+        };
+    }
+    Party::default()
+}
+
+/// An unlabelled address block (a window envelope's): aligned lines, one with a postal code,
+/// not the issuer's.
+fn address_window(lines: &[&str], issuer: &Party) -> Party {
+    static POSTAL: OnceLock<Regex> = OnceLock::new();
+    let postal = re(
+        &POSTAL,
+        r"(?:\b\d{4,5}\s+\p{Lu}|\b[A-Z]{1,2}\d[\dA-Z]?\s*\d[A-Z]{2}\b|\b[A-Z]{2}\s+\d{5}\b)",
+    );
+    let issuer_line = issuer.line.unwrap_or(usize::MAX);
+    for (i, line) in lines.iter().enumerate().take(30) {
+        if *line == "\u{c}" {
+            break;
+        }
+        for seg in segments(line) {
+            if !postal.is_match(&seg.text) || i < 1 {
+                continue;
+            }
+            // Walk up the column to the block's first line: the name.
+            let mut top = i;
+            while top > 0 {
+                match super::segments::at_column(lines[top - 1], seg.col, 2) {
+                    Some(s) if !s.text.is_empty() && i - (top - 1) <= 3 => top -= 1,
+                    _ => break,
+                }
+            }
+            if top.abs_diff(issuer_line) <= 1 || top == i {
+                continue;
+            }
+            let Some(name) = super::segments::at_column(lines[top], seg.col, 2) else {
+                continue;
+            };
+            if !name_like(&name.text) {
+                continue;
+            }
+            let address: Vec<String> = (top + 1..=i)
+                .filter_map(|k| super::segments::at_column(lines[k], seg.col, 2).map(|s| s.text))
+                .collect();
+            return Party {
+                name: Some(clean_name(&name.text)),
+                address: (!address.is_empty()).then(|| address.join(", ")),
+                line: Some(top),
+                rule: Some("address block".into()),
+                confidence: 60,
+                ..Default::default()
+            };
+        }
+    }
+    Party::default()
+}
+
+#[cfg(test)]
+mod tests;

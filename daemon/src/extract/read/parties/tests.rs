@@ -1,0 +1,106 @@
+use super::*;
+
+const SAMMY: &str = " Sammy Maystone                                                            INVOICE
+ smaystone4@fake.com
+                                                                           # invoice_number_1
+                                                                       Date:         Jan 1, 2022
+ Bill To:                Ship To:
+                                                              Payment Terms:         Net 30 days
+ Taylor Riddel           Taylor's Store
+ triddel9@fake.com       triddel9@fake.com                         Due Date:        Jan 31, 2022
+";
+
+const AWS: &str = "                                                       Amazon Web Services Invoice
+                                                       Email or talk to us about your AWS account or bill, visit aws.amazon.com/contact-us/
+Account number:
+Bill to Address:
+                                                       TOTAL AMOUNT DUE ON August 3 , 2014                                     $4.11
+ATTN: iViveLabs Limited
+93B Sai Yu Chung
+Yuen Long, N.T., 0000, HK
+* May include estimated US sales tax, VAT, GST and CT                                            Service Provider:
+** This is not a VAT invoice                                                                     (Not to be used for payment remittance)
+*** Check the GST statement attached at the end of this Invoice                                  Amazon Web Services, Inc.
+                                                                                                 410 Terry Ave North
+";
+
+#[test]
+fn letterhead_issuer_and_bill_to_recipient_never_an_email() {
+    let p = read(SAMMY);
+    assert_eq!(p.issuer.name.as_deref(), Some("Sammy Maystone"));
+    assert_eq!(p.issuer.email.as_deref(), Some("smaystone4@fake.com"));
+    assert_eq!(p.recipient.name.as_deref(), Some("Taylor Riddel"));
+    assert_eq!(p.recipient.email.as_deref(), Some("triddel9@fake.com"));
+    assert_eq!(
+        p.ship_to.as_ref().and_then(|s| s.name.as_deref()),
+        Some("Taylor's Store")
+    );
+}
+
+#[test]
+fn a_seller_label_beats_the_letterhead_and_a_label_below_a_label_is_skipped() {
+    let p = read(AWS);
+    assert_eq!(p.issuer.name.as_deref(), Some("Amazon Web Services, Inc."));
+    assert_eq!(p.recipient.name.as_deref(), Some("iViveLabs Limited"));
+    assert!(p.recipient.address.unwrap().contains("93B Sai Yu Chung"));
+}
+
+#[test]
+fn labels_in_other_languages_and_legal_names() {
+    let t = "MÜLLER BAU GmbH
+Hauptstraße 5, 80331 München
+                                   RECHNUNG Nr. 2024-118
+Rechnungsempfänger:
+Atelier Dupont SARL
+12 rue de la Paix
+75002 Paris
+";
+    let p = read(t);
+    assert_eq!(p.issuer.name.as_deref(), Some("MÜLLER BAU GmbH"));
+    assert_eq!(p.recipient.name.as_deref(), Some("Atelier Dupont SARL"));
+    assert_eq!(p.recipient.address.as_deref(), Some("12 rue de la Paix, 75002 Paris"));
+    let t = "Free Service Abonné
+75371 Paris Cedex 08
+Facture n°562044387 du 02 Juillet 2015
+Nom de l’abonné
+de Lattre Alexis
+ Free SAS au capital de 3.441.812 Euros − B 421 938 861 RCS Paris
+";
+    let p = read(t);
+    assert_eq!(p.issuer.name.as_deref(), Some("Free SAS"));
+    assert_eq!(p.recipient.name.as_deref(), Some("de Lattre Alexis"));
+}
+
+#[test]
+fn an_unlabelled_address_window_is_the_recipient() {
+    let t = "Panadería García S.L.
+Calle Mayor 3
+28013 Madrid
+                                  Hotel Sol y Mar
+                                  Avenida del Puerto 14
+                                  03001 Alicante
+FACTURA 2024/0045
+";
+    let p = read(t);
+    assert_eq!(p.issuer.name.as_deref(), Some("Panadería García S.L."));
+    assert_eq!(p.recipient.name.as_deref(), Some("Hotel Sol y Mar"));
+}
+
+#[test]
+fn labels_need_their_colon_when_they_are_plain_words() {
+    assert!(label_at("To: Acme").is_some());
+    assert!(label_at("Total due").is_none());
+    assert!(label_at("Client number 12").is_none());
+    assert_eq!(label_at("Bill To:").map(|x| x.0), Some("billing"));
+    assert_eq!(label_at("Sold By : WS Retail").map(|x| x.0), Some("issuer"));
+    assert!(!name_like("triddel9@fake.com"));
+    assert!(!name_like("Tel: +33 1 23 45 67 89"));
+    assert!(name_like("Taylor's Store"));
+    assert_eq!(clean_name("Amazon Web Services Invoice"), "Amazon Web Services");
+}
+
+#[test]
+fn a_seller_label_on_the_same_line() {
+    let p = read(" Sold By : WS Retail Services Pvt. Ltd.,\nWarehouse Address: NO. 42/1\n");
+    assert_eq!(p.issuer.name.as_deref(), Some("WS Retail Services Pvt. Ltd."));
+}

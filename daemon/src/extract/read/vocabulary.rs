@@ -1,0 +1,105 @@
+//! The reading rules' words (`schema/reading/vocabulary.json`), loaded once and folded.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::fold::fold;
+
+/// `schema/reading/vocabulary.json`.
+pub const VOCABULARY: &str = include_str!("../../../../schema/reading/vocabulary.json");
+
+/// Phrases per category, folded.
+#[derive(Debug, Deserialize)]
+pub struct Vocabulary {
+    pub document_kinds: Kinds,
+    pub title_markers: Vec<String>,
+    pub paid: Paid,
+    pub unpaid: Vec<String>,
+    pub payment_methods: BTreeMap<String, Vec<String>>,
+    pub recipient_labels: Recipients,
+    pub issuer_labels: Vec<String>,
+    pub table_columns: BTreeMap<String, Vec<String>>,
+    pub totals_labels: Vec<String>,
+}
+
+/// Title words per document kind, and the order kinds are tried in.
+#[derive(Debug, Deserialize)]
+pub struct Kinds {
+    pub order: Vec<String>,
+    #[serde(flatten)]
+    pub words: BTreeMap<String, serde_json::Value>,
+}
+
+impl Kinds {
+    /// The phrases of `kind`.
+    pub fn phrases(&self, kind: &str) -> Vec<String> {
+        self.words
+            .get(kind)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// Evidence of payment.
+#[derive(Debug, Deserialize)]
+pub struct Paid {
+    pub stamps: Vec<String>,
+    pub phrases: Vec<String>,
+    pub amount_zero: Vec<String>,
+}
+
+/// Recipient labels: billing (the party billed) and shipping.
+#[derive(Debug, Deserialize)]
+pub struct Recipients {
+    pub billing: Vec<String>,
+    pub shipping: Vec<String>,
+}
+
+fn folded(v: &mut [String]) {
+    for s in v.iter_mut() {
+        *s = fold(s);
+    }
+}
+
+/// The vocabulary (parsed and folded on first use; the file is checked by a test).
+pub fn vocabulary() -> &'static Vocabulary {
+    static V: OnceLock<Vocabulary> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut v: Vocabulary =
+            serde_json::from_str(VOCABULARY).expect("schema/reading/vocabulary.json is valid");
+        folded(&mut v.title_markers);
+        folded(&mut v.paid.stamps);
+        folded(&mut v.paid.phrases);
+        folded(&mut v.paid.amount_zero);
+        folded(&mut v.unpaid);
+        folded(&mut v.recipient_labels.billing);
+        folded(&mut v.recipient_labels.shipping);
+        folded(&mut v.issuer_labels);
+        folded(&mut v.totals_labels);
+        for l in v.payment_methods.values_mut().chain(v.table_columns.values_mut()) {
+            folded(l);
+        }
+        v
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_vocabulary_file_loads_and_every_kind_has_words() {
+        let v = vocabulary();
+        for k in &v.document_kinds.order {
+            assert!(!v.document_kinds.phrases(k).is_empty(), "{k}");
+        }
+        for c in ["description", "quantity", "unit_price", "amount", "tax"] {
+            assert!(v.table_columns.contains_key(c), "{c}");
+        }
+        for m in ["card", "cash", "check", "transfer"] {
+            assert!(v.payment_methods.contains_key(m), "{m}");
+        }
+    }
+}
