@@ -182,7 +182,7 @@ impl Engine {
 
     /// Run `prompt` through the decoder in chunks; the filled KV cache and the last position's
     /// logits.
-    fn prefill(
+    pub(super) fn prefill(
         &mut self,
         prompt: &[u32],
         cancel: Option<&super::CancelToken>,

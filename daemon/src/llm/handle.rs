@@ -13,7 +13,9 @@ use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use super::{CancelToken, Completion, Engine, GenerateError, GenerationRequest, Message};
+use super::{
+    CancelToken, Completion, Engine, GenerateError, GenerationRequest, Message, OptionScore,
+};
 use crate::config::ExecutionProvider;
 
 /// Where the model comes from and how it runs.
@@ -156,6 +158,16 @@ impl EngineHandle {
             e.generate_cancellable(&req, token.as_ref())
         })?
         .map_err(EngineError::from)
+    }
+
+    /// Score `options` as the answer to `messages` (see [`Engine::score_options`]).
+    pub fn score(
+        &self,
+        messages: Vec<Message>,
+        options: Vec<String>,
+    ) -> Result<Vec<OptionScore>, EngineError> {
+        self.run(None, move |e| e.score_options(&messages, &options, None))?
+            .map_err(EngineError::from)
     }
 
     /// Tokens `messages` take as a prompt.

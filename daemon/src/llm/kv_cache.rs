@@ -44,6 +44,11 @@ impl KvCache {
         })
     }
 
+    /// A cache made of per-layer tensors holding `len` tokens (a forward pass's outputs).
+    pub(crate) fn from_parts(keys: Vec<DynValue>, values: Vec<DynValue>, len: usize) -> KvCache {
+        KvCache { keys, values, len }
+    }
+
     /// Number of tokens whose keys and values are cached.
     pub fn len(&self) -> usize {
         self.len

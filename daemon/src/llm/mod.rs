@@ -18,6 +18,7 @@ pub mod handle;
 pub mod kv_cache;
 pub mod model_config;
 pub mod sampler;
+pub mod score;
 pub mod session;
 pub mod tokenizer;
 
@@ -28,3 +29,4 @@ pub use error::GenerateError;
 pub use generate::{Completion, FinishReason, GenerationRequest};
 pub use handle::{EngineError, EngineHandle, ModelInfo, ModelSettings};
 pub use sampler::SamplingParams;
+pub use score::OptionScore;

@@ -131,6 +131,31 @@ impl DecoderSession {
     /// `cache.len()` tokens already cached. Returns the logits of the last position, length
     /// `logits_width`, and advances `cache` by `tokens.len()`.
     pub fn forward(&mut self, tokens: &[u32], cache: &mut KvCache) -> Result<Vec<f32>> {
+        let (mut rows, keys, values) = self.run(tokens, cache, false)?;
+        cache.advance(keys, values, tokens.len());
+        rows.pop().context("no logits")
+    }
+
+    /// Run the decoder over `tokens` after `past`, leaving `past` as it is (ONNX Runtime writes
+    /// the present KV to new tensors): the logits of every position (`tokens.len()` rows) and
+    /// the new cache. Used to score several continuations of one prefilled prompt.
+    pub fn forward_fork(
+        &mut self,
+        tokens: &[u32],
+        past: &KvCache,
+    ) -> Result<(Vec<Vec<f32>>, KvCache)> {
+        let (rows, keys, values) = self.run(tokens, past, true)?;
+        Ok((rows, KvCache::from_parts(keys, values, past.len() + tokens.len())))
+    }
+
+    /// One forward pass: logits rows (all positions when `all_rows`, else the last) and the
+    /// per-layer present keys and values.
+    fn run(
+        &mut self,
+        tokens: &[u32],
+        cache: &KvCache,
+        all_rows: bool,
+    ) -> Result<(Vec<Vec<f32>>, Vec<ort::value::DynValue>, Vec<ort::value::DynValue>)> {
         if tokens.is_empty() {
             bail!("forward pass over zero tokens");
         }
@@ -177,14 +202,15 @@ impl DecoderSession {
         let logits_value = outputs
             .remove(self.config.logits_name.as_str())
             .context("the decoder returned no logits")?;
+        let keep = if all_rows { n } else { 1 };
         // float32 logits (our exports), or float16 (ONNX Runtime GenAI builder CUDA exports).
-        let last = match logits_value.try_extract_tensor::<f32>() {
-            Ok((shape, data)) => last_row(shape, data, |&x| x)?,
+        let rows = match logits_value.try_extract_tensor::<f32>() {
+            Ok((shape, data)) => last_rows(shape, data, keep, |&x| x)?,
             Err(_) => {
                 let (shape, data) = logits_value
                     .try_extract_tensor::<half::f16>()
                     .map_err(|e| anyhow!("reading logits (neither float32 nor float16): {e}"))?;
-                last_row(shape, data, |x| x.to_f32())?
+                last_rows(shape, data, keep, |x| x.to_f32())?
             }
         };
         let mut keys = Vec::with_capacity(self.config.num_layers);
@@ -201,19 +227,23 @@ impl DecoderSession {
                     .context("missing present value output")?,
             );
         }
-        drop(outputs);
-        cache.advance(keys, values, n);
-        Ok(last)
+        Ok((rows, keys, values))
     }
 }
 
-/// The last row of a `[.., width]` logits tensor as f32.
-fn last_row<T>(shape: &ort::value::Shape, data: &[T], f: impl Fn(&T) -> f32) -> Result<Vec<f32>> {
+/// The last `k` rows of a `[.., width]` logits tensor as f32.
+fn last_rows<T>(
+    shape: &ort::value::Shape,
+    data: &[T],
+    k: usize,
+    f: impl Fn(&T) -> f32,
+) -> Result<Vec<Vec<f32>>> {
     let width = *shape.last().context("logits without shape")? as usize;
-    if width == 0 || data.len() < width {
-        bail!("logits tensor is smaller than one row");
+    if width == 0 || data.len() < width * k {
+        bail!("logits tensor has fewer than {k} rows");
     }
-    Ok(data[data.len() - width..].iter().map(f).collect())
+    let tail = &data[data.len() - width * k..];
+    Ok(tail.chunks(width).map(|r| r.iter().map(&f).collect()).collect())
 }
 
 /// Put the execution provider on `builder`; the memory the KV cache lives in (device memory of

@@ -1,134 +1,142 @@
-//! Which way a document goes, seen from the business: a deterministic rule on the parties, so
-//! Stage 1 does not have to guess whether "Taylor's Store" sent or received an invoice.
+//! Which way a document goes, seen from the business, and who the counterparty is — decided by
+//! matching the business (its name, tax id) against the parties the rules read, never by the
+//! model:
 //!
-//! 1. the layout text names the business under or beside a recipient label ("Bill to", "Ship to",
-//!    "ATTN", "Customer", "Guest", "Billing address", "Nom de l'abonné", "Rechnungsempfänger", …,
-//!    on the same line or up to three lines above) → `incoming`;
-//! 2. the business heads the document (one of its first three lines: a letterhead) → `outgoing`;
-//! 3. the extracted recipient (`to`) is the business → `incoming`; the extracted issuer (`from`)
-//!    is → `outgoing` (extraction by a small model mixes the two up, hence the text rules first);
-//! 4. the business is only mentioned in someone else's document → `incoming`;
-//! 5. otherwise `unknown` (Stage 1 decides alone).
+//! 1. the business is the **issuer** (its name or tax id matches `from`) → `outgoing`, the
+//!    counterparty is the recipient;
+//! 2. the business is the **recipient** (`to`, or the ship-to block), or the text names it
+//!    under a recipient label → `incoming`, the counterparty is the issuer;
+//! 3. the business is only mentioned somewhere else → `incoming` (confidence 60);
+//! 4. the business is not named at all → `incoming` as the likelier case for a document dropped
+//!    into an accountant's folder, confidence 40 (the result goes to review).
 //!
-//! Names are compared as sets of significant words (lower-case, punctuation removed, legal forms
-//! such as "Ltd", "Inc", "GmbH" dropped).
+//! Names are compared as sets of significant words — folded (case, accents), punctuation and
+//! legal forms ("Ltd", "GmbH", "S.A.R.L." …) removed — or, for OCR noise, by Jaro–Winkler
+//! similarity ≥ 0.92 of the joined words (`strsim`).
 
+use serde::Serialize;
 use serde_json::Value;
 
 use super::profile::BusinessProfile;
+use crate::extract::read::fold::fold;
+use crate::extract::read::parties::label_at;
+use crate::extract::read::segments::segments;
 
+/// Legal forms and filler words left out of name comparisons (folded).
 const LEGAL_FORMS: &[&str] = &[
-    "ltd", "limited", "inc", "llc", "llp", "plc", "corp", "co", "company", "gmbh", "ag", "sa",
-    "sarl", "sas", "bv", "pvt", "private", "the",
+    "ltd", "limited", "inc", "incorporated", "llc", "llp", "plc", "corp", "corporation", "co",
+    "company", "gmbh", "ag", "kg", "ohg", "ug", "sa", "sas", "sasu", "sarl", "eurl", "sl", "slu",
+    "srl", "spa", "bv", "nv", "pvt", "private", "pty", "the", "et", "and", "und", "y",
 ];
 
-fn words(s: &str) -> Vec<String> {
-    s.to_lowercase()
+/// Significant words of a name.
+pub fn words(s: &str) -> Vec<String> {
+    fold(s)
+        .replace(['.', '\''], "")
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() > 1 && !LEGAL_FORMS.contains(w))
+        .filter(|w| !w.is_empty() && !LEGAL_FORMS.contains(w))
         .map(str::to_string)
         .collect()
 }
 
-fn names_business(business: &[String], party: Option<&str>) -> bool {
-    let Some(party) = party else { return false };
-    let p = words(party);
-    !business.is_empty() && business.iter().all(|w| p.contains(w))
+/// Whether `party` names the business `business` (both as printed).
+pub fn same_name(business: &str, party: &str) -> bool {
+    let (b, p) = (words(business), words(party));
+    if b.is_empty() || p.is_empty() {
+        return false;
+    }
+    if b.iter().all(|w| p.contains(w)) || p.len() >= 2 && p.iter().all(|w| b.contains(w)) {
+        return true;
+    }
+    strsim::jaro_winkler(&b.join(" "), &p.join(" ")) >= 0.92
 }
 
-/// Labels that introduce the recipient of a document (lower case, matched inside a line).
-const RECIPIENT_LABELS: &[&str] = &[
-    "bill to",
-    "billed to",
-    "ship to",
-    "shipped to",
-    "sold to",
-    "invoice to",
-    "deliver to",
-    "attn",
-    "attention",
-    "customer",
-    "client",
-    "guest",
-    "billing address",
-    "shipping address",
-    "recipient",
-    "buyer",
-    "to:",
-    "facturé à",
-    "adresse de facturation",
-    "livré à",
-    "destinataire",
-    "abonné",
-    "rechnungsempfänger",
-    "kunde",
-    "lieferadresse",
-    "an:",
-];
-
-fn has_recipient_label(line: &str) -> bool {
-    let l = line.to_lowercase();
-    RECIPIENT_LABELS.iter().any(|lab| l.contains(lab))
+/// The direction decided, with the counterparty and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sides {
+    /// `incoming` or `outgoing`.
+    pub direction: &'static str,
+    /// The other party (the extracted `from` or `to` object).
+    pub counterparty: Value,
+    /// Where the business was found: `issuer`, `recipient`, `ship_to`, `recipient_label`,
+    /// `mentioned` or `absent`.
+    pub business_is: &'static str,
+    pub reason: String,
+    /// 0–100.
+    pub confidence: i64,
 }
 
-/// Where the business appears in the layout text: (under a recipient label, in the first lines).
-fn text_position(business: &[String], text: &str) -> (bool, bool) {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let mut recipient = false;
-    let mut heading = false;
+fn is_party(profile: &BusinessProfile, party: &Value) -> bool {
+    let by_name = party["name"]
+        .as_str()
+        .is_some_and(|n| same_name(&profile.name, n));
+    let by_tax_id = match (profile.tax_id.as_deref(), party["tax_id"].as_str()) {
+        (Some(a), Some(b)) => crate::extract::read::fold::key(a) == crate::extract::read::fold::key(b),
+        _ => false,
+    };
+    by_name || by_tax_id
+}
+
+/// Whether a line of `text` names the business under a recipient label (on the line or up to
+/// three lines above, in the same column).
+fn under_recipient_label(profile: &BusinessProfile, text: &str) -> bool {
+    let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
-        if !names_business(business, Some(line)) {
-            continue;
-        }
-        if lines[i.saturating_sub(3)..=i]
-            .iter()
-            .any(|l| has_recipient_label(l))
-        {
-            recipient = true;
-        } else if i < 3 {
-            heading = true;
+        for seg in segments(line) {
+            if !same_name(&profile.name, &seg.text) {
+                continue;
+            }
+            let above = &lines[i.saturating_sub(3)..=i];
+            let labelled = above.iter().any(|l| {
+                segments(l).iter().any(|s| {
+                    s.col.abs_diff(seg.col) <= 3
+                        && label_at(&s.text).is_some_and(|(k, _)| k == "billing" || k == "shipping")
+                })
+            });
+            if labelled {
+                return true;
+            }
         }
     }
-    (recipient, heading)
+    false
 }
 
-/// The inferred direction (`incoming`, `outgoing`, `unknown`) and why, for the prompt.
-pub fn infer(profile: &BusinessProfile, extracted: &Value, text: &str) -> (&'static str, String) {
-    let business = words(&profile.name);
-    let from = extracted["from"]["name"].as_str();
-    let to = extracted["to"]["name"].as_str();
-    let (recipient, heading) = text_position(&business, text);
-    if recipient {
-        return (
-            "incoming",
-            format!("the document names {} as its recipient", profile.name),
-        );
+/// Decide the direction of `extracted` (with its layout `text`) for `profile`.
+pub fn decide(profile: &BusinessProfile, extracted: &Value, text: &str) -> Sides {
+    let (from, to) = (&extracted["from"], &extracted["to"]);
+    let sides = |direction, counterparty: &Value, business_is, reason: String, confidence| Sides {
+        direction,
+        counterparty: counterparty.clone(),
+        business_is,
+        reason,
+        confidence,
+    };
+    let name = &profile.name;
+    if is_party(profile, from) && !is_party(profile, to) {
+        return sides("outgoing", to, "issuer", format!("{name} issued the document"), 95);
     }
-    if heading {
-        return ("outgoing", format!("{} heads the document", profile.name));
+    if is_party(profile, to) {
+        return sides("incoming", from, "recipient", format!("the document is addressed to {name}"), 95);
     }
-    if names_business(&business, to) {
-        return (
-            "incoming",
-            format!("the document is addressed to {}", profile.name),
-        );
+    if is_party(profile, &extracted["ship_to"]) {
+        return sides("incoming", from, "ship_to", format!("the document ships to {name}"), 90);
     }
-    if names_business(&business, from) {
-        return ("outgoing", format!("{} issued this document", profile.name));
+    if under_recipient_label(profile, text) {
+        return sides("incoming", from, "recipient_label", format!("{name} is named under a recipient label"), 90);
     }
-    if from.is_some() && names_business(&business, Some(text)) {
-        return (
-            "incoming",
-            format!(
-                "{} is named in a document issued by {}",
-                profile.name,
-                from.unwrap_or("another party")
-            ),
-        );
+    let mentioned = text
+        .lines()
+        .flat_map(segments)
+        .any(|s| same_name(name, &s.text));
+    if mentioned {
+        return sides("incoming", from, "mentioned", format!("{name} is mentioned in a document issued by another party"), 60);
     }
-    (
-        "unknown",
-        format!("{} is not named as a party", profile.name),
+    sides(
+        "incoming",
+        from,
+        "absent",
+        format!("{name} is not named on the document; taken as received from its issuer"),
+        40,
     )
 }
 
@@ -137,41 +145,33 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn doc(from: &str, to: &str) -> Value {
+        json!({"from": {"name": from, "tax_id": null}, "to": {"name": to, "tax_id": null}, "ship_to": null})
+    }
+
     #[test]
-    fn issuer_recipient_and_mention() {
+    fn issuer_recipient_ship_to_and_absence() {
         let p = BusinessProfile::named("Taylor's Store");
-        let doc = |from: &str, to: &str| json!({"from": {"name": from}, "to": {"name": to}});
-        assert_eq!(infer(&p, &doc("Taylor's Store", "Bob"), "").0, "outgoing");
-        assert_eq!(
-            infer(&p, &doc("Sammy Maystone", "TAYLORS STORE"), "").0,
-            "unknown"
-        );
-        assert_eq!(
-            infer(&p, &doc("Sammy Maystone", "Taylor's Store Inc."), "").0,
-            "incoming"
-        );
-        assert_eq!(
-            infer(
-                &p,
-                &doc("Sammy Maystone", "Taylor Riddel"),
-                "Ship To: Taylor's Store"
-            )
-            .0,
-            "incoming"
-        );
-        assert_eq!(
-            infer(&p, &doc("Sammy Maystone", "Taylor Riddel"), "nothing here").0,
-            "unknown"
-        );
+        assert_eq!(decide(&p, &doc("Taylor's Store Inc.", "Bob"), "").direction, "outgoing");
+        let s = decide(&p, &doc("Sammy Maystone", "TAYLORS STORE"), "");
+        assert_eq!((s.direction, s.business_is), ("incoming", "recipient"));
+        assert_eq!(s.counterparty["name"], "Sammy Maystone");
+        let mut d = doc("Sammy Maystone", "Taylor Riddel");
+        d["ship_to"] = json!({"name": "Taylor's Store"});
+        assert_eq!(decide(&p, &d, "").business_is, "ship_to");
+        let s = decide(&p, &doc("Sammy Maystone", "Taylor Riddel"), "nothing here");
+        assert_eq!((s.direction, s.business_is, s.confidence), ("incoming", "absent", 40));
         let l = BusinessProfile::named("iViveLabs Limited");
-        assert_eq!(
-            infer(
-                &l,
-                &doc("Amazon Web Services", ""),
-                "ATTN: iViveLabs Limited"
-            )
-            .0,
-            "incoming"
-        );
+        let s = decide(&l, &doc("Amazon Web Services, Inc.", ""), "Bill to Address:\nATTN: iViveLabs Limited\n");
+        assert_eq!(s.business_is, "recipient_label");
+    }
+
+    #[test]
+    fn names_compare_without_legal_forms_accents_or_ocr_noise() {
+        assert!(same_name("Müller Bau GmbH", "MULLER BAU"));
+        assert!(same_name("Atelier Dupont S.A.R.L.", "Atelier Dupont SARL"));
+        assert!(same_name("iViveLabs Limited", "iVlveLabs Limited"));
+        assert!(!same_name("Taylor's Store", "Taylor Riddel"));
+        assert!(!same_name("Anushrut Singh", "WS Retail Services Pvt. Ltd."));
     }
 }

@@ -34,6 +34,7 @@ pub fn generation_schema() -> Value {
             "extraction_method",
             "provenance",
             "payment",
+            "ship_to",
         ] {
             p.remove(k);
         }

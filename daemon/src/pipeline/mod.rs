@@ -1,21 +1,28 @@
 //! The document pipeline, one file per step in the order a document goes through it:
-//! extraction ([`crate::extract`]: text, e-invoice fields, rule candidates) → [`fields`] (the
-//! model reads what rules could not, checked against them) → [`duplicates`] (Stage 0 field rules)
-//! → [`direction`] (who is the business in this document) → [`stage1`] (analysis and actions,
-//! with the [`primary`] safety net) → [`stage2`] (field mapping per action) → [`result`] (review
-//! status). Support: [`registry`], [`profile`], [`prompts`], [`llm_json`] (one structured call).
+//! extraction ([`crate::extract`]: text, e-invoice fields) → [`fields`] (rules read; the model
+//! fills only their gaps, checked against the text) → [`duplicates`] (Stage 0 field rules) →
+//! [`direction`] (who the business is in this document, the counterparty) → [`stage1`] (the
+//! [`decisions`] table; the model [`judge`]s only among the candidates it leaves) → [`accounts`]
+//! (each line's account from the [`chart`]: rules, else a judgment) → [`stage2`] (every field from
+//! its [`registry`] value source, validation computed) → [`result`] (confidence, review status).
+//! Support: [`profile`], [`prompts`], [`llm_json`] (one structured call), [`prompt_stage`] (what
+//! `/prompt` stages generate under).
 //!
 //! [`Pipeline::run`] computes a document's [`Run`] — its outcome and [`Verdict`] — and writes only
 //! progress (the in-flight status) to the store; the worker stores the verdict and moves the
 //! original. The model is reached through the shared [`EngineHandle`].
 
+pub mod accounts;
+pub mod chart;
 pub mod checksum;
+pub mod decisions;
 pub mod direction;
 pub mod duplicates;
 pub mod fields;
+pub mod judge;
 pub mod llm_json;
-pub mod primary;
 pub mod profile;
+pub mod primary;
 pub mod prompt_stage;
 pub mod prompts;
 pub mod registry;
@@ -97,6 +104,8 @@ struct Ctx<'a> {
     job: &'a Job,
     profile: &'a BusinessProfile,
     registry: Registry,
+    table: decisions::Table,
+    chart: chart::Chart,
     text: DocumentText,
     outcome: &'a mut Outcome,
     metrics: &'a mut Vec<StageMetrics>,
@@ -151,12 +160,16 @@ impl Pipeline {
         metrics: &mut Vec<StageMetrics>,
     ) -> Result<Status> {
         let registry = Registry::for_software(&profile.accounting_software)?;
+        let table = decisions::Table::for_software(&profile.accounting_software)?;
+        let chart = chart::Chart::for_business(profile)?;
         let text = self.extractor.extract(Path::new(&job.doc.original_path))?;
         let mut cx = Ctx {
             store,
             job,
             profile,
             registry,
+            table,
+            chart,
             text,
             outcome,
             metrics,
@@ -168,19 +181,17 @@ impl Pipeline {
             .extend(dupes.iter().map(duplicates::Candidate::warning));
         cx.outcome.warnings = cx.warnings.clone();
         cx.store.set_status(cx.job, Status::Classifying)?;
-        let s1 = self.stage1(&mut cx, &extracted)?;
+        let sides = direction::decide(cx.profile, &extracted, &cx.text.text);
+        let s1 = self.stage1(&mut cx, &extracted, &sides)?;
         cx.store.set_status(cx.job, Status::Mapping)?;
-        let mappings = self.stage2(&mut cx, &extracted, &s1)?;
-        let confidence = result::overall_confidence(&s1, &mappings);
-        let status = result::review_status(confidence, &cx.warnings);
-        let mut r = result::combine(
-            &cx.job.doc.file_name,
-            &s1,
-            &mappings,
-            confidence,
-            status,
-            &cx.warnings,
-        );
+        let mappings = self.stage2(&mut cx, &extracted, &sides, &s1)?;
+        let primary = s1.output["suggested_actions"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["action_type"] == "PRIMARY"))
+            .and_then(|p| mappings.iter().find(|m| m["action"] == p["action"]));
+        let reasons = result::review_reasons(&s1, primary, &cx.warnings);
+        let status = result::status(&reasons);
+        let mut r = result::combine(&cx.job.doc.file_name, &s1, &mappings, status, &reasons, &cx.warnings);
         r["duplicate_candidates"] = serde_json::to_value(&dupes)?;
         cx.outcome.result = Some(r);
         cx.outcome.stage2 = Some(Value::Array(mappings));
@@ -204,52 +215,65 @@ impl Pipeline {
         Ok(extracted)
     }
 
-    fn stage1(&self, cx: &mut Ctx<'_>, extracted: &Value) -> Result<Value> {
-        let (dir, why) = direction::infer(cx.profile, extracted, &cx.text.text);
+    fn stage1(&self, cx: &mut Ctx<'_>, extracted: &Value, sides: &direction::Sides) -> Result<stage1::Stage1> {
         let input = stage1::Stage1Input {
-            file_name: &cx.job.doc.file_name,
-            text: &cx.text.text,
             extracted,
+            text: &cx.text.text,
             profile: cx.profile,
             registry: &cx.registry,
-            direction: (dir, &why),
+            table: &cx.table,
+            sides,
         };
-        let s1 = stage1::run(
-            &self.engine,
-            &self.prompts,
-            &input,
-            cx.metrics,
-            &mut cx.warnings,
-        )?;
-        cx.outcome.model = self.engine.loaded_info().map(|i| i.name);
-        cx.outcome.stage1 = Some(s1.clone());
-        cx.outcome.warnings = cx.warnings.clone();
+        let s1 = stage1::run(&self.engine, &self.prompts, &input, cx.metrics)?;
+        crate::schemas::validate(crate::schemas::Kind::Stage1, &s1.output)?;
+        cx.outcome.stage1 = Some(s1.output.clone());
         Ok(s1)
     }
 
-    fn stage2(&self, cx: &mut Ctx<'_>, extracted: &Value, s1: &Value) -> Result<Vec<Value>> {
-        let mut mappings = Vec::new();
-        for suggestion in s1["suggested_actions"].as_array().into_iter().flatten() {
-            if !primary::passes_stage2_filter(suggestion) {
-                continue;
-            }
-            let input = stage2::Stage2Input {
-                file_name: &cx.job.doc.file_name,
-                text: &cx.text.text,
-                extracted,
-                stage1: s1,
-                suggestion,
+    /// Lines and their accounts (once per document), then every suggested action's mapping.
+    fn stage2(
+        &self,
+        cx: &mut Ctx<'_>,
+        extracted: &Value,
+        sides: &direction::Sides,
+        s1: &stage1::Stage1,
+    ) -> Result<Vec<Value>> {
+        let suggested = s1.output["suggested_actions"].as_array().cloned().unwrap_or_default();
+        let party = sides.counterparty["name"].as_str().unwrap_or("").to_string();
+        let mut lines = accounts::read_lines(extracted, &party);
+        let posts_accounts = suggested.iter().any(|a| {
+            a["action_type"] == "PRIMARY"
+                && a["action"].as_str().and_then(|n| cx.registry.get(n)).is_some_and(|act| {
+                    act.required_fields.iter().any(|f| f.source == "lines:accounts")
+                })
+        });
+        if posts_accounts {
+            let currency = extracted["currency"].as_str().or(cx.profile.currency.as_deref()).unwrap_or("");
+            let input = accounts::AccountsInput {
                 profile: cx.profile,
-                registry: &cx.registry,
+                chart: &cx.chart,
+                counterparty: &party,
+                currency,
             };
-            mappings.push(stage2::run(
-                &self.engine,
-                &self.prompts,
-                &input,
-                cx.metrics,
-                &mut cx.warnings,
-            )?);
+            accounts::decide(&self.engine, &self.prompts, &input, &mut lines, cx.metrics)?;
         }
-        Ok(mappings)
+        let input = stage2::Stage2Input {
+            file_name: &cx.job.doc.file_name,
+            extracted,
+            profile: cx.profile,
+            registry: &cx.registry,
+            chart: &cx.chart,
+            sides,
+            lines: &lines,
+            suggested: &suggested,
+        };
+        let mut out = Vec::new();
+        for s in &suggested {
+            if let Some(m) = stage2::map(&input, s) {
+                crate::schemas::validate(crate::schemas::Kind::Stage2, &m)?;
+                out.push(m);
+            }
+        }
+        Ok(out)
     }
 }

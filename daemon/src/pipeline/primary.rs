@@ -42,7 +42,7 @@ pub fn enforce_single_primary(stage1: &mut Value) -> Vec<String> {
         best
     };
     let primaries: Vec<usize> = (0..actions.len())
-        .filter(|&i| actions[i]["role"] == "PRIMARY")
+        .filter(|&i| actions[i]["action_type"] == "PRIMARY")
         .collect();
     match primaries.len() {
         0 => {
@@ -51,7 +51,7 @@ pub fn enforce_single_primary(stage1: &mut Value) -> Vec<String> {
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            actions[best]["role"] = "PRIMARY".into();
+            actions[best]["action_type"] = "PRIMARY".into();
             notes.push(format!(
                 "no PRIMARY action was suggested; promoted {name} (highest confidence)"
             ));
@@ -65,7 +65,7 @@ pub fn enforce_single_primary(stage1: &mut Value) -> Vec<String> {
                         .as_str()
                         .unwrap_or_default()
                         .to_string();
-                    actions[i]["role"] = "FOLLOW_UP".into();
+                    actions[i]["action_type"] = "FOLLOW_UP".into();
                     actions[i]["optional"] = true.into();
                     actions[i]["requires_user_confirmation"] = true.into();
                     notes.push(format!(
@@ -76,7 +76,7 @@ pub fn enforce_single_primary(stage1: &mut Value) -> Vec<String> {
         }
     }
     // PRIMARY first, then PREREQUISITE, then FOLLOW_UP: the order a reviewer reads.
-    let rank = |a: &Value| match a["role"].as_str() {
+    let rank = |a: &Value| match a["action_type"].as_str() {
         Some("PRIMARY") => 0,
         Some("PREREQUISITE") => 1,
         _ => 2,
@@ -89,7 +89,7 @@ pub fn enforce_single_primary(stage1: &mut Value) -> Vec<String> {
 /// confidence ≥ 0, others need ≥ 65, FOLLOW_UP ≥ 80.
 pub fn passes_stage2_filter(action: &Value) -> bool {
     let c = action["confidence"].as_i64().unwrap_or(0);
-    match action["role"].as_str() {
+    match action["action_type"].as_str() {
         Some("PRIMARY") | Some("PREREQUISITE") => true,
         Some("FOLLOW_UP") => c >= 80,
         _ => c >= 65,
@@ -109,7 +109,7 @@ mod tests {
             .map(|a| {
                 (
                     a["action"].as_str().unwrap().into(),
-                    a["role"].as_str().unwrap().into(),
+                    a["action_type"].as_str().unwrap().into(),
                 )
             })
             .collect()
@@ -118,8 +118,8 @@ mod tests {
     #[test]
     fn promotes_the_most_confident_when_none_is_primary() {
         let mut v = json!({"suggested_actions": [
-            {"action": "createVendor", "role": "PREREQUISITE", "confidence": 70},
-            {"action": "createBill", "role": "FOLLOW_UP", "confidence": 90}]});
+            {"action": "createVendor", "action_type": "PREREQUISITE", "confidence": 70},
+            {"action": "createBill", "action_type": "FOLLOW_UP", "confidence": 90}]});
         let notes = enforce_single_primary(&mut v);
         assert_eq!(notes.len(), 1);
         assert_eq!(roles(&v)[0], ("createBill".into(), "PRIMARY".into()));
@@ -128,15 +128,15 @@ mod tests {
     #[test]
     fn demotes_extra_primaries() {
         let mut v = json!({"suggested_actions": [
-            {"action": "recordExpense", "role": "PRIMARY", "confidence": 60},
-            {"action": "createBill", "role": "PRIMARY", "confidence": 85},
-            {"action": "createBill", "role": "PRIMARY", "confidence": 85}]});
+            {"action": "recordExpense", "action_type": "PRIMARY", "confidence": 60},
+            {"action": "createBill", "action_type": "PRIMARY", "confidence": 85},
+            {"action": "createBill", "action_type": "PRIMARY", "confidence": 85}]});
         enforce_single_primary(&mut v);
         let a = v["suggested_actions"].as_array().unwrap();
         assert_eq!(a.len(), 2);
-        assert_eq!(a.iter().filter(|x| x["role"] == "PRIMARY").count(), 1);
+        assert_eq!(a.iter().filter(|x| x["action_type"] == "PRIMARY").count(), 1);
         assert_eq!(a[0]["action"], "createBill");
-        assert_eq!(a[1]["role"], "FOLLOW_UP");
+        assert_eq!(a[1]["action_type"], "FOLLOW_UP");
         assert_eq!(a[1]["optional"], true);
         assert_eq!(a[1]["requires_user_confirmation"], true);
     }
@@ -144,9 +144,9 @@ mod tests {
     #[test]
     fn an_action_is_suggested_once() {
         let mut v = json!({"suggested_actions": [
-            {"action": "createBill", "role": "PRIMARY", "confidence": 90},
-            {"action": "createBill", "role": "FOLLOW_UP", "confidence": 95},
-            {"action": "createVendor", "role": "PREREQUISITE", "confidence": 80}]});
+            {"action": "createBill", "action_type": "PRIMARY", "confidence": 90},
+            {"action": "createBill", "action_type": "FOLLOW_UP", "confidence": 95},
+            {"action": "createVendor", "action_type": "PREREQUISITE", "confidence": 80}]});
         enforce_single_primary(&mut v);
         assert_eq!(
             roles(&v),
@@ -160,16 +160,16 @@ mod tests {
     #[test]
     fn stage2_filter_follows_the_seed_thresholds() {
         assert!(passes_stage2_filter(
-            &json!({"role": "PRIMARY", "confidence": 10})
+            &json!({"action_type": "PRIMARY", "confidence": 10})
         ));
         assert!(passes_stage2_filter(
-            &json!({"role": "PREREQUISITE", "confidence": 10})
+            &json!({"action_type": "PREREQUISITE", "confidence": 10})
         ));
         assert!(!passes_stage2_filter(
-            &json!({"role": "FOLLOW_UP", "confidence": 79})
+            &json!({"action_type": "FOLLOW_UP", "confidence": 79})
         ));
         assert!(passes_stage2_filter(
-            &json!({"role": "FOLLOW_UP", "confidence": 80})
+            &json!({"action_type": "FOLLOW_UP", "confidence": 80})
         ));
     }
 }

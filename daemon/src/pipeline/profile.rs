@@ -16,6 +16,9 @@ pub struct BusinessProfile {
     /// ISO 3166-1 alpha-2 country code.
     #[serde(default)]
     pub country: Option<String>,
+    /// The business's tax id (VAT number, EIN, GSTIN …), matched against the parties.
+    #[serde(default)]
+    pub tax_id: Option<String>,
     /// ISO 4217 home currency.
     #[serde(default)]
     pub currency: Option<String>,
@@ -38,6 +41,17 @@ pub struct BusinessProfile {
     /// Names of accounts in the chart of accounts, if known.
     #[serde(default)]
     pub chart_of_accounts: Vec<String>,
+    /// Vendors already in the books (names as the books spell them); a counterparty not among
+    /// them gets a createVendor PREREQUISITE.
+    #[serde(default)]
+    pub vendors: Vec<String>,
+    /// Customers already in the books.
+    #[serde(default)]
+    pub customers: Vec<String>,
+    /// Products and services already in the books; when the list is given, a sales line whose
+    /// item is not in it gets a createItem PREREQUISITE.
+    #[serde(default)]
+    pub items: Vec<String>,
     /// Free-text notes for the bookkeeper.
     #[serde(default)]
     pub notes: Option<String>,
@@ -54,6 +68,7 @@ impl BusinessProfile {
             name: name.into(),
             sector: None,
             country: None,
+            tax_id: None,
             currency: None,
             accounting_software: default_software(),
             accounting_method: None,
@@ -62,6 +77,9 @@ impl BusinessProfile {
             fixed_asset_threshold: None,
             prepaid_threshold: None,
             chart_of_accounts: Vec::new(),
+            vendors: Vec::new(),
+            customers: Vec::new(),
+            items: Vec::new(),
             notes: None,
         }
     }

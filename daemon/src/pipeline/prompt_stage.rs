@@ -3,11 +3,11 @@
 //! narrowed to one action's typed fields) and the safety net applied to the output. The API
 //! only parses HTTP; the stages' rules live here, next to the stages.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use super::registry::Registry;
-use super::{primary, stage1, stage2};
-use crate::schemas;
+use super::primary;
+use super::registry::{Action, Registry};
+use crate::schemas::{self, Kind};
 
 /// `context.stage` values with a structured output.
 pub const STRUCTURED: &[&str] = &["action_selection", "field_mapping"];
@@ -31,7 +31,7 @@ pub fn output_schema(stage: &str, context: &Value) -> Result<Option<Value>, Stri
                 .and_then(Value::as_str)
                 .filter(|d| ["incoming", "outgoing", "internal"].contains(d))
                 .unwrap_or("unknown");
-            Some(stage1::generation_schema(&registry()?, direction))
+            Some(stage1_schema(&registry()?, direction))
         }
         "field_mapping" => match context.get("action").and_then(Value::as_str) {
             Some(name) => {
@@ -39,9 +39,9 @@ pub fn output_schema(stage: &str, context: &Value) -> Result<Option<Value>, Stri
                 let a = r
                     .get(name)
                     .ok_or_else(|| format!("context.action: {name:?} is not in the registry"))?;
-                Some(stage2::generation_schema(a))
+                Some(stage2_schema(Some(a)))
             }
-            None => Some(schemas::schema(schemas::Kind::Stage2)),
+            None => Some(stage2_schema(None)),
         },
         _ => None,
     })
@@ -58,5 +58,91 @@ pub fn finish_output(stage: &str, output: String) -> String {
             v.to_string()
         }
         Err(_) => output,
+    }
+}
+
+/// Names of `registry`'s actions that fit `direction` (all for `unknown`), PRIMARY-capable only
+/// when `primary`.
+fn names(registry: &Registry, direction: &str, primary: bool) -> Vec<String> {
+    registry
+        .actions
+        .iter()
+        .filter(|a| direction == "unknown" || a.directions.iter().any(|d| d == direction))
+        .filter(|a| !primary || a.can_be_primary)
+        .map(|a| a.name.clone())
+        .collect()
+}
+
+/// The Stage 1 schema for generation: the first suggested action is the PRIMARY one (from the
+/// PRIMARY-capable actions), the others PREREQUISITE or FOLLOW_UP, at most six; optional
+/// properties left out; with a known direction, fixed to it.
+pub fn stage1_schema(registry: &Registry, direction: &str) -> Value {
+    let mut s = schemas::schema(Kind::Stage1);
+    if direction != "unknown" {
+        s["properties"]["semantic_analysis"]["properties"]["document_direction"] = json!({"enum": [direction]});
+    }
+    let list = &mut s["properties"]["suggested_actions"];
+    let mut item = list["items"].clone();
+    if let Some(p) = item["properties"].as_object_mut() {
+        for k in ["item", "optional", "requires_user_confirmation", "auto_execute"] {
+            p.remove(k);
+        }
+    }
+    let mut first = item.clone();
+    first["properties"]["action_type"] = json!({"enum": ["PRIMARY"]});
+    first["properties"]["action"] = json!({"enum": names(registry, direction, true)});
+    item["properties"]["action_type"] = json!({"enum": ["PREREQUISITE", "FOLLOW_UP"]});
+    item["properties"]["action"] = json!({"enum": names(registry, direction, false)});
+    list["prefixItems"] = json!([first]);
+    list["items"] = item;
+    list["minItems"] = json!(1);
+    list["maxItems"] = json!(6);
+    s
+}
+
+/// The Stage 2 schema for generation: `field_mappings` narrowed to `action`'s typed fields when
+/// given, lines capped at 20, lookups at 8; only what the backend reads.
+pub fn stage2_schema(action: Option<&Action>) -> Value {
+    let mut s = schemas::schema(Kind::Stage2);
+    if let Some(a) = action {
+        let mut fm = a.field_mappings_schema();
+        if let Some(props) = fm["properties"].as_object_mut() {
+            for v in props.values_mut() {
+                if v["type"] == "array" {
+                    v["maxItems"] = json!(20);
+                }
+            }
+        }
+        s["properties"]["field_mappings"] = fm;
+    }
+    s["properties"]["lookups_required"]["maxItems"] = json!(8);
+    if let Some(p) = s["properties"].as_object_mut() {
+        for k in ["action", "action_type", "confidence", "field_sources"] {
+            p.remove(k);
+        }
+    }
+    if let Some(p) = s["properties"]["validation"]["properties"].as_object_mut() {
+        p.remove("checked");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_schemas_compile_and_narrow() {
+        let r = Registry::for_software("quickbooks").unwrap();
+        let s = stage1_schema(&r, "incoming");
+        jsonschema::validator_for(&s).unwrap();
+        let first = &s["properties"]["suggested_actions"]["prefixItems"][0];
+        assert!(first["properties"]["action"]["enum"].as_array().unwrap().contains(&json!("createBill")));
+        assert!(!first["properties"]["action"]["enum"].as_array().unwrap().contains(&json!("createVendor")));
+        let s = stage2_schema(r.get("createBill"));
+        jsonschema::validator_for(&s).unwrap();
+        assert_eq!(s["properties"]["field_mappings"]["required"], json!(["VendorRef", "Line", "TxnDate"]));
+        assert!(output_schema("field_mapping", &json!({"action": "nope"})).is_err());
+        assert!(output_schema("chat", &json!({})).unwrap().is_none());
     }
 }

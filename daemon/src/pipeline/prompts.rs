@@ -1,6 +1,7 @@
-//! Prompt templates (`schema/prompts/*.j2`, minijinja). Each stage has a system template — the
-//! parts that are the same for every document (instructions, registry, business profile) so a
-//! prefix cache can reuse them — and a user template with the document.
+//! Prompt templates (`schema/prompts/*.j2`, minijinja): the model's reading of fields a rule
+//! could not read (`extract.*`) and its judgments among options (`judge.*`). Each has a system
+//! template — the same for every document, first, so a prefix cache can reuse it — and a user
+//! template with the document's part.
 
 use anyhow::{anyhow, Result};
 use minijinja::Environment;
@@ -16,20 +17,12 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../schema/prompts/extract.user.j2"),
     ),
     (
-        "stage1.system",
-        include_str!("../../../schema/prompts/stage1.system.j2"),
+        "judge.system",
+        include_str!("../../../schema/prompts/judge.system.j2"),
     ),
     (
-        "stage1.user",
-        include_str!("../../../schema/prompts/stage1.user.j2"),
-    ),
-    (
-        "stage2.system",
-        include_str!("../../../schema/prompts/stage2.system.j2"),
-    ),
-    (
-        "stage2.user",
-        include_str!("../../../schema/prompts/stage2.user.j2"),
+        "judge.user",
+        include_str!("../../../schema/prompts/judge.user.j2"),
     ),
 ];
 

@@ -17,6 +17,10 @@ pub struct Field {
     #[serde(rename = "type")]
     pub field_type: String,
     pub description: String,
+    /// Where the value comes from (the registry's `value_sources`): `doc.<field>`,
+    /// `party.<field>`, `lookup:<Entity>:<source>`, `lines:<kind>`, `line.<field>`,
+    /// `role:<account role>`, `computed:<name>`, `const:<value>`, `judgment:<name>` or `none`.
+    pub source: String,
 }
 
 /// One accounting action (e.g. `createBill`).
@@ -98,16 +102,20 @@ pub fn field_schema(field_type: &str) -> Value {
         "date" => json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
         "currency" => json!({"type": "string", "pattern": "^[A-Z]{3}$"}),
         "lines" => json!({
-            "type": "array", "minItems": 1, "maxItems": 6,
+            "type": "array", "minItems": 1, "maxItems": 500,
             "items": {"type": "object", "properties": {
-                "description": {"type": "string", "pattern": "^[^\\\\\\x00-\\x1f]{0,80}$"},
+                "description": {"type": "string", "pattern": "^[^\\\\\\x00-\\x1f]{0,160}$"},
+                "quantity": {"type": "number", "minimum": -1000000000, "maximum": 1000000000, "multipleOf": 0.0001},
+                "rate": {"type": "number", "minimum": -1000000000, "maximum": 1000000000, "multipleOf": 0.0001},
                 "amount": {"type": "number", "minimum": -1000000000, "maximum": 1000000000, "multipleOf": 0.001},
-                "account_or_item": {"type": "string", "pattern": pattern_ref("(Account|Item)")}
-            }, "required": ["description", "amount", "account_or_item"], "additionalProperties": false}
+                "account": {"type": "string", "pattern": pattern_ref("Account")},
+                "item": {"type": "string", "pattern": pattern_ref("Item")},
+                "account_decided_by": {"enum": ["fixed_asset_rule", "keywords", "model", "memory", "rule"]}
+            }, "required": ["description", "amount"], "additionalProperties": false}
         }),
         t if t.starts_with("ref:") => json!({"type": "string", "pattern": pattern_ref(&t[4..])}),
         t if t.starts_with("enum:") => json!({"enum": t[5..].split('|').collect::<Vec<_>>()}),
-        _ => json!({"type": "string", "pattern": "^[^\\\\\\x00-\\x1f]{0,80}$"}),
+        _ => json!({"type": "string", "pattern": "^[^\\\\\\x00-\\x1f]{0,200}$"}),
     }
 }
 
@@ -118,6 +126,14 @@ impl Action {
         let mut props = Map::new();
         for f in self.required_fields.iter().chain(&self.optional_fields) {
             props.insert(f.name.clone(), field_schema(&f.field_type));
+            if f.field_type == "lines" {
+                // Tax posted apart from net lines.
+                props.insert(
+                    "TxnTaxDetail".into(),
+                    json!({"type": "object", "properties": {"TotalTax": field_schema("number")},
+                           "required": ["TotalTax"], "additionalProperties": false}),
+                );
+            }
         }
         json!({
             "type": "object",

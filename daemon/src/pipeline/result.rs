@@ -1,99 +1,130 @@
-//! The combined result of a document and its review status.
+//! The document's result and its review status.
 //!
-//! Rule (from the seed backend): overall confidence below [`REVIEW_BELOW`] or any warning →
-//! `preview_required`; otherwise `classified`. Overall confidence is the lower of Stage 1's
-//! `overall_confidence` and the PRIMARY mapping's confidence.
+//! Confidence (0–100) is computed from provenance, never generated: the lower of Stage 1's
+//! overall confidence (kind, direction, the PRIMARY decision) and the PRIMARY mapping's
+//! confidence (its required fields' provenance, its validation).
+//!
+//! A result is `classified` only when every part of it was decided by rules that hold on the
+//! labelled set (see README "Confidence"): a posting document; the kind read from a title and
+//! the direction from a party match (both ≥ 90); the PRIMARY action decided by the table, not the
+//! model; its mapping complete, adding up, tax consistent; every line account decided by rules or
+//! memory; no warning of any step. Everything else is `preview_required`, with the reasons in
+//! `review_reasons`.
 
 use serde_json::{json, Value};
 
+use super::stage1::Stage1;
 use crate::store::Status;
 
-/// Confidence (0–100) under which a person must review the result.
-pub const REVIEW_BELOW: i64 = 75;
+/// Confidence under which a person must review the result.
+pub const REVIEW_BELOW: i64 = 90;
 
-/// Overall confidence of a run.
-pub fn overall_confidence(stage1: &Value, stage2: &[Value]) -> i64 {
-    let s1 = stage1["overall_confidence"].as_i64().unwrap_or(0);
-    let primary = stage1["suggested_actions"]
+/// Why `s1` and `primary` (the PRIMARY's mapping) need a person; empty = `classified`.
+pub fn review_reasons(s1: &Stage1, primary: Option<&Value>, warnings: &[String]) -> Vec<String> {
+    let mut r = Vec::new();
+    if let Some(why) = &s1.review {
+        r.push(format!("no posting action: {why}"));
+    }
+    let out = &s1.output;
+    let overall = out["overall_confidence"].as_i64().unwrap_or(0);
+    if overall < REVIEW_BELOW {
+        r.push(format!("confidence {overall} below {REVIEW_BELOW}"));
+    }
+    let primary_action = out["suggested_actions"]
         .as_array()
-        .and_then(|a| a.iter().find(|x| x["role"] == "PRIMARY"))
-        .and_then(|p| p["action"].as_str());
-    let s2 = primary
-        .and_then(|name| stage2.iter().find(|m| m["action"] == name))
-        .and_then(|m| m["confidence"].as_i64())
-        .unwrap_or(0);
-    s1.min(s2)
+        .and_then(|a| a.iter().find(|x| x["action_type"] == "PRIMARY"));
+    if primary_action.is_some_and(|p| p["reasoning"].as_str().is_some_and(|w| w.contains("the model chose"))) {
+        r.push("the PRIMARY action was judged by the model".into());
+    }
+    match primary {
+        Some(m) => {
+            let v = &m["validation"];
+            if v["all_required_fields_present"] != true {
+                r.push("required fields are missing".into());
+            }
+            if v["total_amount_matches"] != true {
+                r.push("the amounts do not add up to the total".into());
+            }
+            if v["tax_calculation_correct"] != true {
+                r.push("the tax does not add up".into());
+            }
+            let judged = m["field_mappings"]["Line"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|l| l["account_decided_by"] == "model");
+            if judged {
+                r.push("a line's account was judged by the model".into());
+            }
+        }
+        None if s1.review.is_none() => r.push("the PRIMARY action could not be mapped".into()),
+        None => {}
+    }
+    if !warnings.is_empty() {
+        r.push(format!("{} warning(s)", warnings.len()));
+    }
+    r
 }
 
-/// `classified` or `preview_required`.
-pub fn review_status(confidence: i64, warnings: &[String]) -> Status {
-    if confidence < REVIEW_BELOW || !warnings.is_empty() {
-        Status::PreviewRequired
-    } else {
+/// `classified` when there is no reason for review, else `preview_required`.
+pub fn status(reasons: &[String]) -> Status {
+    if reasons.is_empty() {
         Status::Classified
+    } else {
+        Status::PreviewRequired
     }
 }
 
-/// The document's result as shown for review: one entry per action, Stage 1 role and Stage 2
-/// mapping side by side, PRIMARY first.
+/// The result as stored and shown: the contract's Stage 1 fields (`suggested_actions`), each
+/// action with its mapping, `requires_preview` and its reasons, the duplicate warning.
 pub fn combine(
     file_name: &str,
-    stage1: &Value,
-    stage2: &[Value],
-    confidence: i64,
+    s1: &Stage1,
+    mappings: &[Value],
     status: Status,
+    reasons: &[String],
     warnings: &[String],
 ) -> Value {
-    let actions: Vec<Value> = stage1["suggested_actions"]
+    let out = &s1.output;
+    let actions: Vec<Value> = out["suggested_actions"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|s| {
-            let mapping = stage2.iter().find(|m| m["action"] == s["action"]);
-            json!({
-                "action": s["action"],
-                "role": s["role"],
-                "confidence": s["confidence"],
-                "reasoning": s["reasoning"],
-                "optional": s.get("optional").cloned().unwrap_or(Value::Bool(false)),
-                "requires_user_confirmation": s.get("requires_user_confirmation").cloned().unwrap_or(Value::Bool(false)),
-                "mapped": mapping.is_some(),
-                "field_mappings": mapping.map(|m| m["field_mappings"].clone()),
-                "lookups_required": mapping.map(|m| m["lookups_required"].clone()),
-                "validation": mapping.map(|m| m["validation"].clone()),
-            })
+            let m = mappings
+                .iter()
+                .find(|m| m["action"] == s["action"] && m["action_type"] == s["action_type"]);
+            let mut a = s.clone();
+            a["mapped"] = json!(m.is_some());
+            for k in ["field_mappings", "lookups_required", "validation", "field_sources"] {
+                a[k] = m.map(|m| m[k].clone()).unwrap_or(Value::Null);
+            }
+            a
         })
         .collect();
+    let primary = actions.iter().find(|a| a["action_type"] == "PRIMARY");
+    let confidence = out["overall_confidence"]
+        .as_i64()
+        .unwrap_or(0)
+        .min(primary.and_then(|p| {
+            mappings.iter().find(|m| m["action"] == p["action"]).and_then(|m| m["confidence"].as_i64())
+        }).unwrap_or(100));
+    let duplicate = warnings.iter().find(|w| w.starts_with("possible duplicate"));
     json!({
         "file_name": file_name,
         "status": status,
-        "document_type": stage1["document_type"],
-        "direction": stage1["direction"],
-        "counterparty": stage1["counterparty"],
-        "summary": stage1["summary"],
-        "primary_action": actions.iter().find(|a| a["role"] == "PRIMARY").map(|a| a["action"].clone()),
+        "document_type": out["semantic_analysis"]["document_type"],
+        "direction": out["semantic_analysis"]["document_direction"],
+        "counterparty": out["semantic_analysis"]["primary_party"]["name"],
+        "primary_action": primary.map(|p| p["action"].clone()),
         "overall_confidence": confidence,
-        "actions": actions,
+        "requires_preview": status != Status::Classified,
+        "review_reasons": reasons,
+        "duplicate_warning": duplicate,
+        "semantic_analysis": out["semantic_analysis"],
+        "suggested_actions": actions,
+        "missing_data": out["missing_data"],
+        "assumptions": out["assumptions"],
         "warnings": warnings,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn low_confidence_or_warnings_need_review() {
-        assert_eq!(review_status(90, &[]), Status::Classified);
-        assert_eq!(review_status(74, &[]), Status::PreviewRequired);
-        assert_eq!(review_status(90, &["x".into()]), Status::PreviewRequired);
-    }
-
-    #[test]
-    fn overall_is_the_weaker_of_stage1_and_the_primary_mapping() {
-        let s1 = json!({"overall_confidence": 90, "suggested_actions": [{"action": "createBill", "role": "PRIMARY"}]});
-        let s2 = vec![json!({"action": "createBill", "confidence": 70})];
-        assert_eq!(overall_confidence(&s1, &s2), 70);
-        assert_eq!(overall_confidence(&s1, &[]), 0);
-    }
 }

@@ -90,6 +90,10 @@ pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading
     let p = parties::read(text);
     d.insert("from".into(), party_json(&p.issuer));
     d.insert("to".into(), party_json(&p.recipient));
+    d.insert(
+        "ship_to".into(),
+        p.ship_to.as_ref().map(party_json).unwrap_or(Value::Null),
+    );
     for (key, party) in [("from", &p.issuer), ("to", &p.recipient)] {
         if party.name.is_some() {
             prov.insert(
