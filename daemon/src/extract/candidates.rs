@@ -56,11 +56,31 @@ struct Label {
 const LABELS: &[Label] = &[
     Label {
         field: "invoice_number",
-        pattern: r"(?i)\b(?:invoice|inv|facture|rechnung|factura|fattura|bill|receipt|note de crédit|credit note)\s*(?:no\.?|nr\.?|number|num(?:ber|éro|ero)|n[°º]\.?|#)\s*[:.]?\s*#?\s*",
+        pattern: r"(?i)\b(?:invoice|inv|facture|rechnung|factura|fattura|faktura|bill|receipt|re[çc]u|recibo|ricevuta|quittung|note de crédit|credit note|credit memo|avoir|gutschrift|nota de cr[ée]dito|nota di credito|order|commande|bestellung|pedido|ordine|quote|quotation|estimate|devis|angebot|presupuesto|preventivo|statement|relev[ée]|remittance|avis)\s*(?:no\.?|nr\.?|number|num(?:ber|éro|ero)|n[°º]\.?|#)\s*[:.]?\s*#?\s*",
     },
     Label {
         field: "invoice_number",
-        pattern: r"(?i)\b(?:rechnungsnummer|invoice\s+id|document\s+(?:no|number))\s*[:.]?\s*#?\s*",
+        pattern: r"(?i)\b(?:rechnungsnummer|rechnungsnr\.?|belegnummer|belegnr\.?|gutschriftsnr\.?|invoice\s+id|document\s+(?:no|number))\s*[:.]?\s*#?\s*",
+    },
+    Label {
+        field: "invoice_number",
+        // Document numbers of orders, quotes, receipts, statements and payment advices.
+        pattern: r"(?i)\b(?:po|purchase\s+order|order|bestell|angebots|beleg|auszugs?|gutschrifts?|quote|quotation|estimate|receipt|ticket|statement|credit\s+note)\s*-?\s*(?:no\.?|nr\.?|number|nummer|n[°º.]|#)\s*[:.#]?\s*",
+    },
+    Label {
+        field: "invoice_number",
+        // Number first: "N° de commande :", "Nº pedido:", "N. ordine:".
+        pattern: r"(?i)\bn(?:[°º.]|o\.?|r\.?)\s*(?:de\s+)?(?:commande|pedido|ordine|devis|facture|factura|fattura|avoir|re[çc]u|recibo|ricevuta|relev[ée]|extracto|estratto|documento|ticket)\s*:?\s*",
+    },
+    Label {
+        field: "invoice_number",
+        // A payment advice's own reference.
+        pattern: r"(?i)(?:^|\s{2,})(?:reference|r[ée]f[ée]rence|referenz|referencia|riferimento)\s*:\s*",
+    },
+    Label {
+        field: "invoice_number",
+        // A bare number label opening its column: "Number:", "Nr.:", "N° :", "Número:".
+        pattern: r"(?i)(?:^|\s{2,})(?:number|no\.?|nr\.?|n[°º.]\.?|num[ée]ro|número|nummer)\s*[:#]\s*",
     },
     Label {
         field: "invoice_number",
@@ -84,7 +104,7 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "total",
-        pattern: r"(?i)\b(?:grand\s+total|total\s+amount\s+due|amount\s+due|total\s+due|balance\s+due|total\s+to\s+pay|total\s+ttc|montant\s+ttc|net\s+à\s+payer|somme\s+à\s+payer|total\s+à\s+payer|gesamtbetrag|rechnungsbetrag|zu\s+zahlen|importe\s+total|totale\s+fattura|total\s+for\s+this\s+invoice|total\s+facture)\b",
+        pattern: r"(?i)\b(?:grand\s+total|total\s+amount\s+due|amount\s+due|total\s+due|balance\s+due|total\s+to\s+pay|total\s+ttc|montant\s+ttc|net\s+à\s+payer|somme\s+à\s+payer|total\s+à\s+payer|gesamtbetrag|rechnungsbetrag|zu\s+zahlen|importe\s+total|totale\s+fattura|totale\s+documento|importo\s+totale|totale|nale[żz]no[śs][ćc]\s+og[óo][łl]em|do\s+zap[łl]aty|total\s+for\s+this\s+invoice|total\s+facture)\b",
     },
     Label {
         field: "total",
@@ -97,6 +117,10 @@ const LABELS: &[Label] = &[
     Label {
         field: "tax",
         pattern: r"(?i)\b(?:total\s+tax|total\s+vat|tax\s+amount|vat\s+amount|montant\s+tva|total\s+tva|mwst\.?|umsatzsteuer|iva|sales\s+tax)\b",
+    },
+    Label {
+        field: "tax",
+        pattern: r"(?i)^\s*(?:tax|vat|tva|gst|ust|mwst|iva|btw|taxes)\b",
     },
 ];
 
@@ -220,6 +244,12 @@ pub fn find(text: &str, month_first: bool) -> Candidates {
                     // The last amount on the line is the total of a `label … amount` row.
                     let a = amounts_in(rest).last().copied();
                     if let Some(a) = a {
+                        // A tax above the total is an id printed after a tax label
+                        // ("VAT/TIN: 29670869006"), not an amount.
+                        let total = c.total.as_ref().and_then(|t| t.value.as_f64());
+                        if field == "tax" && (a.abs() >= 1e7 || total.is_some_and(|t| a.abs() > t.abs())) {
+                            continue;
+                        }
                         let slot = match field {
                             "total" => &mut c.total,
                             "subtotal" => &mut c.subtotal,

@@ -9,7 +9,9 @@
 //! | none | not printed | none — a warning says so | — | — |
 //!
 //! Line items: the rule table's rows when there is one, else the model's rows whose amounts are
-//! printed. Reference numbers: the union of both, printed ones only. Then the arithmetic checks
+//! printed. Reference numbers: the union of both, printed ones only. The currency is never taken
+//! from the model (a code it writes need not be printed; the business's currency is the better
+//! assumption). Then the arithmetic checks
 //! ([`super::checks`]) apply to whatever was kept.
 
 use serde_json::{json, Value};
@@ -137,10 +139,6 @@ pub fn merge(rules: &mut Value, model: &Value, text: &str, month_first: bool) ->
         };
         set(rules, field, value);
         rules["provenance"][field] = json!({"method": "llm", "confidence": 75});
-    }
-    if rules["currency"].is_null() && model["currency"].is_string() {
-        rules["currency"] = model["currency"].clone();
-        rules["provenance"]["currency"] = json!({"method": "llm", "confidence": 60});
     }
     merge_lists(rules, model, &printed);
     rules["extraction_method"] = json!("rules+llm");

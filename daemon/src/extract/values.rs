@@ -47,9 +47,19 @@ pub fn amounts_in(line: &str) -> Vec<f64> {
         &R,
         r"(?:^|[\s:($€£₹]|Rs\.?|INR|EUR|USD)(-?\d{1,3}(?:[.,' \u{a0}]\d{3})*(?:[.,]\d{1,2})|-?\d+(?:[.,]\d{1,2})?)(?:\s*(?:€|EUR|USD|\$|TTC|HT))?(?:$|[\s)])",
     );
-    r.captures_iter(line)
-        .filter_map(|c| parse_amount(c.get(1)?.as_str()))
-        .collect()
+    // Matches overlap by their separators ("24.99 5.00 29.99": the space after one amount is
+    // the one before the next), so each search starts where the previous number ended.
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at <= line.len() {
+        let Some(c) = r.captures_at(line, at) else { break };
+        let g = c.get(1).expect("group 1");
+        if let Some(v) = parse_amount(g.as_str()) {
+            out.push(v);
+        }
+        at = g.end();
+    }
+    out
 }
 
 const MONTHS: &[(&str, u32)] = &[

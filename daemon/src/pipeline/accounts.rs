@@ -48,6 +48,9 @@ pub struct Line {
     pub quantity: Option<f64>,
     pub rate: Option<f64>,
     pub amount: f64,
+    /// Text printed under the line (notes), used to choose its account.
+    #[serde(skip)]
+    pub details: String,
     /// The account (purchase lines).
     pub account: Option<AccountChoice>,
 }
@@ -83,6 +86,7 @@ pub fn read_lines(extracted: &Value, counterparty: &str) -> Lines {
                 quantity: l["quantity"].as_f64(),
                 rate: l["unit_price"].as_f64(),
                 amount: l["amount"].as_f64()?,
+                details: l["details"].as_str().unwrap_or("").to_string(),
                 account: None,
             })
         })
@@ -105,7 +109,7 @@ pub fn read_lines(extracted: &Value, counterparty: &str) -> Lines {
         _ => (0.0, false),
     };
     Lines {
-        lines: vec![Line { description, quantity: None, rate: None, amount, account: None }],
+        lines: vec![Line { description, quantity: None, rate: None, amount, details: String::new(), account: None }],
         net,
         itemised: false,
     }
@@ -150,7 +154,7 @@ pub fn decide(
     let options = input.chart.for_lines(Side::Expense);
     let mut decided: BTreeMap<String, AccountChoice> = BTreeMap::new();
     for line in &mut lines.lines {
-        let text = format!("{} {}", line.description, input.counterparty);
+        let text = format!("{} {} {}", line.description, line.details, input.counterparty);
         if let Some(c) = decided.get(&line.description) {
             line.account = Some(c.clone());
             continue;
@@ -179,7 +183,7 @@ fn judged(
     line: &Line,
     metrics: &mut Vec<StageMetrics>,
 ) -> Result<AccountChoice> {
-    let text = format!("{} {}", line.description, input.counterparty);
+    let text = format!("{} {} {}", line.description, line.details, input.counterparty);
     let ranked = Chart::ranked(options, &text);
     let top = ranked.first().map(|r| r.1).unwrap_or(0);
     let names: Vec<String> = if top > 0 {
@@ -194,8 +198,12 @@ fn judged(
             stage: "judge:line_account".into(),
             business: &input.profile.name,
             context: format!(
-                "A purchase from {}: \"{}\", {:.2} {}.",
-                input.counterparty, line.description, line.amount, input.currency
+                "A purchase from {}: \"{}\"{}, {:.2} {}.",
+                input.counterparty,
+                line.description,
+                if line.details.is_empty() { String::new() } else { format!(" ({})", line.details) },
+                line.amount,
+                input.currency
             ),
             question: "Which expense account of the chart of accounts does this purchase go to?",
             options: names,

@@ -11,8 +11,9 @@
 //!    into an accountant's folder, confidence 40 (the result goes to review).
 //!
 //! Names are compared as sets of significant words — folded (case, accents), punctuation and
-//! legal forms ("Ltd", "GmbH", "S.A.R.L." …) removed — or, for OCR noise, by Jaro–Winkler
-//! similarity ≥ 0.92 of the joined words (`strsim`).
+//! legal forms ("Ltd", "GmbH", "S.A.R.L." …) removed — or, for OCR noise, by at most one edit
+//! in six letters (two in twelve) or Jaro–Winkler similarity ≥ 0.94 of the joined words
+//! (`strsim`).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -48,7 +49,11 @@ pub fn same_name(business: &str, party: &str) -> bool {
     if b.iter().all(|w| p.contains(w)) || p.len() >= 2 && p.iter().all(|w| b.contains(w)) {
         return true;
     }
-    strsim::jaro_winkler(&b.join(" "), &p.join(" ")) >= 0.92
+    let (b, p) = (b.join(" "), p.join(" "));
+    // OCR noise: one wrong letter in six, two in twelve.
+    let edits = strsim::levenshtein(&b, &p);
+    let n = b.chars().count().min(p.chars().count());
+    (n >= 6 && edits <= 1) || (n >= 12 && edits <= 2) || strsim::jaro_winkler(&b, &p) >= 0.94
 }
 
 /// The direction decided, with the counterparty and why.

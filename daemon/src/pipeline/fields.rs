@@ -42,13 +42,17 @@ pub fn generation_schema() -> Value {
     if let Some(p) = s["$defs"]["party"]["properties"].as_object_mut() {
         p.remove("email");
     }
+    if let Some(p) = s["properties"]["line_items"]["items"]["properties"].as_object_mut() {
+        p.remove("details");
+    }
     s
 }
 
 /// Read the fields of `document`: exactly from its e-invoice when it has one; else by rules
 /// ([`crate::extract::read`]) and, when the rules leave the total, the issuer or the date empty,
 /// by the model as well, merged so that the rules win and the model only fills printed values
-/// ([`crate::extract::reconcile`]). `country` is the business's (a bare `$`, date order).
+/// ([`crate::extract::reconcile`]). `country` is the business's (a bare `$`, date order); its
+/// currency is taken, as an assumption, when the document prints none.
 /// Appends extraction and arithmetic warnings (prefixed `extract:`) to `warnings`.
 ///
 /// Errors: the model is needed and fails ([`crate::failure::Transient`] when it cannot be
@@ -58,7 +62,7 @@ pub fn read_fields(
     prompts: &Prompts,
     file_name: &str,
     document: &DocumentText,
-    country: Option<&str>,
+    (country, business_currency): (Option<&str>, Option<&str>),
     metrics: &mut Vec<StageMetrics>,
     warnings: &mut Vec<String>,
 ) -> Result<Value> {
@@ -72,7 +76,8 @@ pub fn read_fields(
     }
     let text = document.text.as_str();
     let reading = read::read(text, &document.lines, country);
-    let gaps = reading.gaps();
+    // A delivery note records nothing: its gaps are not worth a model reading.
+    let gaps = if reading.doc["document_type"] == "delivery_note" { Vec::new() } else { reading.gaps() };
     let mut doc = reading.doc.clone();
     if !gaps.is_empty() {
         let model = model_reading(engine, prompts, file_name, &reading, text, metrics, warnings)?;
@@ -81,6 +86,13 @@ pub fn read_fields(
                 .into_iter()
                 .map(|w| format!("extract: {w}")),
         );
+    }
+    if doc["currency"].is_null() {
+        if let Some(c) = business_currency {
+            // Nothing printed names the currency: the business's own (recorded as assumed).
+            doc["currency"] = json!(c);
+            doc["provenance"]["currency"] = json!({"method": "assumed", "confidence": 60, "rule": "the business's currency"});
+        }
     }
     schemas::validate(Kind::ExtractedDocument, &doc)?;
     warnings.extend(

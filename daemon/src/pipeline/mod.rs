@@ -206,7 +206,7 @@ impl Pipeline {
             &self.prompts,
             &cx.job.doc.file_name,
             &cx.text,
-            cx.profile.country.as_deref(),
+            (cx.profile.country.as_deref(), cx.profile.currency.as_deref()),
             cx.metrics,
             &mut cx.warnings,
         )?;

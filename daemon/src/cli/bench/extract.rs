@@ -122,7 +122,7 @@ pub(super) fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<Exi
                     pipeline.prompts(),
                     &stem,
                     t,
-                    None,
+                    (None, None),
                     &mut Vec::new(),
                     &mut Vec::new(),
                 ),

@@ -7,6 +7,7 @@ mod import;
 mod pipeline;
 mod queue;
 mod scratch;
+mod score;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

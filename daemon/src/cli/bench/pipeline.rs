@@ -1,8 +1,15 @@
-//! `zopilot bench pipeline --corpus DIR`: run every document of `DIR/labels.json` through the
-//! whole pipeline (a scratch database per document, the configured model) and print per stage
-//! prompt tokens, generated tokens, prefill and decode tokens/s and seconds, plus the share of
-//! PRIMARY actions accepted by the labels.
+//! `zopilot bench pipeline --corpus DIR [--json FILE]`: every document of `DIR/labels.json`
+//! through the whole pipeline (a scratch database per document, the configured model), scored
+//! against its label ([`super::score`]). Prints one line per document (status, PRIMARY, what was
+//! wrong, seconds), then accuracy per family and per stage (extraction: header fields and lines;
+//! Stage 1: kind, direction, PRIMARY; Stage 2: the PRIMARY's required fields), how many results
+//! were `classified` and how many of those were right, and model time per stage.
+//!
+//! `--json FILE` writes the stored rows (`../shared/contract/bench_rows.md`): one object per
+//! labelled document, in `labels.json` order, `file_name` = `NN_<original name>`, plus the label
+//! and the score.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -10,176 +17,190 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use super::scratch::tempfile_dir;
+use super::score::{score, Score};
 use crate::config::Config;
 use crate::llm::EngineHandle;
 use crate::pipeline::{self, profile::BusinessProfile, Pipeline};
-use crate::store::{Policy, Status, Store};
+use crate::store::{Policy, Store};
 use crate::worker::{finish, originals::Moves};
 
 fn profile_from_label(b: &Value) -> BusinessProfile {
     let mut p = BusinessProfile::named(b["name"].as_str().unwrap_or("Business"));
-    p.country = b["country"].as_str().map(str::to_string);
-    p.currency = b["currency"].as_str().map(str::to_string);
+    let s = |k: &str| b[k].as_str().map(str::to_string);
+    p.country = s("country");
+    p.currency = s("currency");
+    p.sector = s("sector");
+    p.accounting_method = s("accounting_method");
+    p.has_inventory = b["has_inventory"].as_bool();
     p
 }
 
-pub(super) fn run(
-    cfg: &Config,
-    corpus: &Path,
-    only: Option<&str>,
-    json_out: Option<&Path>,
-) -> Result<ExitCode> {
+/// Totals of a group of documents.
+#[derive(Default)]
+struct Tally {
+    docs: usize,
+    primary: (usize, usize),
+    review: (usize, usize),
+    fields: (usize, usize),
+    lines: (usize, usize),
+    stage2: (usize, usize),
+    classified: (usize, usize),
+    seconds: f64,
+}
+
+impl Tally {
+    fn add(&mut self, s: &Score, classified: bool, seconds: f64) {
+        let pair = |p: &mut (usize, usize), v: Option<bool>| {
+            if let Some(v) = v {
+                p.0 += v as usize;
+                p.1 += 1;
+            }
+        };
+        self.docs += 1;
+        pair(&mut self.primary, s.primary);
+        pair(&mut self.review, s.review);
+        pair(&mut self.lines, s.lines);
+        self.fields.0 += s.fields_ok;
+        self.fields.1 += s.fields_total;
+        self.stage2.0 += s.stage2_ok;
+        self.stage2.1 += s.stage2_total;
+        if classified {
+            self.classified.0 += s.right as usize;
+            self.classified.1 += 1;
+        }
+        self.seconds += seconds;
+    }
+}
+
+fn pct((a, b): (usize, usize)) -> String {
+    if b == 0 {
+        "-".into()
+    } else {
+        format!("{a}/{b} {:.0}%", 100.0 * a as f64 / b as f64)
+    }
+}
+
+/// Run one labelled document: (stored row, seconds).
+fn run_one(pipeline: &Pipeline, corpus: &Path, scratch: &Path, i: usize, d: &Value) -> Result<(Value, f64)> {
+    let rel = d["file"].as_str().unwrap_or_default();
+    let src = corpus.join(rel);
+    // A copy per label (`NN_<name>`): the same file may be labelled for two businesses.
+    let copy = scratch.join(format!("{i:02}_{}", src.file_name().unwrap_or_default().to_string_lossy()));
+    std::fs::copy(&src, &copy).with_context(|| format!("copying {}", src.display()))?;
+    // A database per document: one database would rightly flag the second labelling as a duplicate.
+    let store = Store::open(&scratch.join(format!("{i:02}.sqlite3")))?;
+    let policy = Policy { max_attempts: 1, ..Policy::default() };
+    let id = store.enqueue(&copy, "bench", 0)?.id();
+    let job = store.claim(Some(id), "bench", &policy)?.context("claim")?;
+    let run = pipeline.run(&*store, &job, &profile_from_label(&d["business"]));
+    finish::finish(&*store, &job, &run, &policy, &Moves::default())?;
+    let row = store.document(id)?.context("row")?;
+    let _ = std::fs::remove_file(&copy);
+    Ok((serde_json::to_value(&row)?, run.seconds))
+}
+
+fn print_row(i: usize, d: &Value, row: &Value, s: &Score, seconds: f64) {
+    let rel = d["file"].as_str().unwrap_or_default();
+    let mark = |b: Option<bool>| match b {
+        Some(true) => "ok",
+        Some(false) => "MISS",
+        None => "-",
+    };
+    let mut notes: Vec<String> = Vec::new();
+    if !s.field_misses.is_empty() {
+        notes.push(format!("fields: {}", s.field_misses.join(",")));
+    }
+    if s.lines == Some(false) {
+        notes.push("lines".into());
+    }
+    if !s.stage2_misses.is_empty() {
+        notes.push(format!("stage2: {}", s.stage2_misses.join(",")));
+    }
+    if let Some(e) = row["error"].as_str() {
+        notes.push(format!("error: {}", e.chars().take(100).collect::<String>()));
+    }
+    println!(
+        "{i:>2} {:<38} {:<16} {:<22} {:<4} {:>6.1}s  {}",
+        rel.chars().take(38).collect::<String>(),
+        row["status"].as_str().unwrap_or(""),
+        row["result"]["primary_action"].as_str().unwrap_or("-"),
+        mark(s.primary.or(s.review)),
+        seconds,
+        notes.join("; ")
+    );
+}
+
+pub(super) fn run(cfg: &Config, corpus: &Path, only: Option<&str>, json_out: Option<&Path>) -> Result<ExitCode> {
     let labels: Value = serde_json::from_str(
         &std::fs::read_to_string(corpus.join("labels.json"))
             .with_context(|| format!("reading {}/labels.json", corpus.display()))?,
     )?;
     let scratch = tempfile_dir()?;
-    let owner = crate::worker::worker_id();
-    let policy = Policy::from_config(cfg);
     let engine = EngineHandle::spawn(pipeline::model_settings(cfg), 1);
     let pipeline = Pipeline::new(cfg, engine.clone())?;
-    let t_load = std::time::Instant::now();
-    let model = engine.info().map_err(|e| anyhow::anyhow!("{e}"))?.name;
-    println!(
-        "model: {model} ({}) on {:?}, loaded in {:.2} s",
-        cfg.model_dir.display(),
-        cfg.execution_provider,
-        t_load.elapsed().as_secs_f64()
-    );
-    println!(
-        "{:<42} {:<18} {:>7} {:>6} {:>6} {:>9} {:>9} {:>7}",
-        "document / stage",
-        "status|primary",
-        "prompt",
-        "gen",
-        "forced",
-        "prefill/s",
-        "decode/s",
-        "sec"
-    );
-    let (mut hits, mut labelled, mut previews_ok, mut previews) = (0, 0, 0, 0);
-    let mut totals = [0f64; 5]; // prompt tokens, prefill s, gen tokens, decode s, wall s
+    let t0 = std::time::Instant::now();
+    let info = engine.info().map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("model: {} on {:?}, loaded in {:.2} s", info.name, cfg.execution_provider, t0.elapsed().as_secs_f64());
+    let mut by_family: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut all = Tally::default();
+    let mut stages: BTreeMap<String, (usize, f64)> = BTreeMap::new();
+    let (mut kind_ok, mut dir_ok, mut labelled_kd) = (0, 0, 0);
     let mut rows = Vec::new();
-    for (i, d) in labels["documents"]
-        .as_array()
-        .context("labels.json: no documents")?
-        .iter()
-        .enumerate()
-    {
-        let rel = d["file"].as_str().unwrap_or_default();
-        if only.is_some_and(|o| !rel.contains(o)) {
+    for (i, d) in labels["documents"].as_array().context("labels.json: no documents")?.iter().enumerate() {
+        if only.is_some_and(|o| !d["file"].as_str().unwrap_or("").contains(o)) {
             continue;
         }
-        let src = corpus.join(rel);
-        // A copy per label: the same file may be labelled for two businesses.
-        let copy = scratch.join(format!(
-            "{i:02}_{}",
-            src.file_name().unwrap().to_string_lossy()
-        ));
-        std::fs::copy(&src, &copy).with_context(|| format!("copying {}", src.display()))?;
-        // A database per document: the corpus labels some files twice (two businesses), which
-        // one database would rightly treat as duplicates.
-        let store = Store::open(&scratch.join(format!("{i:02}.sqlite3")))?;
-        let id = store.enqueue(&copy, "bench", 0)?.id();
-        let doc = store.claim(Some(id), &owner, &policy)?.context("claim")?;
-        let profile = profile_from_label(&d["business"]);
-        let run = pipeline.run(&*store, &doc, &profile);
-        let report = finish::finish(&*store, &doc, &run, &policy, &Moves::default())?;
-        let row = store.document(id)?.context("row")?;
-        let primary = row
-            .result
-            .as_ref()
-            .and_then(|r| r["primary_action"].as_str().map(str::to_string));
-        let accepted: Vec<&str> = d["primary_any_of"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let verdict = if !accepted.is_empty() {
-            labelled += 1;
-            let ok = primary.as_deref().is_some_and(|p| accepted.contains(&p));
-            hits += ok as usize;
-            if ok {
-                "ok"
-            } else {
-                "MISS"
-            }
-        } else if d["expect_preview"] == true {
-            previews += 1;
-            let ok = report.status == Status::PreviewRequired || report.status == Status::Failed;
-            previews_ok += ok as usize;
-            if ok {
-                "ok(review)"
-            } else {
-                "MISS(review)"
-            }
-        } else {
-            "-"
-        };
-        println!(
-            "{:<42} {:<18} {:>52}",
-            format!("{rel} [{}]", profile.name)
-                .chars()
-                .take(42)
-                .collect::<String>(),
-            format!("{} {}", report.status.as_str(), verdict),
-            format!("{:.1} s", run.seconds)
-        );
-        if let Some(e) = &report.error {
-            println!("    error: {}", e.chars().take(150).collect::<String>());
+        let (mut row, seconds) = run_one(&pipeline, corpus, &scratch, i, d)?;
+        let truth = d["fields"].as_str().and_then(|f| std::fs::read_to_string(corpus.join(f)).ok()).and_then(|t| serde_json::from_str(&t).ok());
+        let s = score(&row, d, truth.as_ref());
+        print_row(i, d, &row, &s, seconds);
+        let classified = row["status"] == "classified";
+        let family = d["family"].as_str().unwrap_or(d["document_type"].as_str().unwrap_or("-")).to_string();
+        by_family.entry(family).or_default().add(&s, classified, seconds);
+        all.add(&s, classified, seconds);
+        let sa = &row["stage1"]["semantic_analysis"];
+        if d["direction"].is_string() {
+            labelled_kd += 1;
+            dir_ok += (sa["document_direction"] == d["direction"]) as usize;
+            let kind = d["document_type"].as_str().unwrap_or("");
+            kind_ok += (sa["document_type"] == kind || (kind == "letter" && sa["document_type"] == "other")) as usize;
         }
-        println!(
-            "    primary: {}  (accepted: {})",
-            primary.as_deref().unwrap_or("-"),
-            if accepted.is_empty() {
-                "none".into()
-            } else {
-                accepted.join(", ")
-            }
-        );
-        for s in row
-            .metrics
-            .as_ref()
-            .and_then(|m| m["stages"].as_array().cloned())
-            .unwrap_or_default()
-        {
-            let f = |k: &str| s[k].as_f64().unwrap_or(0.0);
-            println!(
-                "    {:<38} {:<18} {:>7} {:>6} {:>6} {:>9.1} {:>9.1} {:>7.2}",
-                s["stage"].as_str().unwrap_or(""),
-                "",
-                f("prompt_tokens"),
-                f("completion_tokens"),
-                f("forced_tokens"),
-                f("prefill_tokens_per_second"),
-                f("decode_tokens_per_second"),
-                f("seconds")
-            );
-            totals[0] += f("prompt_tokens");
-            totals[1] += f("prefill_seconds");
-            totals[2] += f("completion_tokens");
-            totals[3] += f("decode_seconds");
+        for st in row["metrics"]["stages"].as_array().into_iter().flatten() {
+            let e = stages.entry(st["stage"].as_str().unwrap_or("").to_string()).or_default();
+            e.0 += 1;
+            e.1 += st["seconds"].as_f64().unwrap_or(0.0);
         }
-        totals[4] += run.seconds;
-        rows.push(serde_json::to_value(&row)?);
-        let _ = std::fs::remove_file(&copy);
+        row["label"] = d.clone();
+        row["score"] = serde_json::to_value(&s)?;
+        rows.push(row);
     }
-    println!();
-    println!(
-        "prefill: {:.0} tokens in {:.1} s = {:.1} tokens/s; decode: {:.0} tokens in {:.1} s = {:.1} tokens/s; wall {:.1} s",
-        totals[0], totals[1], totals[0] / totals[1].max(1e-9), totals[2], totals[3], totals[2] / totals[3].max(1e-9), totals[4]
-    );
-    if labelled > 0 {
-        println!(
-            "PRIMARY action in primary_any_of: {hits}/{labelled} = {:.1} %",
-            100.0 * hits as f64 / labelled as f64
-        );
-    }
-    if previews > 0 {
-        println!("documents expected to need review that did: {previews_ok}/{previews}");
-    }
+    report(&by_family, &all, (kind_ok, dir_ok, labelled_kd), &stages);
     if let Some(p) = json_out {
         std::fs::write(p, serde_json::to_string_pretty(&rows)?)?;
     }
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(ExitCode::SUCCESS)
+}
+
+fn report(by_family: &BTreeMap<String, Tally>, all: &Tally, kd: (usize, usize, usize), stages: &BTreeMap<String, (usize, f64)>) {
+    println!();
+    println!("{:<18} {:>5} {:>13} {:>12} {:>14} {:>12} {:>13} {:>8}", "family", "docs", "PRIMARY", "review", "header fields", "lines", "stage 2 req.", "s/doc");
+    let line = |name: &str, t: &Tally| {
+        println!(
+            "{:<18} {:>5} {:>13} {:>12} {:>14} {:>12} {:>13} {:>8.1}",
+            name, t.docs, pct(t.primary), pct(t.review), pct(t.fields), pct(t.lines), pct(t.stage2), t.seconds / t.docs.max(1) as f64
+        )
+    };
+    for (f, t) in by_family {
+        line(f, t);
+    }
+    line("ALL", all);
+    println!();
+    println!("per stage: extraction header fields {}, lines {}; Stage 1 kind {}, direction {}, PRIMARY {} (+ review {}); Stage 2 required fields {}",
+        pct(all.fields), pct(all.lines), pct((kd.0, kd.2)), pct((kd.1, kd.2)), pct(all.primary), pct(all.review), pct(all.stage2));
+    println!("classified: {} of {} documents; right among them: {}", all.classified.1, all.docs, pct(all.classified));
+    println!("wall: {:.1} s, {:.1} s per document", all.seconds, all.seconds / all.docs.max(1) as f64);
+    for (s, (n, sec)) in stages {
+        println!("  model {s:<24} {n:>4} calls {sec:>8.1} s");
+    }
 }

@@ -87,7 +87,7 @@ pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading
         prov.insert("currency".into(), json!({"method": "rule", "confidence": 90, "rule": "currency code or symbol"}));
     }
     d.insert("currency".into(), json!(cur));
-    let p = parties::read(text);
+    let p = parties::read(text, &k.kind);
     d.insert("from".into(), party_json(&p.issuer));
     d.insert("to".into(), party_json(&p.recipient));
     d.insert(
@@ -216,6 +216,8 @@ fn line_items(table: Option<&lines::Table>, doc: &Value) -> Value {
                 "quantity": r.quantity.map(|q| (q * 10000.0).round() / 10000.0),
                 "unit_price": r.unit_price.map(|q| (q * 10000.0).round() / 10000.0),
                 "amount": (a * 1000.0).round() / 1000.0,
+                "details": (!r.details.is_empty())
+                    .then(|| crate::extract::einvoice::xml::clip(&r.details.join("; "), 160)),
             })
         })
         .collect();

@@ -76,17 +76,24 @@ pub fn read(text: &str) -> KindReading {
         .collect();
     let mut mention: Option<(String, String, usize)> = None;
     for (i, line) in head.iter().enumerate() {
-        for seg in segments(line) {
-            for (kind, phrase) in kinds_in(&seg.text) {
-                if is_title(&seg.text, &phrase) {
+        // OCR spreads big title letters apart ("NOTA      DI     CREDITO"): the line's words
+        // joined count as one more segment.
+        let mut segs: Vec<String> = segments(line).into_iter().map(|s| s.text).collect();
+        let collapsed = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if segs.len() > 1 && collapsed.split_whitespace().count() <= 8 {
+            segs.insert(0, collapsed);
+        }
+        for seg in segs {
+            for (kind, phrase) in kinds_in(&seg) {
+                if is_title(&seg, &phrase) {
                     return KindReading {
                         kind,
                         confidence: 95,
-                        evidence: Some((seg.text.clone(), i)),
+                        evidence: Some((seg.clone(), i)),
                     };
                 }
                 if mention.is_none() {
-                    mention = Some((kind, seg.text.clone(), i));
+                    mention = Some((kind, seg.clone(), i));
                 }
             }
         }
@@ -126,6 +133,7 @@ mod tests {
         assert_eq!(kind("Kontoauszug 3/2024\n").0, "bank_statement");
         assert_eq!(kind("Remittance Advice\nWe have paid the invoices below\n").0, "remittance_advice");
         assert_eq!(kind("                 Retail Invoices/Bill\n").0, "invoice");
+        assert_eq!(kind("Acme Ltd              PURCHASE            ORDER\n   Invoice No:  PO-1\n").0, "purchase_order");
     }
 
     #[test]

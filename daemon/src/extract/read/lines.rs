@@ -5,8 +5,8 @@
 //!
 //! A row is a line with an amount in its last numeric column: its description is the text left of
 //! the first numeric column (or of the numbers), its numbers are assigned to the header's columns
-//! by position (nearest column start or end). Lines without amounts (notes, wrapped text, product
-//! codes) are skipped: a row's description is its first line.
+//! by position (nearest column start or end). Lines without amounts under a row (notes, wrapped
+//! text, product codes) are kept as its `details`; its description is its first line.
 //!
 //! Several amount columns (net, tax, gross): every row keeps its net amount (`amount`) and the
 //! gross one (`gross`); [`Table::amounts_for`] picks the column whose sum matches the subtotal or
@@ -33,6 +33,8 @@ pub struct Row {
     pub gross: Option<f64>,
     /// 0-based text line.
     pub line: usize,
+    /// Text printed under the row before the next one (notes, specifications).
+    pub details: Vec<String>,
 }
 
 /// The table found in a document.
@@ -50,24 +52,32 @@ struct Column {
     end: usize,
 }
 
-fn column_kind(text: &str) -> Option<&'static str> {
+/// The kind of table column a header cell names: `description`, `quantity`, `unit_price`,
+/// `tax`, `amount` or `balance`.
+pub fn column_kind(text: &str) -> Option<&'static str> {
     let f = fold(text);
     let f = f.trim_matches(|c: char| !c.is_alphanumeric() && c != '%');
     let v = vocabulary();
     // Most specific first: "unit price" before "price", "tax" before "amount".
-    for kind in ["quantity", "unit_price", "tax", "amount", "description"] {
+    for kind in ["quantity", "unit_price", "tax", "balance", "amount", "description"] {
         let words = &v.table_columns[kind];
         if words.iter().any(|w| f == w.as_str() || f.starts_with(&format!("{w} ")) && f.split_whitespace().count() <= 4 || has_words(f, w) && f.split_whitespace().count() <= 3) {
             return Some(match kind {
                 "quantity" => "quantity",
                 "unit_price" => "unit_price",
                 "tax" => "tax",
+                "balance" => "balance",
                 "amount" => "amount",
                 _ => "description",
             });
         }
     }
     None
+}
+
+/// Whether `line` is an item table's header row.
+pub fn is_header(line: &str) -> bool {
+    header(line).is_some()
 }
 
 /// The header's columns when `line` is a table header.
@@ -142,11 +152,11 @@ fn row(line: &str, i: usize, cols: &[Column]) -> Option<Row> {
         .into_iter()
         .filter(|n| desc_start == 0 || n.1 > desc_start)
         .collect();
-    let &(ls, le, last, _) = nums.iter().rev().find(|n| !n.3)?;
-    // The row's amount sits under an amount or price column.
-    if !matches!(nearest(cols, ls, le).map(|c| c.kind), Some("amount" | "unit_price" | "tax")) {
-        return None;
-    }
+    // The row's amount: the last number under an amount, price or tax column (a balance column
+    // is not the row's amount).
+    let &(_, _, last, _) = nums.iter().rev().find(|n| {
+        !n.3 && matches!(nearest(cols, n.0, n.1).map(|c| c.kind), Some("amount" | "unit_price" | "tax"))
+    })?;
     let first_num_col = nums.first().map(|n| n.0).unwrap_or(usize::MAX);
     let description: Vec<&str> = segs
         .iter()
@@ -166,6 +176,7 @@ fn row(line: &str, i: usize, cols: &[Column]) -> Option<Row> {
         tax: None,
         gross: None,
         line: i,
+        details: Vec::new(),
     };
     let mut amount_cols: Vec<f64> = Vec::new();
     for &(s, e, v, pct) in &nums {
@@ -176,9 +187,11 @@ fn row(line: &str, i: usize, cols: &[Column]) -> Option<Row> {
             Some("quantity") => r.quantity = r.quantity.or(Some(v)),
             Some("unit_price") => r.unit_price = r.unit_price.or(Some(v)),
             Some("tax") => r.tax = Some(v),
+            Some("balance") => {}
             _ => amount_cols.push(v),
         }
     }
+    repair_decimals(&mut r);
     if let Some(first) = amount_cols.first() {
         r.amount = *first;
         if amount_cols.len() > 1 && (last - first).abs() > 0.005 {
@@ -186,6 +199,17 @@ fn row(line: &str, i: usize, cols: &[Column]) -> Option<Row> {
         }
     }
     Some(r)
+}
+
+/// OCR drops decimal separators ("39,33" read as "3933"): an amount that is quantity × unit
+/// price times 10 or 100 is quantity × unit price.
+fn repair_decimals(r: &mut Row) {
+    if let (Some(q), Some(p)) = (r.quantity, r.unit_price) {
+        let want = q * p;
+        if (r.amount - want).abs() > 0.011 && [10.0, 100.0].iter().any(|f| (r.amount - want * f).abs() < 0.011 * f) {
+            r.amount = (want * 100.0).round() / 100.0;
+        }
+    }
 }
 
 /// Find the item table of `text`.
@@ -217,10 +241,18 @@ pub fn read(text: &str) -> Option<Table> {
             }
             continue;
         }
-        // Lines without an amount (notes, wrapped descriptions, product codes) are skipped:
-        // a row's description is its first line.
-        if let Some(r) = row(line, i, &cols) {
-            rows.push(r);
+        // Lines without an amount (notes, wrapped descriptions, product codes) are the row's
+        // details; its description is its first line.
+        match row(line, i, &cols) {
+            Some(r) => rows.push(r),
+            None => {
+                if let Some(last) = rows.last_mut() {
+                    let text = segments(line).into_iter().map(|s| s.text).collect::<Vec<_>>().join(" ");
+                    if last.details.len() < 4 && text.chars().any(char::is_alphabetic) {
+                        last.details.push(text);
+                    }
+                }
+            }
         }
     }
     (!rows.is_empty()).then_some(Table {

@@ -61,20 +61,18 @@ const LEGAL_FORMS: &str = r"(?:Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|
 
 fn legal_name_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
+    const CAP: &str = r"[A-Z0-9ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜÑ][\w&'’.\-]*";
+    const LINK: &str = r"(?:de|del|della|di|du|des|la|le|les|von|van|der|den|y|e|et|and|und|&)";
     re(
         &R,
-        &format!(
-            r"(?:^|[\s:(])((?:[A-Z0-9ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜ][\w&'’.\-]*[\s,]+){{0,4}}?[A-Z0-9ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜ][\w&'’.\-]*,?\s+{LEGAL_FORMS})(?:$|[\s,.;:)−–-])"
-        ),
+        &format!(r"(?:^|[\s:(])({CAP}(?:[\s,]+(?:{CAP}|{LINK})){{0,5}}?,?\s+{LEGAL_FORMS})(?:$|[\s,.;:)−–-])"),
     )
 }
 
-fn payee_re() -> &'static Regex {
+/// OCR reads the `l` of `S.r.l.` as `I`: legal forms back in their printed spelling.
+fn fix_legal_form(name: &str) -> String {
     static R: OnceLock<Regex> = OnceLock::new();
-    re(
-        &R,
-        r"(?i)(?:payable\s+to|in\s+fav(?:o|ou)r\s+of|à\s+l'ordre\s+de|a\s+l'ordre\s+de|zugunsten|a\s+favor\s+de|a\s+favore\s+di)\s*:?\s*",
-    )
+    re(&R, r"(?i)\bs\.r\.[il1]\.?$").replace(name, "S.r.l.").into_owned()
 }
 
 /// An e-mail address in `s`.
@@ -100,6 +98,11 @@ pub fn name_like(s: &str) -> bool {
     // Mostly digits and punctuation: a phone, a date, an amount, a reference.
     let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
     if digits > letters {
+        return false;
+    }
+    // An address line: a postal code and town, or a street number first ("27 rue …").
+    static STREET: OnceLock<Regex> = OnceLock::new();
+    if postal_re().is_match(t) || re(&STREET, r"^\d+[a-zA-Z]?,?\s").is_match(t) {
         return false;
     }
     if re(&NUMERIC, r"(?i)^(?:tel|phone|fax|mob|tél|telefon|iban|bic|swift|vat|tva|ust|gst|siret|page)\b")
@@ -156,9 +159,10 @@ fn after_label(segment: &str, n: usize) -> String {
         .to_string()
 }
 
-/// Clean a name: trailing punctuation off, a trailing title word off.
+/// Clean a name: trailing punctuation off, a trailing title word off, an OCR-garbled legal form
+/// restored.
 pub fn clean_name(s: &str) -> String {
-    let mut n = s.trim().trim_end_matches([',', ';', ':']).trim().to_string();
+    let mut n = fix_legal_form(s.trim().trim_end_matches([',', ';', ':']).trim());
     let f = fold(&n);
     for kind in &vocabulary().document_kinds.order {
         for p in vocabulary().document_kinds.phrases(kind) {
@@ -177,7 +181,16 @@ pub fn clean_name(s: &str) -> String {
 /// the name's line is read through ("Bill to: / ATTN: Acme") when `through_labels`; any other
 /// label ends the block.
 fn block_below(lines: &[&str], line: usize, col: usize, through_labels: bool) -> Party {
-    let mut p = Party::default();
+    block(lines, line, col, through_labels, None)
+}
+
+/// [`block_below`], or with the name already known (`name`, read beside the label) only the
+/// address below it.
+fn block(lines: &[&str], line: usize, col: usize, through_labels: bool, name: Option<String>) -> Party {
+    let mut p = Party {
+        name,
+        ..Party::default()
+    };
     let mut k = line + 1;
     let mut addr: Vec<String> = Vec::new();
     let mut blanks = 0;
@@ -235,26 +248,26 @@ fn block_below(lines: &[&str], line: usize, col: usize, through_labels: bool) ->
     p
 }
 
-/// Labelled blocks: (kind, party) in reading order.
-fn labelled(lines: &[&str]) -> Vec<(&'static str, Party)> {
+/// Labelled blocks: (kind, party) in reading order. On a purchase order the supplier labels
+/// ("Vendor", "Lieferant" …) name the recipient.
+fn labelled(lines: &[&str], document_kind: &str) -> Vec<(&'static str, Party)> {
     let mut out = Vec::new();
+    let po_vendor = |text: &str| {
+        let f = fold(text);
+        document_kind == "purchase_order"
+            && vocabulary().purchase_order_vendor_labels.labels.iter().any(|l| f.starts_with(l.as_str()))
+    };
     for (i, line) in lines.iter().enumerate() {
         for seg in segments(line) {
             let Some((kind, n)) = label_at(&seg.text) else {
                 continue;
             };
+            let kind = if kind == "issuer" && po_vendor(&seg.text) { "billing" } else { kind };
             let rest = after_label(&seg.text, n);
             let mut p = if !rest.is_empty() && name_like(&rest) {
-                let mut below = block_below(lines, i, seg.col, false);
-                below.address = match (below.name.take(), below.address.take()) {
-                    (Some(n), Some(a)) => Some(format!("{n}, {a}")),
-                    (Some(n), None) => Some(n),
-                    (None, a) => a,
-                };
                 Party {
-                    name: Some(clean_name(&rest)),
                     line: Some(i),
-                    ..below
+                    ..block(lines, i, seg.col, false, Some(clean_name(&rest)))
                 }
             } else if rest.is_empty() || email_in(&rest).is_some() {
                 let mut b = block_below(lines, i, seg.col, true);
@@ -297,17 +310,21 @@ fn legal_names(lines: &[&str]) -> Vec<(usize, String)> {
     out
 }
 
-/// The payee of a "payable to" phrase: (line, name).
+/// The payee of a "payable to" / "account holder" phrase: (line, name).
 fn payee(lines: &[&str]) -> Option<(usize, String)> {
     for (i, line) in lines.iter().enumerate() {
-        let Some(m) = payee_re().find(line) else {
+        let f = fold(line);
+        let Some(label) = vocabulary().payee_labels.iter().find(|l| has_words(&f, l)) else {
             continue;
         };
-        let rest = line[m.end()..].trim();
+        // Folding keeps one char per char here (no ß in a payee label): cut by chars.
+        let at = f.find(label.as_str()).unwrap_or(0) + label.len();
+        let rest: String = line.chars().skip(f[..at].chars().count()).collect();
+        let rest = rest.trim_start_matches(|c: char| c == ':' || c.is_whitespace()).trim();
         let cand = if rest.is_empty() {
             lines.get(i + 1).map(|l| l.trim().to_string()).unwrap_or_default()
         } else {
-            rest.split("   ").next().unwrap_or("").to_string()
+            rest.split("   ").next().unwrap_or("").split(" - ").next().unwrap_or("").to_string()
         };
         if name_like(&cand) {
             return Some((i, clean_name(&cand)));
@@ -320,7 +337,8 @@ fn payee(lines: &[&str]) -> Option<(usize, String)> {
 /// lines (labelled blocks): (line, name, column).
 fn letterhead(lines: &[&str], skip: &[usize]) -> Option<(usize, String, usize)> {
     for (i, line) in lines.iter().enumerate().take(12) {
-        if *line == "\u{c}" {
+        // The letterhead is above the item table.
+        if *line == "\u{c}" || super::lines::is_header(line) {
             break;
         }
         if skip.contains(&i) {
@@ -334,12 +352,37 @@ fn letterhead(lines: &[&str], skip: &[usize]) -> Option<(usize, String, usize)> 
                 .order
                 .iter()
                 .any(|k| vocabulary().document_kinds.phrases(k).iter().any(|p| fold(p) == f));
-            if name_like(&name) && !title_only && label_at(&seg.text).is_none() {
+            let column_word = super::lines::column_kind(&seg.text).is_some();
+            if name_like(&name)
+                && !title_only
+                && !column_word
+                && label_at(&seg.text).is_none()
+                && !is_address_window(lines, i, seg.col)
+            {
                 return Some((i, name, seg.col));
             }
         }
     }
     None
+}
+
+/// Whether the block at (`line`, `col`) is an address window on the right of the page: it
+/// starts past the middle of a wide line and a postal code follows within four lines.
+fn is_address_window(lines: &[&str], line: usize, col: usize) -> bool {
+    if col < 35 {
+        return false;
+    }
+    (line + 1..lines.len().min(line + 5)).any(|k| {
+        super::segments::at_column(lines[k], col, 3).is_some_and(|s| postal_re().is_match(&s.text))
+    })
+}
+
+fn postal_re() -> &'static Regex {
+    static POSTAL: OnceLock<Regex> = OnceLock::new();
+    re(
+        &POSTAL,
+        r"(?:\b\d{4,5}\s+\p{Lu}|\b[A-Z]{1,2}\d[\dA-Z]?\s*\d[A-Z]{2}\b|\b[A-Z]{2}\s+\d{5}\b|\b\d{2}-\d{3}\s+\p{Lu})",
+    )
 }
 
 fn significant_words(s: &str) -> Vec<String> {
@@ -350,10 +393,10 @@ fn significant_words(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Read both parties of `text`.
-pub fn read(text: &str) -> Parties {
+/// Read both parties of `text`, a document of `document_kind` (see [`super::kind`]).
+pub fn read(text: &str, document_kind: &str) -> Parties {
     let lines: Vec<&str> = text.lines().collect();
-    let blocks = labelled(&lines);
+    let blocks = labelled(&lines, document_kind);
     let mut parties = Parties::default();
     let taken: Vec<usize> = blocks
         .iter()
@@ -407,7 +450,11 @@ fn issuer(
             (n, a) => n.or(a),
         };
         p.line = Some(*line);
+        let letterhead_is_legal = legal_name_re().is_match(name);
         (p.name, p.rule, p.confidence) = match exact {
+            // A letterhead with its own legal form is the full name ("Harinas del Norte S.A."
+            // over "Norte S.A." read elsewhere).
+            Some(_) if letterhead_is_legal => (Some(name.clone()), Some("letterhead".into()), 85),
             Some((_, legal)) => (Some(legal.clone()), Some("letterhead + legal name".into()), 85),
             None if legal.is_empty() => (Some(name.clone()), Some("letterhead".into()), 70),
             None => {
@@ -418,7 +465,7 @@ fn issuer(
         };
         return p;
     }
-    if let Some((line, name)) = legal.first().cloned().or_else(|| payee(lines)) {
+    if let Some((line, name)) = payee(lines).or_else(|| legal.first().cloned()) {
         return Party {
             name: Some(name),
             line: Some(line),
@@ -433,11 +480,7 @@ fn issuer(
 /// An unlabelled address block (a window envelope's): aligned lines, one with a postal code,
 /// not the issuer's.
 fn address_window(lines: &[&str], issuer: &Party) -> Party {
-    static POSTAL: OnceLock<Regex> = OnceLock::new();
-    let postal = re(
-        &POSTAL,
-        r"(?:\b\d{4,5}\s+\p{Lu}|\b[A-Z]{1,2}\d[\dA-Z]?\s*\d[A-Z]{2}\b|\b[A-Z]{2}\s+\d{5}\b)",
-    );
+    let postal = postal_re();
     let issuer_line = issuer.line.unwrap_or(usize::MAX);
     for (i, line) in lines.iter().enumerate().take(30) {
         if *line == "\u{c}" {

@@ -20,6 +20,10 @@ pub struct Vocabulary {
     pub payment_methods: BTreeMap<String, Vec<String>>,
     pub recipient_labels: Recipients,
     pub issuer_labels: Vec<String>,
+    /// Phrases that introduce the party to be paid ("payable to", "account holder" in bank
+    /// details): the issuer of a bill.
+    pub payee_labels: Vec<String>,
+    pub purchase_order_vendor_labels: Labels,
     pub table_columns: BTreeMap<String, Vec<String>>,
     pub totals_labels: Vec<String>,
 }
@@ -50,6 +54,12 @@ pub struct Paid {
     pub amount_zero: Vec<String>,
 }
 
+/// A list of labels with a note.
+#[derive(Debug, Deserialize)]
+pub struct Labels {
+    pub labels: Vec<String>,
+}
+
 /// Recipient labels: billing (the party billed) and shipping.
 #[derive(Debug, Deserialize)]
 pub struct Recipients {
@@ -77,6 +87,8 @@ pub fn vocabulary() -> &'static Vocabulary {
         folded(&mut v.recipient_labels.billing);
         folded(&mut v.recipient_labels.shipping);
         folded(&mut v.issuer_labels);
+        folded(&mut v.payee_labels);
+        folded(&mut v.purchase_order_vendor_labels.labels);
         folded(&mut v.totals_labels);
         for l in v.payment_methods.values_mut().chain(v.table_columns.values_mut()) {
             folded(l);

@@ -26,7 +26,7 @@ Yuen Long, N.T., 0000, HK
 
 #[test]
 fn letterhead_issuer_and_bill_to_recipient_never_an_email() {
-    let p = read(SAMMY);
+    let p = read(SAMMY, "invoice");
     assert_eq!(p.issuer.name.as_deref(), Some("Sammy Maystone"));
     assert_eq!(p.issuer.email.as_deref(), Some("smaystone4@fake.com"));
     assert_eq!(p.recipient.name.as_deref(), Some("Taylor Riddel"));
@@ -39,7 +39,7 @@ fn letterhead_issuer_and_bill_to_recipient_never_an_email() {
 
 #[test]
 fn a_seller_label_beats_the_letterhead_and_a_label_below_a_label_is_skipped() {
-    let p = read(AWS);
+    let p = read(AWS, "invoice");
     assert_eq!(p.issuer.name.as_deref(), Some("Amazon Web Services, Inc."));
     assert_eq!(p.recipient.name.as_deref(), Some("iViveLabs Limited"));
     assert!(p.recipient.address.unwrap().contains("93B Sai Yu Chung"));
@@ -55,7 +55,7 @@ Atelier Dupont SARL
 12 rue de la Paix
 75002 Paris
 ";
-    let p = read(t);
+    let p = read(t, "invoice");
     assert_eq!(p.issuer.name.as_deref(), Some("MÜLLER BAU GmbH"));
     assert_eq!(p.recipient.name.as_deref(), Some("Atelier Dupont SARL"));
     assert_eq!(p.recipient.address.as_deref(), Some("12 rue de la Paix, 75002 Paris"));
@@ -66,7 +66,7 @@ Nom de l’abonné
 de Lattre Alexis
  Free SAS au capital de 3.441.812 Euros − B 421 938 861 RCS Paris
 ";
-    let p = read(t);
+    let p = read(t, "invoice");
     assert_eq!(p.issuer.name.as_deref(), Some("Free SAS"));
     assert_eq!(p.recipient.name.as_deref(), Some("de Lattre Alexis"));
 }
@@ -81,7 +81,7 @@ Calle Mayor 3
                                   03001 Alicante
 FACTURA 2024/0045
 ";
-    let p = read(t);
+    let p = read(t, "invoice");
     assert_eq!(p.issuer.name.as_deref(), Some("Panadería García S.L."));
     assert_eq!(p.recipient.name.as_deref(), Some("Hotel Sol y Mar"));
 }
@@ -101,6 +101,35 @@ fn labels_need_their_colon_when_they_are_plain_words() {
 
 #[test]
 fn a_seller_label_on_the_same_line() {
-    let p = read(" Sold By : WS Retail Services Pvt. Ltd.,\nWarehouse Address: NO. 42/1\n");
+    let p = read(" Sold By : WS Retail Services Pvt. Ltd.,\nWarehouse Address: NO. 42/1\n", "invoice");
     assert_eq!(p.issuer.name.as_deref(), Some("WS Retail Services Pvt. Ltd."));
 }
+
+#[test]
+fn a_purchase_orders_vendor_label_names_its_recipient_and_a_payee_the_issuer() {
+    let t = "Taylor's Store                        PURCHASE ORDER
+1200 Market Street
+Springfield, IL 62701
+Vendor:
+Blue Ridge Electric Co.
+44 Power Ave
+";
+    let p = read(t, "purchase_order");
+    assert_eq!(p.issuer.name.as_deref(), Some("Taylor's Store"));
+    assert_eq!(p.recipient.name.as_deref(), Some("Blue Ridge Electric Co."));
+    let t = "                                                       ALEXINUX
+                                                       de Lattre Alexis
+                                                       27 rue Henri Rolland
+                                                       69100 Villeurbanne
+          Facture n° 2022089083
+   Désignation              Nombre     P.U. HT     Montant HT
+   Virement   BRED BANQUE POPULAIRE – Titulaire du compte : NETPRESSE
+";
+    let p = read(t, "invoice");
+    assert_eq!(p.issuer.name.as_deref(), Some("NETPRESSE"));
+    assert_eq!(p.recipient.name.as_deref(), Some("ALEXINUX"));
+    let p = read("Harinas del Norte S.A.\nPolígono Sur 14\n50014 Zaragoza\nRecibo\nHarinas del Norte S.A. - CIF B12345678\n", "receipt");
+    assert_eq!(p.issuer.name.as_deref(), Some("Harinas del Norte S.A."));
+    assert_eq!(clean_name("Studio Rossi S.r.I."), "Studio Rossi S.r.l.");
+}
+
