@@ -112,7 +112,7 @@ fn prompt_api_generates_stage1_json_and_rejects_bad_requests() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|a| a["role"] == "PRIMARY")
+        .filter(|a| a["action_type"] == "PRIMARY")
         .count();
     assert_eq!(primaries, 1);
     assert!(body["metadata"]["prompt_tokens"].as_u64().unwrap() > 20);

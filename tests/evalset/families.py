@@ -131,7 +131,7 @@ def base(rng, family, key, kind, issuer, recipient, lines_from, n_lines, tax=Tru
     number_label = rng.choice(labels) if labels and rng.random() < 0.6 else rng.choice(h["number"])
     if labels and any(x in number_label.lower() for x in ("invoice", "facture", "rechnung", "factura", "fattura")):
         number_label = rng.choice(labels)
-    header = [(number_label, num), (rng.choice(h["date"]), date_text(issued, lang, dstyle))]
+    header = [(number_label, num), (rng.choice(h["date"]), date_text(issued, lang, dstyle, b["country"]))]
     return Doc(family=family, kind=kind, lang=lang, business=key, country=b["country"], currency=b["currency"],
                style=style, title=title, number=num, issued=issued, due=None, header=header,
                issuer=issuer, recipient=recipient, recipient_label=rng.choice(W.RECIPIENT_LABEL[lang]),
@@ -151,7 +151,7 @@ def legal_line(d, name):
 
 def with_due(rng, d):
     d.due = d.issued + dt.timedelta(days=30)
-    d.header.append((rng.choice(W.HEADER[d.lang]["due"]), date_text(d.due, d.lang, d.dstyle)))
+    d.header.append((rng.choice(W.HEADER[d.lang]["due"]), date_text(d.due, d.lang, d.dstyle, d.country)))
     d.footer.append(W.DUE_LINE[d.lang].format(amount=with_currency(d.total, d.currency, d.lang)))
 
 

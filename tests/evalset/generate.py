@@ -51,11 +51,12 @@ def with_currency(x, cur, lang):
     return f"{m} {sym}"
 
 
-def date_text(d, lang, style):
+def date_text(d, lang, style, country="US"):
     if lang == "en" and style == 0:
         return d.strftime("%b %-d, %Y")
     if lang == "en" and style == 1:
-        return d.strftime("%m/%d/%Y")
+        # The United States write month first; Britain day first.
+        return d.strftime("%m/%d/%Y" if country == "US" else "%d/%m/%Y")
     if lang == "en":
         return d.strftime("%Y-%m-%d")
     if style == 0:
@@ -75,7 +76,7 @@ class Doc:
 
 def make_lines(rng, pool, n, tax_rate):
     lines = []
-    for desc, (lo, hi) in rng.sample(pool, n):
+    for desc, (lo, hi) in rng.sample(pool, min(n, len(pool))):
         qty = rng.choice([1, 1, 1, 2, 3, 4, 5, 10, 12])
         price = round(rng.uniform(lo, hi), 2)
         lines.append({"description": desc, "quantity": qty, "unit_price": price,
@@ -129,7 +130,7 @@ def draw_statement(p, d, y, lang):
     p.line(50, y, p.w - 50, y)
     y -= 14
     for r in d.statement:
-        p.text(50, y, date_text(r["date"], lang, 1 if lang != "en" else 2), 9)
+        p.text(50, y, date_text(r["date"], lang, 1 if lang != "en" else 2, d.country), 9)
         p.text(130, y, r["description"], 9)
         p.text(430, y, money(r["amount"], lang), 9, right=True)
         p.text(p.w - 50, y, money(r["balance"], lang), 9, right=True)

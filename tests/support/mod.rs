@@ -134,19 +134,62 @@ pub fn assert_valid(schema_file: &str, v: &serde_json::Value) {
 pub fn assert_classification(doc: &serde_json::Value) {
     let s1 = &doc["stage1"];
     assert_valid("stage1.schema.json", s1);
+    assert_contract("stage1_output.schema.json", s1);
     let primaries = s1["suggested_actions"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|a| a["role"] == "PRIMARY")
+        .filter(|a| a["action_type"] == "PRIMARY")
         .count();
     assert_eq!(primaries, 1, "{s1:#}");
     let s2 = doc["stage2"].as_array().expect("stage2 array");
     assert!(!s2.is_empty(), "the PRIMARY action is always mapped");
     for m in s2 {
         assert_valid("stage2.schema.json", m);
+        assert_contract("stage2_output.schema.json", m);
     }
     assert_valid("extracted_document.schema.json", &doc["extracted"]);
+    assert_no_placeholders(doc);
+}
+
+/// Validate against the backend's contract (`../shared/contract/<name>`).
+pub fn assert_contract(name: &str, v: &serde_json::Value) {
+    let path = repo_root().join("../shared/contract").join(name);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(v).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{name}: {errors:?}\n{v:#}");
+}
+
+/// Fail on placeholder text anywhere in a stored document's outputs: the literal `"string"`,
+/// a field's type name as its value, `lookup:lookup`, an empty lookup name, a lookup whose name
+/// is its entity.
+pub fn assert_no_placeholders(doc: &serde_json::Value) {
+    const TYPE_NAMES: &[&str] = &["string", "number", "integer", "boolean", "date", "currency", "lines", "null", "Name", "name"];
+    fn walk(path: &str, v: &serde_json::Value, bad: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => {
+                if TYPE_NAMES.contains(&s.as_str()) || s.contains("lookup:lookup") || s.starts_with("ref:") {
+                    bad.push(format!("{path} = {s:?}"));
+                }
+                if let Some(inner) = s.strip_prefix("{{lookup:").and_then(|r| r.strip_suffix("}}")) {
+                    match inner.split_once(':') {
+                        Some((entity, name)) if !name.trim().is_empty() && name != entity => {}
+                        _ => bad.push(format!("{path} = {s:?}")),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| walk(&format!("{path}[{i}]"), x, bad)),
+            serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| walk(&format!("{path}.{k}"), x, bad)),
+            _ => {}
+        }
+    }
+    let mut bad = Vec::new();
+    for k in ["extracted", "stage1", "stage2", "result"] {
+        walk(k, &doc[k], &mut bad);
+    }
+    assert!(bad.is_empty(), "placeholder text in the stored outputs: {bad:?}");
 }
 
 pub fn sha256(p: &Path) -> String {

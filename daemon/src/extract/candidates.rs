@@ -56,7 +56,7 @@ struct Label {
 const LABELS: &[Label] = &[
     Label {
         field: "invoice_number",
-        pattern: r"(?i)\b(?:invoice|inv|facture|rechnung|factura|fattura|faktura|bill|receipt|re[çc]u|recibo|ricevuta|quittung|note de crédit|credit note|credit memo|avoir|gutschrift|nota de cr[ée]dito|nota di credito|order|commande|bestellung|pedido|ordine|quote|quotation|estimate|devis|angebot|presupuesto|preventivo|statement|relev[ée]|remittance|avis)\s*(?:no\.?|nr\.?|number|num(?:ber|éro|ero)|n[°º]\.?|#)\s*[:.]?\s*#?\s*",
+        pattern: r"(?i)\b(?:invoice|inv|facture|rechnung|factura|fattura|faktura|bill|receipt|re[çc]u|recibo|ricevuta|quittung|note de crédit|credit note|credit memo|avoir|gutschrift|nota de cr[ée]dito|nota di credito|order|commande|bestellung|pedido|ordine|quote|quotation|estimate|devis|angebot|presupuesto|preventivo|statement|relev[ée]|remittance|avis|scontrino|ticket)\s*(?:no\.?|nr\.?|number|num(?:ber|éro|ero)|n[°º.]\.?|#)\s*[:.]?\s*#?\s*",
     },
     Label {
         field: "invoice_number",

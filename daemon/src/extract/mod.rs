@@ -115,6 +115,9 @@ impl Extractor {
         img: &::image::RgbImage,
         unit: f32,
     ) -> Result<Vec<pdf::LayoutLine>> {
+        // A photographed page is seldom straight: boxes are axis-aligned, so turn it first.
+        let straight = ocr::deskew::deskew(img.clone());
+        let img = &straight;
         let boxes = self.ocr()?.recognize(img)?;
         let h = img.height() as f32;
         // Each recognised box becomes evenly spaced glyphs, so the PDF line builder lays OCR

@@ -69,7 +69,8 @@ fn close(a: f64, b: Option<f64>, n: usize) -> bool {
     b.is_some_and(|b| (a - b).abs() <= 0.01 * n as f64 + 0.01)
 }
 
-/// The lines of `extracted`, amounts as they add up, no accounts yet.
+/// The lines of `extracted`, amounts as they add up, no accounts yet. A bank statement's lines
+/// are its transactions, kept as read (they add up to no total).
 pub fn read_lines(extracted: &Value, counterparty: &str) -> Lines {
     let (sub, tax, total) = (
         extracted["subtotal"].as_f64(),
@@ -91,6 +92,9 @@ pub fn read_lines(extracted: &Value, counterparty: &str) -> Lines {
             })
         })
         .collect();
+    if extracted["document_type"] == "bank_statement" && !items.is_empty() {
+        return Lines { lines: items, net: false, itemised: true };
+    }
     let sum: f64 = items.iter().map(|l| l.amount).sum();
     if !items.is_empty() && (close(sum, total, items.len()) || close(sum, sub, items.len())) {
         let net = tax.is_some() && close(sum, sub, items.len()) && !close(sum, total, items.len());

@@ -189,7 +189,7 @@ impl Pipeline {
             .as_array()
             .and_then(|a| a.iter().find(|x| x["action_type"] == "PRIMARY"))
             .and_then(|p| mappings.iter().find(|m| m["action"] == p["action"]));
-        let reasons = result::review_reasons(&s1, primary, &cx.warnings);
+        let reasons = result::review_reasons(&s1, &extracted, primary, &cx.warnings);
         let status = result::status(&reasons);
         let mut r = result::combine(&cx.job.doc.file_name, &s1, &mappings, status, &reasons, &cx.warnings);
         r["duplicate_candidates"] = serde_json::to_value(&dupes)?;

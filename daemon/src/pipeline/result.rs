@@ -6,9 +6,10 @@
 //!
 //! A result is `classified` only when every part of it was decided by rules that hold on the
 //! labelled set (see README "Confidence"): a posting document; the kind read from a title and
-//! the direction from a party match (both ≥ 90); the PRIMARY action decided by the table, not the
-//! model; its mapping complete, adding up, tax consistent; every line account decided by rules or
-//! memory; no warning of any step. Everything else is `preview_required`, with the reasons in
+//! the direction from a party match (both ≥ 90); the total, the date, the counterparty and (for
+//! numbered kinds) the document number read by rules; the PRIMARY action decided by the table,
+//! not the model; its mapping complete, adding up, tax consistent; every line account decided by
+//! rules or memory; no warning of any step. Everything else is `preview_required`, with the reasons in
 //! `review_reasons`.
 
 use serde_json::{json, Value};
@@ -19,9 +20,41 @@ use crate::store::Status;
 /// Confidence under which a person must review the result.
 pub const REVIEW_BELOW: i64 = 90;
 
-/// Why `s1` and `primary` (the PRIMARY's mapping) need a person; empty = `classified`.
-pub fn review_reasons(s1: &Stage1, primary: Option<&Value>, warnings: &[String]) -> Vec<String> {
+/// Kinds of documents that print their own number.
+const NUMBERED: &[&str] = &["invoice", "receipt", "credit_note", "refund_receipt", "purchase_order", "quote"];
+
+/// The header facts a posting needs, each read by a rule (or exactly from an e-invoice): what is
+/// missing or only guessed.
+fn unsure_fields(x: &Value, party_key: &str) -> Vec<String> {
+    let exact = x["extraction_method"].as_str().is_some_and(|m| m.starts_with("einvoice"));
+    let kind = x["document_type"].as_str().unwrap_or("");
+    let mut fields = vec![("total", 80), ("issue_date", 80), (party_key, 65)];
+    if NUMBERED.contains(&kind) {
+        fields.push(("invoice_number", 70));
+    }
+    let mut out = Vec::new();
+    for (f, min) in fields {
+        let value = f.split('.').fold(x, |v, k| &v[k]);
+        let p = &x["provenance"][f];
+        let by_rule = matches!(p["method"].as_str(), Some("rule" | "llm+rule" | "computed"));
+        let sure = exact || (by_rule && p["confidence"].as_i64().unwrap_or(0) >= min);
+        if value.is_null() {
+            out.push(format!("{f} not read"));
+        } else if !sure {
+            out.push(format!("{f} not read by a rule"));
+        }
+    }
+    out
+}
+
+/// Why `s1` and `primary` (the PRIMARY's mapping) of the document `extracted` need a person;
+/// empty = `classified`.
+pub fn review_reasons(s1: &Stage1, extracted: &Value, primary: Option<&Value>, warnings: &[String]) -> Vec<String> {
     let mut r = Vec::new();
+    if s1.review.is_none() {
+        let party = if s1.output["semantic_analysis"]["document_direction"] == "outgoing" { "to.name" } else { "from.name" };
+        r.extend(unsure_fields(extracted, party));
+    }
     if let Some(why) = &s1.review {
         r.push(format!("no posting action: {why}"));
     }

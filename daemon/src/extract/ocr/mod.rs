@@ -13,6 +13,7 @@
 //! Recognition" (CRNN, TPAMI 2017); Graves et al., CTC (ICML 2006); PaddleOCR docs.
 
 pub mod cls;
+pub mod deskew;
 pub mod det;
 pub mod image;
 pub mod rec;

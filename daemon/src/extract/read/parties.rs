@@ -159,9 +159,14 @@ fn after_label(segment: &str, n: usize) -> String {
         .to_string()
 }
 
-/// Clean a name: trailing punctuation off, a trailing title word off, an OCR-garbled legal form
+/// Clean a name: a sender line's address off ("QualityHosting AG - Uferweg 40-42 - D-63571
+/// Gelnhausen"), trailing punctuation off, a trailing title word off, an OCR-garbled legal form
 /// restored.
 pub fn clean_name(s: &str) -> String {
+    let s = match s.split_once(" - ").or_else(|| s.split_once(" · ")).or_else(|| s.split_once(" | ")) {
+        Some((name, rest)) if rest.chars().any(|c| c.is_ascii_digit()) && name.chars().filter(|c| c.is_alphabetic()).count() >= 3 => name,
+        _ => s,
+    };
     let mut n = fix_legal_form(s.trim().trim_end_matches([',', ';', ':']).trim());
     let f = fold(&n);
     for kind in &vocabulary().document_kinds.order {
@@ -353,8 +358,17 @@ fn letterhead(lines: &[&str], skip: &[usize]) -> Option<(usize, String, usize)> 
                 .iter()
                 .any(|k| vocabulary().document_kinds.phrases(k).iter().any(|p| fold(p) == f));
             let column_word = super::lines::column_kind(&seg.text).is_some();
+            // A word of a title OCR spread apart ("PURCHASE      ORDER").
+            let collapsed = fold(&line.split_whitespace().collect::<Vec<_>>().join(" "));
+            let title_word = vocabulary().document_kinds.order.iter().any(|k| {
+                vocabulary().document_kinds.phrases(k).iter().any(|p| {
+                    let p = fold(p);
+                    p.contains(' ') && has_words(&collapsed, &p) && has_words(&p, &f)
+                })
+            });
             if name_like(&name)
                 && !title_only
+                && !title_word
                 && !column_word
                 && label_at(&seg.text).is_none()
                 && !is_address_window(lines, i, seg.col)
