@@ -127,8 +127,8 @@ def base(rng, family, key, kind, issuer, recipient, lines_from, n_lines, tax=Tru
                        "delivery_note": "DN-", "bank_statement": "ST-", "letter": "L-"}[kind])
     h = W.HEADER[lang]
     # Invoices print an invoice-number label; other kinds their own, or a bare "Number:" half the time.
-    labels = W.NUMBER_LABEL.get(kind, {}).get(lang) if kind != "invoice" else None
-    number_label = rng.choice(labels) if labels and rng.random() < 0.6 else rng.choice(h["number"])
+    labels = W.NUMBER_LABEL.get("remittance_advice" if kind == "letter" else kind, {}).get(lang) if kind != "invoice" else None
+    number_label = rng.choice(labels) if labels and (rng.random() < 0.6 or kind == "letter") else rng.choice(h["number"])
     if labels and any(x in number_label.lower() for x in ("invoice", "facture", "rechnung", "factura", "fattura")):
         number_label = rng.choice(labels)
     header = [(number_label, num), (rng.choice(h["date"]), date_text(issued, lang, dstyle, b["country"]))]

@@ -56,11 +56,20 @@ struct Label {
 const LABELS: &[Label] = &[
     Label {
         field: "invoice_number",
-        pattern: r"(?i)\b(?:invoice|inv|facture|rechnung|factura|fattura|faktura|bill|receipt|re[çc]u|recibo|ricevuta|quittung|note de crédit|credit note|credit memo|avoir|gutschrift|nota de cr[ée]dito|nota di credito|order|commande|bestellung|pedido|ordine|quote|quotation|estimate|devis|angebot|presupuesto|preventivo|statement|relev[ée]|remittance|avis|scontrino|ticket)\s*(?:no\.?|nr\.?|number|num(?:ber|éro|ero)|n[°º.]\.?|#)\s*[:.]?\s*#?\s*",
+        pattern: r"(?i)\b(?:invoice|inv|facture|rechnung|factura|fattura|faktura|bill|receipt|re[çc]u|recibo|ricevuta|quittung|note de crédit|credit note|credit memo|avoir|gutschrift|nota de cr[ée]dito|nota di credito|quote|quotation|estimate|devis|angebot|presupuesto|preventivo|statement|relev[ée]|remittance|avis|scontrino|ticket)\s*(?:no\.?|nr\.?|number|num(?:ber|éro|ero)|n[°º.]\.?|#)\s*[:.]?\s*#?\s*",
     },
     Label {
         field: "invoice_number",
         pattern: r"(?i)\b(?:rechnungsnummer|rechnungsnr\.?|belegnummer|belegnr\.?|gutschriftsnr\.?|invoice\s+id|document\s+(?:no|number))\s*[:.]?\s*#?\s*",
+    },
+    Label {
+        field: "invoice_number",
+        // A bare number label opening its column: "Number:", "Nr.:", "N° :", "Número:".
+        pattern: r"(?i)(?:^|\s{2,})(?:number|no\.?|nr\.?|n[°º.]\.?|num[ée]ro|número|nummer)\s*[:#]\s*",
+    },
+    Label {
+        field: "invoice_number",
+        pattern: r"^\s*#\s*",
     },
     Label {
         field: "invoice_number",
@@ -76,15 +85,6 @@ const LABELS: &[Label] = &[
         field: "invoice_number",
         // A payment advice's own reference.
         pattern: r"(?i)(?:^|\s{2,})(?:reference|r[ée]f[ée]rence|referenz|referencia|riferimento)\s*:\s*",
-    },
-    Label {
-        field: "invoice_number",
-        // A bare number label opening its column: "Number:", "Nr.:", "N° :", "Número:".
-        pattern: r"(?i)(?:^|\s{2,})(?:number|no\.?|nr\.?|n[°º.]\.?|num[ée]ro|número|nummer)\s*[:#]\s*",
-    },
-    Label {
-        field: "invoice_number",
-        pattern: r"^\s*#\s*",
     },
     Label {
         field: "due_date",

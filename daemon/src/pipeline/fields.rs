@@ -76,8 +76,7 @@ pub fn read_fields(
     }
     let text = document.text.as_str();
     let reading = read::read(text, &document.lines, country);
-    // A delivery note records nothing: its gaps are not worth a model reading.
-    let gaps = if reading.doc["document_type"] == "delivery_note" { Vec::new() } else { reading.gaps() };
+    let gaps = reading.gaps();
     let mut doc = reading.doc.clone();
     if !gaps.is_empty() {
         let model = model_reading(engine, prompts, file_name, &reading, text, metrics, warnings)?;

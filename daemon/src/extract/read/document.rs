@@ -32,12 +32,17 @@ pub struct Reading {
 }
 
 impl Reading {
-    /// Fields the rules could not read that a model reading could fill: `total`, `from.name`,
-    /// `issue_date`.
+    /// Fields the rules could not read that a model reading could fill: `total` (not for a
+    /// statement or a delivery note, which have none), `from.name`, `issue_date`. A delivery
+    /// note records nothing: nothing is worth a model reading there.
     pub fn gaps(&self) -> Vec<&'static str> {
         let d = &self.doc;
+        let kind = d["document_type"].as_str().unwrap_or("");
         let mut g = Vec::new();
-        if d["total"].is_null() {
+        if kind == "delivery_note" {
+            return g;
+        }
+        if d["total"].is_null() && kind != "bank_statement" {
             g.push("total");
         }
         if d["from"]["name"].is_null() {
