@@ -280,7 +280,7 @@ fn the_daemon_logs_to_a_daily_file_without_secrets_and_warns_off_loopback() {
     );
     assert!(!log.contains('\u{1b}'), "no terminal colours in the file");
 
-    // Off loopback: the daemon warns.
+    // Off loopback (allowed, with an explicit key source): the daemon warns.
     let env = Env::new();
     let port = daemon::free_port();
     let d = daemon::start_with(
@@ -288,10 +288,137 @@ fn the_daemon_logs_to_a_daily_file_without_secrets_and_warns_off_loopback() {
         &[
             ("ZOPILOT_PIPELINE", "checksum"),
             ("ZOPILOT_LISTEN", &format!("0.0.0.0:{port}")),
+            ("ZOPILOT_ALLOW_REMOTE", "true"),
+            ("ZOPILOT_API_KEY", &"7".repeat(64)),
         ],
     );
     d.stop();
     let log =
         std::fs::read_to_string(&zopilot::logging::log_files(&env.path("data/logs"))[0]).unwrap();
     assert!(log.contains("beyond this machine"), "{log}");
+}
+
+/// Status and parsed JSON body of a request with the key; panics when the body is not JSON.
+fn json_of(d: &Daemon, req: ureq::Request, body: Option<&[u8]>) -> (u16, serde_json::Value) {
+    let req = req.set("Authorization", &format!("Bearer {}", d.key));
+    let r = match body {
+        Some(b) => req.set("Content-Type", "application/json").send_bytes(b),
+        None => req.call(),
+    };
+    let r = match r {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let code = r.status();
+    let ct = r.header("content-type").unwrap_or("").to_string();
+    let text = r.into_string().unwrap();
+    assert!(ct.starts_with("application/json"), "{code} {ct}: {text}");
+    (code, serde_json::from_str(&text).unwrap())
+}
+
+/// POST /prompt announcing a body of `len` bytes: the daemon answers before reading it (as a
+/// client such as curl sees it); status and JSON body.
+fn announced_body(d: &Daemon, len: usize) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let addr = d.base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST /prompt HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {len}\r\n\r\n{{",
+        d.key
+    )
+    .unwrap();
+    // The body goes out from another thread (the daemon may answer and close before it ends).
+    let mut w = s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b' '; 64 * 1024];
+        for _ in 0..len / chunk.len() {
+            if w.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // Read until the headers and the whole (small) JSON body have arrived.
+    loop {
+        let n = s.read(&mut chunk).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf);
+        if let Some(i) = text.find("\r\n\r\n") {
+            if text[i..].contains('}') {
+                break;
+            }
+        }
+    }
+    let _ = writer.join();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let code: u16 = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let head = &text[..text.find("\r\n\r\n").unwrap()].to_ascii_lowercase();
+    assert!(head.contains("content-type: application/json"), "{text}");
+    let body = &text[text.find("\r\n\r\n").unwrap() + 4..];
+    (code, serde_json::from_str(body.trim()).unwrap())
+}
+
+#[test]
+fn errors_come_in_one_json_shape_with_the_right_status() {
+    let env = Env::new();
+    let d = daemon::start_with(&env, &CHECKSUM);
+    let url = |p: &str| format!("{}{p}", d.base);
+    let cases: Vec<(&str, u16, (u16, serde_json::Value))> = vec![
+        ("10 MB body", 413, announced_body(&d, 10 * 1024 * 1024)),
+        (
+            "malformed JSON",
+            400,
+            json_of(&d, ureq::post(&url("/prompt")), Some(b"{nope")),
+        ),
+        (
+            "bad query value",
+            400,
+            json_of(&d, ureq::get(&url("/documents?limit=abc")), None),
+        ),
+        (
+            "bad path id",
+            400,
+            json_of(&d, ureq::get(&url("/documents/abc")), None),
+        ),
+        (
+            "unknown route",
+            404,
+            json_of(&d, ureq::get(&url("/no/such/route")), None),
+        ),
+        (
+            "wrong method",
+            405,
+            json_of(&d, ureq::delete(&url("/status")), None),
+        ),
+        (
+            "no such document",
+            404,
+            json_of(&d, ureq::get(&url("/documents/999999")), None),
+        ),
+    ];
+    for (what, want, (code, body)) in cases {
+        assert_eq!(code, want, "{what}: {body}");
+        assert_eq!(body["success"], false, "{what}: {body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{what}: {body}"
+        );
+    }
+    // The public /health names no paths.
+    let h: serde_json::Value = ureq::get(&url("/health"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert_eq!(h["status"], "ok");
+    assert!(!h.to_string().contains('/'), "{h}");
 }

@@ -46,7 +46,23 @@ fn pull_then_process_with_the_imported_default_model() {
     );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_classification(&doc);
-    assert_eq!(doc["model"], "smollm2-135m-instruct");
+    // Rules read the whole sample: a model is recorded only where it was asked something.
+    assert!(
+        doc["model"].is_null() || doc["model"] == "smollm2-135m-instruct",
+        "{doc}"
+    );
+
+    // A note that states no total: rules leave gaps, so the imported model reads the document.
+    let note = env.path("note.txt");
+    std::fs::write(
+        &note,
+        "Hello Taylor,\nthanks for the order of garden chairs last week.\n\
+         We will send the paperwork for the delivery soon.\nKind regards, Brightside Furniture\n",
+    )
+    .unwrap();
+    let out = run(&["process", note.to_str().unwrap()]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["model"], "smollm2-135m-instruct", "{doc}");
 
     let rm = run(&["models", "rm", "smollm2-135m-instruct"]);
     assert!(rm.status.success());

@@ -26,7 +26,10 @@ fn process_classifies_a_real_invoice_for_taylors_store() {
     assert_eq!(doc["business"]["name"], "Taylor's Store");
     // The README's sample, as an accountant checks it.
     let x = &doc["extracted"];
-    assert_eq!(x["from"]["name"], "Sammy Maystone", "the printed name, never the e-mail line");
+    assert_eq!(
+        x["from"]["name"], "Sammy Maystone",
+        "the printed name, never the e-mail line"
+    );
     assert_eq!(x["currency"], "USD");
     assert_eq!(doc["result"]["primary_action"], "createBill");
     assert_eq!(doc["result"]["direction"], "incoming");
@@ -41,17 +44,27 @@ fn process_classifies_a_real_invoice_for_taylors_store() {
     assert_eq!(f["DocNumber"], "invoice_number_1");
     assert_eq!(f["TotalAmt"], 127.5);
     assert_eq!(f["CurrencyRef"], "USD");
-    let amounts: Vec<f64> = f["Line"].as_array().unwrap().iter().map(|l| l["amount"].as_f64().unwrap()).collect();
+    let amounts: Vec<f64> = f["Line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["amount"].as_f64().unwrap())
+        .collect();
     assert_eq!(amounts, [120.0, 7.5]);
     for l in f["Line"].as_array().unwrap() {
         let account = l["account"].as_str().unwrap();
-        assert!(account.starts_with("{{lookup:Account:") && account.len() > 20, "{account}");
+        assert!(
+            account.starts_with("{{lookup:Account:") && account.len() > 20,
+            "{account}"
+        );
     }
     let v = &bill["validation"];
     assert_eq!(v["total_amount_matches"], true);
     assert_eq!(v["all_required_fields_present"], true);
     let lookups = bill["lookups_required"].as_array().unwrap();
-    assert!(lookups.iter().any(|l| l["entity"] == "Vendor" && l["lookup_value"] == "Sammy Maystone"));
+    assert!(lookups
+        .iter()
+        .any(|l| l["entity"] == "Vendor" && l["lookup_value"] == "Sammy Maystone"));
     // The vendor is new to the books: created first.
     assert!(doc["result"]["suggested_actions"]
         .as_array()
@@ -75,7 +88,12 @@ fn process_classifies_a_real_invoice_for_taylors_store() {
 #[test]
 fn stored_outputs_hold_no_placeholders_on_several_corpus_documents() {
     let env = Env::new();
-    for f in ["pdf/i2d_AmazonWebServices.pdf", "pdf/i2d_free_fiber.pdf", "pdf/i2d_oyo.pdf", "img/i2d_FlipkartInvoice_scan.png"] {
+    for f in [
+        "pdf/i2d_AmazonWebServices.pdf",
+        "pdf/i2d_free_fiber.pdf",
+        "pdf/i2d_oyo.pdf",
+        "img/i2d_FlipkartInvoice_scan.png",
+    ] {
         let doc = process_ok(&env, &corpus(f));
         assert_classification(&doc);
     }

@@ -106,8 +106,12 @@ fn prompt_api_generates_stage1_json_and_rejects_bad_requests() {
     );
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["success"], true);
-    let stage1: Value = serde_json::from_str(body["output"].as_str().unwrap()).unwrap();
+    // `output` is the object the backend parses, in the contract's shape.
+    let stage1 = body["output"].clone();
+    assert!(stage1.is_object(), "{body}");
     assert_valid("stage1.schema.json", &stage1);
+    assert_contract("prompt_response.schema.json", &body);
+    assert_contract("stage1_output.schema.json", &stage1);
     let primaries = stage1["suggested_actions"]
         .as_array()
         .unwrap()

@@ -1,8 +1,9 @@
 //! Soak: 1,000 small files dropped in bursts through the real watcher, the daemon killed with
-//! SIGKILL at random moments (at least 20 times) and restarted; the `checksum` pipeline stands
-//! in for the model. Then every file must have exactly one terminal row with exactly one result,
-//! no document may have been claimed again after it completed, and every original must still be
-//! on disk, unchanged. Bounded: gives up after 5 minutes.
+//! SIGKILL at random moments (at least 20 times) and restarted, with `move_originals` on; the
+//! `checksum` pipeline stands in for the model. Then every file must have exactly one terminal
+//! row with exactly one result, no document may have been claimed again after it completed, and
+//! every original must be in `processed/` or `failed/` exactly once, unchanged, with the row's
+//! `moved_to` naming it — none left behind in the drop folder. Bounded: gives up after 5 minutes.
 
 mod support;
 
@@ -25,6 +26,7 @@ fn a_thousand_files_survive_twenty_sigkills() {
         ("ZOPILOT_LEASE_SECONDS", "30"),
         // 15 ms of simulated model time per document, so that kills land mid-document.
         ("ZOPILOT_CHECKSUM_STAGE_MS", "15"),
+        ("ZOPILOT_MOVE_ORIGINALS", "true"),
     ];
     let seed = std::env::var("SOAK_SEED")
         .ok()
@@ -90,30 +92,74 @@ fn a_thousand_files_survive_twenty_sigkills() {
     d.stop();
 
     // Exactly one row per file, terminal, with one result naming its content.
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
     let mut st = db
-        .prepare("SELECT id, original_path, status, sha256, result_json FROM documents")
+        .prepare("SELECT id, original_path, status, sha256, result_json, moved_to, move_pending FROM documents")
         .unwrap();
-    let rows: Vec<(i64, String, String, String, Option<String>)> = st
+    let rows: Vec<Row> = st
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
         })
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     assert_eq!(rows.len(), written.len(), "one row per file");
-    let by_path: HashMap<&str, &(i64, String, String, String, Option<String>)> =
-        rows.iter().map(|r| (r.1.as_str(), r)).collect();
+    let by_path: HashMap<&str, &Row> = rows.iter().map(|r| (r.1.as_str(), r)).collect();
+    let drop_canon = drop.canonicalize().unwrap();
+    let mut destinations = std::collections::HashSet::new();
     for (p, body) in &written {
-        let canon = p.canonicalize().unwrap();
+        let canon = drop_canon
+            .join(p.strip_prefix(&drop).unwrap())
+            .to_string_lossy()
+            .into_owned();
         let r = by_path
-            .get(canon.to_str().unwrap())
+            .get(canon.as_str())
             .unwrap_or_else(|| panic!("{} was lost", p.display()));
         assert_eq!(r.2, "classified", "{}", p.display());
         let result: serde_json::Value = serde_json::from_str(r.4.as_ref().unwrap()).unwrap();
         assert_eq!(result["sha256"], r.3.as_str());
         assert_eq!(result["matches_queued_content"], true);
-        // The original is untouched.
-        assert_eq!(std::fs::read_to_string(p).unwrap(), *body);
+        // Moved exactly once, to processed/, unchanged; nothing left at the original path.
+        assert!(r.6.is_none(), "{}: a move is still pending", p.display());
+        let moved =
+            r.5.as_ref()
+                .unwrap_or_else(|| panic!("{}: moved_to not set", p.display()));
+        assert!(moved.contains("/processed/"), "{moved}");
+        assert!(
+            destinations.insert(moved.clone()),
+            "{moved} named by two rows"
+        );
+        assert_eq!(std::fs::read_to_string(moved).unwrap(), *body, "{moved}");
+        assert!(!p.exists(), "{} was left behind", p.display());
+    }
+    // The drop folder holds nothing but the two destination folders and the (now empty) bulk/.
+    let in_processed = std::fs::read_dir(drop.join("processed")).unwrap().count();
+    let in_failed = std::fs::read_dir(drop.join("failed"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(
+        in_processed + in_failed,
+        written.len(),
+        "each original moved exactly once"
+    );
+    for e in std::fs::read_dir(drop.join("bulk")).unwrap() {
+        panic!("left behind: {}", e.unwrap().path().display());
     }
     // Exactly one completion per document, and no claim after it.
     let mut st = db

@@ -106,6 +106,19 @@ pub struct Settings {
     /// Most pages of a PDF read (longer ones fail with the reason).
     #[arg(long, env = "ZOPILOT_MAX_PAGES", global = true)]
     pub max_pages: Option<usize>,
+    /// Memory (address space) limit of the extraction child process, in MiB.
+    #[arg(long, env = "ZOPILOT_EXTRACT_MEMORY_MB", global = true)]
+    pub extract_memory_mb: Option<u64>,
+    /// CPU time limit of the extraction child process, in seconds.
+    #[arg(long, env = "ZOPILOT_EXTRACT_CPU_SECONDS", global = true)]
+    pub extract_cpu_seconds: Option<u64>,
+    /// Wall-clock limit of the extraction child process, in seconds.
+    #[arg(long, env = "ZOPILOT_EXTRACT_TIMEOUT_SECONDS", global = true)]
+    pub extract_timeout_seconds: Option<u64>,
+    /// Allow `listen` on a non-loopback address (then the API key must come from the keyring or
+    /// an explicit key source).
+    #[arg(long, env = "ZOPILOT_ALLOW_REMOTE", global = true)]
+    pub allow_remote: Option<bool>,
     /// Attempts per document before it is dead-lettered (`dead`).
     #[arg(long, env = "ZOPILOT_MAX_ATTEMPTS", global = true)]
     pub max_attempts: Option<u32>,
@@ -185,6 +198,12 @@ impl Settings {
             health_public: over.health_public.or(self.health_public),
             max_file_bytes: over.max_file_bytes.or(self.max_file_bytes),
             max_pages: over.max_pages.or(self.max_pages),
+            extract_memory_mb: over.extract_memory_mb.or(self.extract_memory_mb),
+            extract_cpu_seconds: over.extract_cpu_seconds.or(self.extract_cpu_seconds),
+            extract_timeout_seconds: over
+                .extract_timeout_seconds
+                .or(self.extract_timeout_seconds),
+            allow_remote: over.allow_remote.or(self.allow_remote),
             max_attempts: over.max_attempts.or(self.max_attempts),
             retry_base_ms: over.retry_base_ms.or(self.retry_base_ms),
             lease_seconds: over.lease_seconds.or(self.lease_seconds),
@@ -224,6 +243,12 @@ pub struct Config {
     pub health_public: bool,
     pub max_file_bytes: u64,
     pub max_pages: usize,
+    /// Extraction child process limits: memory (MiB), CPU time (s), wall time (s).
+    pub extract_memory_mb: u64,
+    pub extract_cpu_seconds: u64,
+    pub extract_timeout_seconds: u64,
+    /// Whether `listen` may be a non-loopback address.
+    pub allow_remote: bool,
     pub max_attempts: u32,
     pub retry_base_ms: u64,
     pub lease_seconds: u64,
@@ -317,6 +342,10 @@ impl Config {
             health_public: s.health_public.unwrap_or(true),
             max_file_bytes: s.max_file_bytes.unwrap_or(50 * 1024 * 1024),
             max_pages: s.max_pages.unwrap_or(50).max(1),
+            extract_memory_mb: s.extract_memory_mb.unwrap_or(1536).max(256),
+            extract_cpu_seconds: s.extract_cpu_seconds.unwrap_or(300).max(5),
+            extract_timeout_seconds: s.extract_timeout_seconds.unwrap_or(600).max(5),
+            allow_remote: s.allow_remote.unwrap_or(false),
             max_attempts: s.max_attempts.unwrap_or(3).max(1),
             retry_base_ms: s.retry_base_ms.unwrap_or(5_000),
             lease_seconds: s.lease_seconds.unwrap_or(300).max(5),

@@ -24,16 +24,20 @@ use crate::worker::{self, originals::Moves, Wake};
 /// cannot be read or created, the address cannot be bound.
 pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
     std::fs::create_dir_all(&cfg.data_dir)?;
+    crate::private_file::tighten_data_dir(&cfg.data_dir)
+        .with_context(|| format!("making {} private", cfg.data_dir.display()))?;
     let _instance = lock_instance(&cfg)?;
     let store = Store::open(&cfg.database_path())?;
     let policy = Policy::from_config(&cfg);
     let sources = watch::sources::configured(&cfg);
     let moves = moves_for(&cfg, &sources);
     recover(&store, &policy, &moves)?;
-    if !cfg.listen.ip().is_loopback() {
-        tracing::warn!(listen = %cfg.listen, "the API listens beyond this machine (listen is not a loopback address): anyone who can reach this port and has the key can use it");
-    }
+    check_listen(&cfg)?;
     let api_key = crate::key_store::load_or_create(&cfg)?;
+    if !cfg.listen.ip().is_loopback() {
+        check_remote_key(&cfg, &api_key)?;
+        tracing::warn!(listen = %cfg.listen, "the API listens beyond this machine (allow_remote = true): anyone who can reach this port and has the key can use it");
+    }
     tracing::info!(location = %api_key.location, "API key loaded");
     let engine = EngineHandle::spawn(pipeline::model_settings(&cfg), DEFAULT_QUEUE);
     let pipeline = Arc::new(Pipeline::new(&cfg, engine.clone())?);
@@ -61,6 +65,35 @@ pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
     serve(&cfg, state)?;
     drop(watchers);
     running.stop(&store, Duration::from_millis(cfg.shutdown_grace_ms));
+    Ok(())
+}
+
+/// A non-loopback `listen` needs `allow_remote = true`.
+///
+/// Errors: `listen` is not a loopback address and `allow_remote` is off.
+pub fn check_listen(cfg: &Config) -> Result<()> {
+    if !cfg.listen.ip().is_loopback() && !cfg.allow_remote {
+        anyhow::bail!(
+            "listen = {} is not a loopback address: the API would be reachable from other machines; \
+             set allow_remote = true (config.toml or ZOPILOT_ALLOW_REMOTE=true) to allow it",
+            cfg.listen
+        );
+    }
+    Ok(())
+}
+
+/// Serving beyond this machine needs a key from the keyring or an explicit source
+/// (`ZOPILOT_API_KEY`, `key_store = "file"`), not the automatic fallback file.
+fn check_remote_key(cfg: &Config, key: &crate::key_store::ApiKey) -> Result<()> {
+    use crate::config::KeyStoreKind;
+    use crate::key_store::KeyLocation;
+    if matches!(key.location, KeyLocation::File { .. }) && cfg.key_store == KeyStoreKind::Auto {
+        anyhow::bail!(
+            "allow_remote is on but the OS keyring did not answer and the API key fell back to a \
+             file: keep it in the keyring, or choose a source explicitly (ZOPILOT_API_KEY or \
+             key_store = \"file\")"
+        );
+    }
     Ok(())
 }
 

@@ -4,6 +4,12 @@
 //! (`libonnxruntime.so.1.31.1` from the PyPI `onnxruntime==1.31.1` wheel, or the CUDA build from
 //! `onnxruntime-gpu==1.31.1`) is opened with `ort::init_from`, so a missing or wrong file is an
 //! error message, never a panic.
+//!
+//! Telemetry: ONNX Runtime 1.31's POSIX builds send usage events to Microsoft and keep a device
+//! id and an event cache in `~/.cache/Microsoft/DeveloperTools` unless `ORT_DISABLE_TELEMETRY=1`
+//! is in the environment before the library starts (microsoft/onnxruntime#27379); the `zopilot`
+//! binary sets it first thing (`cli::main`), and the environment is also built with
+//! `with_telemetry(false)`.
 
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};

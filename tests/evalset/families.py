@@ -70,23 +70,51 @@ BANKS = {"us": ("First Prairie Bank", ["1 Bank Plaza", "Chicago, IL 60603"]),
          "es": ("Banco Castellano S.A.", ["Paseo de la Castellana 50", "28046 Madrid"]),
          "it": ("Banca Lombarda S.p.A.", ["Piazza Affari 6", "20123 Milano"])}
 
+# Purchase lines: description, price range, and the account a bookkeeper books it to in
+# QuickBooks' default chart (schema/charts/quickbooks.json).
 PURCHASES = {
-    "en": [("Printer paper A4, 5 reams", (20, 45)), ("Toner cartridge HP 26A", (60, 120)),
-           ("Cloud hosting - monthly plan", (30, 90)), ("Repair of cash register", (80, 240)),
-           ("Electricity - March", (90, 300)), ("Hotel room, 2 nights", (180, 320)),
-           ("Train ticket London - Leeds", (45, 140)), ("Business lunch", (35, 110)),
-           ("Shipping and delivery", (12, 40)), ("Office chairs", (90, 190))],
-    "fr": [("Ramettes de papier A4", (18, 40)), ("Cartouches d'encre", (45, 110)),
-           ("Hébergement web mensuel", (25, 80)), ("Réparation du photocopieur", (90, 260)),
-           ("Électricité - mars", (80, 280)), ("Nuit d'hôtel", (90, 160)),
-           ("Billet de train Paris - Lyon", (40, 120)), ("Repas d'affaires", (30, 95))],
-    "de": [("Zement 25 kg", (6, 12)), ("Schrauben und Dübel", (12, 40)), ("Akkuschrauber", (90, 180)),
-           ("Strom - März", (120, 380)), ("Reparatur Baukran", (300, 900)), ("Übernachtung Hotel", (80, 150)),
-           ("Bauholz Fichte", (40, 160)), ("Farbe weiß 10 l", (35, 70))],
-    "es": [("Harina de trigo 25 kg", (18, 30)), ("Levadura fresca", (4, 9)), ("Reparación del horno", (150, 480)),
-           ("Electricidad - marzo", (90, 310)), ("Material de oficina", (15, 60)), ("Bolsas de papel", (20, 45))],
-    "it": [("Carta per stampante", (18, 40)), ("Toner stampante", (55, 120)), ("Biglietto treno Milano - Roma", (45, 110)),
-           ("Albergo, 1 notte", (90, 170)), ("Manutenzione caldaia", (120, 300))],
+    "en": [("Printer paper A4, 5 reams", (20, 45), "Office Supplies & Software"),
+           ("Toner cartridge HP 26A", (60, 120), "Office Supplies & Software"),
+           ("Cloud hosting - monthly plan", (30, 90), "Office Supplies & Software"),
+           ("Repair of cash register", (80, 240), "Repairs & Maintenance"),
+           ("Electricity - March", (90, 300), "Utilities"),
+           ("Hotel room, 2 nights", (180, 320), "Travel"),
+           ("Train ticket London - Leeds", (45, 140), "Travel"),
+           ("Business lunch", (35, 110), "Meals & Entertainment"),
+           ("Shipping and delivery", (12, 40), "Shipping & Delivery"),
+           ("Window cleaning service", (40, 90), "Repairs & Maintenance"),
+           ("Flyers and posters", (60, 200), "Advertising & Marketing")],
+    "fr": [("Ramettes de papier A4", (18, 40), "Office Supplies & Software"),
+           ("Cartouches d'encre", (45, 110), "Office Supplies & Software"),
+           ("Hébergement web mensuel", (25, 80), "Office Supplies & Software"),
+           ("Réparation du photocopieur", (90, 260), "Repairs & Maintenance"),
+           ("Électricité - mars", (80, 280), "Utilities"),
+           ("Nuit d'hôtel", (90, 160), "Travel"),
+           ("Billet de train Paris - Lyon", (40, 120), "Travel"),
+           ("Repas d'affaires", (30, 95), "Meals & Entertainment"),
+           ("Honoraires expert-comptable", (300, 900), "Legal & Professional Services")],
+    "de": [("Zement 25 kg", (6, 12), "Supplies & Materials"),
+           ("Schrauben und Dübel", (12, 40), "Supplies & Materials"),
+           ("Akkuschrauber", (90, 180), "Supplies & Materials"),
+           ("Strom - März", (120, 380), "Utilities"),
+           ("Reparatur Baukran", (300, 900), "Repairs & Maintenance"),
+           ("Übernachtung Hotel", (80, 150), "Travel"),
+           ("Bauholz Fichte", (40, 160), "Supplies & Materials"),
+           ("Farbe weiß 10 l", (35, 70), "Supplies & Materials"),
+           ("Versicherungsprämie Betriebshaftpflicht", (200, 600), "Insurance")],
+    "es": [("Harina de trigo 25 kg", (18, 30), "Cost of Goods Sold"),
+           ("Levadura fresca", (4, 9), "Cost of Goods Sold"),
+           ("Reparación del horno", (150, 480), "Repairs & Maintenance"),
+           ("Electricidad - marzo", (90, 310), "Utilities"),
+           ("Material de oficina", (15, 60), "Office Supplies & Software"),
+           ("Bolsas de papel", (20, 45), "Supplies & Materials"),
+           ("Alquiler del local - abril", (600, 1200), "Rent & Lease")],
+    "it": [("Carta per stampante", (18, 40), "Office Supplies & Software"),
+           ("Toner stampante", (55, 120), "Office Supplies & Software"),
+           ("Biglietto treno Milano - Roma", (45, 110), "Travel"),
+           ("Albergo, 1 notte", (90, 170), "Travel"),
+           ("Manutenzione caldaia", (120, 300), "Repairs & Maintenance"),
+           ("Consulenza legale", (250, 700), "Legal & Professional Services")],
 }
 
 SALES = {
@@ -225,6 +253,9 @@ def build(rng, family, key):
                  rng.randint(1, 3) if sub != "letter" else 0)
         if sub == "letter":
             d.intro = W.LETTER_BODY[lang]
+            d.header[1] = ({"en": "Date:", "fr": "Date :", "de": "Datum:", "es": "Fecha:", "it": "Data:"}[lang], d.header[1][1])
+            d.recipient_label = {"en": "To:", "fr": "À l'attention de :", "de": "An:", "es": "A la atención de:",
+                                 "it": "Alla cortese attenzione di:"}[lang]
         if sub == "delivery_note":
             d.prices = False
         d.primary, d.direction, d.expect_preview = [], "incoming", True
@@ -325,7 +356,8 @@ def label(d, rel, fmt):
         "business": profile(d.business), "document_type": d.kind, "direction": d.direction,
         "primary_any_of": d.primary, "expect_preview": d.expect_preview,
         "fields": fields,
-        "lines": [{"description": l["description"], "amount": l["amount"]} for l in d.lines] if getattr(d, "prices", True) else [],
+        "lines": [{k: v for k, v in {"description": l["description"], "amount": l["amount"], "account": l.get("account")}.items() if v is not None}
+                  for l in d.lines] if getattr(d, "prices", True) else [],
         "stage2": stage2_expected(d),
     }
 

@@ -76,11 +76,14 @@ class Doc:
 
 def make_lines(rng, pool, n, tax_rate):
     lines = []
-    for desc, (lo, hi) in rng.sample(pool, min(n, len(pool))):
+    for entry in rng.sample(pool, min(n, len(pool))):
+        desc, (lo, hi) = entry[0], entry[1]
         qty = rng.choice([1, 1, 1, 2, 3, 4, 5, 10, 12])
         price = round(rng.uniform(lo, hi), 2)
-        lines.append({"description": desc, "quantity": qty, "unit_price": price,
-                      "amount": round(qty * price, 2)})
+        line = {"description": desc, "quantity": qty, "unit_price": price, "amount": round(qty * price, 2)}
+        if len(entry) > 2:
+            line["account"] = entry[2]
+        lines.append(line)
     sub = round(sum(l["amount"] for l in lines), 2)
     tax = round(sub * tax_rate / 100, 2)
     return lines, sub, tax, round(sub + tax, 2)

@@ -105,6 +105,7 @@ impl Env {
                 installed_lib("libonnxruntime.so.1.31.1"),
             )
             .env("ZOPILOT_PDFIUM_LIBRARY", installed_lib("libpdfium.so"))
+            .env("ZOPILOT_OCR_MODELS_DIR", ocr_models())
             .env("ZOPILOT_BUSINESS_PROFILE", profile)
             .env("ZOPILOT_INTRA_THREADS", "2")
             .env("ZOPILOT_LOG", "info,ort=warn");
@@ -158,7 +159,10 @@ pub fn assert_contract(name: &str, v: &serde_json::Value) {
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(v).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{name}: {errors:?}\n{v:#}");
 }
 
@@ -166,22 +170,36 @@ pub fn assert_contract(name: &str, v: &serde_json::Value) {
 /// a field's type name as its value, `lookup:lookup`, an empty lookup name, a lookup whose name
 /// is its entity.
 pub fn assert_no_placeholders(doc: &serde_json::Value) {
-    const TYPE_NAMES: &[&str] = &["string", "number", "integer", "boolean", "date", "currency", "lines", "null", "Name", "name"];
+    const TYPE_NAMES: &[&str] = &[
+        "string", "number", "integer", "boolean", "date", "currency", "lines", "null", "Name",
+        "name",
+    ];
     fn walk(path: &str, v: &serde_json::Value, bad: &mut Vec<String>) {
         match v {
             serde_json::Value::String(s) => {
-                if TYPE_NAMES.contains(&s.as_str()) || s.contains("lookup:lookup") || s.starts_with("ref:") {
+                if TYPE_NAMES.contains(&s.as_str())
+                    || s.contains("lookup:lookup")
+                    || s.starts_with("ref:")
+                {
                     bad.push(format!("{path} = {s:?}"));
                 }
-                if let Some(inner) = s.strip_prefix("{{lookup:").and_then(|r| r.strip_suffix("}}")) {
+                if let Some(inner) = s
+                    .strip_prefix("{{lookup:")
+                    .and_then(|r| r.strip_suffix("}}"))
+                {
                     match inner.split_once(':') {
                         Some((entity, name)) if !name.trim().is_empty() && name != entity => {}
                         _ => bad.push(format!("{path} = {s:?}")),
                     }
                 }
             }
-            serde_json::Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| walk(&format!("{path}[{i}]"), x, bad)),
-            serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| walk(&format!("{path}.{k}"), x, bad)),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| walk(&format!("{path}[{i}]"), x, bad)),
+            serde_json::Value::Object(o) => o
+                .iter()
+                .for_each(|(k, x)| walk(&format!("{path}.{k}"), x, bad)),
             _ => {}
         }
     }
@@ -189,7 +207,10 @@ pub fn assert_no_placeholders(doc: &serde_json::Value) {
     for k in ["extracted", "stage1", "stage2", "result"] {
         walk(k, &doc[k], &mut bad);
     }
-    assert!(bad.is_empty(), "placeholder text in the stored outputs: {bad:?}");
+    assert!(
+        bad.is_empty(),
+        "placeholder text in the stored outputs: {bad:?}"
+    );
 }
 
 pub fn sha256(p: &Path) -> String {

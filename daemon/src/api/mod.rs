@@ -17,12 +17,68 @@ use serde_json::json;
 
 pub use state::{error_response, AppState};
 
+pub use state::MAX_BODY_BYTES;
+
+/// `GET /health`: liveness and version, and the model's name (never a path: the route may be
+/// public).
 async fn health(
     axum::extract::State(s): axum::extract::State<AppState>,
 ) -> Json<serde_json::Value> {
-    Json(
-        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "model_dir": s.config.model_dir.to_string_lossy()}),
+    let model = s
+        .config
+        .model_dir
+        .canonicalize()
+        .unwrap_or_else(|_| s.config.model_dir.clone())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "model": model}))
+}
+
+/// Unknown routes: a JSON 404.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    error_response(
+        axum::http::StatusCode::NOT_FOUND,
+        &format!("no route {}", uri.path()),
     )
+    .into_response()
+}
+
+/// Every error response in the one JSON shape `{"success": false, "error": "…"}`: errors axum
+/// writes itself (a bad path or query parameter: 400 text; a body over the limit: 413 text; a
+/// wrong method: 405 empty) are rewritten with their status kept.
+async fn json_errors(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    let mut out = error_response(status, &message).into_response();
+    for (k, v) in parts.headers.iter() {
+        if k != axum::http::header::CONTENT_TYPE && k != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
 }
 
 /// The router with authentication applied.
@@ -37,11 +93,13 @@ pub fn router(state: AppState) -> Router {
         .route("/resume", post(control::resume))
         .route("/sources", get(control::sources))
         .route("/key/rotate", post(control::rotate_key))
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_key,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024));
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(json_errors));
     // Outermost first on the way in: origin check, CORS (answers allowed preflights), key.
     let router = match auth::cors_layer(&state.config.cors_origins) {
         Some(cors) => router.layer(cors),

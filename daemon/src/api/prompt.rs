@@ -8,7 +8,8 @@
 //! top-level `system`) becomes the system message.
 //!
 //! Response: `{success, output, metadata: {processing_time_seconds, model, generated_at,
-//! prompt_tokens, completion_tokens, finish_reason}}`. Errors: 422 for a malformed field, 400 for a
+//! prompt_tokens, completion_tokens, finish_reason}}`; `output` is the JSON object for the
+//! structured stages (the backend's contract), text otherwise. Errors: 422 for a malformed field, 400 for a
 //! request the model cannot serve (e.g. `max_tokens` ≥ context length), 503 when no model loads.
 
 use std::time::Instant;
@@ -123,13 +124,7 @@ pub async fn prompt(
     let t0 = Instant::now();
     let Json(body) = match body {
         Ok(b) => b,
-        Err(e) => {
-            return error_response(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("the body is not valid JSON: {e}"),
-            )
-            .into_response()
-        }
+        Err(e) => return super::state::json_rejection(e).into_response(),
     };
     let (req, stage) = match parse(&body) {
         Ok(x) => x,
@@ -158,7 +153,7 @@ pub async fn prompt(
                 .into_response()
         }
     };
-    let mut output = completion.text.clone();
+    let output = completion.text.clone();
     let structured = prompt_stage::STRUCTURED.contains(&stage.as_str());
     if structured && completion.finish_reason == crate::llm::FinishReason::Length {
         return Json(json!({
@@ -170,7 +165,7 @@ pub async fn prompt(
         }))
         .into_response();
     }
-    output = prompt_stage::finish_output(&stage, output);
+    let output = prompt_stage::finish_output(&stage, output);
     Json(json!({
         "success": true,
         "output": output,

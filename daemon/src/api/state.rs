@@ -30,6 +30,30 @@ pub fn error_response(code: StatusCode, message: &str) -> (StatusCode, Json<serd
     (code, Json(json!({"success": false, "error": message})))
 }
 
+/// Largest request body, in bytes; larger ones get a JSON 413.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The JSON error for a body the `Json` extractor refused: 413 when it is over the body limit,
+/// 415 without a JSON content type, 400 for malformed JSON, 422 for JSON of the wrong shape.
+pub fn json_rejection(
+    e: axum::extract::rejection::JsonRejection,
+) -> (StatusCode, Json<serde_json::Value>) {
+    use axum::extract::rejection::JsonRejection as R;
+    let code = match &e {
+        R::BytesRejection(_) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        _ => e.status(),
+    };
+    let message = match code {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("the body is over the limit of {} bytes", MAX_BODY_BYTES)
+        }
+        _ => format!("the body is not valid JSON: {}", e.body_text()),
+    };
+    error_response(code, &message)
+}
+
 /// The current API key, replaced in place by `POST /key/rotate`.
 #[derive(Clone)]
 pub struct SharedKey(Arc<RwLock<Arc<str>>>);

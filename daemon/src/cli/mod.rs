@@ -2,7 +2,7 @@
 //! `logs`, `service`, `doctor`.
 //! Commands only enqueue, run and read; the work happens in the library modules.
 
-mod bench;
+pub mod bench;
 mod doctor;
 mod key;
 pub mod models;
@@ -92,6 +92,23 @@ pub enum Command {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    // ONNX Runtime 1.31 on Linux/macOS sends usage telemetry to Microsoft and keeps a device id
+    // and an offline event cache in ~/.cache/Microsoft unless this is set before it starts
+    // (`with_telemetry(false)` alone does not stop that). Nothing leaves this machine.
+    // Set here, while the process has one thread; the extraction child inherits it.
+    std::env::set_var("ORT_DISABLE_TELEMETRY", "1");
+    // Everything this process creates (database, WAL, logs, renders) is the user's alone.
+    crate::private_file::private_umask();
+    // The extraction child: no configuration, no logging; see extract::isolate.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "extract-child")
+    {
+        return crate::extract::child::main();
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        crate::extract::use_child_process(exe);
+    }
     let cli = Cli::parse();
     let cfg = match Config::load(cli.config.as_deref(), cli.settings.clone()) {
         Ok(c) => c,

@@ -200,64 +200,19 @@ fn below(next: &str, start: usize, end: usize) -> Option<String> {
 pub fn find(text: &str, month_first: bool) -> Candidates {
     let lines: Vec<&str> = text.lines().collect();
     let mut c = Candidates::default();
-    let set = |slot: &mut Option<Candidate>, v: Value, line: usize, rule: &'static str| {
-        if slot.is_none() {
-            *slot = Some(Candidate {
-                value: v,
-                line,
-                rule,
-            });
-        }
-    };
     // Labels, in priority order: each pattern over all lines before the next pattern.
     for (li, label) in LABELS.iter().enumerate() {
         let r = &label_regexes()[li];
         for (i, line) in lines.iter().enumerate() {
-            let Some(m) = r.find(line) else { continue };
-            let rest = &line[m.end()..];
-            let col = line[..m.start()].chars().count();
-            let col_end = line[..m.end()].chars().count();
-            let under = lines.get(i + 1).and_then(|n| below(n, col, col_end));
-            match label.field {
-                "invoice_number" => {
-                    let v = id_token(rest).or_else(|| under.as_deref().and_then(id_token));
-                    if let Some(v) = v {
-                        set(&mut c.invoice_number, json!(v), i, "label:invoice_number");
-                    }
-                }
-                "issue_date" | "due_date" => {
-                    let d = dates_in(rest, month_first).into_iter().next().or_else(|| {
-                        under
-                            .as_deref()
-                            .and_then(|u| dates_in(u, month_first).into_iter().next())
-                    });
-                    if let Some(d) = d {
-                        let slot = if label.field == "issue_date" {
-                            &mut c.issue_date
-                        } else {
-                            &mut c.due_date
-                        };
-                        set(slot, json!(d), i, "label:date");
-                    }
-                }
-                field => {
-                    // The last amount on the line is the total of a `label … amount` row.
-                    let a = amounts_in(rest).last().copied();
-                    if let Some(a) = a {
-                        // A tax above the total is an id printed after a tax label
-                        // ("VAT/TIN: 29670869006"), not an amount.
-                        let total = c.total.as_ref().and_then(|t| t.value.as_f64());
-                        if field == "tax" && (a.abs() >= 1e7 || total.is_some_and(|t| a.abs() > t.abs())) {
-                            continue;
-                        }
-                        let slot = match field {
-                            "total" => &mut c.total,
-                            "subtotal" => &mut c.subtotal,
-                            _ => &mut c.tax,
-                        };
-                        set(slot, json!(a), i, "label:amount");
-                    }
-                }
+            if let Some(m) = r.find(line) {
+                labelled_value(
+                    &mut c,
+                    label.field,
+                    &lines,
+                    i,
+                    (m.start(), m.end()),
+                    month_first,
+                );
             }
         }
     }
@@ -271,35 +226,106 @@ pub fn find(text: &str, month_first: bool) -> Candidates {
                 });
             }
         }
-        for (k, r) in reference_regexes().iter().enumerate() {
-            for m in r.find_iter(line) {
-                let col = line[..m.start()].chars().count();
-                let col_end = line[..m.end()].chars().count();
-                let v = id_token(&line[m.end()..]).or_else(|| {
-                    lines
-                        .get(i + 1)
-                        .and_then(|n| below(n, col, col_end))
-                        .as_deref()
-                        .and_then(id_token)
+        references(&mut c, &lines, i);
+    }
+    c
+}
+
+/// Keep `v` in `slot` unless an earlier (higher-priority) label already filled it.
+fn set(slot: &mut Option<Candidate>, v: Value, line: usize, rule: &'static str) {
+    if slot.is_none() {
+        *slot = Some(Candidate {
+            value: v,
+            line,
+            rule,
+        });
+    }
+}
+
+/// The value after (or under) the label of `field` found at byte span `m` of line `i`.
+fn labelled_value(
+    c: &mut Candidates,
+    field: &str,
+    lines: &[&str],
+    i: usize,
+    m: (usize, usize),
+    month_first: bool,
+) {
+    let line = lines[i];
+    let rest = &line[m.1..];
+    let col = line[..m.0].chars().count();
+    let col_end = line[..m.1].chars().count();
+    let under = lines.get(i + 1).and_then(|n| below(n, col, col_end));
+    match field {
+        "invoice_number" => {
+            if let Some(v) = id_token(rest).or_else(|| under.as_deref().and_then(id_token)) {
+                set(&mut c.invoice_number, json!(v), i, "label:invoice_number");
+            }
+        }
+        "issue_date" | "due_date" => {
+            let d = dates_in(rest, month_first).into_iter().next().or_else(|| {
+                under
+                    .as_deref()
+                    .and_then(|u| dates_in(u, month_first).into_iter().next())
+            });
+            if let Some(d) = d {
+                let slot = if field == "issue_date" {
+                    &mut c.issue_date
+                } else {
+                    &mut c.due_date
+                };
+                set(slot, json!(d), i, "label:date");
+            }
+        }
+        field => {
+            // The last amount on the line is the total of a `label … amount` row.
+            let Some(a) = amounts_in(rest).last().copied() else {
+                return;
+            };
+            // A tax above the total is an id printed after a tax label ("VAT/TIN:
+            // 29670869006"), not an amount.
+            let total = c.total.as_ref().and_then(|t| t.value.as_f64());
+            if field == "tax" && (a.abs() >= 1e7 || total.is_some_and(|t| a.abs() > t.abs())) {
+                return;
+            }
+            let slot = match field {
+                "total" => &mut c.total,
+                "subtotal" => &mut c.subtotal,
+                _ => &mut c.tax,
+            };
+            set(slot, json!(a), i, "label:amount");
+        }
+    }
+}
+
+/// Reference numbers (order, booking, customer, account, registration) labelled on line `i`.
+fn references(c: &mut Candidates, lines: &[&str], i: usize) {
+    let line = lines[i];
+    for (k, r) in reference_regexes().iter().enumerate() {
+        for m in r.find_iter(line) {
+            let col = line[..m.start()].chars().count();
+            let col_end = line[..m.end()].chars().count();
+            let v = id_token(&line[m.end()..]).or_else(|| {
+                lines
+                    .get(i + 1)
+                    .and_then(|n| below(n, col, col_end))
+                    .as_deref()
+                    .and_then(id_token)
+            });
+            let Some(v) = v else { continue };
+            let known = c
+                .reference_numbers
+                .iter()
+                .any(|r| r.value["value"] == json!(v));
+            if !known && c.reference_numbers.len() < 6 {
+                c.reference_numbers.push(Candidate {
+                    value: json!({"label": REFERENCES[k].1, "value": v}),
+                    line: i,
+                    rule: "label:reference",
                 });
-                if let Some(v) = v {
-                    if !c
-                        .reference_numbers
-                        .iter()
-                        .any(|r| r.value["value"] == json!(v))
-                        && c.reference_numbers.len() < 6
-                    {
-                        c.reference_numbers.push(Candidate {
-                            value: json!({"label": REFERENCES[k].1, "value": v}),
-                            line: i,
-                            rule: "label:reference",
-                        });
-                    }
-                }
             }
         }
     }
-    c
 }
 
 /// The candidates as a short block for the extraction prompt.

@@ -11,7 +11,7 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 
 /// What kind of file a document is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DocumentKind {
     Pdf,

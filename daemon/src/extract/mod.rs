@@ -9,8 +9,11 @@
 
 pub mod candidates;
 pub mod checks;
+pub mod child;
 pub mod detect;
+pub mod document_text;
 pub mod einvoice;
+pub mod isolate;
 pub mod ocr;
 pub mod office;
 pub mod pdf;
@@ -19,29 +22,12 @@ pub mod reconcile;
 pub mod values;
 
 pub use detect::{detect, DocumentKind};
+pub use document_text::DocumentText;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
-use serde_json::Value;
-
-/// The text of a document, as the stages see it.
-#[derive(Debug, Clone, Serialize)]
-pub struct DocumentText {
-    pub kind: DocumentKind,
-    pub pages: usize,
-    /// Layout text: lines in reading order, columns kept with spaces, pages split by form feeds.
-    pub text: String,
-    /// Per-line provenance (PDF only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub lines: Vec<pdf::LayoutLine>,
-    /// Fields read exactly from an e-invoice (standalone XML or attached to the PDF); when
-    /// present the model does not extract fields.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub einvoice: Option<Value>,
-}
 
 /// Limits applied before any parser sees a file.
 #[derive(Debug, Clone)]
@@ -64,21 +50,59 @@ pub struct Extractor {
     pub ocr_models_dir: PathBuf,
     pub ocr_threads: usize,
     pub limits: Limits,
+    /// Where set, [`Extractor::extract`] runs in a resource-limited child process (this binary,
+    /// `extract-child`) under these limits; see [`isolate`].
+    pub child: Option<(PathBuf, isolate::ChildLimits)>,
+    /// What the last child process cost (peak RSS, wall time).
+    pub last_child: Mutex<Option<isolate::ChildStats>>,
     ocr: Mutex<Option<Arc<ocr::Ocr>>>,
 }
 
+/// The binary that serves as the extraction child, registered once by the command line
+/// ([`use_child_process`]); unset (library tests) extraction runs in-process.
+static CHILD_EXE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Make every [`Extractor::new`] run extraction in `exe extract-child`.
+pub fn use_child_process(exe: PathBuf) {
+    let _ = CHILD_EXE.set(exe);
+}
+
 impl Extractor {
-    /// From the configuration; nothing is loaded yet.
+    /// From the configuration; nothing is loaded yet. Extraction runs in a child process when
+    /// the binary registered one ([`use_child_process`]).
     pub fn new(cfg: &crate::config::Config) -> Extractor {
-        Extractor {
-            pdfium_library: cfg.pdfium_library.clone(),
-            ort_library: cfg.ort_library.clone(),
-            ocr_models_dir: cfg.ocr_models_dir.clone(),
-            ocr_threads: cfg.intra_threads,
-            limits: Limits {
+        let mut x = Extractor::from_parts(
+            cfg.pdfium_library.clone(),
+            cfg.ort_library.clone(),
+            cfg.ocr_models_dir.clone(),
+            cfg.intra_threads,
+            Limits {
                 max_file_bytes: cfg.max_file_bytes,
                 max_pages: cfg.max_pages,
             },
+        );
+        x.child = CHILD_EXE
+            .get()
+            .map(|exe| (exe.clone(), isolate::ChildLimits::from_config(cfg)));
+        x
+    }
+
+    /// An in-process extractor from its parts.
+    pub fn from_parts(
+        pdfium_library: PathBuf,
+        ort_library: PathBuf,
+        ocr_models_dir: PathBuf,
+        ocr_threads: usize,
+        limits: Limits,
+    ) -> Extractor {
+        Extractor {
+            pdfium_library,
+            ort_library,
+            ocr_models_dir,
+            ocr_threads,
+            limits,
+            child: None,
+            last_child: Mutex::new(None),
             ocr: Mutex::new(None),
         }
     }
@@ -102,9 +126,27 @@ impl Extractor {
         Ok(o)
     }
 
-    /// Read and extract the text of the file at `path`; see [`extract_text`].
+    /// Read and extract the text of the file at `path` (see [`extract_text`]), in the child
+    /// process when one is set.
+    ///
+    /// Errors: as [`extract_text`], or an [`isolate::ChildFailure`] when the child crashed or a
+    /// limit stopped it.
     pub fn extract(&self, path: &Path) -> Result<DocumentText> {
-        extract_text(path, self)
+        let Some((exe, limits)) = &self.child else {
+            return extract_text(path, self);
+        };
+        let req = isolate::ChildRequest {
+            path: path.to_path_buf(),
+            pdfium_library: self.pdfium_library.clone(),
+            ort_library: self.ort_library.clone(),
+            ocr_models_dir: self.ocr_models_dir.clone(),
+            ocr_threads: self.ocr_threads,
+            max_file_bytes: self.limits.max_file_bytes,
+            max_pages: self.limits.max_pages,
+        };
+        let (r, stats) = isolate::extract_in_child(exe, &req, *limits);
+        *self.last_child.lock().unwrap_or_else(|e| e.into_inner()) = Some(stats);
+        r
     }
 
     /// OCR `img` into layout lines of `page`; `unit` converts pixels to the line boxes' unit
@@ -257,13 +299,20 @@ fn extract_pdf(bytes: &[u8], x: &Extractor) -> Result<DocumentText> {
         .filter(|&p| chars_on(&t.lines, p) < SPARSE_PAGE_CHARS)
         .collect();
     if !bare.is_empty() && einvoice.is_none() {
-        for (page, img) in pdf::render_pages(&x.pdfium_library, bytes, &bare, OCR_DPI)? {
-            let ocr = x.ocr_lines(page, &img, 72.0 / OCR_DPI)?;
-            if chars_on(&ocr, page) > chars_on(&t.lines, page) {
-                t.lines.retain(|l| l.page != page);
-                t.lines.extend(ocr);
-            }
-        }
+        pdf::render_pages(
+            &x.pdfium_library,
+            bytes,
+            &bare,
+            OCR_DPI,
+            |page, img, unit| {
+                let ocr = x.ocr_lines(page, &img, unit)?;
+                if chars_on(&ocr, page) > chars_on(&t.lines, page) {
+                    t.lines.retain(|l| l.page != page);
+                    t.lines.extend(ocr);
+                }
+                Ok(())
+            },
+        )?;
         t.lines.sort_by_key(|l| l.page);
     }
     let mut text = t.text();

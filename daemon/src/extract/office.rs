@@ -69,9 +69,21 @@ fn paragraph(p: roxmltree::Node) -> String {
     s
 }
 
-/// The text of an XLSX workbook: per sheet a `# Sheet name` line, then its rows.
+/// Most cells read from one workbook; a sheet with more is clipped, with a marker line.
+const MAX_CELLS: usize = 200_000;
+
+/// Empty columns between two cells of a row shown as separators at most (a far-away cell does
+/// not turn into thousands of ` | `).
+const MAX_GAP: u32 = 8;
+
+/// The text of an XLSX workbook: per sheet a `# Sheet name` line, then its rows (cells joined
+/// with ` | `).
 ///
-/// Errors: the workbook cannot be opened by calamine.
+/// Memory grows with the cells present, not with the sheet's declared dimensions: cells are
+/// streamed (`calamine`'s cell reader), at most [`MAX_CELLS`] per workbook, so a workbook with
+/// cells at A1 and XFD1048576 costs two cells.
+///
+/// Errors: the workbook cannot be opened by calamine, or has no sheets.
 pub fn xlsx_text(bytes: &[u8]) -> Result<String> {
     use calamine::Reader;
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
@@ -81,17 +93,51 @@ pub fn xlsx_text(bytes: &[u8]) -> Result<String> {
     if names.is_empty() {
         bail!("the XLSX workbook has no sheets");
     }
+    let mut budget = MAX_CELLS;
     for name in names {
-        let Ok(range) = wb.worksheet_range(&name) else {
+        let Ok(mut reader) = wb.worksheet_cells_reader(&name) else {
             continue;
         };
-        out.push_str(&format!("# {name}\n"));
-        for row in range.rows() {
-            let cells: Vec<String> = row.iter().map(|c| c.to_string()).collect();
-            if cells.iter().any(|c| !c.trim().is_empty()) {
-                out.push_str(cells.join(" | ").trim_end_matches([' ', '|']));
-                out.push('\n');
+        let mut cells = std::collections::BTreeMap::new();
+        let mut clipped = false;
+        while let Ok(Some(c)) = reader.next_cell() {
+            if budget == 0 {
+                clipped = true;
+                break;
             }
+            let v = calamine::Data::from(c.get_value().clone()).to_string();
+            if !v.trim().is_empty() {
+                budget -= 1;
+                cells.insert(c.get_position(), v);
+            }
+        }
+        out.push_str(&format!("# {name}\n"));
+        let first_col = cells.keys().map(|&(_, c)| c).min().unwrap_or(0);
+        let mut row: Option<u32> = None;
+        let mut col = first_col;
+        for ((r, c), v) in cells {
+            if row != Some(r) {
+                if row.is_some() {
+                    out.push('\n');
+                }
+                row = Some(r);
+                col = first_col;
+            } else {
+                out.push_str(" | ");
+            }
+            for _ in 0..(c - col).min(MAX_GAP) {
+                out.push_str(" | ");
+            }
+            out.push_str(&v);
+            col = c + 1;
+        }
+        if row.is_some() {
+            out.push('\n');
+        }
+        if clipped {
+            out.push_str(&format!(
+                "[… more than {MAX_CELLS} cells; the rest was not read]\n"
+            ));
         }
     }
     Ok(out)

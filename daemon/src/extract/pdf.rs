@@ -14,7 +14,7 @@ use pdfium_render::prelude::*;
 use serde::Serialize;
 
 /// One rebuilt line with its provenance. Coordinates are PDF points from the page's bottom-left.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct LayoutLine {
     /// 1-based page number.
     pub page: usize,
@@ -60,10 +60,11 @@ fn pdfium(library: &Path) -> Result<&'static Mutex<Pdfium>> {
         return Ok(p);
     }
     if !library.is_file() {
-        return Err(anyhow!(
+        // An installation problem, not the document's: retried once it is fixed.
+        return Err(anyhow!(crate::failure::Transient(format!(
             "PDFium library not found at {} — run installer/setup.sh or set pdfium_library",
             library.display()
-        ));
+        ))));
     }
     let bindings = Pdfium::bind_to_library(library)
         .map_err(|e| anyhow!("cannot load PDFium from {}: {e}", library.display()))?;
@@ -138,36 +139,46 @@ pub fn extract(library: &Path, bytes: &[u8], max_pages: usize) -> Result<PdfText
     Ok(PdfText { pages: n, lines })
 }
 
-/// Render the 1-based `pages` of the PDF in `bytes` at `dpi` (RGB, white background).
+/// Longest side of a page rendered for OCR, in pixels (an A4 page at 300 dpi is 3508): large
+/// pages are rendered at a lower resolution so that one page costs at most ≈ 64 MB.
+pub const MAX_RENDER_SIDE: f32 = 4000.0;
+
+/// Render `pages` (1-based) of the PDF in `bytes` at `dpi` (lowered so that the long side is at
+/// most [`MAX_RENDER_SIDE`] pixels), one at a time: `each(page, image, points_per_pixel)` gets
+/// each page before the next is rendered, so memory holds one page image.
 ///
-/// Errors: as [`extract`], or a page PDFium cannot render.
+/// Errors: the PDF cannot be opened, a page cannot be rendered, or `each` fails.
 pub fn render_pages(
     library: &Path,
     bytes: &[u8],
     pages: &[usize],
     dpi: f32,
-) -> Result<Vec<(usize, image::RgbImage)>> {
+    mut each: impl FnMut(usize, image::RgbImage, f32) -> Result<()>,
+) -> Result<()> {
     let lock = pdfium(library)?;
     let pdfium = lock.lock().unwrap_or_else(|e| e.into_inner());
     let doc = pdfium
         .load_pdf_from_byte_slice(bytes, None)
         .map_err(|e| anyhow!("the PDF cannot be opened: {e}"))?;
-    let config = PdfRenderConfig::new().scale_page_by_factor(dpi / 72.0);
-    let mut out = Vec::new();
     for &n in pages {
         let page = doc
             .pages()
             .get((n - 1) as _)
             .map_err(|e| anyhow!("page {n}: {e}"))?;
+        let long_points = page.width().value.max(page.height().value).max(1.0);
+        let scale = (dpi / 72.0).min(MAX_RENDER_SIDE / long_points);
+        let config = PdfRenderConfig::new().scale_page_by_factor(scale);
         let bitmap = page
             .render_with_config(&config)
             .map_err(|e| anyhow!("rendering page {n}: {e}"))?;
         let img = bitmap
             .as_image()
-            .map_err(|e| anyhow!("rendering page {n}: {e}"))?;
-        out.push((n, img.to_rgb8()));
+            .map_err(|e| anyhow!("rendering page {n}: {e}"))?
+            .to_rgb8();
+        drop(bitmap);
+        each(n, img, 1.0 / scale)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Group glyphs into lines and lay each line out on a character grid.

@@ -146,7 +146,10 @@ pub fn merge(rules: &mut Value, model: &Value, text: &str, month_first: bool) ->
 }
 
 fn merge_lists(rules: &mut Value, model: &Value, printed: &Printed) {
-    let mut refs: Vec<Value> = rules["reference_numbers"].as_array().cloned().unwrap_or_default();
+    let mut refs: Vec<Value> = rules["reference_numbers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for r in model["reference_numbers"].as_array().into_iter().flatten() {
         if refs.len() < 6
             && printed.supports("reference", &r["value"])
@@ -156,7 +159,9 @@ fn merge_lists(rules: &mut Value, model: &Value, printed: &Printed) {
         }
     }
     rules["reference_numbers"] = Value::Array(refs);
-    let have_lines = rules["line_items"].as_array().is_some_and(|a| !a.is_empty());
+    let have_lines = rules["line_items"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty());
     if !have_lines {
         let lines: Vec<Value> = model["line_items"]
             .as_array()
@@ -234,7 +239,8 @@ mod tests {
 
     #[test]
     fn rules_win_gaps_take_only_printed_model_values() {
-        let text = "Facture n°562044387 du 02 Juillet 2015\nAcme SARL\nTotal facture 24.99 5.00 29.99\n";
+        let text =
+            "Facture n°562044387 du 02 Juillet 2015\nAcme SARL\nTotal facture 24.99 5.00 29.99\n";
         let mut rules = json!({
             "invoice_number": "562044387", "issue_date": "2015-07-02", "due_date": null,
             "subtotal": null, "tax": null, "total": 29.99, "currency": "EUR",
@@ -251,7 +257,10 @@ mod tests {
             "line_items": [{"description": "Abonnement", "quantity": 1, "unit_price": 24.99, "amount": 24.99}],
         });
         let w = merge(&mut rules, &model, text, false);
-        assert_eq!(rules["invoice_number"], "562044387", "the rule's value stays");
+        assert_eq!(
+            rules["invoice_number"], "562044387",
+            "the rule's value stays"
+        );
         assert_eq!(rules["provenance"]["total"]["method"], "llm+rule");
         assert_eq!(rules["subtotal"], 24.99);
         assert_eq!(rules["from"]["name"], "Acme SARL", "in its printed form");

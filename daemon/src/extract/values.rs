@@ -52,7 +52,9 @@ pub fn amounts_in(line: &str) -> Vec<f64> {
     let mut out = Vec::new();
     let mut at = 0;
     while at <= line.len() {
-        let Some(c) = r.captures_at(line, at) else { break };
+        let Some(c) = r.captures_at(line, at) else {
+            break;
+        };
         let g = c.get(1).expect("group 1");
         if let Some(v) = parse_amount(g.as_str()) {
             out.push(v);
@@ -240,4 +242,3 @@ pub fn tax_ids_in(line: &str) -> Vec<String> {
     }
     out
 }
-

@@ -48,7 +48,9 @@ impl Engine {
         cancel: Option<&CancelToken>,
     ) -> Result<Vec<OptionScore>, GenerateError> {
         if options.is_empty() || options.iter().any(|o| o.trim().is_empty()) {
-            return Err(GenerateError::Invalid("score_options: empty option list or option".into()));
+            return Err(GenerateError::Invalid(
+                "score_options: empty option list or option".into(),
+            ));
         }
         let prompt = self.encode_chat(messages)?;
         let end = self

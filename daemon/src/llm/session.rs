@@ -145,7 +145,10 @@ impl DecoderSession {
         past: &KvCache,
     ) -> Result<(Vec<Vec<f32>>, KvCache)> {
         let (rows, keys, values) = self.run(tokens, past, true)?;
-        Ok((rows, KvCache::from_parts(keys, values, past.len() + tokens.len())))
+        Ok((
+            rows,
+            KvCache::from_parts(keys, values, past.len() + tokens.len()),
+        ))
     }
 
     /// One forward pass: logits rows (all positions when `all_rows`, else the last) and the
@@ -155,7 +158,11 @@ impl DecoderSession {
         tokens: &[u32],
         cache: &KvCache,
         all_rows: bool,
-    ) -> Result<(Vec<Vec<f32>>, Vec<ort::value::DynValue>, Vec<ort::value::DynValue>)> {
+    ) -> Result<(
+        Vec<Vec<f32>>,
+        Vec<ort::value::DynValue>,
+        Vec<ort::value::DynValue>,
+    )> {
         if tokens.is_empty() {
             bail!("forward pass over zero tokens");
         }
@@ -202,17 +209,7 @@ impl DecoderSession {
         let logits_value = outputs
             .remove(self.config.logits_name.as_str())
             .context("the decoder returned no logits")?;
-        let keep = if all_rows { n } else { 1 };
-        // float32 logits (our exports), or float16 (ONNX Runtime GenAI builder CUDA exports).
-        let rows = match logits_value.try_extract_tensor::<f32>() {
-            Ok((shape, data)) => last_rows(shape, data, keep, |&x| x)?,
-            Err(_) => {
-                let (shape, data) = logits_value
-                    .try_extract_tensor::<half::f16>()
-                    .map_err(|e| anyhow!("reading logits (neither float32 nor float16): {e}"))?;
-                last_rows(shape, data, keep, |x| x.to_f32())?
-            }
-        };
+        let rows = logit_rows(&logits_value, if all_rows { n } else { 1 })?;
         let mut keys = Vec::with_capacity(self.config.num_layers);
         let mut values = Vec::with_capacity(self.config.num_layers);
         for l in 0..self.config.num_layers {
@@ -231,6 +228,20 @@ impl DecoderSession {
     }
 }
 
+/// The last `k` rows of the logits output as f32: float32 logits (our exports), or float16
+/// (ONNX Runtime GenAI builder CUDA exports).
+fn logit_rows(logits: &ort::value::DynValue, k: usize) -> Result<Vec<Vec<f32>>> {
+    match logits.try_extract_tensor::<f32>() {
+        Ok((shape, data)) => last_rows(shape, data, k, |&x| x),
+        Err(_) => {
+            let (shape, data) = logits
+                .try_extract_tensor::<half::f16>()
+                .map_err(|e| anyhow!("reading logits (neither float32 nor float16): {e}"))?;
+            last_rows(shape, data, k, |x| x.to_f32())
+        }
+    }
+}
+
 /// The last `k` rows of a `[.., width]` logits tensor as f32.
 fn last_rows<T>(
     shape: &ort::value::Shape,
@@ -243,7 +254,10 @@ fn last_rows<T>(
         bail!("logits tensor has fewer than {k} rows");
     }
     let tail = &data[data.len() - width * k..];
-    Ok(tail.chunks(width).map(|r| r.iter().map(&f).collect()).collect())
+    Ok(tail
+        .chunks(width)
+        .map(|r| r.iter().map(&f).collect())
+        .collect())
 }
 
 /// Put the execution provider on `builder`; the memory the KV cache lives in (device memory of

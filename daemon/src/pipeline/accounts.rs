@@ -93,14 +93,25 @@ pub fn read_lines(extracted: &Value, counterparty: &str) -> Lines {
         })
         .collect();
     if extracted["document_type"] == "bank_statement" && !items.is_empty() {
-        return Lines { lines: items, net: false, itemised: true };
+        return Lines {
+            lines: items,
+            net: false,
+            itemised: true,
+        };
     }
     let sum: f64 = items.iter().map(|l| l.amount).sum();
     if !items.is_empty() && (close(sum, total, items.len()) || close(sum, sub, items.len())) {
         let net = tax.is_some() && close(sum, sub, items.len()) && !close(sum, total, items.len());
-        return Lines { lines: items, net, itemised: true };
+        return Lines {
+            lines: items,
+            net,
+            itemised: true,
+        };
     }
-    let kind = extracted["document_type"].as_str().unwrap_or("document").replace('_', " ");
+    let kind = extracted["document_type"]
+        .as_str()
+        .unwrap_or("document")
+        .replace('_', " ");
     let number = extracted["invoice_number"].as_str().unwrap_or("");
     let description = format!("{kind} {number} — {counterparty}")
         .replace("  ", " ")
@@ -113,7 +124,14 @@ pub fn read_lines(extracted: &Value, counterparty: &str) -> Lines {
         _ => (0.0, false),
     };
     Lines {
-        lines: vec![Line { description, quantity: None, rate: None, amount, details: String::new(), account: None }],
+        lines: vec![Line {
+            description,
+            quantity: None,
+            rate: None,
+            amount,
+            details: String::new(),
+            account: None,
+        }],
         net,
         itemised: false,
     }
@@ -139,10 +157,16 @@ fn is_equipment(chart: &Chart, text: &str) -> bool {
 fn keyword_choice(options: &[&Account], text: &str) -> Option<AccountChoice> {
     let ranked = Chart::ranked(options, text);
     match ranked.as_slice() {
-        [(a, _)] => Some(AccountChoice { name: a.name.clone(), method: "keywords".into(), confidence: 80 }),
-        [(a, n), (_, m), ..] if n > m => {
-            Some(AccountChoice { name: a.name.clone(), method: "keywords".into(), confidence: 80 })
-        }
+        [(a, _)] => Some(AccountChoice {
+            name: a.name.clone(),
+            method: "keywords".into(),
+            confidence: 80,
+        }),
+        [(a, n), (_, m), ..] if n > m => Some(AccountChoice {
+            name: a.name.clone(),
+            method: "keywords".into(),
+            confidence: 80,
+        }),
         _ => None,
     }
 }
@@ -158,20 +182,31 @@ pub fn decide(
     let options = input.chart.for_lines(Side::Expense);
     let mut decided: BTreeMap<String, AccountChoice> = BTreeMap::new();
     for line in &mut lines.lines {
-        let text = format!("{} {} {}", line.description, line.details, input.counterparty);
+        let text = format!(
+            "{} {} {}",
+            line.description, line.details, input.counterparty
+        );
         if let Some(c) = decided.get(&line.description) {
             line.account = Some(c.clone());
             continue;
         }
         let threshold = input.profile.fixed_asset_threshold;
-        let choice = if threshold.is_some_and(|t| line.amount >= t) && is_equipment(input.chart, &text) {
-            let a = input.chart.role("fixed_asset_account").expect("checked by is_equipment");
-            AccountChoice { name: a.name.clone(), method: "fixed_asset_rule".into(), confidence: 85 }
-        } else if let Some(c) = keyword_choice(&options, &text) {
-            c
-        } else {
-            judged(engine, prompts, input, &options, line, metrics)?
-        };
+        let choice =
+            if threshold.is_some_and(|t| line.amount >= t) && is_equipment(input.chart, &text) {
+                let a = input
+                    .chart
+                    .role("fixed_asset_account")
+                    .expect("checked by is_equipment");
+                AccountChoice {
+                    name: a.name.clone(),
+                    method: "fixed_asset_rule".into(),
+                    confidence: 85,
+                }
+            } else if let Some(c) = keyword_choice(&options, &text) {
+                c
+            } else {
+                judged(engine, prompts, input, &options, line, metrics)?
+            };
         decided.insert(line.description.clone(), choice.clone());
         line.account = Some(choice);
     }
@@ -187,11 +222,18 @@ fn judged(
     line: &Line,
     metrics: &mut Vec<StageMetrics>,
 ) -> Result<AccountChoice> {
-    let text = format!("{} {} {}", line.description, line.details, input.counterparty);
+    let text = format!(
+        "{} {} {}",
+        line.description, line.details, input.counterparty
+    );
     let ranked = Chart::ranked(options, &text);
     let top = ranked.first().map(|r| r.1).unwrap_or(0);
     let names: Vec<String> = if top > 0 {
-        ranked.iter().filter(|r| r.1 == top).map(|r| r.0.name.clone()).collect()
+        ranked
+            .iter()
+            .filter(|r| r.1 == top)
+            .map(|r| r.0.name.clone())
+            .collect()
     } else {
         options.iter().map(|a| a.name.clone()).collect()
     };
@@ -205,7 +247,11 @@ fn judged(
                 "A purchase from {}: \"{}\"{}, {:.2} {}.",
                 input.counterparty,
                 line.description,
-                if line.details.is_empty() { String::new() } else { format!(" ({})", line.details) },
+                if line.details.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", line.details)
+                },
                 line.amount,
                 input.currency
             ),
@@ -214,7 +260,11 @@ fn judged(
         },
         metrics,
     )?;
-    Ok(AccountChoice { name: c.option.clone(), method: "model".into(), confidence: c.confidence().min(75) })
+    Ok(AccountChoice {
+        name: c.option.clone(),
+        method: "model".into(),
+        confidence: c.confidence().min(75),
+    })
 }
 
 #[cfg(test)]
@@ -237,15 +287,26 @@ mod tests {
         y["line_items"] = json!([{"description": "A", "amount": 7.0}]);
         let l = read_lines(&y, "Acme");
         assert!(!l.itemised && l.net);
-        assert_eq!((l.lines[0].description.as_str(), l.lines[0].amount), ("invoice 7 — Acme", 100.0));
+        assert_eq!(
+            (l.lines[0].description.as_str(), l.lines[0].amount),
+            ("invoice 7 — Acme", 100.0)
+        );
     }
 
     #[test]
     fn keywords_decide_when_one_account_leads() {
         let c = Chart::for_business(&BusinessProfile::named("x")).unwrap();
         let opts = c.for_lines(Side::Expense);
-        assert_eq!(keyword_choice(&opts, "Hotel room 2 nights").unwrap().name, "Travel");
-        assert_eq!(keyword_choice(&opts, "Printer toner cartridges Office Depot").unwrap().name, "Office Supplies & Software");
+        assert_eq!(
+            keyword_choice(&opts, "Hotel room 2 nights").unwrap().name,
+            "Travel"
+        );
+        assert_eq!(
+            keyword_choice(&opts, "Printer toner cartridges Office Depot")
+                .unwrap()
+                .name,
+            "Office Supplies & Software"
+        );
         assert!(is_equipment(&c, "Dell server R750"));
     }
 }

@@ -59,7 +59,9 @@ impl Chart {
             .into_iter()
             .filter(|a| {
                 a.sectors.is_empty()
-                    || a.sectors.iter().any(|s| s == "*" || sector.as_deref() == Some(s))
+                    || a.sectors
+                        .iter()
+                        .any(|s| s == "*" || sector.as_deref() == Some(s))
             })
             .map(|mut a| {
                 a.keywords = a.keywords.iter().map(|k| fold(k)).collect();
@@ -86,7 +88,9 @@ impl Chart {
 
     /// The account serving `role` (e.g. `payment_account.card`, `ap_account`).
     pub fn role(&self, role: &str) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.roles.iter().any(|r| r == role))
+        self.accounts
+            .iter()
+            .find(|a| a.roles.iter().any(|r| r == role))
     }
 
     /// The accounts lines of `side` may go to.
@@ -94,7 +98,9 @@ impl Chart {
         self.accounts
             .iter()
             .filter(|a| match side {
-                Side::Expense => matches!(a.account_type.as_str(), "Expense" | "Cost of Goods Sold"),
+                Side::Expense => {
+                    matches!(a.account_type.as_str(), "Expense" | "Cost of Goods Sold")
+                }
                 Side::Income => a.account_type == "Income",
             })
             .collect()
@@ -126,7 +132,10 @@ mod tests {
         let c = Chart::for_business(&p).unwrap();
         assert_eq!(c.role("payment_account.card").unwrap().name, "Credit Card");
         assert_eq!(c.role("ap_account").unwrap().name, "Accounts Payable (A/P)");
-        assert!(c.accounts.iter().all(|a| a.name != "Inventory Asset"), "retail-only account");
+        assert!(
+            c.accounts.iter().all(|a| a.name != "Inventory Asset"),
+            "retail-only account"
+        );
         let exp = c.for_lines(Side::Expense);
         assert!(exp.iter().any(|a| a.name == "Software Subscriptions"));
         assert_eq!(exp.iter().filter(|a| a.name == "Travel").count(), 1);
@@ -134,6 +143,9 @@ mod tests {
         assert_eq!(r[0].0.name, "Travel");
         let r = Chart::ranked(&exp, "Amazon Simple Storage Service");
         assert_eq!(r[0].0.name, "Office Supplies & Software");
-        assert!(c.for_lines(Side::Income).iter().all(|a| a.account_type == "Income"));
+        assert!(c
+            .for_lines(Side::Income)
+            .iter()
+            .all(|a| a.account_type == "Income"));
     }
 }

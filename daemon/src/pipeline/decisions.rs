@@ -66,7 +66,9 @@ impl Table {
     pub fn for_software(software: &str) -> Result<Table> {
         match software.to_ascii_lowercase().as_str() {
             "quickbooks" | "quickbooks online" | "qbo" => Table::parse(QUICKBOOKS),
-            other => bail!("no decision table for accounting software {other:?} (available: quickbooks)"),
+            other => {
+                bail!("no decision table for accounting software {other:?} (available: quickbooks)")
+            }
         }
     }
 
@@ -99,25 +101,71 @@ mod tests {
 
     fn primary(kind: &str, direction: &str, paid: bool, method: Option<&str>) -> Vec<String> {
         let t = Table::for_software("quickbooks").unwrap();
-        t.decide(&Situation { kind, direction, paid, accounting_method: method }).primary.clone()
+        t.decide(&Situation {
+            kind,
+            direction,
+            paid,
+            accounting_method: method,
+        })
+        .primary
+        .clone()
     }
 
     #[test]
     fn the_table_covers_every_family() {
         assert_eq!(primary("invoice", "incoming", false, None), ["createBill"]);
-        assert_eq!(primary("invoice", "incoming", true, Some("cash")), ["recordExpense"]);
-        assert_eq!(primary("invoice", "incoming", true, None), ["recordExpense", "createBill"]);
-        assert_eq!(primary("invoice", "outgoing", false, None), ["createInvoice"]);
-        assert_eq!(primary("receipt", "incoming", true, None), ["recordExpense"]);
-        assert_eq!(primary("receipt", "outgoing", true, None), ["createSalesReceipt"]);
-        assert_eq!(primary("credit_note", "incoming", false, None), ["createVendorCredit"]);
-        assert_eq!(primary("credit_note", "outgoing", false, None), ["createCreditMemo"]);
-        assert_eq!(primary("refund_receipt", "outgoing", true, None), ["createRefundReceipt"]);
-        assert_eq!(primary("remittance_advice", "incoming", true, None), ["receivePayment"]);
-        assert_eq!(primary("remittance_advice", "outgoing", true, None), ["payBill"]);
-        assert_eq!(primary("purchase_order", "outgoing", false, None), ["createPurchaseOrder"]);
-        assert_eq!(primary("quote", "outgoing", false, None), ["createEstimate"]);
-        assert_eq!(primary("bank_statement", "incoming", false, None), ["importBankTransactions"]);
+        assert_eq!(
+            primary("invoice", "incoming", true, Some("cash")),
+            ["recordExpense"]
+        );
+        assert_eq!(
+            primary("invoice", "incoming", true, None),
+            ["recordExpense", "createBill"]
+        );
+        assert_eq!(
+            primary("invoice", "outgoing", false, None),
+            ["createInvoice"]
+        );
+        assert_eq!(
+            primary("receipt", "incoming", true, None),
+            ["recordExpense"]
+        );
+        assert_eq!(
+            primary("receipt", "outgoing", true, None),
+            ["createSalesReceipt"]
+        );
+        assert_eq!(
+            primary("credit_note", "incoming", false, None),
+            ["createVendorCredit"]
+        );
+        assert_eq!(
+            primary("credit_note", "outgoing", false, None),
+            ["createCreditMemo"]
+        );
+        assert_eq!(
+            primary("refund_receipt", "outgoing", true, None),
+            ["createRefundReceipt"]
+        );
+        assert_eq!(
+            primary("remittance_advice", "incoming", true, None),
+            ["receivePayment"]
+        );
+        assert_eq!(
+            primary("remittance_advice", "outgoing", true, None),
+            ["payBill"]
+        );
+        assert_eq!(
+            primary("purchase_order", "outgoing", false, None),
+            ["createPurchaseOrder"]
+        );
+        assert_eq!(
+            primary("quote", "outgoing", false, None),
+            ["createEstimate"]
+        );
+        assert_eq!(
+            primary("bank_statement", "incoming", false, None),
+            ["importBankTransactions"]
+        );
         assert!(primary("delivery_note", "incoming", false, None).is_empty());
         assert!(primary("quote", "incoming", false, None).is_empty());
         assert!(primary("other", "incoming", false, None).is_empty());
@@ -128,7 +176,12 @@ mod tests {
         let t = Table::for_software("quickbooks").unwrap();
         let r = super::super::registry::Registry::for_software("quickbooks").unwrap();
         for rule in &t.rules {
-            for a in rule.primary.iter().chain(&rule.follow_ups).chain(rule.follow_ups_of.values().flatten()) {
+            for a in rule
+                .primary
+                .iter()
+                .chain(&rule.follow_ups)
+                .chain(rule.follow_ups_of.values().flatten())
+            {
                 assert!(r.get(a).is_some(), "{a} is not in the registry");
             }
         }

@@ -20,14 +20,46 @@ use serde_json::Value;
 
 use super::profile::BusinessProfile;
 use crate::extract::read::fold::fold;
-use crate::extract::read::parties::label_at;
+use crate::extract::read::names::label_at;
 use crate::extract::read::segments::segments;
 
 /// Legal forms and filler words left out of name comparisons (folded).
 const LEGAL_FORMS: &[&str] = &[
-    "ltd", "limited", "inc", "incorporated", "llc", "llp", "plc", "corp", "corporation", "co",
-    "company", "gmbh", "ag", "kg", "ohg", "ug", "sa", "sas", "sasu", "sarl", "eurl", "sl", "slu",
-    "srl", "spa", "bv", "nv", "pvt", "private", "pty", "the", "et", "and", "und", "y",
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "llc",
+    "llp",
+    "plc",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "gmbh",
+    "ag",
+    "kg",
+    "ohg",
+    "ug",
+    "sa",
+    "sas",
+    "sasu",
+    "sarl",
+    "eurl",
+    "sl",
+    "slu",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "pvt",
+    "private",
+    "pty",
+    "the",
+    "et",
+    "and",
+    "und",
+    "y",
 ];
 
 /// Significant words of a name.
@@ -76,7 +108,9 @@ fn is_party(profile: &BusinessProfile, party: &Value) -> bool {
         .as_str()
         .is_some_and(|n| same_name(&profile.name, n));
     let by_tax_id = match (profile.tax_id.as_deref(), party["tax_id"].as_str()) {
-        (Some(a), Some(b)) => crate::extract::read::fold::key(a) == crate::extract::read::fold::key(b),
+        (Some(a), Some(b)) => {
+            crate::extract::read::fold::key(a) == crate::extract::read::fold::key(b)
+        }
         _ => false,
     };
     by_name || by_tax_id
@@ -118,23 +152,53 @@ pub fn decide(profile: &BusinessProfile, extracted: &Value, text: &str) -> Sides
     };
     let name = &profile.name;
     if is_party(profile, from) && !is_party(profile, to) {
-        return sides("outgoing", to, "issuer", format!("{name} issued the document"), 95);
+        return sides(
+            "outgoing",
+            to,
+            "issuer",
+            format!("{name} issued the document"),
+            95,
+        );
     }
     if is_party(profile, to) {
-        return sides("incoming", from, "recipient", format!("the document is addressed to {name}"), 95);
+        return sides(
+            "incoming",
+            from,
+            "recipient",
+            format!("the document is addressed to {name}"),
+            95,
+        );
     }
     if is_party(profile, &extracted["ship_to"]) {
-        return sides("incoming", from, "ship_to", format!("the document ships to {name}"), 90);
+        return sides(
+            "incoming",
+            from,
+            "ship_to",
+            format!("the document ships to {name}"),
+            90,
+        );
     }
     if under_recipient_label(profile, text) {
-        return sides("incoming", from, "recipient_label", format!("{name} is named under a recipient label"), 90);
+        return sides(
+            "incoming",
+            from,
+            "recipient_label",
+            format!("{name} is named under a recipient label"),
+            90,
+        );
     }
     let mentioned = text
         .lines()
         .flat_map(segments)
         .any(|s| same_name(name, &s.text));
     if mentioned {
-        return sides("incoming", from, "mentioned", format!("{name} is mentioned in a document issued by another party"), 60);
+        return sides(
+            "incoming",
+            from,
+            "mentioned",
+            format!("{name} is mentioned in a document issued by another party"),
+            60,
+        );
     }
     sides(
         "incoming",
@@ -157,7 +221,10 @@ mod tests {
     #[test]
     fn issuer_recipient_ship_to_and_absence() {
         let p = BusinessProfile::named("Taylor's Store");
-        assert_eq!(decide(&p, &doc("Taylor's Store Inc.", "Bob"), "").direction, "outgoing");
+        assert_eq!(
+            decide(&p, &doc("Taylor's Store Inc.", "Bob"), "").direction,
+            "outgoing"
+        );
         let s = decide(&p, &doc("Sammy Maystone", "TAYLORS STORE"), "");
         assert_eq!((s.direction, s.business_is), ("incoming", "recipient"));
         assert_eq!(s.counterparty["name"], "Sammy Maystone");
@@ -165,9 +232,16 @@ mod tests {
         d["ship_to"] = json!({"name": "Taylor's Store"});
         assert_eq!(decide(&p, &d, "").business_is, "ship_to");
         let s = decide(&p, &doc("Sammy Maystone", "Taylor Riddel"), "nothing here");
-        assert_eq!((s.direction, s.business_is, s.confidence), ("incoming", "absent", 40));
+        assert_eq!(
+            (s.direction, s.business_is, s.confidence),
+            ("incoming", "absent", 40)
+        );
         let l = BusinessProfile::named("iViveLabs Limited");
-        let s = decide(&l, &doc("Amazon Web Services, Inc.", ""), "Bill to Address:\nATTN: iViveLabs Limited\n");
+        let s = decide(
+            &l,
+            &doc("Amazon Web Services, Inc.", ""),
+            "Bill to Address:\nATTN: iViveLabs Limited\n",
+        );
         assert_eq!(s.business_is, "recipient_label");
     }
 

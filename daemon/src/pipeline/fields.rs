@@ -79,7 +79,9 @@ pub fn read_fields(
     let gaps = reading.gaps();
     let mut doc = reading.doc.clone();
     if !gaps.is_empty() {
-        let model = model_reading(engine, prompts, file_name, &reading, text, metrics, warnings)?;
+        let model = model_reading(
+            engine, prompts, file_name, &reading, text, metrics, warnings,
+        )?;
         warnings.extend(
             reconcile::merge(&mut doc, &model, text, reading.month_first)
                 .into_iter()
@@ -90,7 +92,8 @@ pub fn read_fields(
         if let Some(c) = business_currency {
             // Nothing printed names the currency: the business's own (recorded as assumed).
             doc["currency"] = json!(c);
-            doc["provenance"]["currency"] = json!({"method": "assumed", "confidence": 60, "rule": "the business's currency"});
+            doc["provenance"]["currency"] =
+                json!({"method": "assumed", "confidence": 60, "rule": "the business's currency"});
         }
     }
     schemas::validate(Kind::ExtractedDocument, &doc)?;
@@ -127,7 +130,9 @@ fn model_reading(
             stage: "extract".into(),
             system,
             user: &user,
-            text,
+            // A token is at least one character: clip before tokenizing, so an enormous
+            // text costs no more than the budget.
+            text: &super::judge::clip(text, TEXT_BUDGET * 8),
             text_budget: TEXT_BUDGET,
             schema: &schema,
             max_tokens: MAX_TOKENS,

@@ -33,6 +33,18 @@ impl Choice {
     }
 }
 
+/// Most characters of [`Question::context`] shown to the model (≈ 1,000 tokens of prose): a document
+/// whose first lines are one enormous line costs no more than a normal one.
+pub const MAX_CONTEXT_CHARS: usize = 3000;
+
+/// `text` cut to `max` characters (on a character boundary), marked when cut.
+pub fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((i, _)) => std::borrow::Cow::Owned(format!("{}\n[…]", &text[..i])),
+    }
+}
+
 /// What one judgment needs.
 pub struct Question<'a> {
     /// For metrics: `judge:<what>`.
@@ -69,7 +81,7 @@ pub fn choose(
     let system = prompts.render("judge.system", json!({"business": q.business}))?;
     let user = prompts.render(
         "judge.user",
-        json!({"context": q.context, "question": q.question, "options": q.options}),
+        json!({"context": clip(&q.context, MAX_CONTEXT_CHARS), "question": q.question, "options": q.options}),
     )?;
     let scores = engine
         .score(

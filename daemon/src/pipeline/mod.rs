@@ -21,8 +21,8 @@ pub mod duplicates;
 pub mod fields;
 pub mod judge;
 pub mod llm_json;
-pub mod profile;
 pub mod primary;
+pub mod profile;
 pub mod prompt_stage;
 pub mod prompts;
 pub mod registry;
@@ -191,7 +191,14 @@ impl Pipeline {
             .and_then(|p| mappings.iter().find(|m| m["action"] == p["action"]));
         let reasons = result::review_reasons(&s1, &extracted, primary, &cx.warnings);
         let status = result::status(&reasons);
-        let mut r = result::combine(&cx.job.doc.file_name, &s1, &mappings, status, &reasons, &cx.warnings);
+        let mut r = result::combine(
+            &cx.job.doc.file_name,
+            &s1,
+            &mappings,
+            status,
+            &reasons,
+            &cx.warnings,
+        );
         r["duplicate_candidates"] = serde_json::to_value(&dupes)?;
         cx.outcome.result = Some(r);
         cx.outcome.stage2 = Some(Value::Array(mappings));
@@ -206,7 +213,10 @@ impl Pipeline {
             &self.prompts,
             &cx.job.doc.file_name,
             &cx.text,
-            (cx.profile.country.as_deref(), cx.profile.currency.as_deref()),
+            (
+                cx.profile.country.as_deref(),
+                cx.profile.currency.as_deref(),
+            ),
             cx.metrics,
             &mut cx.warnings,
         )?;
@@ -215,7 +225,12 @@ impl Pipeline {
         Ok(extracted)
     }
 
-    fn stage1(&self, cx: &mut Ctx<'_>, extracted: &Value, sides: &direction::Sides) -> Result<stage1::Stage1> {
+    fn stage1(
+        &self,
+        cx: &mut Ctx<'_>,
+        extracted: &Value,
+        sides: &direction::Sides,
+    ) -> Result<stage1::Stage1> {
         let input = stage1::Stage1Input {
             extracted,
             text: &cx.text.text,
@@ -238,17 +253,31 @@ impl Pipeline {
         sides: &direction::Sides,
         s1: &stage1::Stage1,
     ) -> Result<Vec<Value>> {
-        let suggested = s1.output["suggested_actions"].as_array().cloned().unwrap_or_default();
-        let party = sides.counterparty["name"].as_str().unwrap_or("").to_string();
+        let suggested = s1.output["suggested_actions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let party = sides.counterparty["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
         let mut lines = accounts::read_lines(extracted, &party);
         let posts_accounts = suggested.iter().any(|a| {
             a["action_type"] == "PRIMARY"
-                && a["action"].as_str().and_then(|n| cx.registry.get(n)).is_some_and(|act| {
-                    act.required_fields.iter().any(|f| f.source == "lines:accounts")
-                })
+                && a["action"]
+                    .as_str()
+                    .and_then(|n| cx.registry.get(n))
+                    .is_some_and(|act| {
+                        act.required_fields
+                            .iter()
+                            .any(|f| f.source == "lines:accounts")
+                    })
         });
         if posts_accounts {
-            let currency = extracted["currency"].as_str().or(cx.profile.currency.as_deref()).unwrap_or("");
+            let currency = extracted["currency"]
+                .as_str()
+                .or(cx.profile.currency.as_deref())
+                .unwrap_or("");
             let input = accounts::AccountsInput {
                 profile: cx.profile,
                 chart: &cx.chart,

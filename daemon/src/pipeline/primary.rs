@@ -134,7 +134,10 @@ mod tests {
         enforce_single_primary(&mut v);
         let a = v["suggested_actions"].as_array().unwrap();
         assert_eq!(a.len(), 2);
-        assert_eq!(a.iter().filter(|x| x["action_type"] == "PRIMARY").count(), 1);
+        assert_eq!(
+            a.iter().filter(|x| x["action_type"] == "PRIMARY").count(),
+            1
+        );
         assert_eq!(a[0]["action"], "createBill");
         assert_eq!(a[1]["action_type"], "FOLLOW_UP");
         assert_eq!(a[1]["optional"], true);

@@ -47,17 +47,30 @@ pub fn output_schema(stage: &str, context: &Value) -> Result<Option<Value>, Stri
     })
 }
 
-/// The output of `stage` after the safety net (Stage 1: exactly one PRIMARY).
-pub fn finish_output(stage: &str, output: String) -> String {
-    if stage != "action_selection" {
-        return output;
+/// The response's `output` for `stage`: for the structured stages the JSON object the backend
+/// parses (Stage 1 after the safety net: exactly one PRIMARY; Stage 2 with `lookups_required` and
+/// `validation` present), otherwise the text. Unparseable JSON stays text.
+pub fn finish_output(stage: &str, output: String) -> Value {
+    if !STRUCTURED.contains(&stage) {
+        return Value::String(output);
     }
     match serde_json::from_str::<Value>(&output) {
         Ok(mut v) => {
-            primary::enforce_single_primary(&mut v);
-            v.to_string()
+            if stage == "action_selection" {
+                primary::enforce_single_primary(&mut v);
+            }
+            if stage == "field_mapping" {
+                // The backend defaults these; so do we, so the object is complete.
+                if let Some(o) = v.as_object_mut() {
+                    o.entry("lookups_required")
+                        .or_insert_with(|| Value::Array(vec![]));
+                    o.entry("validation")
+                        .or_insert_with(|| Value::Object(Default::default()));
+                }
+            }
+            v
         }
-        Err(_) => output,
+        Err(_) => Value::String(output),
     }
 }
 
@@ -79,12 +92,18 @@ fn names(registry: &Registry, direction: &str, primary: bool) -> Vec<String> {
 pub fn stage1_schema(registry: &Registry, direction: &str) -> Value {
     let mut s = schemas::schema(Kind::Stage1);
     if direction != "unknown" {
-        s["properties"]["semantic_analysis"]["properties"]["document_direction"] = json!({"enum": [direction]});
+        s["properties"]["semantic_analysis"]["properties"]["document_direction"] =
+            json!({"enum": [direction]});
     }
     let list = &mut s["properties"]["suggested_actions"];
     let mut item = list["items"].clone();
     if let Some(p) = item["properties"].as_object_mut() {
-        for k in ["item", "optional", "requires_user_confirmation", "auto_execute"] {
+        for k in [
+            "item",
+            "optional",
+            "requires_user_confirmation",
+            "auto_execute",
+        ] {
             p.remove(k);
         }
     }
@@ -137,11 +156,20 @@ mod tests {
         let s = stage1_schema(&r, "incoming");
         jsonschema::validator_for(&s).unwrap();
         let first = &s["properties"]["suggested_actions"]["prefixItems"][0];
-        assert!(first["properties"]["action"]["enum"].as_array().unwrap().contains(&json!("createBill")));
-        assert!(!first["properties"]["action"]["enum"].as_array().unwrap().contains(&json!("createVendor")));
+        assert!(first["properties"]["action"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("createBill")));
+        assert!(!first["properties"]["action"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("createVendor")));
         let s = stage2_schema(r.get("createBill"));
         jsonschema::validator_for(&s).unwrap();
-        assert_eq!(s["properties"]["field_mappings"]["required"], json!(["VendorRef", "Line", "TxnDate"]));
+        assert_eq!(
+            s["properties"]["field_mappings"]["required"],
+            json!(["VendorRef", "Line", "TxnDate"])
+        );
         assert!(output_schema("field_mapping", &json!({"action": "nope"})).is_err());
         assert!(output_schema("chat", &json!({})).unwrap().is_none());
     }

@@ -21,12 +21,21 @@ use crate::store::Status;
 pub const REVIEW_BELOW: i64 = 90;
 
 /// Kinds of documents that print their own number.
-const NUMBERED: &[&str] = &["invoice", "receipt", "credit_note", "refund_receipt", "purchase_order", "quote"];
+const NUMBERED: &[&str] = &[
+    "invoice",
+    "receipt",
+    "credit_note",
+    "refund_receipt",
+    "purchase_order",
+    "quote",
+];
 
 /// The header facts a posting needs, each read by a rule (or exactly from an e-invoice): what is
 /// missing or only guessed.
 fn unsure_fields(x: &Value, party_key: &str) -> Vec<String> {
-    let exact = x["extraction_method"].as_str().is_some_and(|m| m.starts_with("einvoice"));
+    let exact = x["extraction_method"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("einvoice"));
     let kind = x["document_type"].as_str().unwrap_or("");
     let mut fields = vec![("total", 80), ("issue_date", 80), (party_key, 65)];
     if NUMBERED.contains(&kind) {
@@ -49,10 +58,19 @@ fn unsure_fields(x: &Value, party_key: &str) -> Vec<String> {
 
 /// Why `s1` and `primary` (the PRIMARY's mapping) of the document `extracted` need a person;
 /// empty = `classified`.
-pub fn review_reasons(s1: &Stage1, extracted: &Value, primary: Option<&Value>, warnings: &[String]) -> Vec<String> {
+pub fn review_reasons(
+    s1: &Stage1,
+    extracted: &Value,
+    primary: Option<&Value>,
+    warnings: &[String],
+) -> Vec<String> {
     let mut r = Vec::new();
     if s1.review.is_none() {
-        let party = if s1.output["semantic_analysis"]["document_direction"] == "outgoing" { "to.name" } else { "from.name" };
+        let party = if s1.output["semantic_analysis"]["document_direction"] == "outgoing" {
+            "to.name"
+        } else {
+            "from.name"
+        };
         r.extend(unsure_fields(extracted, party));
     }
     if let Some(why) = &s1.review {
@@ -66,7 +84,11 @@ pub fn review_reasons(s1: &Stage1, extracted: &Value, primary: Option<&Value>, w
     let primary_action = out["suggested_actions"]
         .as_array()
         .and_then(|a| a.iter().find(|x| x["action_type"] == "PRIMARY"));
-    if primary_action.is_some_and(|p| p["reasoning"].as_str().is_some_and(|w| w.contains("the model chose"))) {
+    if primary_action.is_some_and(|p| {
+        p["reasoning"]
+            .as_str()
+            .is_some_and(|w| w.contains("the model chose"))
+    }) {
         r.push("the PRIMARY action was judged by the model".into());
     }
     match primary {
@@ -129,20 +151,31 @@ pub fn combine(
                 .find(|m| m["action"] == s["action"] && m["action_type"] == s["action_type"]);
             let mut a = s.clone();
             a["mapped"] = json!(m.is_some());
-            for k in ["field_mappings", "lookups_required", "validation", "field_sources"] {
+            for k in [
+                "field_mappings",
+                "lookups_required",
+                "validation",
+                "field_sources",
+            ] {
                 a[k] = m.map(|m| m[k].clone()).unwrap_or(Value::Null);
             }
             a
         })
         .collect();
     let primary = actions.iter().find(|a| a["action_type"] == "PRIMARY");
-    let confidence = out["overall_confidence"]
-        .as_i64()
-        .unwrap_or(0)
-        .min(primary.and_then(|p| {
-            mappings.iter().find(|m| m["action"] == p["action"]).and_then(|m| m["confidence"].as_i64())
-        }).unwrap_or(100));
-    let duplicate = warnings.iter().find(|w| w.starts_with("possible duplicate"));
+    let confidence = out["overall_confidence"].as_i64().unwrap_or(0).min(
+        primary
+            .and_then(|p| {
+                mappings
+                    .iter()
+                    .find(|m| m["action"] == p["action"])
+                    .and_then(|m| m["confidence"].as_i64())
+            })
+            .unwrap_or(100),
+    );
+    let duplicate = warnings
+        .iter()
+        .find(|w| w.starts_with("possible duplicate"));
     json!({
         "file_name": file_name,
         "status": status,

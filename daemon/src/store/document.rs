@@ -102,6 +102,10 @@ pub struct Document {
     /// A move of the original decided with the final status and not yet confirmed done: start-up
     /// recovery finishes it.
     pub move_pending: Option<String>,
+    /// Claims ended by a stop of the daemon (kill, crash, shutdown), not by the document: they
+    /// do not count against `max_attempts`.
+    #[serde(default)]
+    pub interruptions: i64,
 }
 
 /// Everything a finished pipeline run writes.
@@ -172,7 +176,7 @@ impl Policy {
 
     /// Whether a transient failure of `job` ends its attempts (it is then dead-lettered).
     pub fn is_last_attempt(&self, job: &Job) -> bool {
-        job.token >= self.max_attempts as i64
+        job.token - job.doc.interruptions >= self.max_attempts as i64
     }
 }
 

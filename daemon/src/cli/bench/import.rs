@@ -10,7 +10,7 @@ use super::scratch::tempfile_dir;
 use crate::config::Config;
 
 /// Peak resident memory of this process since the last [`reset_peak_rss`], in MB (Linux `VmHWM`).
-fn peak_rss_mb() -> Option<f64> {
+pub(super) fn peak_rss_mb() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -18,7 +18,7 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 /// Reset the kernel's resident-memory high-water mark (`/proc/self/clear_refs`, value 5).
-fn reset_peak_rss() {
+pub(super) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 

@@ -1,13 +1,16 @@
 //! `zopilot bench …`: benchmarks that print figures — [`pipeline`] (accuracy and speed over a
 //! labelled corpus), [`import`] (import time, memory, decode speed), [`extract`] (header-field
-//! accuracy, seconds per page), [`queue`] (enqueue throughput, watcher latency).
+//! accuracy, seconds per page), [`queue`] (enqueue throughput, watcher latency), [`hostile`]
+//! (peak memory of extraction on the robustness probe's hostile files, child-process overhead).
 
 mod extract;
+pub mod hostile;
+mod hostile_run;
 mod import;
 mod pipeline;
 mod queue;
-mod scratch;
 mod score;
+mod scratch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +57,20 @@ pub enum BenchCommand {
         #[arg(long)]
         only: Option<String>,
     },
+    /// Extraction of the hostile files of the robustness probe (made in a scratch folder): for
+    /// each, the outcome, the extraction child's peak RSS and wall time, and this process's
+    /// peak RSS; then the child-process overhead on FILE (in-process vs child, medians).
+    Hostile {
+        /// A normal document to measure the per-document overhead of the child process on.
+        #[arg(long)]
+        sample: Option<PathBuf>,
+        /// Runs per overhead measurement.
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// Write the files here and keep them (default: a scratch folder, removed after).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Enqueue throughput (docs/s, one transaction per file and batched as the watcher does)
     /// and watcher readiness latency after the last write (p50/p99) with the configured
     /// stability window.
@@ -79,5 +96,8 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
         } => import::run(cfg, aliases, reference.as_deref(), tokens),
         BenchCommand::Queue { files, watched } => queue::run(cfg, files, watched),
         BenchCommand::Extract { corpus, only } => extract::run(cfg, &corpus, only.as_deref()),
+        BenchCommand::Hostile { sample, runs, dir } => {
+            hostile_run::run(cfg, sample.as_deref(), runs, dir.as_deref())
+        }
     }
 }

@@ -16,8 +16,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::scratch::tempfile_dir;
 use super::score::{score, Score};
+use super::scratch::tempfile_dir;
 use crate::config::Config;
 use crate::llm::EngineHandle;
 use crate::pipeline::{self, profile::BusinessProfile, Pipeline};
@@ -45,6 +45,8 @@ struct Tally {
     lines: (usize, usize),
     stage2: (usize, usize),
     classified: (usize, usize),
+    accounts: (usize, usize),
+    accounts_by_model: (usize, usize),
     seconds: f64,
 }
 
@@ -68,6 +70,10 @@ impl Tally {
             self.classified.0 += s.right as usize;
             self.classified.1 += 1;
         }
+        self.accounts.0 += s.accounts.0;
+        self.accounts.1 += s.accounts.1;
+        self.accounts_by_model.0 += s.accounts_by_model.0;
+        self.accounts_by_model.1 += s.accounts_by_model.1;
         self.seconds += seconds;
     }
 }
@@ -81,15 +87,27 @@ fn pct((a, b): (usize, usize)) -> String {
 }
 
 /// Run one labelled document: (stored row, seconds).
-fn run_one(pipeline: &Pipeline, corpus: &Path, scratch: &Path, i: usize, d: &Value) -> Result<(Value, f64)> {
+fn run_one(
+    pipeline: &Pipeline,
+    corpus: &Path,
+    scratch: &Path,
+    i: usize,
+    d: &Value,
+) -> Result<(Value, f64)> {
     let rel = d["file"].as_str().unwrap_or_default();
     let src = corpus.join(rel);
     // A copy per label (`NN_<name>`): the same file may be labelled for two businesses.
-    let copy = scratch.join(format!("{i:02}_{}", src.file_name().unwrap_or_default().to_string_lossy()));
+    let copy = scratch.join(format!(
+        "{i:02}_{}",
+        src.file_name().unwrap_or_default().to_string_lossy()
+    ));
     std::fs::copy(&src, &copy).with_context(|| format!("copying {}", src.display()))?;
     // A database per document: one database would rightly flag the second labelling as a duplicate.
     let store = Store::open(&scratch.join(format!("{i:02}.sqlite3")))?;
-    let policy = Policy { max_attempts: 1, ..Policy::default() };
+    let policy = Policy {
+        max_attempts: 1,
+        ..Policy::default()
+    };
     let id = store.enqueue(&copy, "bench", 0)?.id();
     let job = store.claim(Some(id), "bench", &policy)?.context("claim")?;
     let run = pipeline.run(&*store, &job, &profile_from_label(&d["business"]));
@@ -117,7 +135,10 @@ fn print_row(i: usize, d: &Value, row: &Value, s: &Score, seconds: f64) {
         notes.push(format!("stage2: {}", s.stage2_misses.join(",")));
     }
     if let Some(e) = row["error"].as_str() {
-        notes.push(format!("error: {}", e.chars().take(100).collect::<String>()));
+        notes.push(format!(
+            "error: {}",
+            e.chars().take(100).collect::<String>()
+        ));
     }
     println!(
         "{i:>2} {:<38} {:<16} {:<22} {:<4} {:>6.1}s  {}",
@@ -130,7 +151,12 @@ fn print_row(i: usize, d: &Value, row: &Value, s: &Score, seconds: f64) {
     );
 }
 
-pub(super) fn run(cfg: &Config, corpus: &Path, only: Option<&str>, json_out: Option<&Path>) -> Result<ExitCode> {
+pub(super) fn run(
+    cfg: &Config,
+    corpus: &Path,
+    only: Option<&str>,
+    json_out: Option<&Path>,
+) -> Result<ExitCode> {
     let labels: Value = serde_json::from_str(
         &std::fs::read_to_string(corpus.join("labels.json"))
             .with_context(|| format!("reading {}/labels.json", corpus.display()))?,
@@ -140,33 +166,56 @@ pub(super) fn run(cfg: &Config, corpus: &Path, only: Option<&str>, json_out: Opt
     let pipeline = Pipeline::new(cfg, engine.clone())?;
     let t0 = std::time::Instant::now();
     let info = engine.info().map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("model: {} on {:?}, loaded in {:.2} s", info.name, cfg.execution_provider, t0.elapsed().as_secs_f64());
+    println!(
+        "model: {} on {:?}, loaded in {:.2} s",
+        info.name,
+        cfg.execution_provider,
+        t0.elapsed().as_secs_f64()
+    );
     let mut by_family: BTreeMap<String, Tally> = BTreeMap::new();
     let mut all = Tally::default();
     let mut stages: BTreeMap<String, (usize, f64)> = BTreeMap::new();
     let (mut kind_ok, mut dir_ok, mut labelled_kd) = (0, 0, 0);
     let mut rows = Vec::new();
-    for (i, d) in labels["documents"].as_array().context("labels.json: no documents")?.iter().enumerate() {
+    for (i, d) in labels["documents"]
+        .as_array()
+        .context("labels.json: no documents")?
+        .iter()
+        .enumerate()
+    {
         if only.is_some_and(|o| !d["file"].as_str().unwrap_or("").contains(o)) {
             continue;
         }
         let (mut row, seconds) = run_one(&pipeline, corpus, &scratch, i, d)?;
-        let truth = d["fields"].as_str().and_then(|f| std::fs::read_to_string(corpus.join(f)).ok()).and_then(|t| serde_json::from_str(&t).ok());
+        let truth = d["fields"]
+            .as_str()
+            .and_then(|f| std::fs::read_to_string(corpus.join(f)).ok())
+            .and_then(|t| serde_json::from_str(&t).ok());
         let s = score(&row, d, truth.as_ref());
         print_row(i, d, &row, &s, seconds);
         let classified = row["status"] == "classified";
-        let family = d["family"].as_str().unwrap_or(d["document_type"].as_str().unwrap_or("-")).to_string();
-        by_family.entry(family).or_default().add(&s, classified, seconds);
+        let family = d["family"]
+            .as_str()
+            .unwrap_or(d["document_type"].as_str().unwrap_or("-"))
+            .to_string();
+        by_family
+            .entry(family)
+            .or_default()
+            .add(&s, classified, seconds);
         all.add(&s, classified, seconds);
         let sa = &row["stage1"]["semantic_analysis"];
         if d["direction"].is_string() {
             labelled_kd += 1;
             dir_ok += (sa["document_direction"] == d["direction"]) as usize;
             let kind = d["document_type"].as_str().unwrap_or("");
-            kind_ok += (sa["document_type"] == kind || (kind == "letter" && sa["document_type"] == "other")) as usize;
+            kind_ok += (sa["document_type"] == kind
+                || (kind == "letter" && sa["document_type"] == "other"))
+                as usize;
         }
         for st in row["metrics"]["stages"].as_array().into_iter().flatten() {
-            let e = stages.entry(st["stage"].as_str().unwrap_or("").to_string()).or_default();
+            let e = stages
+                .entry(st["stage"].as_str().unwrap_or("").to_string())
+                .or_default();
             e.0 += 1;
             e.1 += st["seconds"].as_f64().unwrap_or(0.0);
         }
@@ -182,13 +231,28 @@ pub(super) fn run(cfg: &Config, corpus: &Path, only: Option<&str>, json_out: Opt
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(by_family: &BTreeMap<String, Tally>, all: &Tally, kd: (usize, usize, usize), stages: &BTreeMap<String, (usize, f64)>) {
+fn report(
+    by_family: &BTreeMap<String, Tally>,
+    all: &Tally,
+    kd: (usize, usize, usize),
+    stages: &BTreeMap<String, (usize, f64)>,
+) {
     println!();
-    println!("{:<18} {:>5} {:>13} {:>12} {:>14} {:>12} {:>13} {:>8}", "family", "docs", "PRIMARY", "review", "header fields", "lines", "stage 2 req.", "s/doc");
+    println!(
+        "{:<18} {:>5} {:>13} {:>12} {:>14} {:>12} {:>13} {:>8}",
+        "family", "docs", "PRIMARY", "review", "header fields", "lines", "stage 2 req.", "s/doc"
+    );
     let line = |name: &str, t: &Tally| {
         println!(
             "{:<18} {:>5} {:>13} {:>12} {:>14} {:>12} {:>13} {:>8.1}",
-            name, t.docs, pct(t.primary), pct(t.review), pct(t.fields), pct(t.lines), pct(t.stage2), t.seconds / t.docs.max(1) as f64
+            name,
+            t.docs,
+            pct(t.primary),
+            pct(t.review),
+            pct(t.fields),
+            pct(t.lines),
+            pct(t.stage2),
+            t.seconds / t.docs.max(1) as f64
         )
     };
     for (f, t) in by_family {
@@ -198,8 +262,22 @@ fn report(by_family: &BTreeMap<String, Tally>, all: &Tally, kd: (usize, usize, u
     println!();
     println!("per stage: extraction header fields {}, lines {}; Stage 1 kind {}, direction {}, PRIMARY {} (+ review {}); Stage 2 required fields {}",
         pct(all.fields), pct(all.lines), pct((kd.0, kd.2)), pct((kd.1, kd.2)), pct(all.primary), pct(all.review), pct(all.stage2));
-    println!("classified: {} of {} documents; right among them: {}", all.classified.1, all.docs, pct(all.classified));
-    println!("wall: {:.1} s, {:.1} s per document", all.seconds, all.seconds / all.docs.max(1) as f64);
+    println!(
+        "line accounts (judgment): {} right, of which decided by the model {}",
+        pct(all.accounts),
+        pct(all.accounts_by_model)
+    );
+    println!(
+        "classified: {} of {} documents; right among them: {}",
+        all.classified.1,
+        all.docs,
+        pct(all.classified)
+    );
+    println!(
+        "wall: {:.1} s, {:.1} s per document",
+        all.seconds,
+        all.seconds / all.docs.max(1) as f64
+    );
     for (s, (n, sec)) in stages {
         println!("  model {s:<24} {n:>4} calls {sec:>8.1} s");
     }

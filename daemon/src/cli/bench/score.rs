@@ -28,6 +28,10 @@ pub struct Score {
     pub stage2_ok: usize,
     pub stage2_total: usize,
     pub stage2_misses: Vec<String>,
+    /// Line accounts (purchase lines labelled with their account): right / labelled, and of
+    /// those decided by the model.
+    pub accounts: (usize, usize),
+    pub accounts_by_model: (usize, usize),
     /// The document is right as a whole: PRIMARY, header fields and Stage 2 fields.
     pub right: bool,
 }
@@ -71,7 +75,11 @@ fn corpus_field_ok(x: &Value, name: &str, kind: &str, want: &Value) -> bool {
         _ if kind == "amount" => false,
         _ => {
             text_eq(&x["invoice_number"], want)
-                || x["reference_numbers"].as_array().into_iter().flatten().any(|r| text_eq(&r["value"], want))
+                || x["reference_numbers"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|r| text_eq(&r["value"], want))
         }
     }
 }
@@ -81,13 +89,22 @@ fn corpus_field_ok(x: &Value, name: &str, kind: &str, want: &Value) -> bool {
 fn stage2_ok(got: &Value, want: &Value) -> bool {
     if let Some(l) = want.get("lookup").and_then(Value::as_array) {
         let (entity, name) = (l[0].as_str().unwrap_or(""), &l[1]);
-        let Some(s) = got.as_str().and_then(|s| s.strip_prefix("{{lookup:")).and_then(|s| s.strip_suffix("}}")) else {
+        let Some(s) = got
+            .as_str()
+            .and_then(|s| s.strip_prefix("{{lookup:"))
+            .and_then(|s| s.strip_suffix("}}"))
+        else {
             return false;
         };
-        return s.split_once(':').is_some_and(|(e, n)| e == entity && text_eq(&Value::from(n), name));
+        return s
+            .split_once(':')
+            .is_some_and(|(e, n)| e == entity && text_eq(&Value::from(n), name));
     }
     if let Some(amounts) = want.get("amounts").and_then(Value::as_array) {
-        let got: Vec<&Value> = got.as_array().map(|a| a.iter().map(|l| &l["amount"]).collect()).unwrap_or_default();
+        let got: Vec<&Value> = got
+            .as_array()
+            .map(|a| a.iter().map(|l| &l["amount"]).collect())
+            .unwrap_or_default();
         return got.len() == amounts.len() && got.iter().zip(amounts).all(|(g, w)| amount_eq(g, w));
     }
     if want.is_number() {
@@ -102,7 +119,12 @@ pub fn score(row: &Value, label: &Value, truth: Option<&Value>) -> Score {
     let mut s = Score::default();
     let result = &row["result"];
     let primary = result["primary_action"].as_str();
-    let accepted: Vec<&str> = label["primary_any_of"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let accepted: Vec<&str> = label["primary_any_of"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
     if !accepted.is_empty() {
         s.primary = Some(primary.is_some_and(|p| accepted.contains(&p)));
     }
@@ -122,7 +144,11 @@ pub fn score(row: &Value, label: &Value, truth: Option<&Value>) -> Score {
         }
     } else if let Some(t) = truth.and_then(Value::as_array) {
         for f in t {
-            let (name, kind, want) = (f[0].as_str().unwrap_or(""), f[1].as_str().unwrap_or(""), &f[2]);
+            let (name, kind, want) = (
+                f[0].as_str().unwrap_or(""),
+                f[1].as_str().unwrap_or(""),
+                &f[2],
+            );
             if name.starts_with("line") {
                 continue;
             }
@@ -135,8 +161,17 @@ pub fn score(row: &Value, label: &Value, truth: Option<&Value>) -> Score {
         }
     }
     if let Some(lines) = label["lines"].as_array().filter(|l| !l.is_empty()) {
-        let got: Vec<&Value> = x["line_items"].as_array().map(|a| a.iter().map(|l| &l["amount"]).collect()).unwrap_or_default();
-        s.lines = Some(got.len() == lines.len() && got.iter().zip(lines).all(|(g, w)| amount_eq(g, &w["amount"])));
+        let got: Vec<&Value> = x["line_items"]
+            .as_array()
+            .map(|a| a.iter().map(|l| &l["amount"]).collect())
+            .unwrap_or_default();
+        s.lines = Some(
+            got.len() == lines.len()
+                && got
+                    .iter()
+                    .zip(lines)
+                    .all(|(g, w)| amount_eq(g, &w["amount"])),
+        );
     }
     let mapping = result["suggested_actions"]
         .as_array()
@@ -152,11 +187,41 @@ pub fn score(row: &Value, label: &Value, truth: Option<&Value>) -> Score {
             }
         }
     }
+    score_accounts(&mut s, mapping, label);
     s.right = s.primary.unwrap_or(true)
         && s.review.unwrap_or(true)
         && s.fields_ok == s.fields_total
         && s.stage2_ok == s.stage2_total;
     s
+}
+
+/// The PRIMARY's line accounts against the labelled ones (same number of lines only).
+fn score_accounts(s: &mut Score, mapping: Option<&Value>, label: &Value) {
+    let want: Vec<&str> = label["lines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["account"].as_str())
+        .collect();
+    let got = mapping.and_then(|m| m["Line"].as_array());
+    let (Some(got), false) = (got, want.is_empty()) else {
+        return;
+    };
+    if got.len() != want.len() || got.iter().any(|l| l["account"].is_null()) {
+        return;
+    }
+    for (g, w) in got.iter().zip(want) {
+        let ok = stage2_ok(
+            &g["account"],
+            &serde_json::json!({"lookup": ["Account", w]}),
+        );
+        s.accounts.0 += ok as usize;
+        s.accounts.1 += 1;
+        if g["account_decided_by"] == "model" {
+            s.accounts_by_model.0 += ok as usize;
+            s.accounts_by_model.1 += 1;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -166,10 +231,22 @@ mod tests {
 
     #[test]
     fn lookups_lines_and_names_match_loosely_amounts_exactly() {
-        assert!(stage2_ok(&json!("{{lookup:Vendor:Amazon Web Services, Inc.}}"), &json!({"lookup": ["Vendor", "amazon web services inc"]})));
-        assert!(!stage2_ok(&json!("{{lookup:Customer:Acme}}"), &json!({"lookup": ["Vendor", "Acme"]})));
-        assert!(stage2_ok(&json!([{"amount": 120.0}, {"amount": 7.5}]), &json!({"amounts": [120.0, 7.5]})));
-        assert!(!stage2_ok(&json!([{"amount": 127.5}]), &json!({"amounts": [120.0, 7.5]})));
+        assert!(stage2_ok(
+            &json!("{{lookup:Vendor:Amazon Web Services, Inc.}}"),
+            &json!({"lookup": ["Vendor", "amazon web services inc"]})
+        ));
+        assert!(!stage2_ok(
+            &json!("{{lookup:Customer:Acme}}"),
+            &json!({"lookup": ["Vendor", "Acme"]})
+        ));
+        assert!(stage2_ok(
+            &json!([{"amount": 120.0}, {"amount": 7.5}]),
+            &json!({"amounts": [120.0, 7.5]})
+        ));
+        assert!(!stage2_ok(
+            &json!([{"amount": 127.5}]),
+            &json!({"amounts": [120.0, 7.5]})
+        ));
         let row = json!({"status": "preview_required", "result": {"primary_action": "createBill",
             "suggested_actions": [{"action_type": "PRIMARY", "field_mappings": {"TxnDate": "2022-01-01"}}]},
             "extracted": {"total": 127.5, "from": {"name": "Sammy Maystone"}}});

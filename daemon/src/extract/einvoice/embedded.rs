@@ -21,12 +21,17 @@ pub const NAMES: &[&str] = &[
 /// Largest attachment read (decompressed), in bytes.
 const MAX_XML_BYTES: usize = 20 * 1024 * 1024;
 
-/// An attachment: its file name and `AFRelationship` (when given).
+/// Most attachments whose bytes are read (only e-invoice candidates are: see [`invoice_xml`]).
+const MAX_READ: usize = 4;
+
+/// An attachment: its file name and `AFRelationship` (when given); its bytes are read only on
+/// demand ([`read`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
     pub name: String,
     pub relationship: Option<String>,
-    pub bytes: Vec<u8>,
+    /// The `/EF /F` stream object (a reference, or the stream itself).
+    stream: Object,
 }
 
 fn text(o: &Object) -> Option<String> {
@@ -44,13 +49,7 @@ fn file_spec(doc: &Document, spec: &Dictionary) -> Option<Attachment> {
         .and_then(text)
         .or_else(|| spec.get(b"F").ok().and_then(text))?;
     let ef = deref(doc, spec.get(b"EF").ok()?)?.as_dict().ok()?;
-    let stream_obj = ef.get(b"F").ok().or_else(|| ef.get(b"UF").ok())?;
-    let stream = deref(doc, stream_obj)?.as_stream().ok()?;
-    let bytes = if stream.dict.get(b"Filter").is_err() {
-        stream.content.clone()
-    } else {
-        stream.decompressed_content_with_limit(MAX_XML_BYTES).ok()?
-    };
+    let stream = ef.get(b"F").ok().or_else(|| ef.get(b"UF").ok())?.clone();
     Some(Attachment {
         name,
         relationship: spec
@@ -58,8 +57,17 @@ fn file_spec(doc: &Document, spec: &Dictionary) -> Option<Attachment> {
             .ok()
             .and_then(|o| o.as_name().ok())
             .map(|n| String::from_utf8_lossy(n).into_owned()),
-        bytes,
+        stream,
     })
+}
+
+/// The bytes of `a`, decompressed up to [`MAX_XML_BYTES`]; `None` when unreadable or larger.
+fn read(doc: &Document, a: &Attachment) -> Option<Vec<u8>> {
+    let stream = deref(doc, &a.stream)?.as_stream().ok()?;
+    if stream.dict.get(b"Filter").is_err() {
+        return (stream.content.len() <= MAX_XML_BYTES).then(|| stream.content.clone());
+    }
+    stream.decompressed_content_with_limit(MAX_XML_BYTES).ok()
 }
 
 fn walk_name_tree(
@@ -94,35 +102,32 @@ fn walk_name_tree(
     }
 }
 
-/// Every embedded file of the PDF in `bytes` (name tree first, then `/AF` entries not already
-/// found).
-///
-/// Errors: the PDF cannot be parsed by lopdf.
-pub fn attachments(bytes: &[u8]) -> Result<Vec<Attachment>> {
-    let doc = Document::load_mem(bytes).context("lopdf cannot read the PDF")?;
+/// Every embedded file of `doc` by name (name tree first, then `/AF` entries not already
+/// found); nothing is decompressed.
+fn attachments(doc: &Document) -> Result<Vec<Attachment>> {
     let catalog = doc.catalog().context("the PDF has no catalog")?;
     let mut out = Vec::new();
     if let Some(tree) = catalog
         .get(b"Names")
         .ok()
-        .and_then(|n| deref(&doc, n))
+        .and_then(|n| deref(doc, n))
         .and_then(|n| n.as_dict().ok())
         .and_then(|n| n.get(b"EmbeddedFiles").ok())
-        .and_then(|t| deref(&doc, t))
+        .and_then(|t| deref(doc, t))
         .and_then(|t| t.as_dict().ok())
     {
-        walk_name_tree(&doc, tree, &mut HashSet::new(), &mut out);
+        walk_name_tree(doc, tree, &mut HashSet::new(), &mut out);
     }
     if let Some(af) = catalog
         .get(b"AF")
         .ok()
-        .and_then(|a| deref(&doc, a))
+        .and_then(|a| deref(doc, a))
         .and_then(|a| a.as_array().ok())
     {
         for spec in af {
-            if let Some(a) = deref(&doc, spec)
+            if let Some(a) = deref(doc, spec)
                 .and_then(|s| s.as_dict().ok())
-                .and_then(|s| file_spec(&doc, s))
+                .and_then(|s| file_spec(doc, s))
             {
                 if !out.iter().any(|o| o.name == a.name) {
                     out.push(a);
@@ -133,12 +138,35 @@ pub fn attachments(bytes: &[u8]) -> Result<Vec<Attachment>> {
     Ok(out)
 }
 
-/// The e-invoice XML attached to the PDF in `bytes`, if any: `(file name, xml)`.
+/// The names of the files embedded in the PDF in `bytes`, with their `AFRelationship`.
+///
+/// Errors: the PDF cannot be parsed by lopdf.
+pub fn attachment_names(bytes: &[u8]) -> Result<Vec<(String, Option<String>)>> {
+    let doc = Document::load_mem(bytes).context("lopdf cannot read the PDF")?;
+    Ok(attachments(&doc)?
+        .into_iter()
+        .map(|a| (a.name, a.relationship))
+        .collect())
+}
+
+/// The e-invoice XML attached to the PDF in `bytes`, if any: `(file name, xml)`. Names are read
+/// first; only attachments named like an e-invoice ([`NAMES`], at most [`MAX_READ`]) are
+/// decompressed, each up to [`MAX_XML_BYTES`] — a PDF with a hundred large attachments costs
+/// no more than one.
+///
+/// Errors: the PDF cannot be parsed by lopdf.
 pub fn invoice_xml(bytes: &[u8]) -> Result<Option<(String, Vec<u8>)>> {
-    let all = attachments(bytes)?;
+    let doc = Document::load_mem(bytes).context("lopdf cannot read the PDF")?;
+    let all = attachments(&doc)?;
     for want in NAMES {
-        if let Some(a) = all.iter().find(|a| a.name.to_lowercase() == *want) {
-            return Ok(Some((a.name.clone(), a.bytes.clone())));
+        for a in all
+            .iter()
+            .filter(|a| a.name.to_lowercase() == *want)
+            .take(MAX_READ)
+        {
+            if let Some(b) = read(&doc, a) {
+                return Ok(Some((a.name.clone(), b)));
+            }
         }
     }
     Ok(None)

@@ -47,7 +47,8 @@ pub fn skew_degrees(img: &RgbImage) -> f32 {
         image::imageops::FilterType::Triangle,
     ));
     let (w, h) = small.dimensions();
-    let mean = small.pixels().map(|p| p[0] as u64).sum::<u64>() as f64 / (w as u64 * h as u64).max(1) as f64;
+    let mean = small.pixels().map(|p| p[0] as u64).sum::<u64>() as f64
+        / (w as u64 * h as u64).max(1) as f64;
     let threshold = (mean * 0.6) as u8;
     let dark: Vec<(f32, f32)> = small
         .enumerate_pixels()

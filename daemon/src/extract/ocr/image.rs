@@ -7,16 +7,24 @@ use image::{DynamicImage, ImageDecoder, RgbImage};
 
 /// Images whose long side is below this are upscaled (at most 3×) to reach it.
 const MIN_LONG_SIDE: u32 = 1600;
-/// Larger images are refused (decompression bombs).
-const MAX_PIXELS: u64 = 80_000_000;
+/// Larger images are refused (decompression bombs): 50 Mpx is above any phone camera's photo.
+pub const MAX_PIXELS: u64 = 50_000_000;
+/// Most bytes the decoder may allocate (a 50 Mpx RGBA image is 200 MB).
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// Images whose long side is above this are downscaled to it before OCR (≈ A4 at 340 dpi).
+pub const MAX_LONG_SIDE: u32 = 4000;
 
-/// Decode `bytes`, apply the EXIF orientation, upscale small images.
+/// Decode `bytes` (at most [`MAX_PIXELS`] and 256 MB of decoder allocations), apply the EXIF
+/// orientation, downscale large images to [`MAX_LONG_SIDE`], upscale small ones.
 ///
 /// Errors: undecodable or oversized images, with the reason.
 pub fn load(bytes: &[u8]) -> Result<RgbImage> {
-    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .context("reading the image")?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
     let mut decoder = reader
         .into_decoder()
         .context("the image cannot be decoded")?;
@@ -29,6 +37,15 @@ pub fn load(bytes: &[u8]) -> Result<RgbImage> {
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).context("the image cannot be decoded")?;
     img.apply_orientation(orientation);
+    let long = img.width().max(img.height());
+    if long > MAX_LONG_SIDE {
+        let f = MAX_LONG_SIDE as f32 / long as f32;
+        img = img.resize(
+            (img.width() as f32 * f) as u32,
+            (img.height() as f32 * f) as u32,
+            image::imageops::FilterType::Triangle,
+        );
+    }
     Ok(upscale(img.to_rgb8()))
 }
 

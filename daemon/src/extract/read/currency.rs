@@ -14,8 +14,8 @@ use std::sync::OnceLock;
 /// ISO 4217 codes recognised in text.
 const CODES: &[&str] = &[
     "USD", "EUR", "GBP", "INR", "CHF", "JPY", "CNY", "CAD", "AUD", "NZD", "SGD", "HKD", "SEK",
-    "NOK", "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "ZAR", "BRL", "MXN", "AED", "SAR",
-    "ILS", "KRW", "THB", "MYR", "IDR",
+    "NOK", "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "ZAR", "BRL", "MXN", "AED", "SAR", "ILS",
+    "KRW", "THB", "MYR", "IDR",
 ];
 
 /// Symbols and words that name one currency.
@@ -80,7 +80,8 @@ pub fn read(text: &str, country: Option<&str>) -> Option<String> {
             let e = s + w.len();
             let before = lower[..s].chars().next_back();
             let after = lower[e..].chars().next();
-            if before.is_none_or(|c| !c.is_alphabetic()) && after.is_none_or(|c| !c.is_alphabetic()) {
+            if before.is_none_or(|c| !c.is_alphabetic()) && after.is_none_or(|c| !c.is_alphabetic())
+            {
                 return true;
             }
             from = e;
@@ -107,9 +108,15 @@ mod tests {
         assert_eq!(read("Total: 12.00 EUR", None).as_deref(), Some("EUR"));
         assert_eq!(read("Total 29.99 € TTC", None).as_deref(), Some("EUR"));
         assert_eq!(read("Grand Total   Rs 1939", None).as_deref(), Some("INR"));
-        assert_eq!(read("Balance Due: $127.50", Some("US")).as_deref(), Some("USD"));
+        assert_eq!(
+            read("Balance Due: $127.50", Some("US")).as_deref(),
+            Some("USD")
+        );
         assert_eq!(read("Total $50", Some("CA")).as_deref(), Some("CAD"));
         assert_eq!(read("12 hours of work, total 50", None), None);
-        assert_eq!(read("Prices in USD. Total USD 5, EUR 4.6", None).as_deref(), Some("USD"));
+        assert_eq!(
+            read("Prices in USD. Total USD 5, EUR 4.6", None).as_deref(),
+            Some("USD")
+        );
     }
 }

@@ -60,6 +60,47 @@ pub fn month_first(text: &str, country: Option<&str>) -> bool {
     text.contains('$') && !text.contains('€') || text.contains("USD") || country == Some("US")
 }
 
+/// The provenance entry of the document kind read from its title.
+fn kind_provenance(k: &kind::KindReading, layout: &[LayoutLine], text: &str) -> Value {
+    entry(
+        "rule",
+        k.confidence,
+        k.evidence.as_ref().map(|e| e.0.as_str()),
+        k.evidence.as_ref().map(|e| e.1),
+        layout,
+        text,
+    )
+}
+
+/// `from`, `to`, `ship_to` and the names' provenance.
+fn put_parties(
+    p: &parties::Parties,
+    d: &mut Map<String, Value>,
+    prov: &mut Map<String, Value>,
+    layout: &[LayoutLine],
+    text: &str,
+) {
+    d.insert("from".into(), party_json(&p.issuer));
+    d.insert("to".into(), party_json(&p.recipient));
+    d.insert(
+        "ship_to".into(),
+        p.ship_to.as_ref().map(party_json).unwrap_or(Value::Null),
+    );
+    for (key, party) in [("from", &p.issuer), ("to", &p.recipient)] {
+        if party.name.is_some() {
+            let e = entry(
+                "rule",
+                party.confidence,
+                party.rule.as_deref(),
+                party.line,
+                layout,
+                text,
+            );
+            prov.insert(format!("{key}.name"), e);
+        }
+    }
+}
+
 /// Read `text` (layout text; `lines` its layout lines for provenance) by rules alone.
 /// `country` (ISO 3166-1 alpha-2, the business's) resolves a bare `$` and date order.
 pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading {
@@ -69,7 +110,10 @@ pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading
     let mut put = |field: &str, cand: &Option<Candidate>, doc: &mut Map<String, Value>| {
         if let Some(x) = cand {
             doc.insert(field.into(), x.value.clone());
-            prov.insert(field.into(), entry("rule", 85, Some(x.rule), Some(x.line), layout, text));
+            prov.insert(
+                field.into(),
+                entry("rule", 85, Some(x.rule), Some(x.line), layout, text),
+            );
         } else {
             doc.insert(field.into(), Value::Null);
         }
@@ -83,34 +127,26 @@ pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading
     put("total", &c.total, &mut d);
     let k = kind::read(text);
     d.insert("document_type".into(), json!(k.kind));
-    prov.insert(
-        "document_type".into(),
-        entry("rule", k.confidence, k.evidence.as_ref().map(|e| e.0.as_str()), k.evidence.as_ref().map(|e| e.1), layout, text),
-    );
+    prov.insert("document_type".into(), kind_provenance(&k, layout, text));
     let cur = currency::read(text, country);
     if cur.is_some() {
-        prov.insert("currency".into(), json!({"method": "rule", "confidence": 90, "rule": "currency code or symbol"}));
+        prov.insert(
+            "currency".into(),
+            json!({"method": "rule", "confidence": 90, "rule": "currency code or symbol"}),
+        );
     }
     d.insert("currency".into(), json!(cur));
     let p = parties::read(text, &k.kind);
-    d.insert("from".into(), party_json(&p.issuer));
-    d.insert("to".into(), party_json(&p.recipient));
-    d.insert(
-        "ship_to".into(),
-        p.ship_to.as_ref().map(party_json).unwrap_or(Value::Null),
-    );
-    for (key, party) in [("from", &p.issuer), ("to", &p.recipient)] {
-        if party.name.is_some() {
-            prov.insert(
-                format!("{key}.name"),
-                entry("rule", party.confidence, party.rule.as_deref(), party.line, layout, text),
-            );
-        }
-    }
+    put_parties(&p, &mut d, &mut prov, layout, text);
     assign_tax_ids(text, &p, &mut d);
     d.insert(
         "reference_numbers".into(),
-        Value::Array(c.reference_numbers.iter().map(|r| r.value.clone()).collect()),
+        Value::Array(
+            c.reference_numbers
+                .iter()
+                .map(|r| r.value.clone())
+                .collect(),
+        ),
     );
     let pay = payment::read(text);
     let mut doc = Value::Object(d);
@@ -122,9 +158,16 @@ pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading
     derive_subtotal(&mut doc, &mut prov);
     doc["line_items"] = line_items(table.as_ref(), &doc);
     if doc["line_items"].as_array().is_some_and(|a| !a.is_empty()) {
-        prov.insert("line_items".into(), json!({"method": "rule", "confidence": 85, "rule": "item table"}));
+        prov.insert(
+            "line_items".into(),
+            json!({"method": "rule", "confidence": 85, "rule": "item table"}),
+        );
     }
-    doc["amount_due"] = if pay.paid { json!(0.0) } else { doc["total"].clone() };
+    doc["amount_due"] = if pay.paid {
+        json!(0.0)
+    } else {
+        doc["total"].clone()
+    };
     doc["payment"] = serde_json::to_value(&pay).unwrap_or(Value::Null);
     doc["extraction_method"] = json!("rules");
     doc["provenance"] = Value::Object(prov);
@@ -160,24 +203,46 @@ fn assign_tax_ids(text: &str, p: &parties::Parties, d: &mut Map<String, Value>) 
 }
 
 /// A receipt without an invoice number is identified by its booking reference.
-fn booking_number(doc: &mut Value, c: &Candidates, prov: &mut Map<String, Value>, layout: &[LayoutLine], text: &str) {
+fn booking_number(
+    doc: &mut Value,
+    c: &Candidates,
+    prov: &mut Map<String, Value>,
+    layout: &[LayoutLine],
+    text: &str,
+) {
     if !doc["invoice_number"].is_null() {
         return;
     }
-    if let Some(b) = c.reference_numbers.iter().find(|r| r.value["label"] == "Booking") {
+    if let Some(b) = c
+        .reference_numbers
+        .iter()
+        .find(|r| r.value["label"] == "Booking")
+    {
         doc["invoice_number"] = b.value["value"].clone();
         prov.insert(
             "invoice_number".into(),
-            entry("rule", 70, Some("booking reference as document number"), Some(b.line), layout, text),
+            entry(
+                "rule",
+                70,
+                Some("booking reference as document number"),
+                Some(b.line),
+                layout,
+                text,
+            ),
         );
     }
 }
 
 /// `subtotal = total − tax` when the total and the tax are printed and the subtotal is not.
 fn derive_subtotal(doc: &mut Value, prov: &mut Map<String, Value>) {
-    if let (Value::Null, Some(t), Some(x)) = (&doc["subtotal"], doc["total"].as_f64(), doc["tax"].as_f64()) {
+    if let (Value::Null, Some(t), Some(x)) =
+        (&doc["subtotal"], doc["total"].as_f64(), doc["tax"].as_f64())
+    {
         doc["subtotal"] = json!(((t - x) * 1000.0).round() / 1000.0);
-        prov.insert("subtotal".into(), json!({"method": "computed", "confidence": 80, "rule": "total − tax"}));
+        prov.insert(
+            "subtotal".into(),
+            json!({"method": "computed", "confidence": 80, "rule": "total − tax"}),
+        );
     }
 }
 
@@ -193,10 +258,16 @@ fn totals_from_table(doc: &mut Value, t: &lines::Table, prov: &mut Map<String, V
     }
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
     doc["subtotal"] = json!(round(net));
-    prov.insert("subtotal".into(), json!({"method": "computed", "confidence": 80, "rule": "Σ net column of the item table"}));
+    prov.insert(
+        "subtotal".into(),
+        json!({"method": "computed", "confidence": 80, "rule": "Σ net column of the item table"}),
+    );
     if doc["tax"].is_null() {
         doc["tax"] = json!(round(total - net));
-        prov.insert("tax".into(), json!({"method": "computed", "confidence": 80, "rule": "total − Σ net column"}));
+        prov.insert(
+            "tax".into(),
+            json!({"method": "computed", "confidence": 80, "rule": "total − Σ net column"}),
+        );
     }
 }
 

@@ -34,7 +34,10 @@ fn is_title(segment: &str, phrase: &str) -> bool {
     let trimmed = f.trim_matches(|c: char| !c.is_alphanumeric());
     let starts = trimmed.starts_with(phrase);
     let ends = trimmed.ends_with(phrase);
-    let upper = segment.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase());
+    let upper = segment
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .all(|c| c.is_uppercase());
     let after = f
         .find(phrase)
         .map(|i| f[i + phrase.len()..].trim_start().to_string())
@@ -123,17 +126,35 @@ mod tests {
 
     #[test]
     fn titles_in_several_languages() {
-        assert_eq!(kind(" Sammy Maystone      INVOICE\n x@y.com\n"), ("invoice".into(), 95));
-        assert_eq!(kind("Facture n°562044387 du 02 Juillet 2015\n").0, "invoice");
-        assert_eq!(kind("    PAYMENT RECEIPT\nGuest Name: Sanjay\n").0, "receipt");
+        assert_eq!(
+            kind(" Sammy Maystone      INVOICE\n x@y.com\n"),
+            ("invoice".into(), 95)
+        );
+        assert_eq!(
+            kind("Facture n°562044387 du 02 Juillet 2015\n").0,
+            "invoice"
+        );
+        assert_eq!(
+            kind("    PAYMENT RECEIPT\nGuest Name: Sanjay\n").0,
+            "receipt"
+        );
         assert_eq!(kind("Bon de livraison\n   EXEMPLE\n").0, "delivery_note");
-        assert_eq!(kind("GUTSCHRIFT Nr. 2024-17\nRechnung 2024-3 wird korrigiert\n").0, "credit_note");
+        assert_eq!(
+            kind("GUTSCHRIFT Nr. 2024-17\nRechnung 2024-3 wird korrigiert\n").0,
+            "credit_note"
+        );
         assert_eq!(kind("Facture d'avoir n° A-12\n").0, "credit_note");
         assert_eq!(kind("Presupuesto 2024/88\n").0, "quote");
         assert_eq!(kind("Kontoauszug 3/2024\n").0, "bank_statement");
-        assert_eq!(kind("Remittance Advice\nWe have paid the invoices below\n").0, "remittance_advice");
+        assert_eq!(
+            kind("Remittance Advice\nWe have paid the invoices below\n").0,
+            "remittance_advice"
+        );
         assert_eq!(kind("                 Retail Invoices/Bill\n").0, "invoice");
-        assert_eq!(kind("Acme Ltd              PURCHASE            ORDER\n   Invoice No:  PO-1\n").0, "purchase_order");
+        assert_eq!(
+            kind("Acme Ltd              PURCHASE            ORDER\n   Invoice No:  PO-1\n").0,
+            "purchase_order"
+        );
     }
 
     #[test]

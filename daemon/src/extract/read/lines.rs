@@ -59,9 +59,20 @@ pub fn column_kind(text: &str) -> Option<&'static str> {
     let f = f.trim_matches(|c: char| !c.is_alphanumeric() && c != '%');
     let v = vocabulary();
     // Most specific first: "unit price" before "price", "tax" before "amount".
-    for kind in ["quantity", "unit_price", "tax", "balance", "amount", "description"] {
+    for kind in [
+        "quantity",
+        "unit_price",
+        "tax",
+        "balance",
+        "amount",
+        "description",
+    ] {
         let words = &v.table_columns[kind];
-        if words.iter().any(|w| f == w.as_str() || f.starts_with(&format!("{w} ")) && f.split_whitespace().count() <= 4 || has_words(f, w) && f.split_whitespace().count() <= 3) {
+        if words.iter().any(|w| {
+            f == w.as_str()
+                || f.starts_with(&format!("{w} ")) && f.split_whitespace().count() <= 4
+                || has_words(f, w) && f.split_whitespace().count() <= 3
+        }) {
             return Some(match kind {
                 "quantity" => "quantity",
                 "unit_price" => "unit_price",
@@ -106,11 +117,15 @@ fn header(line: &str) -> Option<Vec<Column>> {
 
 fn is_totals(line: &str) -> bool {
     let f = fold(line);
-    let first = segments(line).into_iter().next().map(|s| fold(&s.text)).unwrap_or_default();
-    vocabulary()
-        .totals_labels
-        .iter()
-        .any(|t| first.starts_with(t.as_str()) || (has_words(&f, t) && first.split_whitespace().count() <= 3 && has_words(&first, t)))
+    let first = segments(line)
+        .into_iter()
+        .next()
+        .map(|s| fold(&s.text))
+        .unwrap_or_default();
+    vocabulary().totals_labels.iter().any(|t| {
+        first.starts_with(t.as_str())
+            || (has_words(&f, t) && first.split_whitespace().count() <= 3 && has_words(&first, t))
+    })
 }
 
 /// Whether a segment is a number cell: a number with at most a currency sign or code around it.
@@ -118,7 +133,10 @@ fn numeric(text: &str) -> bool {
     let letters: String = text.chars().filter(|c| c.is_alphabetic()).collect();
     let letters = letters.to_lowercase();
     letters.len() <= 3 && !amounts_in(text).is_empty() && amounts_in(text).len() <= 2
-        || matches!(letters.as_str(), "eur" | "usd" | "gbp" | "inr" | "chf" | "rs" | "ttc" | "ht")
+        || matches!(
+            letters.as_str(),
+            "eur" | "usd" | "gbp" | "inr" | "chf" | "rs" | "ttc" | "ht"
+        )
 }
 
 /// Number cells of a row with their char columns: (start, end, value, is a percentage).
@@ -155,7 +173,10 @@ fn row(line: &str, i: usize, cols: &[Column]) -> Option<Row> {
     // The row's amount: the last number under an amount, price or tax column (a balance column
     // is not the row's amount).
     let &(_, _, last, _) = nums.iter().rev().find(|n| {
-        !n.3 && matches!(nearest(cols, n.0, n.1).map(|c| c.kind), Some("amount" | "unit_price" | "tax"))
+        !n.3 && matches!(
+            nearest(cols, n.0, n.1).map(|c| c.kind),
+            Some("amount" | "unit_price" | "tax")
+        )
     })?;
     let first_num_col = nums.first().map(|n| n.0).unwrap_or(usize::MAX);
     let description: Vec<&str> = segs
@@ -206,7 +227,11 @@ fn row(line: &str, i: usize, cols: &[Column]) -> Option<Row> {
 fn repair_decimals(r: &mut Row) {
     if let (Some(q), Some(p)) = (r.quantity, r.unit_price) {
         let want = q * p;
-        if (r.amount - want).abs() > 0.011 && [10.0, 100.0].iter().any(|f| (r.amount - want * f).abs() < 0.011 * f) {
+        if (r.amount - want).abs() > 0.011
+            && [10.0, 100.0]
+                .iter()
+                .any(|f| (r.amount - want * f).abs() < 0.011 * f)
+        {
             r.amount = (want * 100.0).round() / 100.0;
         }
     }
@@ -247,7 +272,11 @@ pub fn read(text: &str) -> Option<Table> {
             Some(r) => rows.push(r),
             None => {
                 if let Some(last) = rows.last_mut() {
-                    let text = segments(line).into_iter().map(|s| s.text).collect::<Vec<_>>().join(" ");
+                    let text = segments(line)
+                        .into_iter()
+                        .map(|s| s.text)
+                        .collect::<Vec<_>>()
+                        .join(" ");
                     if last.details.len() < 4 && text.chars().any(char::is_alphabetic) {
                         last.details.push(text);
                     }
@@ -285,7 +314,12 @@ impl Table {
             return Some(self.rows.iter().map(|r| r.amount).collect());
         }
         if close(gross, total) || close(gross, subtotal) {
-            return Some(self.rows.iter().map(|r| r.gross.unwrap_or(r.amount)).collect());
+            return Some(
+                self.rows
+                    .iter()
+                    .map(|r| r.gross.unwrap_or(r.amount))
+                    .collect(),
+            );
         }
         None
     }

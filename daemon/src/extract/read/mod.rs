@@ -8,6 +8,7 @@ pub mod document;
 pub mod fold;
 pub mod kind;
 pub mod lines;
+pub mod names;
 pub mod parties;
 pub mod payment;
 pub mod provenance;

@@ -38,7 +38,26 @@ fn method_in(folded: &str) -> Option<String> {
 /// Whether a folded line talks about payment (a method word there is the payment's method; "Check
 /// the statement" elsewhere is not): a payment word, or a short line such as "VISA ****1234".
 fn payment_cue(f: &str) -> bool {
-    const CUES: &[&str] = &["pay", "paid", "paie", "regl", "zahl", "pag", "mode", "method", "tender", "card", "carte", "karte", "tarjeta", "prelev", "virement", "lastschrift", "uberweis", "transfer"];
+    const CUES: &[&str] = &[
+        "pay",
+        "paid",
+        "paie",
+        "regl",
+        "zahl",
+        "pag",
+        "mode",
+        "method",
+        "tender",
+        "card",
+        "carte",
+        "karte",
+        "tarjeta",
+        "prelev",
+        "virement",
+        "lastschrift",
+        "uberweis",
+        "transfer",
+    ];
     CUES.iter().any(|c| f.contains(c)) || f.split_whitespace().count() <= 4
 }
 
@@ -84,7 +103,9 @@ pub fn read(text: &str) -> Payment {
             }
         }
         match balance(line) {
-            Some(a) if a.abs() < 0.005 => zero_balance = zero_balance.or(Some(line.trim().to_string())),
+            Some(a) if a.abs() < 0.005 => {
+                zero_balance = zero_balance.or(Some(line.trim().to_string()))
+            }
             Some(_) => open_balance = open_balance.or(Some(line.trim().to_string())),
             None => {}
         }
@@ -129,7 +150,8 @@ mod tests {
         assert!(!p.paid);
         let p = read("Invoice 7\nTotal 50.00\n      PAID\n");
         assert!(p.paid);
-        let p = read("Facture 9\nTotal TTC 20,00\nReste à payer 0,00 €\nMode de règlement : espèces\n");
+        let p =
+            read("Facture 9\nTotal TTC 20,00\nReste à payer 0,00 €\nMode de règlement : espèces\n");
         assert!(p.paid);
         assert_eq!(p.method.as_deref(), Some("cash"));
         let p = read("Rechnung 4\nZahlbar bis 30.04.2024 per Überweisung\n");

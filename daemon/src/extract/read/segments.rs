@@ -70,7 +70,9 @@ mod tests {
         assert_eq!((s[0].col, s[0].text.as_str()), (1, "Bill To:"));
         assert_eq!((s[1].col, s[1].text.as_str()), (25, "Ship To:"));
         assert_eq!(
-            at_column(" Taylor Riddel           Taylor's Store", 25, 2).unwrap().text,
+            at_column(" Taylor Riddel           Taylor's Store", 25, 2)
+                .unwrap()
+                .text,
             "Taylor's Store"
         );
     }

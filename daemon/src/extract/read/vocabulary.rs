@@ -90,7 +90,11 @@ pub fn vocabulary() -> &'static Vocabulary {
         folded(&mut v.payee_labels);
         folded(&mut v.purchase_order_vendor_labels.labels);
         folded(&mut v.totals_labels);
-        for l in v.payment_methods.values_mut().chain(v.table_columns.values_mut()) {
+        for l in v
+            .payment_methods
+            .values_mut()
+            .chain(v.table_columns.values_mut())
+        {
             folded(l);
         }
         v

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::super::decisions::Rule;
-use super::Stage1Input;
+use super::input::Stage1Input;
 
 /// The PREREQUISITE that creates a counterparty of `role` (`vendor`, `customer`).
 fn create_party(role: &str) -> Option<&'static str> {
@@ -23,9 +23,17 @@ fn unknown_items(input: &Stage1Input<'_>) -> Vec<String> {
         return Vec::new();
     }
     let mut out: Vec<String> = Vec::new();
-    for l in input.extracted["line_items"].as_array().into_iter().flatten() {
-        let Some(d) = l["description"].as_str() else { continue };
-        let known = items.iter().any(|i| super::super::direction::same_name(i, d));
+    for l in input.extracted["line_items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let Some(d) = l["description"].as_str() else {
+            continue;
+        };
+        let known = items
+            .iter()
+            .any(|i| super::super::direction::same_name(i, d));
         if !known && !out.iter().any(|o| o == d) {
             out.push(d.to_string());
         }
@@ -43,8 +51,16 @@ pub(super) fn suggest(
     let Some((primary, conf, why)) = chosen else {
         return Vec::new();
     };
-    let entity = |a: &str| input.registry.get(a).map(|x| x.entity.clone()).unwrap_or_default();
-    let party = input.sides.counterparty["name"].as_str().unwrap_or("the counterparty");
+    let entity = |a: &str| {
+        input
+            .registry
+            .get(a)
+            .map(|x| x.entity.clone())
+            .unwrap_or_default()
+    };
+    let party = input.sides.counterparty["name"]
+        .as_str()
+        .unwrap_or("the counterparty");
     let mut out = Vec::new();
     let mut prereqs = Vec::new();
     if !party_known {
@@ -61,20 +77,27 @@ pub(super) fn suggest(
                 "reasoning": format!("the item {item:?} is not in the business's item list")}));
         }
     }
-    let requires: Vec<String> = prereqs.iter().filter_map(|p| p["action"].as_str().map(str::to_string)).collect();
+    let requires: Vec<String> = prereqs
+        .iter()
+        .filter_map(|p| p["action"].as_str().map(str::to_string))
+        .collect();
     out.extend(prereqs);
-    out.push(json!({"action": primary, "entity": entity(primary), "action_type": "PRIMARY",
-        "confidence": conf, "requires": requires, "reasoning": why}));
+    out.push(
+        json!({"action": primary, "entity": entity(primary), "action_type": "PRIMARY",
+        "confidence": conf, "requires": requires, "reasoning": why}),
+    );
     let follow: Vec<&String> = rule
         .follow_ups
         .iter()
         .chain(rule.follow_ups_of.get(primary).into_iter().flatten())
         .collect();
     for f in follow {
-        out.push(json!({"action": f, "entity": entity(f), "action_type": "FOLLOW_UP",
+        out.push(
+            json!({"action": f, "entity": entity(f), "action_type": "FOLLOW_UP",
             "confidence": conf.saturating_sub(5), "requires": [primary],
             "reasoning": format!("the document shows the payment ({})",
-                input.extracted["payment"]["evidence"].as_str().unwrap_or("paid"))}));
+                input.extracted["payment"]["evidence"].as_str().unwrap_or("paid"))}),
+        );
     }
     for (i, a) in out.iter_mut().enumerate() {
         a["priority"] = json!(i + 1);

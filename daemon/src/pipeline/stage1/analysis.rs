@@ -6,13 +6,25 @@
 use serde_json::{json, Value};
 
 use super::super::decisions::Rule;
-use super::Stage1Input;
+use super::input::Stage1Input;
 use crate::extract::read::fold::{fold, has_words};
 
 /// Words that mark a prepayment for a service period.
 const PERIOD_WORDS: &[&str] = &[
-    "annual", "yearly", "12 months", "subscription", "per year", "abonnement annuel", "annuel",
-    "jahresabo", "jahrlich", "12 monate", "anual", "suscripcion anual", "annuale", "12 mesi",
+    "annual",
+    "yearly",
+    "12 months",
+    "subscription",
+    "per year",
+    "abonnement annuel",
+    "annuel",
+    "jahresabo",
+    "jahrlich",
+    "12 monate",
+    "anual",
+    "suscripcion anual",
+    "annuale",
+    "12 mesi",
 ];
 
 fn flags(input: &Stage1Input<'_>, paid: bool) -> Value {
@@ -56,11 +68,16 @@ fn assumptions(input: &Stage1Input<'_>) -> Vec<String> {
     let mut a = Vec::new();
     if x["currency"].is_null() {
         if let Some(c) = &input.profile.currency {
-            a.push(format!("currency not printed: the business's currency {c} assumed"));
+            a.push(format!(
+                "currency not printed: the business's currency {c} assumed"
+            ));
         }
     }
     if input.sides.confidence < 90 {
-        a.push(format!("direction {}: {}", input.sides.direction, input.sides.reason));
+        a.push(format!(
+            "direction {}: {}",
+            input.sides.direction, input.sides.reason
+        ));
     }
     a
 }
@@ -87,7 +104,9 @@ pub(super) fn output(
         format!("{} ({})", input.sides.direction, input.sides.reason),
         format!(
             "payment: {}",
-            x["payment"]["evidence"].as_str().unwrap_or(if paid { "paid" } else { "none shown" })
+            x["payment"]["evidence"]
+                .as_str()
+                .unwrap_or(if paid { "paid" } else { "none shown" })
         ),
     ];
     if let Some(r) = &rule.review {

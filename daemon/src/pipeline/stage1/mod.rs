@@ -12,17 +12,19 @@
 
 mod actions;
 mod analysis;
+mod input;
+
+pub use input::{Stage1, Stage1Input};
 
 use anyhow::Result;
 use serde_json::Value;
 
-use super::decisions::{Rule, Situation, Table};
-use super::direction::{same_name, Sides};
+use super::decisions::{Rule, Situation};
+use super::direction::same_name;
 use super::judge::{self, Question};
 use super::llm_json::StageMetrics;
 use super::profile::BusinessProfile;
 use super::prompts::Prompts;
-use super::registry::Registry;
 use crate::llm::EngineHandle;
 
 /// Kinds the model may choose among, as (label shown, kind).
@@ -31,36 +33,16 @@ const KINDS: &[(&str, &str)] = &[
     ("receipt for a payment", "receipt"),
     ("credit note", "credit_note"),
     ("refund receipt", "refund_receipt"),
-    ("remittance advice (notice of a payment)", "remittance_advice"),
+    (
+        "remittance advice (notice of a payment)",
+        "remittance_advice",
+    ),
     ("purchase order", "purchase_order"),
     ("quote or estimate", "quote"),
     ("delivery note", "delivery_note"),
     ("bank statement", "bank_statement"),
     ("not a financial document", "other"),
 ];
-
-/// Everything Stage 1 reads.
-pub struct Stage1Input<'a> {
-    pub extracted: &'a Value,
-    pub text: &'a str,
-    pub profile: &'a BusinessProfile,
-    pub registry: &'a Registry,
-    pub table: &'a Table,
-    pub sides: &'a Sides,
-}
-
-/// Stage 1's decision with what the later steps need.
-#[derive(Debug, Clone)]
-pub struct Stage1 {
-    /// The contract-shaped output.
-    pub output: Value,
-    /// The decision table row that applied.
-    pub rule: Rule,
-    /// Why the document goes to review regardless of confidence (a non-posting document).
-    pub review: Option<String>,
-    /// Whether the counterparty is already in the business's books.
-    pub party_known: bool,
-}
 
 /// The kind and its confidence: the rules', or the model's choice when the rules found none.
 fn kind(
@@ -71,9 +53,22 @@ fn kind(
 ) -> Result<(String, i64, String)> {
     let x = input.extracted;
     let read = x["document_type"].as_str().unwrap_or("other").to_string();
-    let conf = x["provenance"]["document_type"]["confidence"].as_i64().unwrap_or(
-        if x["extraction_method"].as_str().is_some_and(|m| m.starts_with("einvoice")) { 100 } else { 0 },
-    );
+    let conf = x["provenance"]["document_type"]["confidence"]
+        .as_i64()
+        .unwrap_or(
+            if x["extraction_method"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("einvoice"))
+            {
+                100
+            } else {
+                0
+            },
+        );
+    // A kind only mentioned in passing, on a document without an amount, records nothing.
+    if conf < 90 && conf > 0 && x["total"].is_null() && !read.is_empty() {
+        return Ok(("other".into(), 60, format!("{read} mentioned, no amount")));
+    }
     if read != "other" || conf > 0 {
         return Ok((read, conf, "title".into()));
     }
@@ -90,7 +85,11 @@ fn kind(
         },
         metrics,
     )?;
-    Ok((KINDS[c.index].1.to_string(), c.confidence().min(60), "model".into()))
+    Ok((
+        KINDS[c.index].1.to_string(),
+        c.confidence().min(60),
+        "model".into(),
+    ))
 }
 
 /// Whether the document shows payment (rules; an e-invoice with nothing left to pay).
@@ -111,12 +110,20 @@ fn primary(
 ) -> Result<Option<(String, i64, String)>> {
     match rule.primary.as_slice() {
         [] => Ok(None),
-        [one] => Ok(Some((one.clone(), 95, rule.why.clone().unwrap_or_default()))),
+        [one] => Ok(Some((
+            one.clone(),
+            95,
+            rule.why.clone().unwrap_or_default(),
+        ))),
         many => {
             let options: Vec<String> = many
                 .iter()
                 .map(|a| {
-                    let d = input.registry.get(a).map(|x| x.description.as_str()).unwrap_or("");
+                    let d = input
+                        .registry
+                        .get(a)
+                        .map(|x| x.description.as_str())
+                        .unwrap_or("");
                     format!("{a}: {d}")
                 })
                 .collect();
@@ -155,7 +162,11 @@ fn primary(
 
 /// Whether `name` is in the business's list of known `kind` (`vendor` / `customer`).
 fn known(profile: &BusinessProfile, role: &str, name: Option<&str>) -> bool {
-    let list = if role == "customer" { &profile.customers } else { &profile.vendors };
+    let list = if role == "customer" {
+        &profile.customers
+    } else {
+        &profile.vendors
+    };
     name.is_some_and(|n| list.iter().any(|k| same_name(k, n)))
 }
 
@@ -181,9 +192,24 @@ pub fn run(
     let party_known = known(input.profile, &rule.party_role, party_name);
     let actions = actions::suggest(input, &rule, chosen.as_ref(), party_known);
     let decision_conf = chosen.as_ref().map(|c| c.1).unwrap_or(0);
-    let overall = kind_conf.min(input.sides.confidence).min(if chosen.is_some() { decision_conf } else { kind_conf });
+    let overall = kind_conf
+        .min(input.sides.confidence)
+        .min(if chosen.is_some() {
+            decision_conf
+        } else {
+            kind_conf
+        });
     let review = rule.review.clone();
-    let output = analysis::output(input, &rule, &kind, paid, actions, overall, &kind_by, party_known);
+    let output = analysis::output(
+        input,
+        &rule,
+        &kind,
+        paid,
+        actions,
+        overall,
+        &kind_by,
+        party_known,
+    );
     Ok(Stage1 {
         output,
         rule,

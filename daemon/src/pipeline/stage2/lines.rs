@@ -4,8 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::sources::Mapped;
-use super::{lookup_ref, Stage2Input};
+use super::input::{lookup_ref, Mapped, Stage2Input};
 
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
@@ -31,7 +30,11 @@ pub(super) fn value(input: &Stage2Input<'_>, kind: &str, field: &str) -> Option<
         let path = format!("{field}[{i}]");
         match kind {
             "items" => {
-                let known = input.profile.items.iter().any(|k| super::super::direction::same_name(k, &l.description));
+                let known = input
+                    .profile
+                    .items
+                    .iter()
+                    .any(|k| super::super::direction::same_name(k, &l.description));
                 v["item"] = json!(lookup_ref("Item", &l.description));
                 lookups.push(json!({"entity": "Item", "field": format!("{path}.item"),
                     "lookup_value": l.description, "create_if_missing": !known}));
@@ -41,8 +44,10 @@ pub(super) fn value(input: &Stage2Input<'_>, kind: &str, field: &str) -> Option<
                     v["account"] = json!(lookup_ref("Account", &a.name));
                     v["account_decided_by"] = json!(a.method);
                     confidence = confidence.min(a.confidence);
-                    lookups.push(json!({"entity": "Account", "field": format!("{path}.account"),
-                        "lookup_value": a.name, "create_if_missing": false}));
+                    lookups.push(
+                        json!({"entity": "Account", "field": format!("{path}.account"),
+                        "lookup_value": a.name, "create_if_missing": false}),
+                    );
                 }
             }
         }

@@ -6,33 +6,15 @@
 //! `TxnTaxDetail.TotalTax`. Nothing here is generated: the only judgments (each line's account) were made
 //! before, among the chart's accounts ([`super::accounts`]).
 
+mod input;
 mod lines;
 mod sources;
 pub mod validate;
 
 use serde_json::{json, Map, Value};
 
-use super::accounts::Lines;
-use super::chart::Chart;
-use super::direction::Sides;
-use super::profile::BusinessProfile;
-use super::registry::{Action, Registry};
-pub use sources::Mapped;
-
-/// Everything Stage 2 reads.
-pub struct Stage2Input<'a> {
-    pub file_name: &'a str,
-    pub extracted: &'a Value,
-    pub profile: &'a BusinessProfile,
-    pub registry: &'a Registry,
-    pub chart: &'a Chart,
-    pub sides: &'a Sides,
-    /// The document's lines with their accounts.
-    pub lines: &'a Lines,
-    /// Actions suggested for the document (a createVendor PREREQUISITE makes the vendor
-    /// lookup `create_if_missing`).
-    pub suggested: &'a [Value],
-}
+use super::registry::Action;
+pub use input::{lookup_ref, Mapped, Stage2Input};
 
 /// Map `suggestion` (one of Stage 1's suggested actions). `None` when the action is not in the
 /// registry.
@@ -51,7 +33,11 @@ pub fn map(input: &Stage2Input<'_>, suggestion: &Value) -> Option<Value> {
         .chain(action.optional_fields.iter().map(|f| (f, false)))
     {
         match sources::value(input, suggestion, f) {
-            Some(Mapped { value, lookups: l, confidence }) => {
+            Some(Mapped {
+                value,
+                lookups: l,
+                confidence,
+            }) => {
                 fields.insert(f.name.clone(), value);
                 lookups.extend(l);
                 sources.insert(f.name.clone(), json!(f.source));
@@ -83,16 +69,6 @@ pub fn map(input: &Stage2Input<'_>, suggestion: &Value) -> Option<Value> {
         "confidence": confidence,
         "field_sources": sources,
     }))
-}
-
-/// `{{lookup:Entity:Name}}` with `name` trimmed to what the contract allows.
-pub fn lookup_ref(entity: &str, name: &str) -> String {
-    let n: String = name
-        .chars()
-        .filter(|c| !matches!(c, '{' | '}'))
-        .take(80)
-        .collect();
-    format!("{{{{lookup:{entity}:{}}}}}", n.trim())
 }
 
 #[cfg(test)]

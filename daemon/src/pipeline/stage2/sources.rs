@@ -3,17 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::{lookup_ref, Stage2Input};
+use super::input::{lookup_ref, Mapped, Stage2Input};
 use crate::pipeline::registry::Field;
-
-/// A mapped value.
-pub struct Mapped {
-    pub value: Value,
-    /// `lookups_required` entries the value needs.
-    pub lookups: Vec<Value>,
-    /// 0–100, from the provenance of what it was built from.
-    pub confidence: i64,
-}
 
 fn plain(value: Value, confidence: i64) -> Option<Mapped> {
     (!value.is_null()).then_some(Mapped {
@@ -25,7 +16,10 @@ fn plain(value: Value, confidence: i64) -> Option<Mapped> {
 
 /// Confidence of extracted field `path` (its provenance; e-invoices are exact).
 fn field_confidence(x: &Value, path: &str) -> i64 {
-    if x["extraction_method"].as_str().is_some_and(|m| m.starts_with("einvoice")) {
+    if x["extraction_method"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("einvoice"))
+    {
         return 100;
     }
     x["provenance"][path]["confidence"].as_i64().unwrap_or(70)
@@ -44,7 +38,11 @@ fn doc(input: &Stage2Input<'_>, field: &str) -> Option<Mapped> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .find(|r| r["label"].as_str().is_some_and(|l| l.to_lowercase().contains("invoice")))
+                .find(|r| {
+                    r["label"]
+                        .as_str()
+                        .is_some_and(|l| l.to_lowercase().contains("invoice"))
+                })
                 .map(|r| r["value"].clone())
                 .unwrap_or(Value::Null);
             plain(r, 70)
@@ -56,11 +54,14 @@ fn doc(input: &Stage2Input<'_>, field: &str) -> Option<Mapped> {
 /// The counterparty's `field`, with the confidence of its name.
 fn party(input: &Stage2Input<'_>, field: &str) -> Option<Mapped> {
     let p = &input.sides.counterparty;
-    let conf = input.sides.confidence.min(if input.sides.direction == "outgoing" {
-        field_confidence(input.extracted, "to.name")
-    } else {
-        field_confidence(input.extracted, "from.name")
-    });
+    let conf = input
+        .sides
+        .confidence
+        .min(if input.sides.direction == "outgoing" {
+            field_confidence(input.extracted, "to.name")
+        } else {
+            field_confidence(input.extracted, "from.name")
+        });
     plain(p[field].clone(), conf)
 }
 
@@ -78,14 +79,19 @@ fn created_first(input: &Stage2Input<'_>, entity: &str) -> bool {
 fn lookup(input: &Stage2Input<'_>, entity: &str, name: &str, field: &str, conf: i64) -> Mapped {
     Mapped {
         value: json!(lookup_ref(entity, name)),
-        lookups: vec![json!({"entity": entity, "field": field, "lookup_value": name,
-            "create_if_missing": created_first(input, entity)})],
+        lookups: vec![
+            json!({"entity": entity, "field": field, "lookup_value": name,
+            "create_if_missing": created_first(input, entity)}),
+        ],
         confidence: conf,
     }
 }
 
 /// The first line, or the line of the item a createItem PREREQUISITE is for.
-fn line_of<'a>(input: &'a Stage2Input<'_>, suggestion: &Value) -> Option<&'a crate::pipeline::accounts::Line> {
+fn line_of<'a>(
+    input: &'a Stage2Input<'_>,
+    suggestion: &Value,
+) -> Option<&'a crate::pipeline::accounts::Line> {
     let lines = &input.lines.lines;
     match suggestion["item"].as_str() {
         Some(item) => lines.iter().find(|l| l.description == item),
@@ -104,7 +110,14 @@ pub fn value(input: &Stage2Input<'_>, suggestion: &Value, field: &Field) -> Opti
     }
     if let Some(rest) = src.strip_prefix("lookup:") {
         let (entity, by) = rest.split_once(':')?;
-        let m = value(input, suggestion, &Field { source: by.to_string(), ..field.clone() })?;
+        let m = value(
+            input,
+            suggestion,
+            &Field {
+                source: by.to_string(),
+                ..field.clone()
+            },
+        )?;
         let name = m.value.as_str()?.trim().to_string();
         return (!name.is_empty()).then(|| lookup(input, entity, &name, &field.name, m.confidence));
     }
@@ -144,19 +157,35 @@ fn role_value(input: &Stage2Input<'_>, role: &str, field: &str) -> Option<Mapped
         r => r.to_string(),
     };
     let account = input.chart.role(&role)?;
-    Some(lookup(input, "Account", &account.name, field, if method(input).is_some() { 85 } else { 70 }))
+    Some(lookup(
+        input,
+        "Account",
+        &account.name,
+        field,
+        if method(input).is_some() { 85 } else { 70 },
+    ))
 }
 
 fn computed(input: &Stage2Input<'_>, suggestion: &Value, name: &str) -> Option<Mapped> {
     let x = input.extracted;
     let conf = if method(input).is_some() { 85 } else { 70 };
     match name {
-        "payment_type" => plain(json!(match method(input) {
-            Some("card") => "CreditCard",
-            Some("check") => "Check",
-            _ => "Cash",
-        }), conf),
-        "pay_type" => plain(json!(if method(input) == Some("card") { "CreditCard" } else { "Check" }), conf),
+        "payment_type" => plain(
+            json!(match method(input) {
+                Some("card") => "CreditCard",
+                Some("check") => "Check",
+                _ => "Cash",
+            }),
+            conf,
+        ),
+        "pay_type" => plain(
+            json!(if method(input) == Some("card") {
+                "CreditCard"
+            } else {
+                "Check"
+            }),
+            conf,
+        ),
         "payment_method" => {
             let m = match method(input)? {
                 "card" => "Credit Card",
@@ -166,14 +195,27 @@ fn computed(input: &Stage2Input<'_>, suggestion: &Value, name: &str) -> Option<M
             };
             Some(lookup(input, "PaymentMethod", m, "PaymentMethodRef", conf))
         }
-        "note" => plain(json!(format!(
-            "{} {} from {}; read from {}",
-            x["document_type"].as_str().unwrap_or("document").replace('_', " "),
-            x["invoice_number"].as_str().unwrap_or(""),
-            input.sides.counterparty["name"].as_str().unwrap_or("?"),
-            input.file_name
-        )), 90),
-        "item_type" => plain(json!(if input.profile.has_inventory == Some(true) { "NonInventory" } else { "Service" }), 80),
+        "note" => plain(
+            json!(format!(
+                "{} {} from {}; read from {}",
+                x["document_type"]
+                    .as_str()
+                    .unwrap_or("document")
+                    .replace('_', " "),
+                x["invoice_number"].as_str().unwrap_or(""),
+                input.sides.counterparty["name"].as_str().unwrap_or("?"),
+                input.file_name
+            )),
+            90,
+        ),
+        "item_type" => plain(
+            json!(if input.profile.has_inventory == Some(true) {
+                "NonInventory"
+            } else {
+                "Service"
+            }),
+            80,
+        ),
         "file_name" => plain(json!(input.file_name), 100),
         "given_name" | "family_name" => {
             let n = input.sides.counterparty["name"].as_str()?;

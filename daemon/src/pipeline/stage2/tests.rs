@@ -2,7 +2,10 @@ use serde_json::json;
 
 use super::*;
 use crate::pipeline::accounts::{read_lines, AccountChoice};
+use crate::pipeline::chart::Chart;
 use crate::pipeline::direction;
+use crate::pipeline::profile::BusinessProfile;
+use crate::pipeline::registry::Registry;
 
 fn sammy() -> Value {
     json!({"document_type": "invoice", "invoice_number": "invoice_number_1", "issue_date": "2022-01-01",
@@ -23,7 +26,11 @@ fn mapped(x: &Value, action: &str, suggested: &[Value]) -> Value {
     let sides = direction::decide(&profile, x, "");
     let mut lines = read_lines(x, "Sammy Maystone");
     for l in &mut lines.lines {
-        l.account = Some(AccountChoice { name: "Repairs & Maintenance".into(), method: "keywords".into(), confidence: 80 });
+        l.account = Some(AccountChoice {
+            name: "Repairs & Maintenance".into(),
+            method: "keywords".into(),
+            confidence: 80,
+        });
     }
     let input = Stage2Input {
         file_name: "invoice.pdf",
@@ -48,17 +55,43 @@ fn a_bill_is_filled_from_the_document_with_printed_names_in_its_lookups() {
     assert_eq!(f["TxnDate"], "2022-01-01");
     assert_eq!(f["TotalAmt"], 127.5);
     assert_eq!(f["CurrencyRef"], "USD");
-    let amounts: Vec<f64> = f["Line"].as_array().unwrap().iter().map(|l| l["amount"].as_f64().unwrap()).collect();
+    let amounts: Vec<f64> = f["Line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["amount"].as_f64().unwrap())
+        .collect();
     assert_eq!(amounts, [120.0, 7.5]);
-    assert_eq!(f["Line"][0]["account"], "{{lookup:Account:Repairs & Maintenance}}");
-    let vendor = m["lookups_required"].as_array().unwrap().iter().find(|l| l["entity"] == "Vendor").unwrap();
+    assert_eq!(
+        f["Line"][0]["account"],
+        "{{lookup:Account:Repairs & Maintenance}}"
+    );
+    let vendor = m["lookups_required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["entity"] == "Vendor")
+        .unwrap();
     assert_eq!(vendor["lookup_value"], "Sammy Maystone");
-    assert_eq!(vendor["create_if_missing"], true, "a createVendor PREREQUISITE comes first");
+    assert_eq!(
+        vendor["create_if_missing"], true,
+        "a createVendor PREREQUISITE comes first"
+    );
     let v = &m["validation"];
-    assert_eq!((v["total_amount_matches"].as_bool(), v["all_required_fields_present"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (
+            v["total_amount_matches"].as_bool(),
+            v["all_required_fields_present"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
     crate::schemas::validate(crate::schemas::Kind::Stage2, &m).unwrap();
     let action = Registry::for_software("quickbooks").unwrap();
-    crate::schemas::validate_with(&action.get("createBill").unwrap().field_mappings_schema(), f).unwrap();
+    crate::schemas::validate_with(
+        &action.get("createBill").unwrap().field_mappings_schema(),
+        f,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -74,7 +107,10 @@ fn validation_is_computed_from_the_values() {
     assert_eq!(m["validation"]["all_required_fields_present"], false);
     assert!(m["field_mappings"].get("TxnDate").is_none());
     let w = m["validation"]["warnings"].as_array().unwrap();
-    assert!(w.iter().any(|w| w.as_str().unwrap().contains("TxnDate")), "{w:?}");
+    assert!(
+        w.iter().any(|w| w.as_str().unwrap().contains("TxnDate")),
+        "{w:?}"
+    );
 }
 
 #[test]
@@ -82,7 +118,12 @@ fn every_required_field_of_every_action_has_a_value_source() {
     let r = Registry::for_software("quickbooks").unwrap();
     for a in &r.actions {
         for f in &a.required_fields {
-            assert!(f.source != "none" && !f.source.is_empty(), "{}.{} has no source", a.name, f.name);
+            assert!(
+                f.source != "none" && !f.source.is_empty(),
+                "{}.{} has no source",
+                a.name,
+                f.name
+            );
         }
     }
 }

@@ -11,7 +11,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::Stage2Input;
+use super::input::Stage2Input;
 use crate::pipeline::registry::Action;
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -33,20 +33,31 @@ pub fn validate(
         .collect();
     let mut checked = Vec::new();
     // A statement's transactions add up to no total.
-    let transactions = action.required_fields.iter().any(|f| f.source == "lines:transactions");
+    let transactions = action
+        .required_fields
+        .iter()
+        .any(|f| f.source == "lines:transactions");
     let amount_ok = match (fields.get("Line").and_then(Value::as_array), total) {
         (Some(_), _) if transactions => true,
         (Some(lines), Some(t)) => {
             checked.push("lines add up to the total");
             let sum: f64 = lines.iter().filter_map(|l| l["amount"].as_f64()).sum();
-            let tax = if input.lines.net { x["tax"].as_f64().unwrap_or(0.0) } else { 0.0 };
+            let tax = if input.lines.net {
+                x["tax"].as_f64().unwrap_or(0.0)
+            } else {
+                0.0
+            };
             let ok = close(sum + tax, t, 0.01 * lines.len() as f64 + 0.01);
             if !ok {
                 warnings.push(format!(
                     "{}: the lines add up to {:.2}{} but the total is {t:.2}",
                     action.name,
                     sum,
-                    if tax != 0.0 { format!(" + tax {tax:.2}") } else { String::new() }
+                    if tax != 0.0 {
+                        format!(" + tax {tax:.2}")
+                    } else {
+                        String::new()
+                    }
                 ));
             }
             ok
@@ -85,19 +96,33 @@ pub fn validate(
 
 fn tax_ok(x: &Value, checked: &mut Vec<&'static str>, warnings: &mut Vec<String>) -> bool {
     let mut ok = true;
-    if let (Some(s), Some(t), Some(tot)) = (x["subtotal"].as_f64(), x["tax"].as_f64(), x["total"].as_f64()) {
+    if let (Some(s), Some(t), Some(tot)) = (
+        x["subtotal"].as_f64(),
+        x["tax"].as_f64(),
+        x["total"].as_f64(),
+    ) {
         checked.push("subtotal + tax = total");
         if !close(s + t, tot, 0.02) {
             ok = false;
-            warnings.push(format!("subtotal {s:.2} + tax {t:.2} = {:.2}, but the total is {tot:.2}", s + t));
+            warnings.push(format!(
+                "subtotal {s:.2} + tax {t:.2} = {:.2}, but the total is {tot:.2}",
+                s + t
+            ));
         }
     }
     for b in x["tax_breakdown"].as_array().into_iter().flatten() {
-        if let (Some(r), Some(base), Some(tax)) = (b["rate"].as_f64(), b["taxable_amount"].as_f64(), b["tax_amount"].as_f64()) {
+        if let (Some(r), Some(base), Some(tax)) = (
+            b["rate"].as_f64(),
+            b["taxable_amount"].as_f64(),
+            b["tax_amount"].as_f64(),
+        ) {
             checked.push("tax rate × taxable amount = tax");
             if !close(base * r / 100.0, tax, 0.02) {
                 ok = false;
-                warnings.push(format!("{r}% of {base:.2} is {:.2}, but the tax is {tax:.2}", base * r / 100.0));
+                warnings.push(format!(
+                    "{r}% of {base:.2} is {:.2}, but the tax is {tax:.2}",
+                    base * r / 100.0
+                ));
             }
         }
     }

@@ -45,6 +45,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_pending_moves",
         include_str!("../../../../schema/migrations/0003_pending_moves.sql"),
     ),
+    (
+        "0004_interruptions",
+        include_str!("../../../../schema/migrations/0004_interruptions.sql"),
+    ),
 ];
 
 /// The database: one connection, serialised by a mutex.

@@ -221,7 +221,7 @@ pub(super) fn release(c: &mut Connection, job: &Job) -> Result<bool> {
 pub(super) fn requeue(c: &mut Connection, id: i64) -> Result<bool> {
     let tx = c.transaction()?;
     let n = tx.execute(
-        "UPDATE documents SET status = 'queued', attempts = 0, next_attempt_ms = 0, updated_at = ?2,
+        "UPDATE documents SET status = 'queued', attempts = 0, interruptions = 0, next_attempt_ms = 0, updated_at = ?2,
             error = NULL, finished_at = NULL, lease_owner = NULL, lease_expires_ms = NULL
          WHERE id = ?1 AND status NOT IN ('extracting', 'classifying', 'mapping')",
         params![id, now()],
@@ -235,35 +235,53 @@ pub(super) fn requeue(c: &mut Connection, id: i64) -> Result<bool> {
 
 pub(super) fn recover_in_flight(c: &mut Connection, policy: &Policy) -> Result<(usize, usize)> {
     let tx = c.transaction()?;
-    let ids: Vec<(i64, i64)> = {
+    let ids: Vec<(i64, i64, i64)> = {
         let mut st = tx.prepare(
-            "SELECT id, attempts FROM documents WHERE status IN ('extracting', 'classifying', 'mapping')",
+            "SELECT id, attempts, interruptions FROM documents
+             WHERE status IN ('extracting', 'classifying', 'mapping')",
         )?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     let (mut requeued, mut dead) = (0, 0);
-    for (id, attempts) in ids {
-        if attempts >= policy.max_attempts as i64 {
-            let reason =
-                format!("interrupted {attempts} times (the daemon stopped while processing it)");
+    for (id, attempts, interruptions) in ids {
+        // This claim was ended by the stop, not by the document: it is an interruption.
+        let interruptions = interruptions + 1;
+        if interruptions >= MAX_INTERRUPTIONS {
+            let reason = format!(
+                "interrupted {interruptions} times (the daemon stopped while processing it each \
+                 time); {} attempt(s) of its own failed",
+                attempts - interruptions
+            );
             tx.execute(
                 "UPDATE documents SET status = 'dead', error = ?2, updated_at = ?3, finished_at = ?3,
-                    lease_owner = NULL, lease_expires_ms = NULL WHERE id = ?1",
-                params![id, reason, now()],
+                    interruptions = ?4, lease_owner = NULL, lease_expires_ms = NULL WHERE id = ?1",
+                params![id, reason, now(), interruptions],
             )?;
             event(&tx, id, "dead", None, Some(&reason))?;
             dead += 1;
         } else {
             tx.execute(
                 "UPDATE documents SET status = 'queued', updated_at = ?2, next_attempt_ms = 0,
-                    lease_owner = NULL, lease_expires_ms = NULL WHERE id = ?1",
-                params![id, now()],
+                    interruptions = ?3, lease_owner = NULL, lease_expires_ms = NULL WHERE id = ?1",
+                params![id, now(), interruptions],
             )?;
-            event(&tx, id, "recovered", None, None)?;
+            event(
+                &tx,
+                id,
+                "recovered",
+                None,
+                Some(&format!("interruption {interruptions}")),
+            )?;
             requeued += 1;
         }
     }
+    let _ = policy;
     tx.commit()?;
     Ok((requeued, dead))
 }
+
+/// Interruptions (stops of the daemon while a document was in flight) after which a document is
+/// dead-lettered: one that keeps taking the process down is not retried forever, while a laptop
+/// that sleeps or reboots a few times loses nothing.
+pub const MAX_INTERRUPTIONS: i64 = 10;

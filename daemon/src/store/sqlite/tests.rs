@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use super::*;
+use rusqlite::params;
 
 fn setup() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -187,7 +188,7 @@ fn backoff_doubles_with_bounded_jitter() {
 }
 
 #[test]
-fn recovery_requeues_interrupted_work_and_release_does_not_count() {
+fn recovery_requeues_interrupted_work_and_interruptions_do_not_use_attempts() {
     let (dir, store) = setup();
     let a = enqueue(&store, &file(&dir, "a.txt", "a"), "drop_folder", 0)
         .unwrap()
@@ -199,23 +200,52 @@ fn recovery_requeues_interrupted_work_and_release_does_not_count() {
     let ja = claim_next(&store, "w", &p).unwrap().unwrap();
     assert!(store.release(&ja).unwrap());
     assert_eq!(store.document(a).unwrap().unwrap().attempts, 0);
-    // `a` interrupted twice more → still queued; `b` at its last attempt → dead.
-    for _ in 0..2 {
+    // `a` interrupted more times than it has attempts: still queued, and a failure of its own
+    // after that is still not its last attempt.
+    for _ in 0..(p.max_attempts + 2) {
         store.claim(Some(a), "w", &p).unwrap().unwrap();
         assert_eq!(store.recover_in_flight(&p).unwrap(), (1, 0));
     }
+    let da = store.document(a).unwrap().unwrap();
+    assert_eq!(da.status, Status::Queued);
+    assert_eq!(da.interruptions, p.max_attempts as i64 + 2);
+    let ja = store.claim(Some(a), "w", &p).unwrap().unwrap();
+    assert!(
+        !p.is_last_attempt(&ja),
+        "interruptions used up its attempts"
+    );
+    // Its own attempts are still counted: with all but one used, the next failure is the last.
     {
         store
             .lock()
-            .execute("UPDATE documents SET attempts = 2 WHERE id = ?1", [b])
+            .execute(
+                "UPDATE documents SET attempts = interruptions + ?2 - 1 WHERE id = ?1",
+                params![b, p.max_attempts],
+            )
+            .unwrap();
+    }
+    let jb = store.claim(Some(b), "w", &p).unwrap().unwrap();
+    assert!(p.is_last_attempt(&jb));
+    // A document that keeps taking the daemon down is dead-lettered after MAX_INTERRUPTIONS.
+    store.release(&jb).unwrap();
+    store.release(&ja).unwrap();
+    {
+        store
+            .lock()
+            .execute(
+                "UPDATE documents SET interruptions = ?2 - 1 WHERE id = ?1",
+                params![b, super::queue::MAX_INTERRUPTIONS],
+            )
             .unwrap();
     }
     store.claim(Some(b), "w", &p).unwrap().unwrap();
     assert_eq!(store.recover_in_flight(&p).unwrap(), (0, 1));
-    assert_eq!(store.document(a).unwrap().unwrap().status, Status::Queued);
     let db = store.document(b).unwrap().unwrap();
     assert_eq!(db.status, Status::Dead);
-    assert!(db.error.unwrap().contains("interrupted 3 times"));
+    assert!(db.error.unwrap().contains(&format!(
+        "interrupted {} times",
+        super::queue::MAX_INTERRUPTIONS
+    )));
 }
 
 #[test]

@@ -14,9 +14,19 @@ Description: Cleaning
     let tb = read(t).unwrap();
     assert_eq!(tb.rows.len(), 2);
     assert_eq!(tb.rows[0].description, "Service A");
-    assert_eq!((tb.rows[0].quantity, tb.rows[0].unit_price, tb.rows[0].amount), (Some(12.0), Some(10.0), 120.0));
+    assert_eq!(
+        (
+            tb.rows[0].quantity,
+            tb.rows[0].unit_price,
+            tb.rows[0].amount
+        ),
+        (Some(12.0), Some(10.0), 120.0)
+    );
     assert_eq!((tb.rows[1].quantity, tb.rows[1].amount), (Some(5.0), 7.5));
-    assert_eq!(tb.amounts_for(Some(127.5), Some(127.5)), Some(vec![120.0, 7.5]));
+    assert_eq!(
+        tb.amounts_for(Some(127.5), Some(127.5)),
+        Some(vec![120.0, 7.5])
+    );
 }
 
 #[test]
@@ -29,8 +39,14 @@ Total facture                                             24.99              5.0
     let tb = read(t).unwrap();
     assert_eq!(tb.rows.len(), 2);
     assert_eq!(tb.rows[0].description, "Abonnements, forfaits et options");
-    assert_eq!((tb.rows[0].amount, tb.rows[0].tax, tb.rows[0].gross), (24.99, Some(5.0), Some(29.99)));
-    assert_eq!(tb.amounts_for(Some(24.99), Some(29.99)), Some(vec![24.99, 0.0]));
+    assert_eq!(
+        (tb.rows[0].amount, tb.rows[0].tax, tb.rows[0].gross),
+        (24.99, Some(5.0), Some(29.99))
+    );
+    assert_eq!(
+        tb.amounts_for(Some(24.99), Some(29.99)),
+        Some(vec![24.99, 0.0])
+    );
     assert_eq!(tb.amounts_for(None, Some(29.99)), Some(vec![29.99, 0.0]));
 }
 
@@ -43,8 +59,19 @@ fn product_tables_with_tax_columns_and_german_headers() {
 ";
     let tb = read(t).unwrap();
     assert_eq!(tb.rows.len(), 1);
-    assert_eq!(tb.rows[0].description, "Memory cards SanDisk Ultra 16 GB MicroSDHC Class");
-    assert_eq!((tb.rows[0].quantity, tb.rows[0].unit_price, tb.rows[0].tax, tb.rows[0].amount), (Some(1.0), Some(278.61), Some(40.39), 319.0));
+    assert_eq!(
+        tb.rows[0].description,
+        "Memory cards SanDisk Ultra 16 GB MicroSDHC Class"
+    );
+    assert_eq!(
+        (
+            tb.rows[0].quantity,
+            tb.rows[0].unit_price,
+            tb.rows[0].tax,
+            tb.rows[0].amount
+        ),
+        (Some(1.0), Some(278.61), Some(40.39), 319.0)
+    );
     let t = "Pos   Bezeichnung                 Menge    Einzelpreis      Betrag
 1     Beratung Projekt Nord          8,0      120,00 €      960,00 €
 2     Reisekosten                    1        85,50 €        85,50 €
@@ -53,7 +80,14 @@ fn product_tables_with_tax_columns_and_german_headers() {
     let tb = read(t).unwrap();
     assert_eq!(tb.rows.len(), 2, "{tb:?}");
     assert_eq!(tb.rows[0].description, "Beratung Projekt Nord");
-    assert_eq!((tb.rows[0].quantity, tb.rows[0].unit_price, tb.rows[0].amount), (Some(8.0), Some(120.0), 960.0));
+    assert_eq!(
+        (
+            tb.rows[0].quantity,
+            tb.rows[0].unit_price,
+            tb.rows[0].amount
+        ),
+        (Some(8.0), Some(120.0), 960.0)
+    );
 }
 
 #[test]

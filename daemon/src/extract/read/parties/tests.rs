@@ -1,6 +1,7 @@
 use super::*;
 
-const SAMMY: &str = " Sammy Maystone                                                            INVOICE
+const SAMMY: &str =
+    " Sammy Maystone                                                            INVOICE
  smaystone4@fake.com
                                                                            # invoice_number_1
                                                                        Date:         Jan 1, 2022
@@ -58,7 +59,10 @@ Atelier Dupont SARL
     let p = read(t, "invoice");
     assert_eq!(p.issuer.name.as_deref(), Some("MÜLLER BAU GmbH"));
     assert_eq!(p.recipient.name.as_deref(), Some("Atelier Dupont SARL"));
-    assert_eq!(p.recipient.address.as_deref(), Some("12 rue de la Paix, 75002 Paris"));
+    assert_eq!(
+        p.recipient.address.as_deref(),
+        Some("12 rue de la Paix, 75002 Paris")
+    );
     let t = "Free Service Abonné
 75371 Paris Cedex 08
 Facture n°562044387 du 02 Juillet 2015
@@ -96,13 +100,22 @@ fn labels_need_their_colon_when_they_are_plain_words() {
     assert!(!name_like("triddel9@fake.com"));
     assert!(!name_like("Tel: +33 1 23 45 67 89"));
     assert!(name_like("Taylor's Store"));
-    assert_eq!(clean_name("Amazon Web Services Invoice"), "Amazon Web Services");
+    assert_eq!(
+        clean_name("Amazon Web Services Invoice"),
+        "Amazon Web Services"
+    );
 }
 
 #[test]
 fn a_seller_label_on_the_same_line() {
-    let p = read(" Sold By : WS Retail Services Pvt. Ltd.,\nWarehouse Address: NO. 42/1\n", "invoice");
-    assert_eq!(p.issuer.name.as_deref(), Some("WS Retail Services Pvt. Ltd."));
+    let p = read(
+        " Sold By : WS Retail Services Pvt. Ltd.,\nWarehouse Address: NO. 42/1\n",
+        "invoice",
+    );
+    assert_eq!(
+        p.issuer.name.as_deref(),
+        Some("WS Retail Services Pvt. Ltd.")
+    );
 }
 
 #[test]
@@ -132,4 +145,3 @@ Blue Ridge Electric Co.
     assert_eq!(p.issuer.name.as_deref(), Some("Harinas del Norte S.A."));
     assert_eq!(clean_name("Studio Rossi S.r.I."), "Studio Rossi S.r.l.");
 }
-

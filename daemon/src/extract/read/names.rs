@@ -1,0 +1,170 @@
+//! What a party's name looks like, and the labels that introduce parties: name-likeness (not an
+//! e-mail, URL, phone, date, amount, address line or label), cleaning (a sender line's address,
+//! a title word, an OCR-garbled legal form), company names with their legal form, e-mail
+//! addresses, postal codes, and the party labels of `schema/reading/vocabulary.json`.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::fold::{fold, has_words};
+use super::vocabulary::vocabulary;
+
+pub(super) fn re(cell: &'static OnceLock<Regex>, p: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(p).expect("valid pattern"))
+}
+
+/// Legal forms of companies, as printed.
+const LEGAL_FORMS: &str = r"(?:Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|LLP|PLC|plc|Corp\.?|Corporation|Co\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KG|OHG|e\.K\.|UG|SAS|SASU|SARL|EURL|S\.A\.S\.?|S\.A\.R\.L\.?|SA|S\.A\.|S\.L\.|SL|S\.L\.U\.|SRL|S\.r\.l\.|S\.p\.A\.|SpA|BV|B\.V\.|NV|N\.V\.|Pvt\.?\s*Ltd\.?|Private\s+Limited|Pty\.?\s*Ltd\.?|Sp\.\s*z\s*o\.o\.|AB|AS|A/S|Oy)";
+
+pub(super) fn legal_name_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    const CAP: &str = r"[A-Z0-9ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜÑ][\w&'’.\-]*";
+    const LINK: &str = r"(?:de|del|della|di|du|des|la|le|les|von|van|der|den|y|e|et|and|und|&)";
+    re(
+        &R,
+        &format!(
+            r"(?:^|[\s:(])({CAP}(?:[\s,]+(?:{CAP}|{LINK})){{0,5}}?,?\s+{LEGAL_FORMS})(?:$|[\s,.;:)−–-])"
+        ),
+    )
+}
+
+/// OCR reads the `l` of `S.r.l.` as `I`: legal forms back in their printed spelling.
+fn fix_legal_form(name: &str) -> String {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"(?i)\bs\.r\.[il1]\.?$")
+        .replace(name, "S.r.l.")
+        .into_owned()
+}
+
+/// An e-mail address in `s`.
+pub fn email_in(s: &str) -> Option<String> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+        .find(s)
+        .map(|m| m.as_str().to_string())
+}
+
+/// Whether `s` can be a party's name: letters, not an e-mail, URL, phone, date, amount or label.
+pub fn name_like(s: &str) -> bool {
+    static NUMERIC: OnceLock<Regex> = OnceLock::new();
+    let t = s.trim();
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    if letters < 2
+        || t.contains('@')
+        || t.contains(':')
+        || t.starts_with('(')
+        || t.chars().count() > 80
+    {
+        return false;
+    }
+    let f = fold(t);
+    if f.starts_with("www.") || f.contains("http") || f.contains(".com/") {
+        return false;
+    }
+    // Mostly digits and punctuation: a phone, a date, an amount, a reference.
+    let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
+    if digits > letters {
+        return false;
+    }
+    // An address line: a postal code and town, or a street number first ("27 rue …").
+    static STREET: OnceLock<Regex> = OnceLock::new();
+    if postal_re().is_match(t) || re(&STREET, r"^\d+[a-zA-Z]?,?\s").is_match(t) {
+        return false;
+    }
+    if re(
+        &NUMERIC,
+        r"(?i)^(?:tel|phone|fax|mob|tél|telefon|iban|bic|swift|vat|tva|ust|gst|siret|page)\b",
+    )
+    .is_match(&f)
+    {
+        return false;
+    }
+    !is_label(t) && !f.ends_with(':')
+}
+
+/// Which label `segment` starts with: (kind, label length in chars), kind `billing`, `shipping`
+/// or `issuer`. A label must be followed by `:`, the end of the segment, or (for multi-word
+/// labels) a space.
+pub fn label_at(segment: &str) -> Option<(&'static str, usize)> {
+    let v = vocabulary();
+    let f = fold(segment.trim_start());
+    let lead = segment.chars().count() - segment.trim_start().chars().count();
+    let mut best: Option<(&'static str, usize)> = None;
+    for (kind, list) in [
+        ("billing", &v.recipient_labels.billing),
+        ("shipping", &v.recipient_labels.shipping),
+        ("issuer", &v.issuer_labels),
+    ] {
+        for l in list {
+            if !f.starts_with(l.as_str()) {
+                continue;
+            }
+            let rest = f[l.len()..].chars().next();
+            let colon_after = f[l.len()..].trim_start().starts_with(':');
+            let ok = match rest {
+                None => true,
+                Some(c) if c.is_alphanumeric() => false,
+                Some(_) => colon_after || l.contains(' ') || l.chars().count() > 6,
+            };
+            // One-word labels that are ordinary words ("to", "from", "client") need a colon.
+            let ok = ok && (rest.is_none() || colon_after || l.contains(' ') || l.len() > 6);
+            if ok && best.is_none_or(|(_, n)| l.chars().count() > n) {
+                best = Some((kind, l.chars().count()));
+            }
+        }
+    }
+    best.map(|(k, n)| (k, n + lead))
+}
+
+pub(super) fn is_label(s: &str) -> bool {
+    label_at(s).is_some_and(|(_, n)| s.chars().skip(n).all(|c| !c.is_alphanumeric()))
+}
+
+/// Text after a label of `n` chars: without the `:` and spaces.
+pub(super) fn after_label(segment: &str, n: usize) -> String {
+    let rest: String = segment.chars().skip(n).collect();
+    rest.trim_start_matches(|c: char| c == ':' || c == '#' || c.is_whitespace())
+        .trim()
+        .to_string()
+}
+
+/// Clean a name: a sender line's address off ("QualityHosting AG - Uferweg 40-42 - D-63571
+/// Gelnhausen"), trailing punctuation off, a trailing title word off, an OCR-garbled legal form
+/// restored.
+pub fn clean_name(s: &str) -> String {
+    let s = match s
+        .split_once(" - ")
+        .or_else(|| s.split_once(" · "))
+        .or_else(|| s.split_once(" | "))
+    {
+        Some((name, rest))
+            if rest.chars().any(|c| c.is_ascii_digit())
+                && name.chars().filter(|c| c.is_alphabetic()).count() >= 3 =>
+        {
+            name
+        }
+        _ => s,
+    };
+    let mut n = fix_legal_form(s.trim().trim_end_matches([',', ';', ':']).trim());
+    let f = fold(&n);
+    for kind in &vocabulary().document_kinds.order {
+        for p in vocabulary().document_kinds.phrases(kind) {
+            let p = fold(&p);
+            if f.ends_with(&format!(" {p}")) && has_words(&f, &p) {
+                let keep = n.chars().count() - p.chars().count();
+                n = n.chars().take(keep).collect::<String>().trim().to_string();
+                return n;
+            }
+        }
+    }
+    n
+}
+
+pub(super) fn postal_re() -> &'static Regex {
+    static POSTAL: OnceLock<Regex> = OnceLock::new();
+    re(
+        &POSTAL,
+        r"(?:\b\d{4,5}\s+\p{Lu}|\b[A-Z]{1,2}\d[\dA-Z]?\s*\d[A-Z]{2}\b|\b[A-Z]{2}\s+\d{5}\b|\b\d{2}-\d{3}\s+\p{Lu})",
+    )
+}

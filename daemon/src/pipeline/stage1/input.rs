@@ -1,0 +1,31 @@
+//! What Stage 1 reads and what it decides.
+
+use serde_json::Value;
+
+use crate::pipeline::decisions::{Rule, Table};
+use crate::pipeline::direction::Sides;
+use crate::pipeline::profile::BusinessProfile;
+use crate::pipeline::registry::Registry;
+
+/// Everything Stage 1 reads.
+pub struct Stage1Input<'a> {
+    pub extracted: &'a Value,
+    pub text: &'a str,
+    pub profile: &'a BusinessProfile,
+    pub registry: &'a Registry,
+    pub table: &'a Table,
+    pub sides: &'a Sides,
+}
+
+/// Stage 1's decision with what the later steps need.
+#[derive(Debug, Clone)]
+pub struct Stage1 {
+    /// The contract-shaped output.
+    pub output: Value,
+    /// The decision table row that applied.
+    pub rule: Rule,
+    /// Why the document goes to review regardless of confidence (a non-posting document).
+    pub review: Option<String>,
+    /// Whether the counterparty is already in the business's books.
+    pub party_known: bool,
+}
