@@ -20,7 +20,7 @@
 set -euo pipefail
 
 DATA="${ZOPILOT_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/zopilot}"
-MODEL="${ZOPILOT_DEFAULT_MODEL:-qwen2.5-coder-0.5b-instruct}"
+MODEL="${ZOPILOT_DEFAULT_MODEL:-qwen2.5-coder-1.5b-instruct}"
 BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
