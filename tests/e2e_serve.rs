@@ -89,6 +89,31 @@ fn dropped_invoices_reach_a_terminal_status_and_bad_files_fail_with_a_reason() {
 
     // The daemon is still serving after the failures.
     assert_eq!(d.get("/health")["status"], "ok");
+
+    // What it runs and how it did, with the key (and not without).
+    let info = d.get("/model-info");
+    assert_eq!(info["context_length"], 8192, "{info}");
+    assert!(info["size_bytes"].as_u64().unwrap() > 1_000_000, "{info}");
+    assert_eq!(info["execution_provider"], "cpu");
+    let text = ureq::get(&format!("{}/metrics", d.base))
+        .set("Authorization", &format!("Bearer {}", d.key))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    for want in [
+        "# TYPE zopilot_documents gauge",
+        "zopilot_documents{source=\"drop_folder\",status=\"failed\"} 2",
+        "zopilot_queue_depth 0",
+        "zopilot_paused 0",
+        "# TYPE zopilot_stage_seconds_sum counter",
+    ] {
+        assert!(text.contains(want), "{want} not in:\n{text}");
+    }
+    assert!(matches!(
+        ureq::get(&format!("{}/metrics", d.base)).call(),
+        Err(ureq::Error::Status(401, _))
+    ));
 }
 
 #[test]

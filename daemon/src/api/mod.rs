@@ -1,6 +1,6 @@
 //! The localhost HTTP API (axum): `GET /health`, `POST /prompt`, `GET /documents`,
 //! `GET /documents/{id}`, `GET /status`, `POST /pause`, `POST /resume`, `GET /sources`,
-//! `POST /key/rotate`. Every route needs the API key except `/health` when `health_public`;
+//! `POST /key/rotate`, `GET /model-info`, `GET /metrics`. Every route needs the API key except `/health` when `health_public`;
 //! browser origins outside `cors_origins` are refused (see [`auth`]).
 //! Handlers read the store, flip the pause switch, or send requests to the engine handle (with the
 //! stages' output rules from `pipeline::prompt_stage`); they never touch documents' files.
@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod control;
 pub mod documents;
+pub mod observe;
 pub mod prompt;
 pub mod state;
 
@@ -93,6 +94,8 @@ pub fn router(state: AppState) -> Router {
         .route("/resume", post(control::resume))
         .route("/sources", get(control::sources))
         .route("/key/rotate", post(control::rotate_key))
+        .route("/model-info", get(observe::model_info))
+        .route("/metrics", get(observe::metrics))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

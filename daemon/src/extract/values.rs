@@ -40,6 +40,18 @@ pub fn parse_amount(s: &str) -> Option<f64> {
     normalized.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// Whether `text` states a sum of money anywhere: a number with two decimals (`1,234.56`,
+/// `12,50`) that is not part of a date (`09.07.25`), or a number right after a currency symbol.
+/// A document that states none records nothing in the books.
+pub fn states_money(text: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = re(
+        &R,
+        r"(?:^|[^\d.,/])\d{1,3}(?:[.,' \u{a0}]\d{3})*[.,]\d{2}(?:$|[^\d.,/])|(?:^|[^\d.,/])\d+[.,]\d{2}(?:$|[^\d.,/])|[$€£₹¥]\s?\d",
+    );
+    text.lines().any(|l| r.is_match(l))
+}
+
 /// Amounts printed on `line` (as numbers), left to right.
 pub fn amounts_in(line: &str) -> Vec<f64> {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -241,4 +253,33 @@ pub fn tax_ids_in(line: &str) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::states_money;
+
+    #[test]
+    fn money_is_a_two_decimal_amount_or_a_currency_sign_not_a_date_or_an_id() {
+        for yes in [
+            "Total 1,234.56",
+            "12,50 EUR",
+            "Betrag: 1.234,56",
+            "$45",
+            "€ 9",
+            "net 7.50",
+        ] {
+            assert!(states_money(yes), "{yes}");
+        }
+        for no in [
+            "Date: 09.07.25",
+            "Référence : L-2025-2722",
+            "TVA FR40123456789",
+            "9 juillet 2025",
+            "74000 Annecy",
+            "v1.2.3",
+        ] {
+            assert!(!states_money(no), "{no}");
+        }
+    }
 }
