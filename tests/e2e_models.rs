@@ -52,12 +52,13 @@ fn pull_then_process_with_the_imported_default_model() {
         "{doc}"
     );
 
-    // A note that states no total: rules leave gaps, so the imported model reads the document.
+    // A note with an amount but no issuer or date the rules can read: the imported model reads
+    // the document.
     let note = env.path("note.txt");
     std::fs::write(
         &note,
-        "Hello Taylor,\nthanks for the order of garden chairs last week.\n\
-         We will send the paperwork for the delivery soon.\nKind regards, Brightside Furniture\n",
+        "Hello Taylor,\nthe garden chairs came to 45.00 in the end.\n\
+         We will send the paperwork for the delivery soon.\nKind regards\n",
     )
     .unwrap();
     let out = run(&["process", note.to_str().unwrap()]);

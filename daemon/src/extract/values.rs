@@ -41,13 +41,14 @@ pub fn parse_amount(s: &str) -> Option<f64> {
 }
 
 /// Whether `text` states a sum of money anywhere: a number with two decimals (`1,234.56`,
-/// `12,50`) that is not part of a date (`09.07.25`), or a number right after a currency symbol.
+/// `12,50`) that is not part of a date (`09.07.25`), or a number beside a currency symbol or
+/// ISO code (`$45`, `1500 EUR`, `CHF 20`).
 /// A document that states none records nothing in the books.
 pub fn states_money(text: &str) -> bool {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = re(
         &R,
-        r"(?:^|[^\d.,/])\d{1,3}(?:[.,' \u{a0}]\d{3})*[.,]\d{2}(?:$|[^\d.,/])|(?:^|[^\d.,/])\d+[.,]\d{2}(?:$|[^\d.,/])|[$€£₹¥]\s?\d",
+        r"(?:^|[^\d.,/])\d{1,3}(?:[.,' \u{a0}]\d{3})*[.,]\d{2}(?:$|[^\d.,/])|(?:^|[^\d.,/])\d+[.,]\d{2}(?:$|[^\d.,/])|[$€£₹¥]\s?\d|\d\s?(?:[$€£₹¥]|(?:EUR|USD|GBP|CHF|CAD|AUD|INR|JPY|PLN|SEK|NOK|DKK)\b)|\b(?:EUR|USD|GBP|CHF|CAD|AUD|INR|JPY|PLN|SEK|NOK|DKK)\s?\d",
     );
     text.lines().any(|l| r.is_match(l))
 }

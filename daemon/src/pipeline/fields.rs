@@ -78,7 +78,13 @@ pub fn read_fields(
     let reading = read::read(text, &document.lines, country);
     let gaps = reading.gaps();
     let mut doc = reading.doc.clone();
-    if !gaps.is_empty() {
+    // A text that states no sum of money has no total for the model to find, and nothing to
+    // post: it goes to review without a model reading (a letter, a notice, junk).
+    let money = crate::extract::values::states_money(text);
+    if !gaps.is_empty() && !money {
+        warnings.push("extract: no amount stated anywhere; not read by the model".into());
+    }
+    if !gaps.is_empty() && money {
         let model = model_reading(
             engine, prompts, file_name, &reading, text, metrics, warnings,
         )?;
