@@ -43,14 +43,7 @@ fn wait_terminal(d: &Daemon, n: usize, limit: Duration) -> Vec<serde_json::Value
 
 /// Peak resident set of process `pid` (Linux `VmHWM`), in MiB.
 fn peak_rss_mib(pid: u32) -> f64 {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kb: f64 = s
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap();
-    kb / 1024.0
+    zopilot::process_memory::peak_resident_bytes(Some(pid)).unwrap() as f64 / 1048576.0
 }
 
 fn dir_bytes(dir: &std::path::Path) -> u64 {

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 use support::daemon::*;
 use support::*;
 

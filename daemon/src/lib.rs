@@ -15,6 +15,7 @@ pub mod failure;
 pub mod llm;
 pub mod onnx_runtime;
 pub mod pipeline;
+pub mod process_memory;
 pub mod schemas;
 pub mod store;
 pub mod watch;

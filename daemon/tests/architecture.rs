@@ -27,6 +27,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("failure", 0),
     ("schemas", 0),
     ("onnx_runtime", 0),
+    ("process_memory", 0),
     // Storage: the only SQL.
     ("store", 1),
     // Reading documents, and the model engine: neither knows the other.

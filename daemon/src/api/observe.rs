@@ -199,7 +199,7 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
             one(i.load_seconds),
         );
     }
-    if let Some(rss) = resident_bytes() {
+    if let Some(rss) = crate::process_memory::resident_bytes() {
         let help = "Resident memory of the daemon.";
         family(
             &mut out,
@@ -211,17 +211,4 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
     }
     stage_families(&mut out, &stages);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
-}
-
-/// Resident memory of this process in bytes (Linux `VmRSS`).
-fn resident_bytes() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: u64 = s
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb * 1024)
 }

@@ -11,10 +11,7 @@ use crate::config::Config;
 
 /// Peak resident memory of this process since the last [`reset_peak_rss`], in MB (Linux `VmHWM`).
 pub(super) fn peak_rss_mb() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+    crate::process_memory::peak_resident_bytes(None).map(|b| b as f64 / 1048576.0)
 }
 
 /// Reset the kernel's resident-memory high-water mark (`/proc/self/clear_refs`, value 5).
