@@ -18,7 +18,12 @@ seed einvoice_xml "$SHARED"/xml/*.xml
 seed pdf_attachments "$SHARED"/pdf/*.pdf ../tests/fixtures/*.pdf
 seed office
 seed field_rules
-for t in detect einvoice_xml pdf_attachments office field_rules; do
+TARGETS="detect einvoice_xml pdf_attachments office field_rules"
+# Build first: a build error is reported as one, not as a crash of the first target.
+if ! cargo +nightly fuzz build --sanitizer none ${FUZZ_TARGET_DIR:+--target-dir "$FUZZ_TARGET_DIR"} 2>&1 | tail -30; then
+  echo "fuzz: the targets do not build"; exit 2
+fi
+for t in $TARGETS; do
   echo "fuzzing $t for ${SECS}s"
   cargo +nightly fuzz run --sanitizer none ${FUZZ_TARGET_DIR:+--target-dir "$FUZZ_TARGET_DIR"} "$t" "corpus/$t" -- \
       -max_total_time="$SECS" -rss_limit_mb=4096 -max_len=1048576 -print_final_stats=1 2>&1 | tail -4

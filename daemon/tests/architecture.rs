@@ -401,3 +401,57 @@ fn the_checker_resolves_paths() {
     let f = c.file_of(&["store".into(), "Status".into()], 0).unwrap();
     assert!(f.ends_with("store/document.rs"), "{}", f.display());
 }
+
+/// The fuzz crate (`fuzz/`, nightly only) includes the `extract/` modules by path; every module
+/// those files reach through `super::` or `crate::extract::` must be included too, or the fuzz
+/// build breaks where stable builds cannot see it.
+#[test]
+fn the_fuzz_crate_includes_every_extract_module_its_files_use() {
+    let root = src().join("..").join("..").join("fuzz").join("src");
+    let listing = std::fs::read_to_string(root.join("extract.rs")).unwrap();
+    let path_re =
+        Regex::new(r#"#\[path = "\.\./\.\./daemon/src/extract/([a-z_/]+?)(?:/mod)?\.rs"\]"#)
+            .unwrap();
+    let included: BTreeSet<String> = path_re
+        .captures_iter(&listing)
+        .map(|c| c[1].split('/').next().unwrap().to_string())
+        .chain(["pdf".to_string()]) // a stand-in type module in fuzz/src/extract.rs
+        .collect();
+    let use_re = Regex::new(r"(?:crate::extract::|^use super::|[^:]super::)([a-z_]+)").unwrap();
+    let mut missing = BTreeSet::new();
+    for m in included.iter().filter(|m| *m != "pdf") {
+        let dir = src().join("extract").join(m);
+        let files: Vec<PathBuf> = if dir.is_dir() {
+            std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+                .collect()
+        } else {
+            vec![src().join("extract").join(format!("{m}.rs"))]
+        };
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let code: String = text
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap()
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for c in use_re.captures_iter(&code) {
+                let used = c[1].to_string();
+                // Inside a folder module `super::` is the folder's parent module.
+                let at_extract_level = !dir.is_dir() || c[0].contains("crate::extract::");
+                if at_extract_level && !included.contains(&used) && used != "super" {
+                    missing.insert(format!("{} uses extract::{used}", f.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "add these modules to fuzz/src/extract.rs: {missing:#?}"
+    );
+}

@@ -8,8 +8,12 @@ pub mod detect;
 pub mod einvoice;
 #[path = "../../daemon/src/extract/office.rs"]
 pub mod office;
+#[path = "../../daemon/src/extract/read/mod.rs"]
+pub mod read;
 #[path = "../../daemon/src/extract/reconcile.rs"]
 pub mod reconcile;
+#[path = "../../daemon/src/extract/values.rs"]
+pub mod values;
 
 pub use detect::{detect, DocumentKind};
 
