@@ -1,12 +1,13 @@
 //! Zopilot Local: a local daemon that turns dropped invoices and receipts into accounting actions.
 //!
 //! The path a document travels, module by module: [`watch`] → [`store`] (the queue) →
-//! [`extract`] → [`pipeline`] (fields → Stage 0 → direction → Stage 1 → Stage 2 → result) →
+//! [`extract`] → [`pipeline`] (with the business's [`books`]) (fields → Stage 0 → direction → Stage 1 → Stage 2 → result) →
 //! [`worker`] (stores the verdict, moves the original) → [`store`]. [`llm`] sits below the
 //! pipeline; [`api`] and [`cli`] sit on top, with [`daemon`] assembling the running process.
 //! Imports only point down; `tests/architecture.rs` checks it. See ARCHITECTURE.md.
 
 pub mod api;
+pub mod books;
 pub mod cli;
 pub mod content;
 pub mod daemon;

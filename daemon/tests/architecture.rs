@@ -33,6 +33,8 @@ const LAYERS: &[(&str, u32)] = &[
     // Reading documents, and the model engine: neither knows the other.
     ("extract", 2),
     ("llm", 2),
+    // The business's books as files (exports, rates): knows neither documents nor the model.
+    ("books", 2),
     // The stages.
     ("pipeline", 3),
     // Drivers of the pipeline and the queue.

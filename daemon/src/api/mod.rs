@@ -6,6 +6,7 @@
 //! stages' output rules from `pipeline::prompt_stage`); they never touch documents' files.
 
 pub mod auth;
+pub mod books;
 pub mod control;
 pub mod documents;
 pub mod observe;
@@ -89,6 +90,8 @@ pub fn router(state: AppState) -> Router {
         .route("/prompt", post(prompt::prompt))
         .route("/documents", get(documents::list))
         .route("/documents/{id}", get(documents::get))
+        .route("/documents/{id}/payloads", get(books::payloads))
+        .route("/books/{business}/{list}", get(books::list))
         .route("/status", get(control::status))
         .route("/pause", post(control::pause))
         .route("/resume", post(control::resume))

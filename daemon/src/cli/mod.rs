@@ -1,12 +1,14 @@
 //! The command line (clap): `process`, `serve`, `status`, `documents`, `show`, `bench`, `key`,
-//! `logs`, `service`, `doctor`.
+//! `logs`, `service`, `doctor`, `books`, `rates`, `approve`, `registry`.
 //! Commands only enqueue, run and read; the work happens in the library modules.
 
 pub mod bench;
+mod books;
 mod doctor;
 mod key;
 pub mod models;
 mod process;
+mod registry;
 mod serve;
 mod service;
 mod status;
@@ -88,6 +90,43 @@ pub enum Command {
     Service(service::ServiceCommand),
     /// Check libraries, model, keyring, folders and port; print a fix for each problem.
     Doctor,
+    /// The business's own books (chart of accounts, vendors, customers, items) from its
+    /// accounting software's exports.
+    #[command(subcommand)]
+    Books(books::BooksCommand),
+    /// Exchange rates for foreign-currency documents (imported; never fetched).
+    #[command(subcommand)]
+    Rates(books::RatesCommand),
+    /// The accounting actions the registry knows.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+    /// Approve document ID's result, with corrections; the decision is remembered for its
+    /// counterparty and used on its next documents before any model call.
+    Approve {
+        id: i64,
+        /// A correction: action=NAME, account=NAME (every line), line.N.account=NAME, class=NAME,
+        /// tax_code=NAME. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// List the actions (name, category, entity, PRIMARY, required fields ← value sources).
+    List {
+        /// `quickbooks` or `zoho`.
+        #[arg(long, default_value = "quickbooks")]
+        software: String,
+        /// Only this category (sales, purchases, entities, banking, inventory, tax, journal).
+        #[arg(long)]
+        category: Option<String>,
+        /// The actions as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Entry point of the binary.
@@ -110,6 +149,16 @@ pub fn main() -> ExitCode {
         crate::extract::use_child_process(exe);
     }
     let cli = Cli::parse();
+    // One-off commands printing to a closed pipe (`zopilot registry list | head`) end quietly,
+    // as command-line tools do; the daemon keeps Rust's default (a closed socket is an error,
+    // not a signal).
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Serve) {
+        // SAFETY: setting a signal disposition to the default, with one thread running.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let cfg = match Config::load(cli.config.as_deref(), cli.settings.clone()) {
         Ok(c) => c,
         Err(e) => {
@@ -176,5 +225,16 @@ fn run(cfg: Config, command: Command) -> Result<ExitCode> {
         }
         Command::Service(s) => service::run(&cfg, s),
         Command::Doctor => doctor::run(&cfg),
+        Command::Books(b) => books::run(&cfg, b),
+        Command::Rates(r) => books::rates(&cfg, r),
+        Command::Approve { id, set } => books::approve(&cfg, id, &set),
+        Command::Registry {
+            command:
+                RegistryCommand::List {
+                    software,
+                    category,
+                    json,
+                },
+        } => registry::list(&software, category.as_deref(), json),
     }
 }

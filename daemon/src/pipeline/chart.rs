@@ -14,7 +14,7 @@ use crate::extract::read::fold::{fold, has_words};
 pub const QUICKBOOKS: &str = include_str!("../../../schema/charts/quickbooks.json");
 
 /// One account.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 pub struct Account {
     pub name: String,
     /// QuickBooks account type: `Expense`, `Cost of Goods Sold`, `Income`, `Bank`, `Credit
@@ -99,7 +99,10 @@ impl Chart {
             .iter()
             .filter(|a| match side {
                 Side::Expense => {
-                    matches!(a.account_type.as_str(), "Expense" | "Cost of Goods Sold")
+                    matches!(
+                        a.account_type.as_str(),
+                        "Expense" | "Cost of Goods Sold" | "Other Expense"
+                    )
                 }
                 Side::Income => a.account_type == "Income",
             })

@@ -13,20 +13,29 @@
 //! original. The model is reached through the shared [`EngineHandle`].
 
 pub mod accounts;
+pub mod books;
 pub mod chart;
 pub mod checksum;
 pub mod decisions;
 pub mod direction;
 pub mod duplicates;
+pub mod exchange;
 pub mod fields;
 pub mod judge;
+pub mod lines;
 pub mod llm_json;
+pub mod lookups;
+pub mod memory;
+pub mod payload;
+pub mod presets;
 pub mod primary;
 pub mod profile;
 pub mod prompt_stage;
 pub mod prompts;
+pub mod ready;
 pub mod registry;
 pub mod result;
+pub mod rules;
 pub mod stage1;
 pub mod stage2;
 
@@ -102,7 +111,13 @@ pub struct Pipeline {
 struct Ctx<'a> {
     store: &'a dyn Storage,
     job: &'a Job,
+    /// The profile completed with the books' vendors, customers and items.
     profile: &'a BusinessProfile,
+    ledger: &'a books::Ledger,
+    rules: Vec<rules::Rule>,
+    /// What approvals taught about the counterparty (looked up once the direction is known).
+    memory: Option<crate::store::books::Memory>,
+    fired: Vec<rules::Fired>,
     registry: Registry,
     table: decisions::Table,
     chart: chart::Chart,
@@ -110,6 +125,32 @@ struct Ctx<'a> {
     outcome: &'a mut Outcome,
     metrics: &'a mut Vec<StageMetrics>,
     warnings: Vec<String>,
+}
+
+/// Stage 2.7: the document's exchange rate, or a warning when none was imported for its date.
+fn exchange_of(cx: &mut Ctx<'_>, extracted: &Value) -> Result<Option<Value>> {
+    let currency = cx.profile.currency.as_deref();
+    Ok(match exchange::exchange(cx.store, extracted, currency)? {
+        Ok(x) => x,
+        Err(w) => {
+            cx.warnings.push(w);
+            None
+        }
+    })
+}
+
+/// The business rules that send the document to review, as warnings.
+fn rule_reviews(cx: &mut Ctx<'_>, party: &str, extracted: &Value) {
+    let presets = presets::Presets {
+        profile: cx.profile,
+        rules: &cx.rules,
+        memory: None,
+        ledger: cx.ledger,
+        counterparty: party,
+        total: extracted["total"].as_f64(),
+    };
+    let reviews = presets.reviews(&mut cx.fired);
+    cx.warnings.extend(reviews);
 }
 
 impl Pipeline {
@@ -161,12 +202,22 @@ impl Pipeline {
     ) -> Result<Status> {
         let registry = Registry::for_software(&profile.accounting_software)?;
         let table = decisions::Table::for_software(&profile.accounting_software)?;
-        let chart = chart::Chart::for_business(profile)?;
+        let ledger = books::Ledger::load(store, profile)?;
+        let completed = ledger.complete(profile);
+        let chart = ledger.chart(&completed)?;
+        let rules = match &profile.rules_file {
+            Some(f) => rules::load(f)?,
+            None => Vec::new(),
+        };
         let text = self.extractor.extract(Path::new(&job.doc.original_path))?;
         let mut cx = Ctx {
             store,
             job,
-            profile,
+            profile: &completed,
+            ledger: &ledger,
+            rules,
+            memory: None,
+            fired: Vec::new(),
             registry,
             table,
             chart,
@@ -182,9 +233,20 @@ impl Pipeline {
         cx.outcome.warnings = cx.warnings.clone();
         cx.store.set_status(cx.job, Status::Classifying)?;
         let sides = direction::decide(cx.profile, &extracted, &cx.text.text);
+        if let Some(party) = sides.counterparty["name"].as_str() {
+            cx.memory = memory::recall(cx.store, &cx.profile.name, party)?;
+        }
+        let exchange = exchange_of(&mut cx, &extracted)?;
         let s1 = self.stage1(&mut cx, &extracted, &sides)?;
         cx.store.set_status(cx.job, Status::Mapping)?;
-        let mappings = self.stage2(&mut cx, &extracted, &sides, &s1)?;
+        let mut mappings = self.stage2(&mut cx, &extracted, &sides, &s1)?;
+        let w = ready::finish(
+            cx.ledger,
+            &cx.profile.accounting_software,
+            exchange.as_ref(),
+            &mut mappings,
+        )?;
+        cx.warnings.extend(w);
         let primary = s1.output["suggested_actions"]
             .as_array()
             .and_then(|a| a.iter().find(|x| x["action_type"] == "PRIMARY"))
@@ -200,6 +262,9 @@ impl Pipeline {
             &cx.warnings,
         );
         r["duplicate_candidates"] = serde_json::to_value(&dupes)?;
+        r["rules_fired"] = serde_json::to_value(&cx.fired)?;
+        r["exchange"] = exchange.unwrap_or(Value::Null);
+        r["vendor_memory"] = json!(cx.memory.as_ref().map(memory::provenance));
         cx.outcome.result = Some(r);
         cx.outcome.stage2 = Some(Value::Array(mappings));
         cx.outcome.warnings = cx.warnings;
@@ -238,6 +303,7 @@ impl Pipeline {
             registry: &cx.registry,
             table: &cx.table,
             sides,
+            memory: cx.memory.as_ref(),
         };
         let s1 = stage1::run(&self.engine, &self.prompts, &input, cx.metrics)?;
         crate::schemas::validate(crate::schemas::Kind::Stage1, &s1.output)?;
@@ -284,8 +350,25 @@ impl Pipeline {
                 counterparty: &party,
                 currency,
             };
-            accounts::decide(&self.engine, &self.prompts, &input, &mut lines, cx.metrics)?;
+            let presets = presets::Presets {
+                profile: cx.profile,
+                rules: &cx.rules,
+                memory: cx.memory.as_ref(),
+                ledger: cx.ledger,
+                counterparty: &party,
+                total: extracted["total"].as_f64(),
+            };
+            let fired = accounts::decide(
+                &self.engine,
+                &self.prompts,
+                &input,
+                &presets,
+                &mut lines,
+                cx.metrics,
+            )?;
+            cx.fired.extend(fired);
         }
+        rule_reviews(cx, &party, extracted);
         let input = stage2::Stage2Input {
             file_name: &cx.job.doc.file_name,
             extracted,

@@ -32,10 +32,12 @@ pub struct BusinessProfile {
     pub has_inventory: Option<bool>,
     #[serde(default)]
     pub collects_sales_tax: Option<bool>,
-    /// Purchases at or above this amount (home currency) are capitalised as fixed assets.
+    /// Purchases of equipment at or above this amount (home currency) are capitalised as fixed
+    /// assets (default: `schema/rules/defaults.toml`).
     #[serde(default)]
     pub fixed_asset_threshold: Option<f64>,
-    /// Prepayments at or above this amount are booked as prepaid expenses.
+    /// Payments for a period ahead at or above this amount are booked as prepaid expenses
+    /// (default: `schema/rules/defaults.toml`).
     #[serde(default)]
     pub prepaid_threshold: Option<f64>,
     /// Names of accounts in the chart of accounts, if known.
@@ -55,6 +57,10 @@ pub struct BusinessProfile {
     /// Free-text notes for the bookkeeper.
     #[serde(default)]
     pub notes: Option<String>,
+    /// The business's rules file (Stage 2.6, TOML; see [`super::rules`]); a relative path is
+    /// resolved against the profile's folder when the profile is loaded.
+    #[serde(default)]
+    pub rules_file: Option<std::path::PathBuf>,
 }
 
 fn default_software() -> String {
@@ -81,6 +87,7 @@ impl BusinessProfile {
             customers: Vec::new(),
             items: Vec::new(),
             notes: None,
+            rules_file: None,
         }
     }
 
@@ -108,6 +115,12 @@ impl BusinessProfile {
         };
         if p.name.trim().is_empty() {
             bail!("the business profile {} has an empty name", path.display());
+        }
+        let mut p = p;
+        if let (Some(f), Some(dir)) = (&p.rules_file, path.parent()) {
+            if f.is_relative() {
+                p.rules_file = Some(dir.join(f));
+            }
         }
         Ok(p)
     }

@@ -78,11 +78,9 @@ pub fn finish_output(stage: &str, output: String) -> Value {
 /// when `primary`.
 fn names(registry: &Registry, direction: &str, primary: bool) -> Vec<String> {
     registry
-        .actions
-        .iter()
-        .filter(|a| direction == "unknown" || a.directions.iter().any(|d| d == direction))
-        .filter(|a| !primary || a.can_be_primary)
-        .map(|a| a.name.clone())
+        .names_for(direction, primary)
+        .into_iter()
+        .map(str::to_string)
         .collect()
 }
 
@@ -136,7 +134,14 @@ pub fn stage2_schema(action: Option<&Action>) -> Value {
     }
     s["properties"]["lookups_required"]["maxItems"] = json!(8);
     if let Some(p) = s["properties"].as_object_mut() {
-        for k in ["action", "action_type", "confidence", "field_sources"] {
+        for k in [
+            "action",
+            "action_type",
+            "confidence",
+            "field_sources",
+            "resolved_lookups",
+            "payload",
+        ] {
             p.remove(k);
         }
     }

@@ -8,6 +8,8 @@ use serde_json::{json, Map, Value};
 
 /// `schema/actions/quickbooks.json` (QuickBooks Online).
 pub const QUICKBOOKS: &str = include_str!("../../../schema/actions/quickbooks.json");
+/// `schema/actions/zoho.json` (Zoho Books).
+pub const ZOHO: &str = include_str!("../../../schema/actions/zoho.json");
 
 /// One field of an action. `field_type` is one of `string`, `number`, `integer`, `boolean`,
 /// `date`, `currency`, `ref:<Entity>`, `enum:A|B|…`, `lines`.
@@ -29,12 +31,14 @@ pub struct Action {
     pub name: String,
     /// The software's entity it creates or changes (e.g. `Bill`).
     pub entity: String,
-    /// sales | purchases | banking | entities | inventory | tax | journal | documents
+    /// sales | purchases | banking | entities | inventory | tax | journal
     pub category: String,
     pub description: String,
     pub required_fields: Vec<Field>,
     pub optional_fields: Vec<Field>,
-    /// Document directions (`incoming`, `outgoing`, `internal`) the action fits.
+    /// Document directions (`incoming`, `outgoing`, `internal`) the action fits; empty for the
+    /// API operations that record no document by themselves (read, update, void, reports…):
+    /// Stage 1 never offers those.
     pub directions: Vec<String>,
     /// Whether the action can record a document as its PRIMARY action (entity creation and
     /// attachments cannot: they are PREREQUISITE / FOLLOW_UP steps).
@@ -49,12 +53,13 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// The registry for `software` (`quickbooks`).
+    /// The registry for `software` (`quickbooks`, `zoho`).
     pub fn for_software(software: &str) -> Result<Registry> {
         match software.to_ascii_lowercase().as_str() {
             "quickbooks" | "quickbooks online" | "qbo" => Self::parse(QUICKBOOKS),
+            "zoho" | "zoho books" | "zohobooks" => Self::parse(ZOHO),
             other => bail!(
-                "no action registry for accounting software {other:?} (available: quickbooks)"
+                "no action registry for accounting software {other:?} (available: quickbooks, zoho)"
             ),
         }
     }
@@ -83,6 +88,7 @@ impl Registry {
     pub fn names_for(&self, direction: &str, primary: bool) -> Vec<&str> {
         self.actions
             .iter()
+            .filter(|a| !a.directions.is_empty())
             .filter(|a| direction == "unknown" || a.directions.iter().any(|d| d == direction))
             .filter(|a| !primary || a.can_be_primary)
             .map(|a| a.name.as_str())
@@ -168,6 +174,66 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), r.actions.len(), "duplicate action names");
         assert!(r.get("createBill").is_some());
+    }
+
+    /// Both registries validate against `schema/actions/registry.schema.json`; counts printed.
+    #[test]
+    fn registries_are_complete_and_every_required_field_has_a_source() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../../schema/actions/registry.schema.json"))
+                .unwrap();
+        let v = jsonschema::validator_for(&schema).unwrap();
+        for (software, text, at_least) in [("quickbooks", QUICKBOOKS, 200), ("zoho", ZOHO, 120)] {
+            let raw: Value = serde_json::from_str(text).unwrap();
+            let errors: Vec<String> = v
+                .iter_errors(&raw)
+                .take(5)
+                .map(|e| format!("{e} at {}", e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{software}: {errors:?}");
+            let r = Registry::for_software(software).unwrap();
+            let cats: std::collections::BTreeSet<&str> =
+                r.actions.iter().map(|a| a.category.as_str()).collect();
+            let documents = r
+                .actions
+                .iter()
+                .filter(|a| !a.directions.is_empty())
+                .count();
+            println!(
+                "{software}: {} actions in {} categories ({}), {documents} record documents",
+                r.actions.len(),
+                cats.len(),
+                cats.iter().copied().collect::<Vec<_>>().join(", ")
+            );
+            assert!(
+                r.actions.len() >= at_least,
+                "{software}: {} actions",
+                r.actions.len()
+            );
+            assert_eq!(cats.len(), 7, "{software}: {cats:?}");
+            for a in &r.actions {
+                for f in &a.required_fields {
+                    assert!(
+                        !f.source.is_empty() && f.source != "none",
+                        "{software} {}.{} has no value source",
+                        a.name,
+                        f.name
+                    );
+                }
+            }
+            let mut names = r.names();
+            names.sort();
+            names.dedup();
+            assert_eq!(
+                names.len(),
+                r.actions.len(),
+                "{software}: duplicate action names"
+            );
+        }
+        // Stage 1 never offers an API operation that records no document.
+        let q = Registry::for_software("quickbooks").unwrap();
+        assert!(!q.names_for("unknown", false).contains(&"getInvoice"));
+        assert!(q.names_for("incoming", true).contains(&"createBill"));
     }
 
     #[test]

@@ -156,6 +156,8 @@ pub fn combine(
                 "lookups_required",
                 "validation",
                 "field_sources",
+                "resolved_lookups",
+                "payload",
             ] {
                 a[k] = m.map(|m| m[k].clone()).unwrap_or(Value::Null);
             }

@@ -106,6 +106,10 @@ pub struct Document {
     /// do not count against `max_attempts`.
     #[serde(default)]
     pub interruptions: i64,
+    /// When an accountant approved the result (`zopilot approve`), and the approval: the
+    /// corrections made and the decision remembered for the counterparty.
+    pub approved_at: Option<String>,
+    pub approval: Option<Value>,
 }
 
 /// Everything a finished pipeline run writes.

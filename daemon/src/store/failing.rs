@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use anyhow::Result;
 use serde_json::Value;
 
+use super::books::{BookEntry, BookList, Books, ImportCounts, Memory, Rate};
 use super::{
     Activity, Document, Enqueued, Job, NewFile, Outcome, PendingMove, Policy, Status, Storage,
 };
@@ -233,6 +234,37 @@ impl<S: Storage> Storage for FailingStore<S> {
     }
     fn set_paused(&self, paused: bool) -> Result<()> {
         self.plain(Op::Pause, || self.inner.set_paused(paused))
+    }
+}
+
+/// The books are passed through: no fault is injected there.
+impl<S: Storage> Books for FailingStore<S> {
+    fn import_books(&self, b: &str, e: &[BookEntry], source: &str) -> Result<ImportCounts> {
+        self.inner.import_books(b, e, source)
+    }
+    fn book_entries(&self, b: &str, list: Option<BookList>) -> Result<Vec<BookEntry>> {
+        self.inner.book_entries(b, list)
+    }
+    fn clear_books(&self, b: &str, list: Option<BookList>) -> Result<usize> {
+        self.inner.clear_books(b, list)
+    }
+    fn book_counts(&self) -> Result<Vec<(String, String, i64)>> {
+        self.inner.book_counts()
+    }
+    fn import_rates(&self, rates: &[Rate], source: &str) -> Result<usize> {
+        self.inner.import_rates(rates, source)
+    }
+    fn rates_between(&self, currencies: &[&str], from: &str, to: &str) -> Result<Vec<Rate>> {
+        self.inner.rates_between(currencies, from, to)
+    }
+    fn remember(&self, b: &str, party: &str, name: &str, decision: &Value) -> Result<i64> {
+        self.inner.remember(b, party, name, decision)
+    }
+    fn recall(&self, b: &str, party: &str) -> Result<Option<Memory>> {
+        self.inner.recall(b, party)
+    }
+    fn approve(&self, id: i64, approval: &Value) -> Result<bool> {
+        self.inner.approve(id, approval)
     }
 }
 

@@ -8,13 +8,16 @@
 //!   the original it decides (done after the commit and confirmed by [`Storage::settle_move`], so a
 //!   stop in between is finished by recovery);
 //! - **reads** — documents, counts, activity, recent extractions for the duplicate rules;
-//! - **control** — the persisted pause switch.
+//! - **control** — the persisted pause switch;
+//! - **books** — the business's imported lists, exchange rates, approvals and vendor memory
+//!   ([`books::Books`], a supertrait of [`Storage`]).
 //!
 //! Implementations: [`sqlite::SqliteStore`] (the real one) and [`failing::FailingStore`], which
 //! wraps another store and injects faults (disk full, busy, lost lease) at chosen calls, so tests
 //! can show that a failure at any step leaves no half-written row and no moved original.
 //! [`Store`] is the shared handle everyone passes around.
 
+pub mod books;
 pub mod control;
 pub mod document;
 pub mod failing;
@@ -35,7 +38,7 @@ pub type NewFile<'a> = (&'a Path, &'a str, u64);
 
 /// Every operation on the documents database. Writes that act for a claimed [`Job`] are fenced:
 /// they change nothing and answer `false` / `None` once the job's lease was lost.
-pub trait Storage: Send + Sync {
+pub trait Storage: books::Books + Send + Sync {
     /// Enqueue already-hashed files in one transaction (one fsync for a burst). The same content
     /// at the same path is enqueued once; content already known under another path (and not
     /// failed) becomes a `duplicate` row linking the first.

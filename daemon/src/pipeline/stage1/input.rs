@@ -15,6 +15,9 @@ pub struct Stage1Input<'a> {
     pub registry: &'a Registry,
     pub table: &'a Table,
     pub sides: &'a Sides,
+    /// What approvals taught about the counterparty (its approved PRIMARY action is used before
+    /// any model call).
+    pub memory: Option<&'a crate::store::books::Memory>,
 }
 
 /// Stage 1's decision with what the later steps need.

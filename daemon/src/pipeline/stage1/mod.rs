@@ -113,6 +113,16 @@ fn primary(
     rule: &Rule,
     metrics: &mut Vec<StageMetrics>,
 ) -> Result<Option<(String, i64, String)>> {
+    // The action the accountant approved for this counterparty, where the document posts at all.
+    if let Some(m) = input.memory.filter(|_| !rule.primary.is_empty()) {
+        if let Some(a) = m.decision["action"]
+            .as_str()
+            .filter(|a| input.registry.get(a).is_some())
+        {
+            let why = format!("{a} {}", super::memory::provenance(m));
+            return Ok(Some((a.to_string(), 95, why)));
+        }
+    }
     match rule.primary.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some((

@@ -40,6 +40,11 @@ pub(super) fn value(input: &Stage2Input<'_>, kind: &str, field: &str) -> Option<
                     "lookup_value": l.description, "create_if_missing": !known}));
             }
             _ => {
+                if let Some(item) = &l.item {
+                    v["item"] = json!(lookup_ref("Item", item));
+                    lookups.push(json!({"entity": "Item", "field": format!("{path}.item"),
+                        "lookup_value": item, "create_if_missing": false}));
+                }
                 if let Some(a) = &l.account {
                     v["account"] = json!(lookup_ref("Account", &a.name));
                     v["account_decided_by"] = json!(a.method);
@@ -49,6 +54,16 @@ pub(super) fn value(input: &Stage2Input<'_>, kind: &str, field: &str) -> Option<
                         "lookup_value": a.name, "create_if_missing": false}),
                     );
                 }
+            }
+        }
+        for (key, entity, value) in [
+            ("class", "Class", &l.class),
+            ("tax_code", "TaxCode", &l.tax_code),
+        ] {
+            if let Some(x) = value {
+                v[key] = json!(lookup_ref(entity, x));
+                lookups.push(json!({"entity": entity, "field": format!("{path}.{key}"),
+                    "lookup_value": x, "create_if_missing": false}));
             }
         }
         out.push(v);

@@ -1,6 +1,7 @@
 //! One field's value from its registry source (see the registry's `value_sources`), with the
 //! lookups it needs and how sure it is.
 
+use chrono::Datelike;
 use serde_json::{json, Value};
 
 use super::input::{lookup_ref, Mapped, Stage2Input};
@@ -217,6 +218,18 @@ fn computed(input: &Stage2Input<'_>, suggestion: &Value, name: &str) -> Option<M
             80,
         ),
         "file_name" => plain(json!(input.file_name), 100),
+        "period_start" | "period_end" => {
+            let d =
+                chrono::NaiveDate::parse_from_str(x["issue_date"].as_str()?, "%Y-%m-%d").ok()?;
+            let first = d.with_day(1)?;
+            let v = if name == "period_start" {
+                first
+            } else {
+                let next = first.checked_add_months(chrono::Months::new(1))?;
+                next.pred_opt()?
+            };
+            plain(json!(v.format("%Y-%m-%d").to_string()), 90)
+        }
         "given_name" | "family_name" => {
             let n = input.sides.counterparty["name"].as_str()?;
             let (g, f) = n.rsplit_once(' ').unwrap_or((n, ""));

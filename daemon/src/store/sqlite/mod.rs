@@ -13,6 +13,7 @@
 //!   `journal_size_limit=64 MiB` truncates the WAL back after a checkpoint, so a burst of
 //!   thousands of documents does not leave a large WAL file behind.
 
+mod books;
 mod documents;
 mod queue;
 mod rows;
@@ -48,6 +49,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_interruptions",
         include_str!("../../../../schema/migrations/0004_interruptions.sql"),
+    ),
+    (
+        "0005_books",
+        include_str!("../../../../schema/migrations/0005_books.sql"),
     ),
 ];
 

@@ -8,7 +8,7 @@ use crate::store::{now_ms, Document, Status};
 
 pub(super) const COLUMNS: &str = "id, original_path, file_name, sha256, size_bytes, source, status, attempts, created_at, \
     updated_at, started_at, finished_at, business_json, extracted_json, stage1_json, stage2_json, result_json, \
-    warnings_json, metrics_json, model, error, duplicate_of, moved_to, move_pending, interruptions";
+    warnings_json, metrics_json, model, error, duplicate_of, moved_to, move_pending, interruptions, approved_at, approval_json";
 
 fn json_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Value>> {
     let s: Option<String> = row.get(i)?;
@@ -43,6 +43,8 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Document> {
         moved_to: row.get(22)?,
         move_pending: row.get(23)?,
         interruptions: row.get(24)?,
+        approved_at: row.get(25)?,
+        approval: json_col(row, 26)?,
     })
 }
 

@@ -1,0 +1,236 @@
+//! Vendor memory: when an accountant approves a result (`zopilot approve ID [--set …]`), the
+//! decision — the PRIMARY action, each line's account, the class and tax code — is remembered
+//! for the business and the counterparty. The next document of that counterparty uses it before
+//! any model call, and says so ("from 3 approved documents of this vendor").
+//!
+//! Corrections (`--set key=value`): `action=createExpense`, `account=Office Supplies` (every
+//! line), `line.N.account=…` (line N, from 1), `class=…`, `tax_code=…`.
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use super::direction::words;
+use crate::store::books::{business_key, Memory};
+use crate::store::{Document, Storage};
+
+/// The key a counterparty is remembered under: its significant words.
+pub fn counterparty_key(name: &str) -> String {
+    words(name).join(" ")
+}
+
+/// What approvals taught about `counterparty` of the business named `business`.
+pub fn recall(store: &dyn Storage, business: &str, counterparty: &str) -> Result<Option<Memory>> {
+    let key = counterparty_key(counterparty);
+    if key.is_empty() {
+        return Ok(None);
+    }
+    store.recall(&business_key(business), &key)
+}
+
+/// "from N approved document(s) of this vendor".
+pub fn provenance(m: &Memory) -> String {
+    format!(
+        "from {} approved document{} of this counterparty",
+        m.approvals,
+        if m.approvals == 1 { "" } else { "s" }
+    )
+}
+
+/// The decision a stored result holds: its PRIMARY action, each line's account (`lines`:
+/// `[{description, account, decided_by}]`, in the document's order) and the default for new
+/// lines as `account`.
+fn decision_of(result: &Value) -> Value {
+    let actions = result["suggested_actions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let primary = actions.iter().find(|a| a["action_type"] == "PRIMARY");
+    let lines: Vec<Value> = primary
+        .and_then(|p| p["field_mappings"]["Line"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|l| {
+            let (d, a) = (l["description"].as_str()?, l["account"].as_str()?);
+            Some(json!({"description": d, "account": unref(a),
+                "decided_by": l["account_decided_by"]}))
+        })
+        .collect();
+    let first = default_of(&lines);
+    json!({
+        "action": primary.map(|p| p["action"].clone()).unwrap_or(Value::Null),
+        "lines": lines,
+        "account": first,
+        "class": Value::Null,
+        "tax_code": Value::Null,
+    })
+}
+
+/// The default account for a counterparty's new lines: the account most of `lines` went to,
+/// leaving out those a Stage 2.6 rule decided (equipment, prepayments, inventory: the rules
+/// decide them again).
+fn default_of(lines: &[Value]) -> Value {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for l in lines {
+        let by_rule = matches!(
+            l["decided_by"].as_str(),
+            Some("fixed_asset_rule" | "prepaid_rule" | "inventory_item")
+        );
+        if let (Some(a), false) = (l["account"].as_str(), by_rule) {
+            match counts.iter_mut().find(|(x, _)| x == a) {
+                Some(c) => c.1 += 1,
+                None => counts.push((a.to_string(), 1)),
+            }
+        }
+    }
+    counts
+        .iter()
+        .rev()
+        .max_by_key(|(_, n)| *n)
+        .map(|(a, _)| json!(a))
+        .unwrap_or(Value::Null)
+}
+
+/// `Name` of `{{lookup:Entity:Name}}` (anything else as is).
+pub fn unref(s: &str) -> String {
+    s.strip_prefix("{{lookup:")
+        .and_then(|r| r.strip_suffix("}}"))
+        .and_then(|r| r.split_once(':'))
+        .map(|(_, n)| n.to_string())
+        .unwrap_or_else(|| s.to_string())
+}
+
+/// Apply `--set key=value` corrections to `decision`.
+///
+/// Errors: a correction without `=`, an unknown key, or a line number the document lacks.
+pub fn correct(decision: &mut Value, sets: &[String]) -> Result<()> {
+    for s in sets {
+        let (k, v) = s
+            .split_once('=')
+            .with_context(|| format!("--set {s:?}: expected key=value"))?;
+        let (k, v) = (k.trim(), v.trim());
+        match k {
+            "action" | "account" | "class" | "tax_code" => {
+                decision[k] = json!(v);
+                if k == "account" {
+                    if let Some(lines) = decision["lines"].as_array_mut() {
+                        lines.iter_mut().for_each(|l| {
+                            l["account"] = json!(v);
+                            l["decided_by"] = json!("accountant");
+                        });
+                    }
+                }
+            }
+            _ => {
+                let n: usize = k
+                    .strip_prefix("line.")
+                    .and_then(|r| r.strip_suffix(".account"))
+                    .and_then(|n| n.parse().ok())
+                    .with_context(|| {
+                        format!(
+                            "--set {k}: one of action, account, class, tax_code, line.N.account"
+                        )
+                    })?;
+                let lines = decision["lines"].as_array_mut().context("no lines")?;
+                let count = lines.len();
+                let Some(line) = n.checked_sub(1).and_then(|i| lines.get_mut(i)) else {
+                    bail!("--set {k}: the document has {count} line(s)");
+                };
+                line["account"] = json!(v);
+                line["decided_by"] = json!("accountant");
+                line["decided_by"] = json!("accountant");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Approve document `doc` with `sets` corrections: records the approval and remembers the
+/// decision for its counterparty. The approval as stored.
+///
+/// Errors: the document has no result (not processed yet, failed), no counterparty, or a bad
+/// correction.
+pub fn approve(store: &dyn Storage, doc: &Document, sets: &[String]) -> Result<Value> {
+    let result = doc.result.as_ref().with_context(|| {
+        format!(
+            "document {} has no result to approve ({})",
+            doc.id,
+            doc.status.as_str()
+        )
+    })?;
+    let business = doc
+        .business
+        .as_ref()
+        .and_then(|b| b["name"].as_str())
+        .context("the result names no business")?;
+    let party = result["counterparty"]
+        .as_str()
+        .filter(|p| !p.trim().is_empty())
+        .context("the result names no counterparty to remember")?;
+    let mut decision = decision_of(result);
+    correct(&mut decision, sets)?;
+    if !sets.iter().any(|s| s.trim_start().starts_with("account=")) {
+        let lines = decision["lines"].as_array().cloned().unwrap_or_default();
+        decision["account"] = default_of(&lines);
+    }
+    let key = counterparty_key(party);
+    let approvals = store.remember(&business_key(business), &key, party, &decision)?;
+    let approval = json!({"corrections": sets, "decision": decision, "counterparty": party,
+        "approvals_of_counterparty": approvals});
+    store.approve(doc.id, &approval)?;
+    Ok(approval)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_and_corrections() {
+        let r = json!({"suggested_actions": [{"action_type": "PRIMARY", "action": "createBill",
+            "field_mappings": {"Line": [{"description": "Toner", "account": "{{lookup:Account:Office Supplies}}"},
+                                         {"description": "Paper", "account": "{{lookup:Account:Office Supplies}}"}]}}]});
+        let mut d = decision_of(&r);
+        assert_eq!(d["action"], "createBill");
+        assert_eq!(d["lines"][0]["account"], "Office Supplies");
+        correct(
+            &mut d,
+            &[
+                "action=createExpense".into(),
+                "line.2.account=Printing".into(),
+                "class=Store".into(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                d["action"].as_str(),
+                d["lines"][1]["account"].as_str(),
+                d["class"].as_str()
+            ),
+            (Some("createExpense"), Some("Printing"), Some("Store"))
+        );
+        assert!(correct(&mut d, &["line.9.account=X".into()]).is_err());
+        assert!(correct(&mut d, &["colour=red".into()]).is_err());
+        assert_eq!(counterparty_key("Staples, Inc."), "staples");
+    }
+}
+
+/// The remembered account of a line with the same `description`.
+pub fn account_for(m: &Memory, description: &str) -> Option<String> {
+    m.decision["lines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| {
+            l["description"]
+                .as_str()
+                .is_some_and(|x| counterparty_key(x) == counterparty_key(description))
+        })
+        .and_then(|l| l["account"].as_str())
+        .map(str::to_string)
+}
+
+/// The remembered account of this counterparty's other lines.
+pub fn default_account(m: &Memory) -> Option<String> {
+    m.decision["account"].as_str().map(str::to_string)
+}

@@ -1,0 +1,118 @@
+//! Ready-to-post output: a mapped action as the request body the accounting API expects —
+//! QuickBooks Online Accounting API v3 entity JSON (<https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/bill>
+//! and siblings) — with the ids Stage 2.5 resolved. Nothing is sent anywhere.
+//!
+//! - `{{lookup:Entity:Name}}` → a reference `{"value": id, "name": Name}` (`{"name": Name}`
+//!   while unresolved: the PREREQUISITE that creates it comes first);
+//! - `Line` entries → `Amount`, `Description`, `DetailType` and the detail object:
+//!   `AccountBasedExpenseLineDetail` (purchase line to an account), `ItemBasedExpenseLineDetail`
+//!   (purchase of an inventory item), `SalesItemLineDetail` (sales line), with `ClassRef` and
+//!   `TaxCodeRef` where set;
+//! - `CurrencyRef` as `{"value": "EUR"}`; everything else as mapped.
+
+use serde_json::{json, Map, Value};
+
+use super::memory::unref;
+
+/// The `(entity, name)` of a `{{lookup:Entity:Name}}` string.
+fn lookup_parts(s: &str) -> Option<(&str, &str)> {
+    s.strip_prefix("{{lookup:")?
+        .strip_suffix("}}")?
+        .split_once(':')
+}
+
+/// A reference for `s` from the mapping's resolved lookups.
+fn reference(s: &str, resolved: &[Value]) -> Value {
+    let Some((entity, name)) = lookup_parts(s) else {
+        return json!(s);
+    };
+    let id = resolved
+        .iter()
+        .find(|r| r["entity"] == entity && r["lookup_value"] == name && r["id"].is_string())
+        .map(|r| (r["id"].clone(), r["name"].clone()));
+    match id {
+        Some((id, n)) => json!({"value": id, "name": n}),
+        None => json!({"name": unref(s)}),
+    }
+}
+
+fn line(l: &Value, resolved: &[Value], sales: bool) -> Value {
+    let r = |k: &str| l[k].as_str().map(|s| reference(s, resolved));
+    let mut detail = Map::new();
+    let kind = if sales {
+        "SalesItemLineDetail"
+    } else if l["item"].is_string() {
+        "ItemBasedExpenseLineDetail"
+    } else {
+        "AccountBasedExpenseLineDetail"
+    };
+    if let Some(i) = r("item") {
+        detail.insert("ItemRef".into(), i);
+        if let Some(q) = l["quantity"].as_f64() {
+            detail.insert("Qty".into(), json!(q));
+        }
+        if let Some(p) = l["rate"].as_f64() {
+            detail.insert("UnitPrice".into(), json!(p));
+        }
+    } else if let Some(a) = r("account") {
+        detail.insert("AccountRef".into(), a);
+    }
+    if let Some(c) = r("class") {
+        detail.insert("ClassRef".into(), c);
+    }
+    if let Some(t) = r("tax_code") {
+        detail.insert("TaxCodeRef".into(), t);
+    }
+    json!({"Amount": l["amount"], "Description": l["description"], "DetailType": kind, kind: detail})
+}
+
+/// The QuickBooks Online request body of `mapping` (a Stage 2 mapping with
+/// `resolved_lookups`); `sales` when its lines are sales lines (items sold).
+pub fn quickbooks(mapping: &Value, sales: bool) -> Value {
+    let resolved = mapping["resolved_lookups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut out = Map::new();
+    for (k, v) in mapping["field_mappings"].as_object().into_iter().flatten() {
+        let value = match (k.as_str(), v) {
+            ("Line", Value::Array(lines)) => {
+                Value::Array(lines.iter().map(|l| line(l, &resolved, sales)).collect())
+            }
+            ("CurrencyRef", Value::String(c)) => json!({"value": c}),
+            (_, Value::String(s)) if lookup_parts(s).is_some() => reference(s, &resolved),
+            _ => v.clone(),
+        };
+        out.insert(k.clone(), value);
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_resolve_and_lines_get_their_detail() {
+        let m = json!({"field_mappings": {
+            "VendorRef": "{{lookup:Vendor:Staples}}", "TxnDate": "2024-03-01", "CurrencyRef": "USD",
+            "Line": [{"description": "Toner", "amount": 80.0, "account": "{{lookup:Account:Office Supplies}}", "class": "{{lookup:Class:Store}}"}]},
+            "resolved_lookups": [{"entity": "Vendor", "lookup_value": "Staples", "id": "57", "name": "Staples Inc", "match": "normalized"}]});
+        let p = quickbooks(&m, false);
+        assert_eq!(
+            p["VendorRef"],
+            json!({"value": "57", "name": "Staples Inc"})
+        );
+        assert_eq!(p["CurrencyRef"], json!({"value": "USD"}));
+        let l = &p["Line"][0];
+        assert_eq!(l["DetailType"], "AccountBasedExpenseLineDetail");
+        assert_eq!(
+            l["AccountBasedExpenseLineDetail"]["AccountRef"],
+            json!({"name": "Office Supplies"})
+        );
+        assert_eq!(
+            l["AccountBasedExpenseLineDetail"]["ClassRef"],
+            json!({"name": "Store"})
+        );
+    }
+}

@@ -1,0 +1,312 @@
+//! The business's own books, end to end with the real binary: QuickBooks Online exports imported
+//! (`zopilot books import`), rates imported, real invoices processed — vendors resolved to the
+//! books' ids (exactly, through a fuzzy match, or not found → createVendor), line accounts from
+//! the imported chart, the fixed-asset rule, a EUR invoice for a USD business at the imported
+//! rate; vendor memory from an approval; bad files refused with the books unchanged; the API's
+//! `/books` and `/documents/{id}/payloads`.
+
+mod support;
+
+use serde_json::Value;
+use support::daemon::start;
+use support::*;
+
+fn books_dir() -> std::path::PathBuf {
+    repo_root().join("tests/fixtures/books")
+}
+
+const EXPORTS: [&str; 4] = [
+    "Taylor's Store_Account List.csv",
+    "Taylor's Store_Vendor Contact List.xlsx",
+    "Taylor's Store_Customer Contact List.csv",
+    "Taylor's Store_Products and Services.csv",
+];
+
+/// `zopilot ARGS…` for Taylor's Store: (exit code, stdout, stderr).
+fn zopilot(env: &Env, args: &[&str]) -> (i32, String, String) {
+    let out = env
+        .command(&profile("taylors-store.toml"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn import_books(env: &Env) {
+    for f in EXPORTS {
+        let p = books_dir().join(f);
+        let (code, out, err) = zopilot(env, &["books", "import", p.to_str().unwrap()]);
+        assert_eq!(code, 0, "{f}: {err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert!(v["added"].as_u64().unwrap() >= 50, "{f}: {v}");
+    }
+    let rates = books_dir().join("rates.csv");
+    let (code, _, err) = zopilot(env, &["rates", "import", rates.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}
+
+fn primary(doc: &Value) -> &Value {
+    doc["result"]["suggested_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action_type"] == "PRIMARY")
+        .expect("a PRIMARY action")
+}
+
+fn resolved<'a>(action: &'a Value, entity: &str) -> &'a Value {
+    action["resolved_lookups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["entity"] == entity)
+        .unwrap_or_else(|| panic!("no {entity} lookup resolved in {action:#}"))
+}
+
+fn chart_names(env: &Env) -> Vec<String> {
+    let (code, out, _) = zopilot(env, &["books", "show", "accounts"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn line_accounts(action: &Value) -> Vec<String> {
+    action["field_mappings"]["Line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let a = l["account"].as_str().unwrap();
+            a.trim_start_matches("{{lookup:Account:")
+                .trim_end_matches("}}")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn imported_books_resolve_vendors_accounts_assets_and_rates() {
+    let env = Env::new();
+    import_books(&env);
+    // Re-importing updates in place.
+    let accounts = books_dir().join(EXPORTS[0]);
+    let (_, out, _) = zopilot(&env, &["books", "import", accounts.to_str().unwrap()]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["added"].as_u64(), v["updated"].as_u64()),
+        (Some(0), Some(60))
+    );
+    let chart = chart_names(&env);
+    assert_eq!(chart.len(), 60);
+
+    // 1. A misspelt vendor in the books (fuzzy) and a 3,000 USD server: capitalised.
+    let doc = process_ok(&env, &books_dir().join("northwind-invoice.txt"));
+    assert_classification(&doc);
+    let bill = primary(&doc);
+    let vendor = resolved(bill, "Vendor");
+    assert_eq!(vendor["match"], "fuzzy", "{vendor}");
+    assert_eq!(vendor["name"], "Northwind Office Equipment, Inc.");
+    assert_eq!(vendor["id"], "102");
+    assert!(
+        !doc["result"]["suggested_actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "createVendor"),
+        "a vendor in the books is not created again"
+    );
+    let lines = bill["field_mappings"]["Line"].as_array().unwrap();
+    let server = lines
+        .iter()
+        .find(|l| l["description"].as_str().unwrap().contains("server"))
+        .unwrap();
+    assert_eq!(server["amount"], 3000.0);
+    assert_eq!(
+        server["account"],
+        "{{lookup:Account:Store Fixtures and Equipment}}"
+    );
+    assert_eq!(server["account_decided_by"], "fixed_asset_rule");
+    assert!(doc["result"]["rules_fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["rule"] == "fixed-asset threshold"));
+    for a in line_accounts(bill) {
+        assert!(chart.contains(&a), "{a} is not in the imported chart");
+    }
+    let payload = &bill["payload"];
+    assert_eq!(payload["VendorRef"]["value"], "102");
+    assert_eq!(
+        payload["Line"][0]["DetailType"],
+        "AccountBasedExpenseLineDetail"
+    );
+
+    // 2. A vendor the books do not know, in EUR, for a USD business.
+    let doc = process_ok(&env, &books_dir().join("hotel-du-lac-facture.txt"));
+    assert_classification(&doc);
+    let bill = primary(&doc);
+    assert_eq!(resolved(bill, "Vendor")["match"], "not_found");
+    assert!(doc["result"]["suggested_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["action"] == "createVendor" && a["action_type"] == "PREREQUISITE"));
+    assert!(doc["result"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains("is not in the books")));
+    let x = &doc["result"]["exchange"];
+    assert_eq!(x["currency"], "EUR");
+    assert_eq!(x["home_currency"], "USD");
+    assert_eq!(x["rate"], "1.0857");
+    assert_eq!(x["rate_date"], "2024-03-05");
+    assert_eq!(x["home_currency_amount"], "537.42", "495.00 × 1.0857");
+    for a in line_accounts(bill) {
+        assert!(chart.contains(&a), "{a} is not in the imported chart");
+    }
+
+    // 3. The README's sample: the vendor exactly as in the books.
+    let doc = process_ok(&env, &corpus("pdf/i2d_SammyMaystoneLinesTest.pdf"));
+    let bill = primary(&doc);
+    let vendor = resolved(bill, "Vendor");
+    assert_eq!(
+        (vendor["match"].as_str(), vendor["id"].as_str()),
+        (Some("exact"), Some("101"))
+    );
+    for a in line_accounts(bill) {
+        assert!(chart.contains(&a), "{a} is not in the imported chart");
+    }
+    let id = doc["id"].as_i64().unwrap();
+
+    // The API serves the books and the ready-to-post payloads.
+    let d = start(&env);
+    let vendors = d.get("/books/taylors-store/vendors");
+    assert_eq!(vendors["entries"].as_array().unwrap().len(), 51);
+    let p = d.get(&format!("/documents/{id}/payloads"));
+    let posted = p["payloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["action_type"] == "PRIMARY")
+        .unwrap();
+    assert_eq!(posted["payload"]["VendorRef"]["value"], "101");
+    d.stop();
+}
+
+#[test]
+fn an_approved_correction_is_used_for_the_vendors_next_invoice_without_the_model() {
+    let env = Env::new();
+    import_books(&env);
+    let first = process_ok(&env, &books_dir().join("northwind-invoice.txt"));
+    let id = first["id"].as_i64().unwrap().to_string();
+    let (code, _, err) = zopilot(
+        &env,
+        &[
+            "approve",
+            &id,
+            "--set",
+            "action=recordExpense",
+            "--set",
+            "line.2.account=Store Supplies",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let shown: Value = serde_json::from_str(&zopilot(&env, &["show", &id]).1).unwrap();
+    assert!(shown["approved_at"].is_string());
+
+    let next = process_ok(&env, &books_dir().join("northwind-invoice-2.txt"));
+    assert_eq!(next["result"]["primary_action"], "recordExpense");
+    let action = primary(&next);
+    assert!(action["reasoning"]
+        .as_str()
+        .unwrap()
+        .contains("from 1 approved document"));
+    for l in action["field_mappings"]["Line"].as_array().unwrap() {
+        assert_eq!(l["account"], "{{lookup:Account:Store Supplies}}", "{l}");
+        assert_eq!(l["account_decided_by"], "memory");
+    }
+    let stages: Vec<&str> = next["metrics"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["stage"].as_str())
+        .collect();
+    assert!(
+        !stages
+            .iter()
+            .any(|s| *s == "judge:line_account" || *s == "judge:primary_action"),
+        "no model call for the remembered decisions: {stages:?}"
+    );
+    assert_eq!(
+        next["result"]["vendor_memory"],
+        "from 1 approved document of this counterparty"
+    );
+}
+
+#[test]
+fn bad_books_and_rates_files_are_refused_and_change_nothing() {
+    let env = Env::new();
+    import_books(&env);
+    let before = zopilot(&env, &["books", "list"]).1;
+    let dir = tempfile::tempdir().unwrap();
+
+    let xlsx = std::fs::read(books_dir().join(EXPORTS[1])).unwrap();
+    let truncated = dir.path().join("vendors.xlsx");
+    std::fs::write(&truncated, &xlsx[..xlsx.len() / 2]).unwrap();
+    let (code, _, err) = zopilot(&env, &["books", "import", truncated.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a readable XLSX workbook"), "{err}");
+
+    let wrong = dir.path().join("accounts.csv");
+    std::fs::write(&wrong, "Konto;Betrag\nReise;12\n").unwrap();
+    let (code, _, err) = zopilot(&env, &["books", "import", wrong.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no known header row"), "{err}");
+
+    let half_bad = dir.path().join("vendors.csv");
+    std::fs::write(
+        &half_bad,
+        "List,Name\nvendor,New Vendor One\nbill,Not A List\n",
+    )
+    .unwrap();
+    let (code, _, err) = zopilot(&env, &["books", "import", half_bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("row 3:"), "{err}");
+
+    assert_eq!(
+        zopilot(&env, &["books", "list"]).1,
+        before,
+        "books unchanged"
+    );
+
+    let rates = dir.path().join("rates.csv");
+    std::fs::write(
+        &rates,
+        "date,currency,rate\n2024-03-06,USD,1.09\n2024-03-07,USD,one point one\n",
+    )
+    .unwrap();
+    let (code, _, err) = zopilot(&env, &["rates", "import", rates.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("row 3: the rate \"one point one\" of USD is not a number"),
+        "{err}"
+    );
+    let (_, shown, _) = zopilot(&env, &["rates", "show", "USD", "--date", "2024-03-07"]);
+    let v: Value = serde_json::from_str(&shown).unwrap();
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["day"] != "2024-03-06"),
+        "no rate of the refused file was kept: {v}"
+    );
+}
