@@ -187,6 +187,20 @@ fn imported_books_resolve_vendors_accounts_assets_and_rates() {
     }
     let id = doc["id"].as_i64().unwrap();
 
+    // The CSV QuickBooks' bank/expense upload reads: money out negative, US dates.
+    let (code, csv, err) = zopilot(&env, &["export", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "Date,Description,Amount");
+    assert!(
+        rows.contains(&"03/18/2024,Northwind Office Equipment NW-2024-0318,-3045.00")
+            || rows
+                .iter()
+                .any(|r| r.starts_with("03/18/2024,") && r.ends_with(",-3045.00")),
+        "{csv}"
+    );
+    assert_eq!(rows.len(), 4, "a header and three documents: {csv}");
+
     // The API serves the books and the ready-to-post payloads.
     let d = start(&env);
     let vendors = d.get("/books/taylors-store/vendors");

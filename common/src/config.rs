@@ -342,7 +342,7 @@ impl Config {
             health_public: s.health_public.unwrap_or(true),
             max_file_bytes: s.max_file_bytes.unwrap_or(50 * 1024 * 1024),
             max_pages: s.max_pages.unwrap_or(50).max(1),
-            extract_memory_mb: s.extract_memory_mb.unwrap_or(1536).max(256),
+            extract_memory_mb: s.extract_memory_mb.unwrap_or(2048).max(256),
             extract_cpu_seconds: s.extract_cpu_seconds.unwrap_or(300).max(5),
             extract_timeout_seconds: s.extract_timeout_seconds.unwrap_or(600).max(5),
             allow_remote: s.allow_remote.unwrap_or(false),

@@ -103,3 +103,41 @@ fn mutated_documents_never_panic_an_entry_point() {
         }
     }
 }
+
+/// The books importers (CSV, XLSX, IIF, rates) on mutated exports: an error or entries, never a
+/// panic.
+#[test]
+fn mutated_books_exports_never_panic_the_importers() {
+    let dir = support::repo_root().join("tests/fixtures/books");
+    let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x == "csv" || x == "xlsx")
+        })
+        .map(|e| std::fs::read(e.path()).unwrap())
+        .collect();
+    seeds.push(
+        b"!ACCNT\tNAME\tREFNUM\tACCNTTYPE\nACCNT\tTravel\t1\tEXP\n!VEND\tNAME\nVEND\tAcme\n"
+            .to_vec(),
+    );
+    let mut rng = Rng(0x5eed_b00c_5eed_b00c);
+    for round in 0..600 {
+        let s = &seeds[rng.below(seeds.len())];
+        let o = &seeds[rng.below(seeds.len())];
+        let input = mutate(&mut rng, s, o);
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            for name in ["list.csv", "list.xlsx", "list.iif"] {
+                let _ = zopilot::books::read_bytes(name, &input);
+            }
+            let _ = zopilot::books::rates::read(&String::from_utf8_lossy(&input));
+        }));
+        if r.is_err() {
+            let path = std::env::temp_dir().join(format!("zopilot-books-crash-{round}.bin"));
+            std::fs::write(&path, &input).unwrap();
+            panic!("round {round} panicked; input saved to {}", path.display());
+        }
+    }
+}

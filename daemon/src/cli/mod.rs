@@ -1,10 +1,11 @@
 //! The command line (clap): `process`, `serve`, `status`, `documents`, `show`, `bench`, `key`,
-//! `logs`, `service`, `doctor`, `books`, `rates`, `approve`, `registry`.
+//! `logs`, `service`, `doctor`, `books`, `rates`, `approve`, `registry`, `export`.
 //! Commands only enqueue, run and read; the work happens in the library modules.
 
 pub mod bench;
 mod books;
 mod doctor;
+mod export;
 mod key;
 pub mod models;
 mod process;
@@ -97,6 +98,18 @@ pub enum Command {
     /// Exchange rates for foreign-currency documents (imported; never fetched).
     #[command(subcommand)]
     Rates(books::RatesCommand),
+    /// Export the stored results for the accounting software's import (nothing is sent).
+    Export {
+        /// `csv`: QuickBooks Online's bank/expense upload layout (Date, Description, Amount).
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Only documents with this status (e.g. classified).
+        #[arg(long)]
+        status: Option<String>,
+        /// Write to FILE (private, 0600) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// The accounting actions the registry knows.
     Registry {
         #[command(subcommand)]
@@ -228,6 +241,11 @@ fn run(cfg: Config, command: Command) -> Result<ExitCode> {
         Command::Books(b) => books::run(&cfg, b),
         Command::Rates(r) => books::rates(&cfg, r),
         Command::Approve { id, set } => books::approve(&cfg, id, &set),
+        Command::Export {
+            format,
+            status,
+            out,
+        } => export::run(&cfg, &format, status.as_deref(), out.as_ref()),
         Command::Registry {
             command:
                 RegistryCommand::List {

@@ -13,7 +13,7 @@
 //! The protocol: the parent writes one JSON [`ChildRequest`] on the child's stdin; the child
 //! writes one JSON [`ChildReply`] on stdout and exits 0. Anything else — a signal, an abort, an
 //! exit without a reply, a reply too large — becomes an error naming the parser and the limit
-//! that stopped it ("the spreadsheet parser ran out of its 1536 MiB memory limit"). Such an
+//! that stopped it ("the spreadsheet parser ran out of its 2048 MiB memory limit"). Such an
 //! error is the document's own failure ([`ChildFailure`]), never a daemon restart.
 //!
 //! Limits are POSIX `setrlimit(2)`; on other systems the child runs without them.

@@ -147,7 +147,6 @@ fn judged(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn keywords_decide_when_one_account_leads() {

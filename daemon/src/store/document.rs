@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// A document's processing status. Terminal: `classified`, `preview_required`, `failed`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Queued,
@@ -71,8 +71,9 @@ impl Status {
     }
 }
 
-/// One row of `documents`, JSON columns parsed.
-#[derive(Debug, Clone, Serialize)]
+/// One row of `documents`, JSON columns parsed (as `GET /documents/{id}` and `zopilot show`
+/// print it).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Document {
     pub id: i64,
     pub original_path: String,
