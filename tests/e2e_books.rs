@@ -324,3 +324,54 @@ fn bad_books_and_rates_files_are_refused_and_change_nothing() {
         "no rate of the refused file was kept: {v}"
     );
 }
+
+#[test]
+fn a_zoho_books_business_gets_zoho_actions_ids_and_payloads() {
+    let env = Env::new();
+    let zoho = books_dir().join("zoho-business.toml");
+    for f in ["Zoho Chart of Accounts.csv", "Zoho Contacts.csv"] {
+        let out = env
+            .command(&zoho)
+            .args(["books", "import", books_dir().join(f).to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = env
+        .command(&zoho)
+        .args([
+            "process",
+            books_dir().join("northwind-invoice.txt").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["result"]["primary_action"], "createBill");
+    let bill = primary(&doc);
+    let vendor = resolved(bill, "Contact");
+    assert_eq!(vendor["id"], "4600000000000201", "{vendor}");
+    assert!(!doc["result"]["suggested_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["action"] == "createContact"));
+    let lines = bill["field_mappings"]["line_items"].as_array().unwrap();
+    assert_eq!(
+        lines[0]["account"], "{{lookup:Account:Furniture and Equipment}}",
+        "the 3,000 server, capitalised to the imported fixed-asset account"
+    );
+    assert_eq!(bill["validation"]["total_amount_matches"], true);
+    let p = &bill["payload"];
+    assert_eq!(p["vendor_id"], "4600000000000201");
+    assert_eq!(p["line_items"][0]["account_id"], "4600000000000106");
+    assert_eq!(p["bill_number"], "NW-2024-0318");
+}

@@ -1,15 +1,18 @@
 //! Arithmetic checks on extracted fields: line items ≈ subtotal, subtotal + tax ≈ total,
 //! due date ≥ issue date. Tolerance: 0.01 per line item, at least 0.02 (rounding on printed
-//! invoices). A failed check is a warning carried with the result, never a silent fix.
+//! invoices). A failed check is a warning carried with the result, never a silent fix. Sums are
+//! decimals (`rust_decimal`, each amount from its printed form), not floats.
 
+use rust_decimal::Decimal;
 use serde_json::Value;
 
-fn num(v: &Value) -> Option<f64> {
-    v.as_f64()
+/// An amount as a decimal (a JSON number through its shortest text form).
+fn num(v: &Value) -> Option<Decimal> {
+    v.as_f64().and_then(|f| format!("{f}").parse().ok())
 }
 
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol + 1e-9
+fn close(a: Decimal, b: Decimal, tol: Decimal) -> bool {
+    (a - b).abs() <= tol
 }
 
 /// Warnings for the extracted document `doc` (shape of `extracted_document.schema.json`).
@@ -18,13 +21,13 @@ pub fn arithmetic_warnings(doc: &Value) -> Vec<String> {
     let subtotal = num(&doc["subtotal"]);
     let tax = num(&doc["tax"]);
     let total = num(&doc["total"]);
-    let lines: Vec<f64> = doc["line_items"]
+    let lines: Vec<Decimal> = doc["line_items"]
         .as_array()
         .map(|a| a.iter().filter_map(|l| num(&l["amount"])).collect())
         .unwrap_or_default();
     if let (Some(s), false) = (subtotal, lines.is_empty()) {
-        let sum: f64 = lines.iter().sum();
-        let tol = (0.01 * lines.len() as f64).max(0.02);
+        let sum: Decimal = lines.iter().sum();
+        let tol = Decimal::new(lines.len().max(2) as i64, 2);
         if !close(sum, s, tol) {
             w.push(format!(
                 "line items add up to {sum:.2}, but the subtotal is {s:.2}"
@@ -32,7 +35,7 @@ pub fn arithmetic_warnings(doc: &Value) -> Vec<String> {
         }
     }
     if let (Some(s), Some(t), Some(tot)) = (subtotal, tax, total) {
-        if !close(s + t, tot, 0.02) {
+        if !close(s + t, tot, Decimal::new(2, 2)) {
             w.push(format!(
                 "subtotal {s:.2} + tax {t:.2} = {:.2}, but the total is {tot:.2}",
                 s + t
@@ -60,6 +63,15 @@ mod tests {
         let d = json!({"subtotal": 100.0, "tax": 8.25, "total": 108.25, "issue_date": "2024-01-01", "due_date": "2024-01-31",
             "line_items": [{"amount": 60.0}, {"amount": 40.0}]});
         assert!(arithmetic_warnings(&d).is_empty());
+    }
+
+    #[test]
+    fn sums_are_decimal() {
+        // 0.1 + 0.2 ≠ 0.3 in binary floating point; in decimals it is exact.
+        let d = json!({"subtotal": 0.3, "tax": 0.0, "total": 0.3,
+            "line_items": [{"amount": 0.1}, {"amount": 0.2}]});
+        assert!(arithmetic_warnings(&d).is_empty());
+        assert_eq!(num(&json!(1234.56)).unwrap().to_string(), "1234.56");
     }
 
     #[test]

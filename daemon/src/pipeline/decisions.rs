@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 /// `schema/decisions/quickbooks.json`.
 pub const QUICKBOOKS: &str = include_str!("../../../schema/decisions/quickbooks.json");
+/// `schema/decisions/zoho.json`.
+pub const ZOHO: &str = include_str!("../../../schema/decisions/zoho.json");
 
 /// One row of the table. Missing or `*` conditions match anything.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -66,8 +68,9 @@ impl Table {
     pub fn for_software(software: &str) -> Result<Table> {
         match software.to_ascii_lowercase().as_str() {
             "quickbooks" | "quickbooks online" | "qbo" => Table::parse(QUICKBOOKS),
+            "zoho" | "zoho books" | "zohobooks" => Table::parse(ZOHO),
             other => {
-                bail!("no decision table for accounting software {other:?} (available: quickbooks)")
+                bail!("no decision table for accounting software {other:?} (available: quickbooks, zoho)")
             }
         }
     }

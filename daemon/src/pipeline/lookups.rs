@@ -99,10 +99,15 @@ pub fn resolve(ledger: &Ledger, mapping: &mut Value) -> Vec<String> {
         let (Some(entity), Some(name)) = (l["entity"].as_str(), l["lookup_value"].as_str()) else {
             continue;
         };
-        let Some(list) = BookList::of_entity(entity).filter(|li| ledger.has(*li)) else {
-            continue;
+        // Zoho Books keeps vendors and customers as one list of contacts.
+        let lists: Vec<BookList> = match entity {
+            "Contact" => vec![BookList::Vendors, BookList::Customers],
+            e => BookList::of_entity(e).into_iter().collect(),
         };
-        let entries: Vec<&BookEntry> = ledger.list(list).collect();
+        if !lists.iter().any(|l| ledger.has(*l)) {
+            continue;
+        }
+        let entries: Vec<&BookEntry> = lists.iter().flat_map(|l| ledger.list(*l)).collect();
         let mut r = json!({"entity": entity, "field": l["field"], "lookup_value": name});
         match find(&entries, name) {
             Found::Match(how, e, score) => {

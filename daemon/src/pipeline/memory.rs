@@ -46,7 +46,7 @@ fn decision_of(result: &Value) -> Value {
         .unwrap_or_default();
     let primary = actions.iter().find(|a| a["action_type"] == "PRIMARY");
     let lines: Vec<Value> = primary
-        .and_then(|p| p["field_mappings"]["Line"].as_array())
+        .and_then(super::stage2::lines_of)
         .into_iter()
         .flatten()
         .filter_map(|l| {
@@ -187,6 +187,7 @@ mod tests {
     #[test]
     fn decisions_and_corrections() {
         let r = json!({"suggested_actions": [{"action_type": "PRIMARY", "action": "createBill",
+            "field_sources": {"Line": "lines:accounts"},
             "field_mappings": {"Line": [{"description": "Toner", "account": "{{lookup:Account:Office Supplies}}"},
                                          {"description": "Paper", "account": "{{lookup:Account:Office Supplies}}"}]}}]});
         let mut d = decision_of(&r);

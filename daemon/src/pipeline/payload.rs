@@ -9,6 +9,11 @@
 //!   (purchase of an inventory item), `SalesItemLineDetail` (sales line), with `ClassRef` and
 //!   `TaxCodeRef` where set;
 //! - `CurrencyRef` as `{"value": "EUR"}`; everything else as mapped.
+//!
+//! Zoho Books API v3 (<https://www.zoho.com/books/api/v3/bills/#create-a-bill> and siblings):
+//! a reference is the record's id string (`vendor_id`, `account_id`, `item_id`), left as the
+//! `{{lookup:…}}` placeholder while unresolved; `line_items` as `{description, quantity, rate,
+//! account_id | item_id}`.
 
 use serde_json::{json, Map, Value};
 
@@ -88,6 +93,53 @@ pub fn quickbooks(mapping: &Value, sales: bool) -> Value {
     Value::Object(out)
 }
 
+/// The id of `s` (a `{{lookup:…}}`) from the resolved lookups, else `s` as it is.
+fn id_or_placeholder(s: &str, resolved: &[Value]) -> Value {
+    match reference(s, resolved).get("value") {
+        Some(id) => id.clone(),
+        None => json!(s),
+    }
+}
+
+/// The Zoho Books request body of `mapping`.
+pub fn zoho(mapping: &Value) -> Value {
+    let resolved = mapping["resolved_lookups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut out = Map::new();
+    for (k, v) in mapping["field_mappings"].as_object().into_iter().flatten() {
+        let value = match v {
+            Value::Array(lines) if lines.iter().all(Value::is_object) => Value::Array(
+                lines
+                    .iter()
+                    .map(|l| {
+                        let mut z = json!({
+                            "description": l["description"],
+                            "quantity": l["quantity"].as_f64().unwrap_or(1.0),
+                            "rate": l["rate"].as_f64().or(l["amount"].as_f64()),
+                        });
+                        for (from, to) in [
+                            ("account", "account_id"),
+                            ("item", "item_id"),
+                            ("tax_code", "tax_id"),
+                        ] {
+                            if let Some(r) = l[from].as_str() {
+                                z[to] = id_or_placeholder(r, &resolved);
+                            }
+                        }
+                        z
+                    })
+                    .collect(),
+            ),
+            Value::String(s) if lookup_parts(s).is_some() => id_or_placeholder(s, &resolved),
+            _ => v.clone(),
+        };
+        out.insert(k.clone(), value);
+    }
+    Value::Object(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +165,23 @@ mod tests {
         assert_eq!(
             l["AccountBasedExpenseLineDetail"]["ClassRef"],
             json!({"name": "Store"})
+        );
+    }
+
+    #[test]
+    fn zoho_bodies_carry_ids() {
+        let m = json!({"field_mappings": {
+            "vendor_id": "{{lookup:Contact:Staples}}", "date": "2024-03-01",
+            "line_items": [{"description": "Toner", "amount": 80.0, "quantity": 2.0, "rate": 40.0,
+                "account": "{{lookup:Account:Office Supplies}}"}]},
+            "resolved_lookups": [{"entity": "Contact", "lookup_value": "Staples", "id": "4600001",
+                "name": "Staples", "match": "exact"}]});
+        let p = zoho(&m);
+        assert_eq!(p["vendor_id"], "4600001");
+        assert_eq!(p["line_items"][0]["rate"], 40.0);
+        assert_eq!(
+            p["line_items"][0]["account_id"], "{{lookup:Account:Office Supplies}}",
+            "unresolved stays a placeholder"
         );
     }
 }

@@ -26,10 +26,13 @@ pub fn finish(
             m["field_mappings"]["ExchangeRate"] =
                 json!(x["rate"].as_str().and_then(|r| r.parse::<f64>().ok()));
         }
-        let sales = m["field_sources"]["Line"] == "lines:items";
-        if software == "quickbooks" {
-            m["payload"] = payload::quickbooks(m, sales);
-        }
+        let sales = m["field_sources"]
+            .as_object()
+            .is_some_and(|f| f.values().any(|s| s == "lines:items"));
+        m["payload"] = match software.to_ascii_lowercase().as_str() {
+            s if s.starts_with("zoho") => payload::zoho(m),
+            _ => payload::quickbooks(m, sales),
+        };
         crate::schemas::validate(crate::schemas::Kind::Stage2, m)?;
     }
     Ok(warnings)

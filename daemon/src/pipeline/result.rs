@@ -103,8 +103,7 @@ pub fn review_reasons(
             if v["tax_calculation_correct"] != true {
                 r.push("the tax does not add up".into());
             }
-            let judged = m["field_mappings"]["Line"]
-                .as_array()
+            let judged = super::stage2::lines_of(m)
                 .into_iter()
                 .flatten()
                 .any(|l| l["account_decided_by"] == "model");

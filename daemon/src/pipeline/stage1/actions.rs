@@ -7,13 +7,20 @@ use serde_json::{json, Value};
 use super::super::decisions::Rule;
 use super::input::Stage1Input;
 
-/// The PREREQUISITE that creates a counterparty of `role` (`vendor`, `customer`).
-fn create_party(role: &str) -> Option<&'static str> {
-    match role {
-        "vendor" => Some("createVendor"),
-        "customer" => Some("createCustomer"),
-        _ => None,
-    }
+/// The PREREQUISITE that creates a counterparty of `role` (`vendor`, `customer`): the registry's
+/// `createVendor` / `createCustomer`, or its `createContact` (Zoho Books keeps both as contacts).
+fn create_party(
+    registry: &crate::pipeline::registry::Registry,
+    role: &str,
+) -> Option<&'static str> {
+    let own = match role {
+        "vendor" => "createVendor",
+        "customer" => "createCustomer",
+        _ => return None,
+    };
+    [own, "createContact"]
+        .into_iter()
+        .find(|a| registry.get(a).is_some())
 }
 
 /// Items named on sales lines that the business's item list lacks (only when it has one).
@@ -64,7 +71,7 @@ pub(super) fn suggest(
     let mut out = Vec::new();
     let mut prereqs = Vec::new();
     if !party_known {
-        if let Some(a) = create_party(&rule.party_role) {
+        if let Some(a) = create_party(input.registry, &rule.party_role) {
             prereqs.push(json!({"action": a, "entity": entity(a), "action_type": "PREREQUISITE",
                 "confidence": 90, "requires": [],
                 "reasoning": format!("{party} is not among the business's known {}s", rule.party_role)}));

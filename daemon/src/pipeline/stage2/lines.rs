@@ -6,8 +6,13 @@ use serde_json::{json, Value};
 
 use super::input::{lookup_ref, Mapped, Stage2Input};
 
+/// `x` rounded to 3 decimal places in decimal arithmetic (half away from zero).
 fn round(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+    use rust_decimal::prelude::ToPrimitive;
+    crate::pipeline::exchange::decimal(&json!(x))
+        .map(|d| d.round_dp_with_strategy(3, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+        .and_then(|d| d.to_f64())
+        .unwrap_or(x)
 }
 
 /// The `lines:<kind>` value of field `field`.

@@ -16,6 +16,17 @@ use serde_json::{json, Map, Value};
 use super::registry::Action;
 pub use input::{lookup_ref, Mapped, Stage2Input};
 
+/// The lines of a mapping (an action's field whose source is `lines:*`: QuickBooks' `Line`,
+/// Zoho Books' `line_items`), from its `field_sources`.
+pub fn lines_of(mapping: &Value) -> Option<&Vec<Value>> {
+    let name = mapping["field_sources"]
+        .as_object()?
+        .iter()
+        .find(|(_, s)| s.as_str().is_some_and(|s| s.starts_with("lines:")))?
+        .0;
+    mapping["field_mappings"][name.as_str()].as_array()
+}
+
 /// Map `suggestion` (one of Stage 1's suggested actions). `None` when the action is not in the
 /// registry.
 pub fn map(input: &Stage2Input<'_>, suggestion: &Value) -> Option<Value> {

@@ -71,6 +71,7 @@ fn created_first(input: &Stage2Input<'_>, entity: &str) -> bool {
     let creator = match entity {
         "Vendor" => "createVendor",
         "Customer" => "createCustomer",
+        "Contact" => "createContact",
         "Item" => "createItem",
         _ => return false,
     };

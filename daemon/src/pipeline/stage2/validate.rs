@@ -7,15 +7,23 @@
 //!   rate × taxable amount = its tax (±0.02 per entry), where the document states them;
 //! - `warnings`: each failed check in words, plus a due date before the issue date.
 //!
-//! `checked` lists the checks that had something to check.
+//! `checked` lists the checks that had something to check. The arithmetic is in decimals
+//! (`rust_decimal`, each amount taken from its printed form), so 0.1 + 0.2 is 0.3.
 
+use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
 use super::input::Stage2Input;
+use crate::pipeline::exchange::decimal;
 use crate::pipeline::registry::Action;
 
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol + 1e-9
+fn close(a: Decimal, b: Decimal, tol: Decimal) -> bool {
+    (a - b).abs() <= tol
+}
+
+/// `n` hundredths.
+fn cents(n: usize) -> Decimal {
+    Decimal::new(n as i64, 2)
 }
 
 /// The `validation` object of one mapping.
@@ -26,7 +34,7 @@ pub fn validate(
     missing: &[String],
 ) -> Value {
     let x = input.extracted;
-    let total = x["total"].as_f64();
+    let total = decimal(&x["total"]);
     let mut warnings: Vec<String> = missing
         .iter()
         .map(|f| format!("{}: required field {f} has no value", action.name))
@@ -37,23 +45,32 @@ pub fn validate(
         .required_fields
         .iter()
         .any(|f| f.source == "lines:transactions");
-    let amount_ok = match (fields.get("Line").and_then(Value::as_array), total) {
+    let lines_field = action
+        .required_fields
+        .iter()
+        .chain(&action.optional_fields)
+        .find(|f| f.source.starts_with("lines:"))
+        .map(|f| f.name.as_str());
+    let lines = lines_field
+        .and_then(|n| fields.get(n))
+        .and_then(Value::as_array);
+    let amount_ok = match (lines, total) {
         (Some(_), _) if transactions => true,
         (Some(lines), Some(t)) => {
             checked.push("lines add up to the total");
-            let sum: f64 = lines.iter().filter_map(|l| l["amount"].as_f64()).sum();
+            let sum: Decimal = lines.iter().filter_map(|l| decimal(&l["amount"])).sum();
             let tax = if input.lines.net {
-                x["tax"].as_f64().unwrap_or(0.0)
+                decimal(&x["tax"]).unwrap_or_default()
             } else {
-                0.0
+                Decimal::ZERO
             };
-            let ok = close(sum + tax, t, 0.01 * lines.len() as f64 + 0.01);
+            let ok = close(sum + tax, t, cents(lines.len() + 1));
             if !ok {
                 warnings.push(format!(
                     "{}: the lines add up to {:.2}{} but the total is {t:.2}",
                     action.name,
                     sum,
-                    if tax != 0.0 {
+                    if !tax.is_zero() {
                         format!(" + tax {tax:.2}")
                     } else {
                         String::new()
@@ -63,13 +80,13 @@ pub fn validate(
             ok
         }
         (None, Some(t)) => {
-            let amount = ["TotalAmt", "Amount", "PaymentAmount"]
+            let amount = ["TotalAmt", "Amount", "PaymentAmount", "amount"]
                 .iter()
-                .find_map(|k| fields.get(*k).and_then(Value::as_f64));
+                .find_map(|k| fields.get(*k).and_then(decimal));
             match amount {
                 Some(a) => {
                     checked.push("amount is the total");
-                    close(a, t, 0.01)
+                    close(a, t, cents(1))
                 }
                 None => true,
             }
@@ -97,12 +114,12 @@ pub fn validate(
 fn tax_ok(x: &Value, checked: &mut Vec<&'static str>, warnings: &mut Vec<String>) -> bool {
     let mut ok = true;
     if let (Some(s), Some(t), Some(tot)) = (
-        x["subtotal"].as_f64(),
-        x["tax"].as_f64(),
-        x["total"].as_f64(),
+        decimal(&x["subtotal"]),
+        decimal(&x["tax"]),
+        decimal(&x["total"]),
     ) {
         checked.push("subtotal + tax = total");
-        if !close(s + t, tot, 0.02) {
+        if !close(s + t, tot, cents(2)) {
             ok = false;
             warnings.push(format!(
                 "subtotal {s:.2} + tax {t:.2} = {:.2}, but the total is {tot:.2}",
@@ -112,16 +129,17 @@ fn tax_ok(x: &Value, checked: &mut Vec<&'static str>, warnings: &mut Vec<String>
     }
     for b in x["tax_breakdown"].as_array().into_iter().flatten() {
         if let (Some(r), Some(base), Some(tax)) = (
-            b["rate"].as_f64(),
-            b["taxable_amount"].as_f64(),
-            b["tax_amount"].as_f64(),
+            decimal(&b["rate"]),
+            decimal(&b["taxable_amount"]),
+            decimal(&b["tax_amount"]),
         ) {
             checked.push("tax rate × taxable amount = tax");
-            if !close(base * r / 100.0, tax, 0.02) {
+            let expected = base * r / Decimal::ONE_HUNDRED;
+            if !close(expected, tax, cents(2)) {
                 ok = false;
                 warnings.push(format!(
                     "{r}% of {base:.2} is {:.2}, but the tax is {tax:.2}",
-                    base * r / 100.0
+                    expected.round_dp(2)
                 ));
             }
         }
