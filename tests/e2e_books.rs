@@ -375,3 +375,72 @@ fn a_zoho_books_business_gets_zoho_actions_ids_and_payloads() {
     assert_eq!(p["line_items"][0]["account_id"], "4600000000000106");
     assert_eq!(p["bill_number"], "NW-2024-0318");
 }
+
+#[test]
+fn the_business_rules_file_decides_and_is_named_and_a_broken_one_stops_the_start() {
+    let env = Env::new();
+    let dir = tempfile::tempdir().unwrap();
+    let rules = repo_root().join("schema/profiles/taylors-store.rules.toml");
+    let profile_text = std::fs::read_to_string(profile("taylors-store.toml")).unwrap()
+        + &format!("rules_file = {:?}\n", rules.to_str().unwrap());
+    let with_rules = dir.path().join("taylors-store.toml");
+    std::fs::write(&with_rules, profile_text).unwrap();
+    let out = env
+        .command(&with_rules)
+        .args([
+            "process",
+            books_dir()
+                .join("blue-ridge-power-bill.txt")
+                .to_str()
+                .unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let line = &primary(&doc)["field_mappings"]["Line"][0];
+    assert_eq!(line["account"], "{{lookup:Account:Utilities}}");
+    assert_eq!(line["account_decided_by"], "business_rule");
+    assert_eq!(line["class"], "{{lookup:Class:Store}}");
+    let fired: Vec<&str> = doc["result"]["rules_fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        fired.contains(&"Utilities from the power company"),
+        "{fired:?}"
+    );
+    assert!(fired.contains(&"Large purchases are reviewed"), "{fired:?}");
+    assert_eq!(doc["status"], "preview_required");
+    assert!(doc["result"]["review_reasons"]
+        .to_string()
+        .contains("warning"));
+    assert!(doc["result"]["warnings"]
+        .to_string()
+        .contains("Large purchases are reviewed"));
+
+    // A rules file with an error: the daemon does not start, and says why.
+    let broken = dir.path().join("broken.rules.toml");
+    std::fs::write(&broken, "[[rule]]\nvendor = \"Staples\"\n").unwrap();
+    let text = std::fs::read_to_string(profile("taylors-store.toml")).unwrap()
+        + &format!("rules_file = {:?}\n", broken.to_str().unwrap());
+    let bad_profile = dir.path().join("bad.toml");
+    std::fs::write(&bad_profile, text).unwrap();
+    let out = env
+        .command(&bad_profile)
+        .env(
+            "ZOPILOT_LISTEN",
+            format!("127.0.0.1:{}", support::daemon::free_port()),
+        )
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no effect"));
+}

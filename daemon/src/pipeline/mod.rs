@@ -205,8 +205,10 @@ impl Pipeline {
         let ledger = books::Ledger::load(store, profile)?;
         let completed = ledger.complete(profile);
         let chart = ledger.chart(&completed)?;
+        // The rules file is the accountant's: edited into an error while the daemon runs, the
+        // document waits (retried) instead of failing for a reason that is not its own.
         let rules = match &profile.rules_file {
-            Some(f) => rules::load(f)?,
+            Some(f) => rules::load(f).map_err(|e| crate::failure::transient(format!("{e:#}")))?,
             None => Vec::new(),
         };
         let text = self.extractor.extract(Path::new(&job.doc.original_path))?;
