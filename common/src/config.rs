@@ -115,6 +115,16 @@ pub struct Settings {
     /// Wall-clock limit of the extraction child process, in seconds.
     #[arg(long, env = "ZOPILOT_EXTRACT_TIMEOUT_SECONDS", global = true)]
     pub extract_timeout_seconds: Option<u64>,
+    /// Model calls the API runs at once (`/prompt`); more wait in the queue.
+    #[arg(long, env = "ZOPILOT_API_CONCURRENCY", global = true)]
+    pub api_concurrency: Option<usize>,
+    /// Model calls that may wait for a turn; beyond them the API answers 429 with Retry-After.
+    #[arg(long, env = "ZOPILOT_API_QUEUE", global = true)]
+    pub api_queue: Option<usize>,
+    /// Longest an API model call may take, waiting included, in seconds; then 504 and the
+    /// generation is stopped.
+    #[arg(long, env = "ZOPILOT_REQUEST_TIMEOUT_SECONDS", global = true)]
+    pub request_timeout_seconds: Option<u64>,
     /// Allow `listen` on a non-loopback address (then the API key must come from the keyring or
     /// an explicit key source).
     #[arg(long, env = "ZOPILOT_ALLOW_REMOTE", global = true)]
@@ -203,6 +213,11 @@ impl Settings {
             extract_timeout_seconds: over
                 .extract_timeout_seconds
                 .or(self.extract_timeout_seconds),
+            api_concurrency: over.api_concurrency.or(self.api_concurrency),
+            api_queue: over.api_queue.or(self.api_queue),
+            request_timeout_seconds: over
+                .request_timeout_seconds
+                .or(self.request_timeout_seconds),
             allow_remote: over.allow_remote.or(self.allow_remote),
             max_attempts: over.max_attempts.or(self.max_attempts),
             retry_base_ms: over.retry_base_ms.or(self.retry_base_ms),
@@ -247,6 +262,12 @@ pub struct Config {
     pub extract_memory_mb: u64,
     pub extract_cpu_seconds: u64,
     pub extract_timeout_seconds: u64,
+    /// Model calls the API runs at once.
+    pub api_concurrency: usize,
+    /// Model calls waiting for a turn before 429.
+    pub api_queue: usize,
+    /// Longest API model call, seconds (504 after).
+    pub request_timeout_seconds: u64,
     /// Whether `listen` may be a non-loopback address.
     pub allow_remote: bool,
     pub max_attempts: u32,
@@ -345,6 +366,9 @@ impl Config {
             extract_memory_mb: s.extract_memory_mb.unwrap_or(2048).max(256),
             extract_cpu_seconds: s.extract_cpu_seconds.unwrap_or(300).max(5),
             extract_timeout_seconds: s.extract_timeout_seconds.unwrap_or(600).max(5),
+            api_concurrency: s.api_concurrency.unwrap_or(1).max(1),
+            api_queue: s.api_queue.unwrap_or(8),
+            request_timeout_seconds: s.request_timeout_seconds.unwrap_or(60).max(1),
             allow_remote: s.allow_remote.unwrap_or(false),
             max_attempts: s.max_attempts.unwrap_or(3).max(1),
             retry_base_ms: s.retry_base_ms.unwrap_or(5_000),

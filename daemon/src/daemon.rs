@@ -61,6 +61,7 @@ pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
         config: Arc::new(cfg.clone()),
         wake: wake.clone(),
         sources: Arc::new(sources),
+        model_calls: Arc::new(api::limits::ModelCalls::from_config(&cfg)),
     };
     serve(&cfg, state)?;
     drop(watchers);

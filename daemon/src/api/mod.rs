@@ -9,6 +9,7 @@ pub mod auth;
 pub mod books;
 pub mod control;
 pub mod documents;
+pub mod limits;
 pub mod observe;
 pub mod prompt;
 pub mod state;

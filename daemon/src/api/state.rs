@@ -23,6 +23,8 @@ pub struct AppState {
     pub wake: crate::worker::Wake,
     /// The watched sources, as configured at start.
     pub sources: Arc<Vec<crate::watch::sources::Source>>,
+    /// Concurrency, queue and timeout of the API's model calls.
+    pub model_calls: Arc<super::limits::ModelCalls>,
 }
 
 /// A JSON error body: `{success: false, error: message}`.

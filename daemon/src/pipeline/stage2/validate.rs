@@ -21,6 +21,16 @@ fn close(a: Decimal, b: Decimal, tol: Decimal) -> bool {
     (a - b).abs() <= tol
 }
 
+/// The action's lines field (QuickBooks' `Line`, Zoho Books' `line_items`).
+fn lines_field(action: &Action) -> Option<&str> {
+    action
+        .required_fields
+        .iter()
+        .chain(&action.optional_fields)
+        .find(|f| f.source.starts_with("lines:"))
+        .map(|f| f.name.as_str())
+}
+
 /// `n` hundredths.
 fn cents(n: usize) -> Decimal {
     Decimal::new(n as i64, 2)
@@ -45,13 +55,7 @@ pub fn validate(
         .required_fields
         .iter()
         .any(|f| f.source == "lines:transactions");
-    let lines_field = action
-        .required_fields
-        .iter()
-        .chain(&action.optional_fields)
-        .find(|f| f.source.starts_with("lines:"))
-        .map(|f| f.name.as_str());
-    let lines = lines_field
+    let lines = lines_field(action)
         .and_then(|n| fields.get(n))
         .and_then(Value::as_array);
     let amount_ok = match (lines, total) {
