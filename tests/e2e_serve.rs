@@ -5,7 +5,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{json, Value};
 use support::daemon::*;
 use support::*;
 
@@ -173,4 +173,75 @@ fn prompt_api_generates_stage1_json_and_rejects_bad_requests() {
             other => panic!("expected 401, got {:?}", other.map(|r| r.status())),
         }
     }
+}
+
+#[test]
+fn uploaded_files_are_processed_kept_private_and_served_back() {
+    use support::daemon::start_with;
+    let env = Env::new();
+    let d = start_with(&env, &[("ZOPILOT_MAX_FILE_BYTES", "300000")]);
+    let invoice = corpus("pdf/i2d_SammyMaystoneLinesTest.pdf");
+    let bytes = std::fs::read(&invoice).unwrap();
+    let post = |query: &str, body: &[u8]| -> (u16, Value) {
+        match ureq::post(&format!("{}/documents{query}", d.base))
+            .set("X-API-Key", &d.key)
+            .send_bytes(body)
+        {
+            Ok(r) => (r.status(), r.into_json().unwrap()),
+            Err(ureq::Error::Status(c, r)) => (c, r.into_json().unwrap()),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let (code, body) = post("?name=..%2F..%2Fsammy.pdf", &bytes);
+    assert_eq!(code, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let mut doc = Value::Null;
+    for _ in 0..600 {
+        doc = d.get(&format!("/documents/{id}"));
+        if matches!(
+            doc["status"].as_str(),
+            Some("classified" | "preview_required" | "failed" | "dead")
+        ) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        matches!(
+            doc["status"].as_str(),
+            Some("classified" | "preview_required")
+        ),
+        "{doc}"
+    );
+    let stored = std::path::PathBuf::from(doc["original_path"].as_str().unwrap());
+    assert!(
+        stored.starts_with(env.path("data").join("uploads")),
+        "{}",
+        stored.display()
+    );
+    assert_eq!(
+        stored.file_name().unwrap(),
+        "sammy.pdf",
+        "the name's last component only"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&stored).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let back = ureq::get(&format!("{}/documents/{id}/file", d.base))
+        .set("X-API-Key", &d.key)
+        .call()
+        .unwrap();
+    assert_eq!(back.header("Content-Type"), Some("application/pdf"));
+    let mut got = Vec::new();
+    std::io::Read::read_to_end(&mut back.into_reader(), &mut got).unwrap();
+    assert_eq!(got, bytes, "the original, byte for byte");
+
+    assert_eq!(post("", &bytes).0, 400, "no name");
+    assert_eq!(post("?name=x.pdf", b"").0, 400, "empty body");
+    let (code, body) = post("?name=big.pdf", &vec![b'x'; 400_000]);
+    assert_eq!(code, 413, "{body}");
+    d.stop();
 }

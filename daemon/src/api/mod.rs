@@ -13,6 +13,7 @@ pub mod limits;
 pub mod observe;
 pub mod prompt;
 pub mod state;
+pub mod upload;
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -86,27 +87,34 @@ async fn json_errors(
 
 /// The router with authentication applied.
 pub fn router(state: AppState) -> Router {
-    let router = Router::new()
-        .route("/health", get(health))
-        .route("/prompt", post(prompt::prompt))
-        .route("/documents", get(documents::list))
-        .route("/documents/{id}", get(documents::get))
-        .route("/documents/{id}/payloads", get(books::payloads))
-        .route("/books/{business}/{list}", get(books::list))
-        .route("/status", get(control::status))
-        .route("/pause", post(control::pause))
-        .route("/resume", post(control::resume))
-        .route("/sources", get(control::sources))
-        .route("/key/rotate", post(control::rotate_key))
-        .route("/model-info", get(observe::model_info))
-        .route("/metrics", get(observe::metrics))
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_key,
-        ))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(json_errors));
+    let router =
+        Router::new()
+            .route("/health", get(health))
+            .route("/prompt", post(prompt::prompt))
+            .route(
+                "/documents",
+                get(documents::list).post(upload::upload).layer(
+                    axum::extract::DefaultBodyLimit::max(state.config.max_file_bytes as usize),
+                ),
+            )
+            .route("/documents/{id}/file", get(upload::file))
+            .route("/documents/{id}", get(documents::get))
+            .route("/documents/{id}/payloads", get(books::payloads))
+            .route("/books/{business}/{list}", get(books::list))
+            .route("/status", get(control::status))
+            .route("/pause", post(control::pause))
+            .route("/resume", post(control::resume))
+            .route("/sources", get(control::sources))
+            .route("/key/rotate", post(control::rotate_key))
+            .route("/model-info", get(observe::model_info))
+            .route("/metrics", get(observe::metrics))
+            .fallback(not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_key,
+            ))
+            .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .layer(axum::middleware::from_fn(json_errors));
     // Outermost first on the way in: origin check, CORS (answers allowed preflights), key.
     let router = match auth::cors_layer(&state.config.cors_origins) {
         Some(cors) => router.layer(cors),
