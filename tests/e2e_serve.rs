@@ -101,15 +101,49 @@ fn dropped_invoices_reach_a_terminal_status_and_bad_files_fail_with_a_reason() {
         .unwrap()
         .into_string()
         .unwrap();
-    for want in [
-        "# TYPE zopilot_documents gauge",
-        "zopilot_documents{source=\"drop_folder\",status=\"failed\"} 2",
-        "zopilot_queue_depth 0",
-        "zopilot_paused 0",
-        "# TYPE zopilot_stage_seconds_sum counter",
-    ] {
-        assert!(text.contains(want), "{want} not in:\n{text}");
+    // Parsed as Prometheus parses the text format.
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string())))
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let value = |name: &str, labels: &[(&str, &str)]| -> Option<f64> {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+            .map(|s| match s.value {
+                prometheus_parse::Value::Gauge(v)
+                | prometheus_parse::Value::Counter(v)
+                | prometheus_parse::Value::Untyped(v) => v,
+                _ => f64::NAN,
+            })
+    };
+    assert_eq!(
+        value(
+            "zopilot_documents",
+            &[("source", "drop_folder"), ("status", "failed")]
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(value("zopilot_queue_depth", &[]), Some(0.0));
+    assert_eq!(value("zopilot_paused", &[]), Some(0.0));
+    let histogram = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "zopilot_document_seconds")
+        .unwrap_or_else(|| panic!("no per-document histogram in:\n{text}"));
+    match &histogram.value {
+        prometheus_parse::Value::Histogram(buckets) => {
+            assert!(buckets.len() >= 10, "{buckets:?}");
+            let counts: Vec<f64> = buckets.iter().map(|b| b.count).collect();
+            assert!(
+                counts.windows(2).all(|w| w[0] <= w[1]),
+                "cumulative: {counts:?}"
+            );
+            assert!(*counts.last().unwrap() >= 1.0);
+        }
+        v => panic!("zopilot_document_seconds is not a histogram: {v:?}"),
     }
+    assert!(text.contains("# TYPE zopilot_api_model_call_seconds histogram"));
     assert!(matches!(
         ureq::get(&format!("{}/metrics", d.base)).call(),
         Err(ureq::Error::Status(401, _))

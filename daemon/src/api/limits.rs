@@ -31,6 +31,8 @@ pub struct ModelCalls {
     pub timeout: Duration,
     /// Exponential moving average of a call's running time, milliseconds.
     average_ms: AtomicU64,
+    /// Running time of each call since start (`zopilot_api_model_call_seconds` on `/metrics`).
+    pub latency: prometheus::Histogram,
 }
 
 impl ModelCalls {
@@ -43,6 +45,14 @@ impl ModelCalls {
             queue,
             timeout,
             average_ms: AtomicU64::new(2_000),
+            latency: prometheus::Histogram::with_opts(
+                prometheus::HistogramOpts::new(
+                    "zopilot_api_model_call_seconds",
+                    "Running time of the API's model calls (/prompt) since the daemon started.",
+                )
+                .buckets(super::metrics::STAGE_BUCKETS.to_vec()),
+            )
+            .expect("a valid histogram"),
         }
     }
 
@@ -73,6 +83,7 @@ impl ModelCalls {
 
     /// Record a finished call's running time.
     pub fn record(&self, took: Duration) {
+        self.latency.observe(took.as_secs_f64());
         let ms = took.as_millis() as u64;
         let old = self.average_ms.load(Ordering::Relaxed);
         self.average_ms.store((old * 3 + ms) / 4, Ordering::Relaxed);

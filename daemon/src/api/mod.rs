@@ -10,6 +10,7 @@ pub mod books;
 pub mod control;
 pub mod documents;
 pub mod limits;
+pub mod metrics;
 pub mod observe;
 pub mod prompt;
 pub mod state;
@@ -107,7 +108,7 @@ pub fn router(state: AppState) -> Router {
             .route("/sources", get(control::sources))
             .route("/key/rotate", post(control::rotate_key))
             .route("/model-info", get(observe::model_info))
-            .route("/metrics", get(observe::metrics))
+            .route("/metrics", get(metrics::metrics))
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
