@@ -21,6 +21,11 @@ fn refusal(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
+/// Histogram buckets of a stage run or a model call, seconds.
+pub const STAGE_BUCKETS: &[f64] = &[
+    0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
+];
+
 /// The limits and their state (one per daemon).
 pub struct ModelCalls {
     permits: Semaphore,
@@ -50,7 +55,7 @@ impl ModelCalls {
                     "zopilot_api_model_call_seconds",
                     "Running time of the API's model calls (/prompt) since the daemon started.",
                 )
-                .buckets(super::metrics::STAGE_BUCKETS.to_vec()),
+                .buckets(STAGE_BUCKETS.to_vec()),
             )
             .expect("a valid histogram"),
         }

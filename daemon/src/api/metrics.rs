@@ -24,15 +24,11 @@ use prometheus::{
     TextEncoder,
 };
 
+use super::limits::STAGE_BUCKETS;
 use super::state::{error_response, AppState};
 
 /// Most stored documents read per scrape (newest first).
 const MAX_SCANNED: usize = 10_000;
-
-/// Histogram buckets of a stage run, seconds.
-pub const STAGE_BUCKETS: &[f64] = &[
-    0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
-];
 
 /// One stage run as stored in a document's `metrics.stages`.
 struct Run {
@@ -133,6 +129,20 @@ fn stage_families(r: &Registry, stages: &BTreeMap<String, Vec<Run>>) -> promethe
     r.register(Box::new(speed))
 }
 
+fn document_histogram(r: &Registry, documents: &[f64]) -> prometheus::Result<()> {
+    let per_document = prometheus::Histogram::with_opts(
+        HistogramOpts::new(
+            "zopilot_document_seconds",
+            "Seconds of the whole pipeline per stored document (extraction to result).",
+        )
+        .buckets(STAGE_BUCKETS.to_vec()),
+    )?;
+    for s in documents {
+        per_document.observe(*s);
+    }
+    r.register(Box::new(per_document))
+}
+
 fn registry(s: &AppState, snap: &Snapshot) -> prometheus::Result<Registry> {
     let r = Registry::new();
     let docs = GaugeVec::new(
@@ -200,17 +210,7 @@ fn registry(s: &AppState, snap: &Snapshot) -> prometheus::Result<Registry> {
         )?;
     }
     r.register(Box::new(s.model_calls.latency.clone()))?;
-    let per_document = prometheus::Histogram::with_opts(
-        HistogramOpts::new(
-            "zopilot_document_seconds",
-            "Seconds of the whole pipeline per stored document (extraction to result).",
-        )
-        .buckets(STAGE_BUCKETS.to_vec()),
-    )?;
-    for s in &snap.documents {
-        per_document.observe(*s);
-    }
-    r.register(Box::new(per_document))?;
+    document_histogram(&r, &snap.documents)?;
     stage_families(&r, &snap.stages)?;
     Ok(r)
 }
