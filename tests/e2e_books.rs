@@ -213,6 +213,21 @@ fn imported_books_resolve_vendors_accounts_assets_and_rates() {
         .find(|x| x["action_type"] == "PRIMARY")
         .unwrap();
     assert_eq!(posted["payload"]["VendorRef"]["value"], "101");
+    // Approving through the API, with a correction: remembered for the vendor.
+    let (code, body) = d.post(
+        &format!("/documents/{id}/approve"),
+        serde_json::json!({"set": ["account=Store Supplies"]}),
+    );
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["approval"]["decision"]["account"], "Store Supplies");
+    assert!(d.get(&format!("/documents/{id}"))["approved_at"].is_string());
+    let (code, _) = d.post("/documents/999/approve", serde_json::json!({}));
+    assert_eq!(code, 404);
+    let (code, _) = d.post(
+        &format!("/documents/{id}/approve"),
+        serde_json::json!({"set": ["colour=red"]}),
+    );
+    assert_eq!(code, 422);
     d.stop();
 }
 

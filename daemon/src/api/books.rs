@@ -1,6 +1,7 @@
 //! `GET /books/{business}/{list}` (the business's imported accounts, vendors, customers or
-//! items; `business` is its key, e.g. `taylors-store`, or its name) and
-//! `GET /documents/{id}/payloads` (the ready-to-post request bodies of a document's actions).
+//! items; `business` is its key, e.g. `taylors-store`, or its name),
+//! `GET /documents/{id}/payloads` (the ready-to-post request bodies of a document's actions) and
+//! `POST /documents/{id}/approve` (an approval with corrections, remembered as vendor memory).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -53,6 +54,57 @@ pub async fn payloads(State(s): State<AppState>, Path(id): Path<i64>) -> Respons
         Ok(Err(e)) => {
             error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")).into_response()
         }
+        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()).into_response(),
+    }
+}
+
+/// `POST /documents/{id}/approve` with `{"set": ["account=Office Supplies", "line.2.account=…",
+/// "action=recordExpense", "class=…", "tax_code=…"]}` (or no body): records the approval and
+/// remembers the decision for the document's counterparty, like `zopilot approve`. 200 with the
+/// approval; 404 for an unknown document; 409 when it has no result to approve; 422 for a bad
+/// correction.
+pub async fn approve(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    body: Option<Json<serde_json::Value>>,
+) -> Response {
+    let sets: Vec<String> = match body.as_ref().map(|Json(b)| &b["set"]) {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::Array(a)) if a.iter().all(|x| x.is_string()) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        Some(_) => {
+            return error_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "set: must be a list of \"key=value\" strings",
+            )
+            .into_response()
+        }
+    };
+    let store = s.store.clone();
+    let done =
+        tokio::task::spawn_blocking(move || -> Result<serde_json::Value, (StatusCode, String)> {
+            let doc = store
+                .document(id)
+                .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?
+                .ok_or((StatusCode::NOT_FOUND, format!("no document {id}")))?;
+            if doc.result.is_none() {
+                return Err((
+                    StatusCode::CONFLICT,
+                    format!(
+                        "document {id} has no result to approve ({})",
+                        doc.status.as_str()
+                    ),
+                ));
+            }
+            crate::pipeline::memory::approve(&*store, &doc, &sets)
+                .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}")))
+        })
+        .await;
+    match done {
+        Ok(Ok(a)) => Json(json!({"success": true, "id": id, "approval": a})).into_response(),
+        Ok(Err((code, m))) => error_response(code, &m).into_response(),
         Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()).into_response(),
     }
 }

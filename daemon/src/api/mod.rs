@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
             .route("/documents/{id}/file", get(upload::file))
             .route("/documents/{id}", get(documents::get))
             .route("/documents/{id}/payloads", get(books::payloads))
+            .route("/documents/{id}/approve", post(books::approve))
             .route("/books/{business}/{list}", get(books::list))
             .route("/status", get(control::status))
             .route("/pause", post(control::pause))

@@ -29,6 +29,7 @@ use crate::pipeline::prompt_stage;
 /// Default `max_tokens` when the request has none.
 pub const DEFAULT_MAX_TOKENS: usize = 512;
 
+#[derive(Debug)]
 struct Bad(StatusCode, String);
 
 fn field_f32(body: &Value, name: &str, default: f32) -> Result<f32, Bad> {
@@ -77,8 +78,10 @@ fn parse(body: &Value) -> Result<(GenerationRequest, String), Bad> {
         Some(Value::String(s)) => s.clone(),
         Some(_) => return Err(unprocessable("context.stage: must be a string")),
     };
+    let (default_max_tokens, default_temperature) =
+        prompt_stage::defaults(&stage, DEFAULT_MAX_TOKENS);
     let sampling = SamplingParams {
-        temperature: field_f32(body, "temperature", 0.0)?,
+        temperature: field_f32(body, "temperature", default_temperature)?,
         top_p: field_f32(body, "top_p", 1.0)?,
         top_k: field_usize(body, "top_k")?.unwrap_or(0),
         repetition_penalty: field_f32(body, "repetition_penalty", 1.0)?,
@@ -87,7 +90,7 @@ fn parse(body: &Value) -> Result<(GenerationRequest, String), Bad> {
     sampling
         .validate()
         .map_err(|m| Bad(StatusCode::UNPROCESSABLE_ENTITY, m))?;
-    let max_tokens = field_usize(body, "max_tokens")?.unwrap_or(DEFAULT_MAX_TOKENS);
+    let max_tokens = field_usize(body, "max_tokens")?.unwrap_or(default_max_tokens);
     if max_tokens == 0 {
         return Err(unprocessable("max_tokens: must be at least 1"));
     }
@@ -240,6 +243,19 @@ mod tests {
             json!({"prompt": "x", "context": {"stage": "field_mapping", "action": "nope"}})
         )
         .contains("context.action"));
+    }
+
+    #[test]
+    fn stages_have_the_backends_defaults() {
+        let (req, _) =
+            parse(&json!({"prompt": "x", "context": {"stage": "action_selection"}})).unwrap();
+        assert_eq!((req.max_tokens, req.sampling.temperature), (2500, 0.1));
+        let (req, _) =
+            parse(&json!({"prompt": "x", "context": {"stage": "field_mapping"}, "temperature": 0}))
+                .unwrap();
+        assert_eq!((req.max_tokens, req.sampling.temperature), (3000, 0.0));
+        let (req, _) = parse(&json!({"prompt": "x"})).unwrap();
+        assert_eq!(req.max_tokens, DEFAULT_MAX_TOKENS);
     }
 
     #[test]

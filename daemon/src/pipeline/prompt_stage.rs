@@ -12,6 +12,17 @@ use crate::schemas::{self, Kind};
 /// `context.stage` values with a structured output.
 pub const STRUCTURED: &[&str] = &["action_selection", "field_mapping"];
 
+/// A stage's `(max_tokens, temperature)` when the request leaves them out: the backend's own
+/// values for its two stages (`../shared/contract/examples/stage{1,2}_request.json`: 2500 and
+/// 0.1, 3000 and 0.05), else `(free_text_max_tokens, 0.0)`.
+pub fn defaults(stage: &str, free_text_max_tokens: usize) -> (usize, f32) {
+    match stage {
+        "action_selection" => (2500, 0.1),
+        "field_mapping" => (3000, 0.05),
+        _ => (free_text_max_tokens, 0.0),
+    }
+}
+
 /// The schema a request for `stage` with `context` generates under; `None` for free text.
 ///
 /// Errors (a sentence naming the field): an unknown `accounting_software` or `action`.
