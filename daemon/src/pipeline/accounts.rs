@@ -4,8 +4,9 @@
 //! chart imported with its books), decided in this order:
 //! 1. **presets** ([`super::presets`]): the business's rules file, vendor memory, and the
 //!    Stage 2.6 rules (fixed asset, prepaid, inventory items);
-//! 2. **keywords**: the chart's keywords found in the line's description and the counterparty's
-//!    name; one account ahead of the others decides (confidence 80);
+//! 2. **keywords**: the chart's keywords found in the line's own text (a phrase scores its number
+//!    of words); the counterparty's name only breaks a tie, or decides when the line names
+//!    nothing; one account ahead of the others decides (confidence 80);
 //! 3. **judgment**: otherwise the model chooses among the tied accounts (or all expense
 //!    accounts when no keyword matched) by scoring them ([`super::judge`]); confidence from its
 //!    margin, at most 75.
@@ -36,15 +37,45 @@ pub struct AccountsInput<'a> {
     pub currency: &'a str,
 }
 
-fn keyword_choice(options: &[&Account], text: &str) -> Option<AccountChoice> {
-    let ranked = Chart::ranked(options, text);
-    match ranked.as_slice() {
-        [(a, _)] => Some(AccountChoice {
-            name: a.name.clone(),
-            method: "keywords".into(),
-            confidence: 80,
-        }),
-        [(a, n), (_, m), ..] if n > m => Some(AccountChoice {
+/// The accounts the keywords point to for a line: those with the best score in the line's own
+/// text (description and details) — ties broken by the counterparty's name —, or, when the line
+/// names nothing, the best in the counterparty's name (a hosting company's lines are not all
+/// hosting). Empty when nothing matches.
+fn keyword_leaders<'a>(
+    options: &[&'a Account],
+    line_text: &str,
+    counterparty: &str,
+) -> Vec<&'a Account> {
+    let leaders = |ranked: Vec<(&'a Account, usize)>| -> Vec<&'a Account> {
+        let top = ranked.first().map(|r| r.1).unwrap_or(0);
+        ranked
+            .into_iter()
+            .filter(|r| r.1 == top && top > 0)
+            .map(|r| r.0)
+            .collect()
+    };
+    let by_line = leaders(Chart::ranked(options, line_text));
+    match by_line.len() {
+        0 => leaders(Chart::ranked(options, counterparty)),
+        1 => by_line,
+        _ => {
+            let by_party = leaders(Chart::ranked(&by_line, counterparty));
+            if by_party.len() == 1 {
+                by_party
+            } else {
+                by_line
+            }
+        }
+    }
+}
+
+fn keyword_choice(
+    options: &[&Account],
+    line_text: &str,
+    counterparty: &str,
+) -> Option<AccountChoice> {
+    match keyword_leaders(options, line_text, counterparty).as_slice() {
+        [a] => Some(AccountChoice {
             name: a.name.clone(),
             method: "keywords".into(),
             confidence: 80,
@@ -79,7 +110,8 @@ pub fn decide(
             line.account = Some(c.clone());
             continue;
         }
-        let choice = if let Some(c) = keyword_choice(&options, &text) {
+        let line_text = format!("{} {}", line.description, line.details);
+        let choice = if let Some(c) = keyword_choice(&options, &line_text, input.counterparty) {
             c
         } else {
             judged(engine, prompts, input, &options, line, metrics)?
@@ -99,20 +131,12 @@ fn judged(
     line: &Line,
     metrics: &mut Vec<StageMetrics>,
 ) -> Result<AccountChoice> {
-    let text = format!(
-        "{} {} {}",
-        line.description, line.details, input.counterparty
-    );
-    let ranked = Chart::ranked(options, &text);
-    let top = ranked.first().map(|r| r.1).unwrap_or(0);
-    let names: Vec<String> = if top > 0 {
-        ranked
-            .iter()
-            .filter(|r| r.1 == top)
-            .map(|r| r.0.name.clone())
-            .collect()
-    } else {
+    let line_text = format!("{} {}", line.description, line.details);
+    let tied = keyword_leaders(options, &line_text, input.counterparty);
+    let names: Vec<String> = if tied.is_empty() {
         options.iter().map(|a| a.name.clone()).collect()
+    } else {
+        tied.iter().map(|a| a.name.clone()).collect()
     };
     let c = judge::choose(
         engine,
@@ -149,15 +173,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_line_says_what_was_bought_the_vendor_only_breaks_ties() {
+        let c = Chart::for_business(&BusinessProfile::named("x")).unwrap();
+        let opts = c.for_lines(Side::Expense);
+        // A hosting company's window cleaning is cleaning, not hosting.
+        let name = |line: &str, party: &str| keyword_choice(&opts, line, party).map(|a| a.name);
+        assert_eq!(
+            name("Window cleaning service", "Cloudline Hosting Inc.").as_deref(),
+            Some("Repairs & Maintenance")
+        );
+        // A phrase outranks a word it contains.
+        assert_eq!(
+            name("Material de oficina", "Suministros Ruiz S.L.").as_deref(),
+            Some("Office Supplies & Software")
+        );
+        // A line that names nothing: the counterparty decides.
+        assert_eq!(
+            name("Invoice 42", "Cloudline Hosting Inc.").as_deref(),
+            Some("Office Supplies & Software")
+        );
+    }
+
+    #[test]
     fn keywords_decide_when_one_account_leads() {
         let c = Chart::for_business(&BusinessProfile::named("x")).unwrap();
         let opts = c.for_lines(Side::Expense);
         assert_eq!(
-            keyword_choice(&opts, "Hotel room 2 nights").unwrap().name,
+            keyword_choice(&opts, "Hotel room 2 nights", "")
+                .unwrap()
+                .name,
             "Travel"
         );
         assert_eq!(
-            keyword_choice(&opts, "Printer toner cartridges Office Depot")
+            keyword_choice(&opts, "Printer toner cartridges", "Office Depot")
                 .unwrap()
                 .name,
             "Office Supplies & Software"

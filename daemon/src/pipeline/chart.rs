@@ -109,13 +109,22 @@ impl Chart {
             .collect()
     }
 
-    /// Keyword hits of each of `accounts` in `text` (a line's description and the counterparty),
-    /// best first; accounts without hits are left out.
+    /// Keyword score of each of `accounts` in `text`, best first; accounts without hits are left
+    /// out. A keyword found scores its number of words, so a phrase outranks a word it contains
+    /// ("material de oficina" 3 for office supplies against "material" 1 for materials).
     pub fn ranked<'a>(accounts: &[&'a Account], text: &str) -> Vec<(&'a Account, usize)> {
         let f = fold(text);
         let mut hits: Vec<(&Account, usize)> = accounts
             .iter()
-            .map(|a| (*a, a.keywords.iter().filter(|k| has_words(&f, k)).count()))
+            .map(|a| {
+                let score = a
+                    .keywords
+                    .iter()
+                    .filter(|k| has_words(&f, k))
+                    .map(|k| k.split_whitespace().count())
+                    .sum();
+                (*a, score)
+            })
             .filter(|(_, n)| *n > 0)
             .collect();
         hits.sort_by(|a, b| b.1.cmp(&a.1));
