@@ -24,16 +24,37 @@ const EXPORTS: [&str; 4] = [
 
 /// `zopilot ARGS…` for Taylor's Store: (exit code, stdout, stderr).
 fn zopilot(env: &Env, args: &[&str]) -> (i32, String, String) {
-    let out = env
-        .command(&profile("taylors-store.toml"))
-        .args(args)
-        .output()
-        .unwrap();
+    zopilot_as(env, &profile("taylors-store.toml"), args)
+}
+
+/// `zopilot ARGS…` for the business of the profile at `business`: (exit code, stdout, stderr).
+fn zopilot_as(env: &Env, business: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = env.command(business).args(args).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// [`zopilot_as`] that must succeed; its stdout as JSON (or null when it printed none).
+fn ok_json(env: &Env, business: &std::path::Path, args: &[&str]) -> Value {
+    let (code, out, err) = zopilot_as(env, business, args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap_or(Value::Null)
+}
+
+/// Taylor's Store's profile with `rules_file` pointing at `rules`, written in `dir`.
+fn profile_with_rules(
+    dir: &std::path::Path,
+    name: &str,
+    rules: &std::path::Path,
+) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(profile("taylors-store.toml")).unwrap()
+        + &format!("rules_file = {:?}\n", rules.to_str().unwrap());
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
 }
 
 fn import_books(env: &Env) {
@@ -345,31 +366,11 @@ fn a_zoho_books_business_gets_zoho_actions_ids_and_payloads() {
     let env = Env::new();
     let zoho = books_dir().join("zoho-business.toml");
     for f in ["Zoho Chart of Accounts.csv", "Zoho Contacts.csv"] {
-        let out = env
-            .command(&zoho)
-            .args(["books", "import", books_dir().join(f).to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let export = books_dir().join(f);
+        ok_json(&env, &zoho, &["books", "import", export.to_str().unwrap()]);
     }
-    let out = env
-        .command(&zoho)
-        .args([
-            "process",
-            books_dir().join("northwind-invoice.txt").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let invoice = books_dir().join("northwind-invoice.txt");
+    let doc = ok_json(&env, &zoho, &["process", invoice.to_str().unwrap()]);
     assert_eq!(doc["result"]["primary_action"], "createBill");
     let bill = primary(&doc);
     let vendor = resolved(bill, "Contact");
@@ -396,27 +397,9 @@ fn the_business_rules_file_decides_and_is_named_and_a_broken_one_stops_the_start
     let env = Env::new();
     let dir = tempfile::tempdir().unwrap();
     let rules = repo_root().join("schema/profiles/taylors-store.rules.toml");
-    let profile_text = std::fs::read_to_string(profile("taylors-store.toml")).unwrap()
-        + &format!("rules_file = {:?}\n", rules.to_str().unwrap());
-    let with_rules = dir.path().join("taylors-store.toml");
-    std::fs::write(&with_rules, profile_text).unwrap();
-    let out = env
-        .command(&with_rules)
-        .args([
-            "process",
-            books_dir()
-                .join("blue-ridge-power-bill.txt")
-                .to_str()
-                .unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let with_rules = profile_with_rules(dir.path(), "taylors-store.toml", &rules);
+    let bill = books_dir().join("blue-ridge-power-bill.txt");
+    let doc = ok_json(&env, &with_rules, &["process", bill.to_str().unwrap()]);
     let line = &primary(&doc)["field_mappings"]["Line"][0];
     assert_eq!(line["account"], "{{lookup:Account:Utilities}}");
     assert_eq!(line["account_decided_by"], "business_rule");
@@ -443,10 +426,7 @@ fn the_business_rules_file_decides_and_is_named_and_a_broken_one_stops_the_start
     // A rules file with an error: the daemon does not start, and says why.
     let broken = dir.path().join("broken.rules.toml");
     std::fs::write(&broken, "[[rule]]\nvendor = \"Staples\"\n").unwrap();
-    let text = std::fs::read_to_string(profile("taylors-store.toml")).unwrap()
-        + &format!("rules_file = {:?}\n", broken.to_str().unwrap());
-    let bad_profile = dir.path().join("bad.toml");
-    std::fs::write(&bad_profile, text).unwrap();
+    let bad_profile = profile_with_rules(dir.path(), "bad.toml", &broken);
     let out = env
         .command(&bad_profile)
         .env(
