@@ -44,9 +44,11 @@ struct Snapshot {
     stages: BTreeMap<String, Vec<Run>>,
     /// Each processed document's pipeline seconds.
     documents: Vec<f64>,
+    /// Bytes of the model folder's files.
+    model_bytes: u64,
 }
 
-fn snapshot(store: &crate::store::Store) -> anyhow::Result<Snapshot> {
+fn snapshot(store: &crate::store::Store, model_dir: &std::path::Path) -> anyhow::Result<Snapshot> {
     let mut stages: BTreeMap<String, Vec<Run>> = BTreeMap::new();
     let mut documents = Vec::new();
     for d in &store.documents(None, MAX_SCANNED, 0)? {
@@ -72,6 +74,7 @@ fn snapshot(store: &crate::store::Store) -> anyhow::Result<Snapshot> {
         paused: store.is_paused()?,
         stages,
         documents,
+        model_bytes: super::observe::folder_bytes(model_dir),
     })
 }
 
@@ -187,14 +190,7 @@ fn registry(s: &AppState, snap: &Snapshot) -> prometheus::Result<Registry> {
             i.load_seconds,
         )?;
     }
-    let size: u64 = std::fs::read_dir(&s.config.model_dir)
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0);
+    let size = snap.model_bytes;
     gauge(
         &r,
         "zopilot_model_size_bytes",
@@ -218,7 +214,9 @@ fn registry(s: &AppState, snap: &Snapshot) -> prometheus::Result<Registry> {
 /// `GET /metrics` (Prometheus text format).
 pub async fn metrics(State(s): State<AppState>) -> Response {
     let store = s.store.clone();
-    let Ok(Ok(snap)) = tokio::task::spawn_blocking(move || snapshot(&store)).await else {
+    let model_dir = s.config.model_dir.clone();
+    let Ok(Ok(snap)) = tokio::task::spawn_blocking(move || snapshot(&store, &model_dir)).await
+    else {
         return error_response(StatusCode::INTERNAL_SERVER_ERROR, "database error").into_response();
     };
     let encoded = registry(&s, &snap).and_then(|r| {

@@ -9,6 +9,18 @@ use serde_json::{json, Value};
 
 use super::state::{error_response, AppState};
 
+/// Bytes of the files directly in `dir` (a model folder); 0 when it cannot be read.
+pub(super) fn folder_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 /// `GET /model-info` → `{name, model_type, context_length, execution_provider, size_bytes,
 /// loaded, load_seconds}` from the configured model folder (`genai_config.json`) and the engine;
 /// `load_seconds` is null until the model was loaded by a request.
@@ -20,14 +32,7 @@ pub async fn model_info(State(s): State<AppState>) -> Response {
         let cfg: Option<Value> = std::fs::read_to_string(real.join("genai_config.json"))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok());
-        let size: u64 = std::fs::read_dir(&real)
-            .map(|d| {
-                d.flatten()
-                    .filter_map(|e| e.metadata().ok())
-                    .map(|m| m.len())
-                    .sum()
-            })
-            .unwrap_or(0);
+        let size = folder_bytes(&real);
         (real, cfg, size)
     })
     .await;

@@ -6,9 +6,14 @@
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-/// An amount as a decimal (a JSON number through its shortest text form).
-fn num(v: &Value) -> Option<Decimal> {
-    v.as_f64().and_then(|f| format!("{f}").parse().ok())
+/// A JSON amount as a decimal: a number through its shortest text form (`1234.56` stays exact:
+/// every amount of up to 15 significant digits does), or a decimal string (`"1234.56"`). The one
+/// reader of amounts for decimal arithmetic (these checks, Stage 2 validation, exchange rates).
+pub fn decimal(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::String(s) => s.trim().parse().ok(),
+        _ => v.as_f64().and_then(|f| format!("{f}").parse().ok()),
+    }
 }
 
 fn close(a: Decimal, b: Decimal, tol: Decimal) -> bool {
@@ -18,12 +23,12 @@ fn close(a: Decimal, b: Decimal, tol: Decimal) -> bool {
 /// Warnings for the extracted document `doc` (shape of `extracted_document.schema.json`).
 pub fn arithmetic_warnings(doc: &Value) -> Vec<String> {
     let mut w = Vec::new();
-    let subtotal = num(&doc["subtotal"]);
-    let tax = num(&doc["tax"]);
-    let total = num(&doc["total"]);
+    let subtotal = decimal(&doc["subtotal"]);
+    let tax = decimal(&doc["tax"]);
+    let total = decimal(&doc["total"]);
     let lines: Vec<Decimal> = doc["line_items"]
         .as_array()
-        .map(|a| a.iter().filter_map(|l| num(&l["amount"])).collect())
+        .map(|a| a.iter().filter_map(|l| decimal(&l["amount"])).collect())
         .unwrap_or_default();
     if let (Some(s), false) = (subtotal, lines.is_empty()) {
         let sum: Decimal = lines.iter().sum();
@@ -71,7 +76,7 @@ mod tests {
         let d = json!({"subtotal": 0.3, "tax": 0.0, "total": 0.3,
             "line_items": [{"amount": 0.1}, {"amount": 0.2}]});
         assert!(arithmetic_warnings(&d).is_empty());
-        assert_eq!(num(&json!(1234.56)).unwrap().to_string(), "1234.56");
+        assert_eq!(decimal(&json!(1234.56)).unwrap().to_string(), "1234.56");
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! from zero.
 
 use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::extract::checks::decimal;
 use serde_json::{json, Value};
 
 use crate::store::books::Rate;
@@ -42,15 +44,6 @@ pub fn cross(rates: &[Rate], from: &str, to: &str) -> Option<(Decimal, String)> 
         }
     }
     None
-}
-
-/// A JSON amount as a decimal: a number through its shortest text form (`1234.56` stays exact:
-/// every amount of up to 15 significant digits does), or a decimal string (`"1234.56"`).
-pub fn decimal(v: &Value) -> Option<Decimal> {
-    match v {
-        Value::String(s) => s.trim().parse().ok(),
-        _ => v.as_f64().and_then(|f| format!("{f}").parse().ok()),
-    }
 }
 
 /// The exchange of `extracted` for a business whose home currency is `home`: `Ok(None)` when the

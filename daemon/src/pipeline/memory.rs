@@ -37,8 +37,8 @@ pub fn provenance(m: &Memory) -> String {
 }
 
 /// The decision a stored result holds: its PRIMARY action, each line's account (`lines`:
-/// `[{description, account, decided_by}]`, in the document's order) and the default for new
-/// lines as `account`.
+/// `[{description, account, decided_by}]`, in the document's order); `account`, the default for
+/// new lines, is set by [`approve`] once the corrections are in.
 fn decision_of(result: &Value) -> Value {
     let actions = result["suggested_actions"]
         .as_array()
@@ -55,11 +55,10 @@ fn decision_of(result: &Value) -> Value {
                 "decided_by": l["account_decided_by"]}))
         })
         .collect();
-    let first = default_of(&lines);
     json!({
         "action": primary.map(|p| p["action"].clone()).unwrap_or(Value::Null),
         "lines": lines,
-        "account": first,
+        "account": Value::Null,
         "class": Value::Null,
         "tax_code": Value::Null,
     })
@@ -92,11 +91,10 @@ fn default_of(lines: &[Value]) -> Value {
 
 /// `Name` of `{{lookup:Entity:Name}}` (anything else as is).
 pub fn unref(s: &str) -> String {
-    s.strip_prefix("{{lookup:")
-        .and_then(|r| r.strip_suffix("}}"))
-        .and_then(|r| r.split_once(':'))
-        .map(|(_, n)| n.to_string())
-        .unwrap_or_else(|| s.to_string())
+    super::stage2::lookup_parts(s)
+        .map(|(_, n)| n)
+        .unwrap_or(s)
+        .to_string()
 }
 
 /// Apply `--set key=value` corrections to `decision`.
@@ -168,10 +166,9 @@ pub fn approve(store: &dyn Storage, doc: &Document, sets: &[String]) -> Result<V
         .context("the result names no counterparty to remember")?;
     let mut decision = decision_of(result);
     correct(&mut decision, sets)?;
-    if !sets.iter().any(|s| s.trim_start().starts_with("account=")) {
-        let lines = decision["lines"].as_array().cloned().unwrap_or_default();
-        decision["account"] = default_of(&lines);
-    }
+    // After the corrections (`account=X` made every line X, so the default is X too).
+    let lines = decision["lines"].as_array().cloned().unwrap_or_default();
+    decision["account"] = default_of(&lines);
     let key = counterparty_key(party);
     let approvals = store.remember(&business_key(business), &key, party, &decision)?;
     let approval = json!({"corrections": sets, "decision": decision, "counterparty": party,

@@ -17,14 +17,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::memory::unref;
-
-/// The `(entity, name)` of a `{{lookup:Entity:Name}}` string.
-fn lookup_parts(s: &str) -> Option<(&str, &str)> {
-    s.strip_prefix("{{lookup:")?
-        .strip_suffix("}}")?
-        .split_once(':')
-}
+use super::stage2::lookup_parts;
 
 /// A reference for `s` from the mapping's resolved lookups.
 fn reference(s: &str, resolved: &[Value]) -> Value {
@@ -37,7 +30,7 @@ fn reference(s: &str, resolved: &[Value]) -> Value {
         .map(|r| (r["id"].clone(), r["name"].clone()));
     match id {
         Some((id, n)) => json!({"value": id, "name": n}),
-        None => json!({"name": unref(s)}),
+        None => json!({"name": name}),
     }
 }
 

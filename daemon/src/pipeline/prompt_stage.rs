@@ -85,16 +85,6 @@ pub fn finish_output(stage: &str, output: String) -> Value {
     }
 }
 
-/// Names of `registry`'s actions that fit `direction` (all for `unknown`), PRIMARY-capable only
-/// when `primary`.
-fn names(registry: &Registry, direction: &str, primary: bool) -> Vec<String> {
-    registry
-        .names_for(direction, primary)
-        .into_iter()
-        .map(str::to_string)
-        .collect()
-}
-
 /// The Stage 1 schema for generation: the first suggested action is the PRIMARY one (from the
 /// PRIMARY-capable actions), the others PREREQUISITE or FOLLOW_UP, at most six; optional
 /// properties left out; with a known direction, fixed to it.
@@ -118,9 +108,9 @@ pub fn stage1_schema(registry: &Registry, direction: &str) -> Value {
     }
     let mut first = item.clone();
     first["properties"]["action_type"] = json!({"enum": ["PRIMARY"]});
-    first["properties"]["action"] = json!({"enum": names(registry, direction, true)});
+    first["properties"]["action"] = json!({"enum": registry.names_for(direction, true)});
     item["properties"]["action_type"] = json!({"enum": ["PREREQUISITE", "FOLLOW_UP"]});
-    item["properties"]["action"] = json!({"enum": names(registry, direction, false)});
+    item["properties"]["action"] = json!({"enum": registry.names_for(direction, false)});
     list["prefixItems"] = json!([first]);
     list["items"] = item;
     list["minItems"] = json!(1);

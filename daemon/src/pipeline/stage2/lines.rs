@@ -9,7 +9,7 @@ use super::input::{lookup_ref, Mapped, Stage2Input};
 /// `x` rounded to 3 decimal places in decimal arithmetic (half away from zero).
 fn round(x: f64) -> f64 {
     use rust_decimal::prelude::ToPrimitive;
-    crate::pipeline::exchange::decimal(&json!(x))
+    crate::extract::checks::decimal(&json!(x))
         .map(|d| d.round_dp_with_strategy(3, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
         .and_then(|d| d.to_f64())
         .unwrap_or(x)

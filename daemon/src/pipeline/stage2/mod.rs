@@ -14,7 +14,7 @@ pub mod validate;
 use serde_json::{json, Map, Value};
 
 use super::registry::Action;
-pub use input::{lookup_ref, Mapped, Stage2Input};
+pub use input::{lookup_parts, lookup_ref, Mapped, Stage2Input};
 
 /// The lines of a mapping (an action's field whose source is `lines:*`: QuickBooks' `Line`,
 /// Zoho Books' `line_items`), from its `field_sources`.
