@@ -36,6 +36,7 @@ pub mod ready;
 pub mod registry;
 pub mod result;
 pub mod rules;
+pub mod sales_tax;
 pub mod stage1;
 pub mod stage2;
 
@@ -385,6 +386,18 @@ impl Pipeline {
         for s in &suggested {
             if let Some(m) = stage2::map(&input, s) {
                 crate::schemas::validate(crate::schemas::Kind::Stage2, &m)?;
+                let t = &m["tax_treatment"];
+                if let (Some(rule), true) = (t["rule"].as_str(), m["action_type"] == "PRIMARY") {
+                    cx.fired.push(rules::Fired {
+                        rule: rule.replace('_', " "),
+                        effect: format!(
+                            "tax {} to {}: {}",
+                            t["amount"],
+                            t["account"].as_str().unwrap_or(""),
+                            t["why"].as_str().unwrap_or("")
+                        ),
+                    });
+                }
                 out.push(m);
             }
         }

@@ -83,7 +83,27 @@ pub fn quickbooks(mapping: &Value, sales: bool) -> Value {
         };
         out.insert(k.clone(), value);
     }
+    // Tax that is part of the cost (Stage 2.6 sales_tax_paid, not recoverable): a line of its
+    // own on the cost account, so the body adds up to the printed total; no tax detail.
+    if let Some(t) = unrecoverable(mapping) {
+        out.remove("TxnTaxDetail");
+        let detail = json!({"AccountRef": reference(t.1, &resolved)});
+        if let Some(Value::Array(lines)) = out.get_mut("Line") {
+            lines.push(json!({"Amount": t.0, "Description": TAX_LINE,
+                "DetailType": "AccountBasedExpenseLineDetail", "AccountBasedExpenseLineDetail": detail}));
+        }
+    }
     Value::Object(out)
+}
+
+/// The description of the line that carries tax paid as a cost.
+pub const TAX_LINE: &str = "Sales tax paid (not recoverable)";
+
+/// `(amount, account placeholder)` of a mapping's tax when it is part of the cost.
+fn unrecoverable(mapping: &Value) -> Option<(&Value, &str)> {
+    let t = &mapping["tax_treatment"];
+    (t["recoverable"] == false).then_some(())?;
+    Some((&t["amount"], t["account"].as_str()?))
 }
 
 /// The id of `s` (a `{{lookup:…}}`) from the resolved lookups, else `s` as it is.
@@ -129,6 +149,14 @@ pub fn zoho(mapping: &Value) -> Value {
             _ => v.clone(),
         };
         out.insert(k.clone(), value);
+    }
+    if let Some((amount, account)) = unrecoverable(mapping) {
+        if let Some(Value::Array(lines)) = out.get_mut("line_items") {
+            lines.push(
+                json!({"description": TAX_LINE, "quantity": 1.0, "rate": amount,
+                "account_id": id_or_placeholder(account, &resolved)}),
+            );
+        }
     }
     Value::Object(out)
 }
@@ -176,5 +204,36 @@ mod tests {
             p["line_items"][0]["account_id"], "{{lookup:Account:Office Supplies}}",
             "unresolved stays a placeholder"
         );
+    }
+
+    #[test]
+    fn tax_paid_as_a_cost_is_a_line_of_its_own_and_reclaimed_tax_stays_tax() {
+        let mut m = json!({"field_mappings": {"VendorRef": "{{lookup:Vendor:Staples}}",
+            "Line": [{"description": "Toner", "amount": 80.0, "account": "{{lookup:Account:Office Supplies}}"}],
+            "TxnTaxDetail": {"TotalTax": 6.6}},
+            "tax_treatment": {"rule": "sales_tax_paid", "recoverable": false, "amount": 6.6,
+                "account": "{{lookup:Account:Office Supplies}}", "why": "in US"},
+            "resolved_lookups": [{"entity": "Account", "lookup_value": "Office Supplies", "id": "7", "name": "Office Supplies", "match": "exact"}]});
+        let p = quickbooks(&m, false);
+        assert!(p.get("TxnTaxDetail").is_none());
+        let lines = p["Line"].as_array().unwrap();
+        assert_eq!(lines.len(), 2);
+        let total: f64 = lines.iter().map(|l| l["Amount"].as_f64().unwrap()).sum();
+        assert!(
+            (total - 86.6).abs() < 1e-9,
+            "the body adds up to the printed total"
+        );
+        assert_eq!(
+            lines[1]["AccountBasedExpenseLineDetail"]["AccountRef"]["value"],
+            "7"
+        );
+        m["tax_treatment"]["recoverable"] = json!(true);
+        let p = quickbooks(&m, false);
+        assert_eq!(p["TxnTaxDetail"]["TotalTax"], 6.6);
+        assert_eq!(p["Line"].as_array().unwrap().len(), 1);
+        let mut z = json!({"field_mappings": {"line_items": [{"description": "Toner", "amount": 80.0}]},
+            "tax_treatment": m["tax_treatment"].clone()});
+        z["tax_treatment"]["recoverable"] = json!(false);
+        assert_eq!(zoho(&z)["line_items"][1]["rate"], 6.6);
     }
 }

@@ -32,6 +32,11 @@ pub struct BusinessProfile {
     pub has_inventory: Option<bool>,
     #[serde(default)]
     pub collects_sales_tax: Option<bool>,
+    /// Whether tax paid on purchases is reclaimed (input VAT/GST) rather than part of the cost;
+    /// default from the country (`schema/rules/defaults.toml` `[sales_tax]`, see
+    /// [`super::sales_tax`]).
+    #[serde(default)]
+    pub purchase_tax_recoverable: Option<bool>,
     /// Purchases of equipment at or above this amount (home currency) are capitalised as fixed
     /// assets (default: `schema/rules/defaults.toml`).
     #[serde(default)]
@@ -80,6 +85,7 @@ impl BusinessProfile {
             accounting_method: None,
             has_inventory: None,
             collects_sales_tax: None,
+            purchase_tax_recoverable: None,
             fixed_asset_threshold: None,
             prepaid_threshold: None,
             chart_of_accounts: Vec::new(),

@@ -157,6 +157,7 @@ pub fn combine(
                 "field_sources",
                 "resolved_lookups",
                 "payload",
+                "tax_treatment",
             ] {
                 a[k] = m.map(|m| m[k].clone()).unwrap_or(Value::Null);
             }

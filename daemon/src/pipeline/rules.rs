@@ -23,6 +23,17 @@ pub struct Defaults {
     pub fixed_asset_threshold: f64,
     pub prepaid_threshold: f64,
     pub prepaid_words: Vec<String>,
+    pub sales_tax: SalesTaxDefaults,
+}
+
+/// Where tax paid on purchases is a cost rather than reclaimed ([`super::sales_tax`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesTaxDefaults {
+    /// ISO 3166-1 alpha-2 codes, upper case.
+    pub cost_countries: Vec<String>,
+    /// ISO 4217 home currencies that decide when a profile names no country.
+    pub cost_currencies: Vec<String>,
 }
 
 /// The defaults (parsed once).

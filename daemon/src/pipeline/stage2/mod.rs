@@ -14,6 +14,7 @@ pub mod validate;
 use serde_json::{json, Map, Value};
 
 use super::registry::Action;
+use super::sales_tax;
 pub use input::{lookup_parts, lookup_ref, Mapped, Stage2Input};
 
 /// The lines of a mapping (an action's field whose source is `lines:*`: QuickBooks' `Line`,
@@ -60,18 +61,36 @@ pub fn map(input: &Stage2Input<'_>, suggestion: &Value) -> Option<Value> {
             None => {}
         }
     }
-    // Net lines: the tax is posted apart (QuickBooks: TxnTaxDetail.TotalTax).
-    if input.lines.net && fields.contains_key("Line") {
+    // Net lines: the tax is posted apart (QuickBooks: TxnTaxDetail.TotalTax), where Stage 2.6's
+    // sales-tax rule says (collected, reclaimed, or part of the cost).
+    let mut treatment = None;
+    if input.lines.net && lines_field(action).is_some() {
         if let Some(t) = input.extracted["tax"].as_f64() {
-            fields.insert("TxnTaxDetail".into(), json!({"TotalTax": t}));
+            if fields.contains_key("Line") {
+                fields.insert("TxnTaxDetail".into(), json!({"TotalTax": t}));
+            }
+            treatment = sales_tax::treat(
+                input.profile,
+                input.chart,
+                input.sides.direction,
+                t,
+                input.lines,
+            );
         }
+    }
+    if let Some(t) = &treatment {
+        lookups.push(
+            json!({"entity": "Account", "field": "tax_treatment.account",
+            "lookup_value": lookup_parts(&lookup_ref("Account", &t.account)).map_or("", |p| p.1),
+            "create_if_missing": false}),
+        );
     }
     let validation = validate::validate(input, action, &fields, &missing);
     let mut confidence = confidences.into_iter().min().unwrap_or(0);
     if !missing.is_empty() || validation["total_amount_matches"] == false {
         confidence = confidence.min(50);
     }
-    Some(json!({
+    let mut out = json!({
         "action": name,
         "action_type": suggestion["action_type"],
         "field_mappings": fields,
@@ -79,7 +98,22 @@ pub fn map(input: &Stage2Input<'_>, suggestion: &Value) -> Option<Value> {
         "validation": validation,
         "confidence": confidence,
         "field_sources": sources,
-    }))
+    });
+    if let Some(t) = treatment {
+        out["tax_treatment"] = json!({"rule": t.rule, "recoverable": t.recoverable, "amount": t.amount,
+            "account": lookup_ref("Account", &t.account), "why": t.why});
+    }
+    Some(out)
+}
+
+/// The name of `action`'s lines field (value source `lines:*`), if it has one.
+fn lines_field(action: &Action) -> Option<&str> {
+    action
+        .required_fields
+        .iter()
+        .chain(&action.optional_fields)
+        .find(|f| f.source.starts_with("lines:"))
+        .map(|f| f.name.as_str())
 }
 
 #[cfg(test)]
