@@ -6,6 +6,8 @@ pub mod candidates;
 pub mod detect;
 #[path = "../../daemon/src/extract/einvoice/mod.rs"]
 pub mod einvoice;
+#[path = "../../daemon/src/extract/money.rs"]
+pub mod money;
 #[path = "../../daemon/src/extract/office.rs"]
 pub mod office;
 #[path = "../../daemon/src/extract/read/mod.rs"]

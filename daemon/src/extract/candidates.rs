@@ -14,10 +14,13 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
+use rust_decimal::Decimal;
 
 pub use super::values::{amounts_in, dates_in, parse_amount, tax_ids_in};
 use serde::Serialize;
 use serde_json::{json, Value};
+
+use super::money;
 
 /// A value found by a rule, with where it was found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -284,8 +287,11 @@ fn labelled_value(
             };
             // A tax above the total is an id printed after a tax label ("VAT/TIN:
             // 29670869006"), not an amount.
-            let total = c.total.as_ref().and_then(|t| t.value.as_f64());
-            if field == "tax" && (a.abs() >= 1e7 || total.is_some_and(|t| a.abs() > t.abs())) {
+            let total = c.total.as_ref().and_then(|t| money::decimal(&t.value));
+            if field == "tax"
+                && (a.abs() >= Decimal::from(10_000_000)
+                    || total.is_some_and(|t| a.abs() > t.abs()))
+            {
                 return;
             }
             let slot = match field {
@@ -293,7 +299,7 @@ fn labelled_value(
                 "subtotal" => &mut c.subtotal,
                 _ => &mut c.tax,
             };
-            set(slot, json!(a), i, "label:amount");
+            set(slot, money::to_json(a), i, "label:amount");
         }
     }
 }

@@ -6,15 +6,7 @@
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-/// A JSON amount as a decimal: a number through its shortest text form (`1234.56` stays exact:
-/// every amount of up to 15 significant digits does), or a decimal string (`"1234.56"`). The one
-/// reader of amounts for decimal arithmetic (these checks, Stage 2 validation, exchange rates).
-pub fn decimal(v: &Value) -> Option<Decimal> {
-    match v {
-        Value::String(s) => s.trim().parse().ok(),
-        _ => v.as_f64().and_then(|f| format!("{f}").parse().ok()),
-    }
-}
+use super::money::decimal;
 
 fn close(a: Decimal, b: Decimal, tol: Decimal) -> bool {
     (a - b).abs() <= tol

@@ -14,6 +14,7 @@ pub mod detect;
 pub mod document_text;
 pub mod einvoice;
 pub mod isolate;
+pub mod money;
 pub mod ocr;
 pub mod office;
 pub mod pdf;

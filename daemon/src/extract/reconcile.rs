@@ -26,12 +26,15 @@ fn norm(s: &str) -> String {
         .map(fold_char)
         .collect()
 }
+use rust_decimal::Decimal;
+
+use super::money::decimal;
 use super::values::{amounts_in, dates_in};
 
 /// What the text contains, for support checks.
 struct Printed {
     norm_text: String,
-    amounts: Vec<f64>,
+    amounts: Vec<Decimal>,
     dates: Vec<String>,
 }
 
@@ -56,10 +59,11 @@ impl Printed {
         match (field, v) {
             (_, Value::Null) => false,
             ("issue_date" | "due_date", Value::String(d)) => self.dates.contains(d),
-            (_, Value::Number(n)) => {
-                let x = n.as_f64().unwrap_or(f64::NAN);
-                self.amounts.iter().any(|a| (a - x).abs() < 0.005)
-            }
+            (_, Value::Number(_)) => decimal(v).is_some_and(|x| {
+                self.amounts
+                    .iter()
+                    .any(|a| (*a - x).abs() < Decimal::new(5, 3))
+            }),
             (_, Value::String(s)) => {
                 let n = norm(s);
                 !n.is_empty() && self.norm_text.contains(&n)
@@ -71,9 +75,10 @@ impl Printed {
 
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            (x.as_f64().unwrap_or(f64::NAN) - y.as_f64().unwrap_or(f64::NAN)).abs() < 0.005
-        }
+        (Value::Number(_), Value::Number(_)) => match (decimal(a), decimal(b)) {
+            (Some(x), Some(y)) => (x - y).abs() < Decimal::new(5, 3),
+            _ => false,
+        },
         (Value::String(x), Value::String(y)) => norm(x) == norm(y),
         _ => false,
     }

@@ -6,14 +6,16 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
+use rust_decimal::Decimal;
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("valid pattern"))
 }
 
 /// Parse an amount as printed: `1,234.56`, `1.234,56`, `1 234,56`, `1'234.56`, `319.00`,
-/// `29,99`, `-40.00`. `None` for anything else.
-pub fn parse_amount(s: &str) -> Option<f64> {
+/// `29,99`, `-40.00`, as a decimal (exactly as printed). `None` for anything else, or beyond
+/// 28 significant digits.
+pub fn parse_amount(s: &str) -> Option<Decimal> {
     let t: String = s
         .trim()
         .trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-')
@@ -37,7 +39,7 @@ pub fn parse_amount(s: &str) -> Option<f64> {
         }
         _ => t,
     };
-    normalized.parse::<f64>().ok().filter(|v| v.is_finite())
+    normalized.parse::<Decimal>().ok()
 }
 
 /// Whether `text` states a sum of money anywhere: a number with two decimals (`1,234.56`,
@@ -53,8 +55,8 @@ pub fn states_money(text: &str) -> bool {
     text.lines().any(|l| r.is_match(l))
 }
 
-/// Amounts printed on `line` (as numbers), left to right.
-pub fn amounts_in(line: &str) -> Vec<f64> {
+/// Amounts printed on `line`, left to right.
+pub fn amounts_in(line: &str) -> Vec<Decimal> {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = re(
         &R,

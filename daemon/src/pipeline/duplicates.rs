@@ -10,6 +10,7 @@
 //! `duplicate_candidates` entry in its result; the document is still processed, for a person
 //! to decide.
 
+use crate::extract::money::{cents, decimal};
 use anyhow::Result;
 use serde::Serialize;
 use serde_json::Value;
@@ -118,8 +119,8 @@ pub fn compare(old_id: i64, old: &Value, new: &Value) -> Option<Candidate> {
             }
         }
     }
-    let (t_old, t_new) = (old["total"].as_f64()?, new["total"].as_f64()?);
-    if (t_old - t_new).abs() > 0.01 {
+    let (t_old, t_new) = (decimal(&old["total"])?, decimal(&new["total"])?);
+    if (t_old - t_new).abs() > cents(1) {
         return None;
     }
     let days = (date(new)? - date(old)?).num_days().abs();

@@ -10,7 +10,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::extract::checks::decimal;
+use crate::extract::money::decimal;
 use serde_json::{json, Value};
 
 use crate::store::books::Rate;

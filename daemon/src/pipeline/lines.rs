@@ -4,8 +4,11 @@
 //! or gross follows from which of subtotal and total they add up to. Accounts, classes, tax codes
 //! and items are decided later ([`super::presets`], [`super::accounts`]).
 
+use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::extract::money::{self, cents, decimal};
 
 /// How a line's account was decided.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -20,9 +23,12 @@ pub struct AccountChoice {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Line {
     pub description: String,
-    pub quantity: Option<f64>,
-    pub rate: Option<f64>,
-    pub amount: f64,
+    #[serde(serialize_with = "money::serialize_opt")]
+    pub quantity: Option<Decimal>,
+    #[serde(serialize_with = "money::serialize_opt")]
+    pub rate: Option<Decimal>,
+    #[serde(serialize_with = "money::serialize")]
+    pub amount: Decimal,
     /// Text printed under the line (notes), used to choose its account.
     #[serde(skip)]
     pub details: String,
@@ -46,17 +52,18 @@ pub struct Lines {
     pub itemised: bool,
 }
 
-fn close(a: f64, b: Option<f64>, n: usize) -> bool {
-    b.is_some_and(|b| (a - b).abs() <= 0.01 * n as f64 + 0.01)
+/// `a` within 0.01 per line + 0.01 of `b`.
+fn close(a: Decimal, b: Option<Decimal>, n: usize) -> bool {
+    b.is_some_and(|b| (a - b).abs() <= cents(n as i64 + 1))
 }
 
 /// The lines of `extracted`, amounts as they add up, no accounts yet. A bank statement's lines
 /// are its transactions, kept as read (they add up to no total).
 pub fn read_lines(extracted: &Value, counterparty: &str) -> Lines {
     let (sub, tax, total) = (
-        extracted["subtotal"].as_f64(),
-        extracted["tax"].as_f64().filter(|t| t.abs() > 0.005),
-        extracted["total"].as_f64(),
+        decimal(&extracted["subtotal"]),
+        decimal(&extracted["tax"]).filter(|t| !t.is_zero()),
+        decimal(&extracted["total"]),
     );
     let items: Vec<Line> = extracted["line_items"]
         .as_array()
@@ -65,9 +72,9 @@ pub fn read_lines(extracted: &Value, counterparty: &str) -> Lines {
         .filter_map(|l| {
             Some(Line {
                 description: l["description"].as_str().unwrap_or("").to_string(),
-                quantity: l["quantity"].as_f64(),
-                rate: l["unit_price"].as_f64(),
-                amount: l["amount"].as_f64()?,
+                quantity: decimal(&l["quantity"]),
+                rate: decimal(&l["unit_price"]),
+                amount: decimal(&l["amount"])?,
                 details: l["details"].as_str().unwrap_or("").to_string(),
                 account: None,
                 class: None,
@@ -83,7 +90,7 @@ pub fn read_lines(extracted: &Value, counterparty: &str) -> Lines {
             itemised: true,
         };
     }
-    let sum: f64 = items.iter().map(|l| l.amount).sum();
+    let sum: Decimal = items.iter().map(|l| l.amount).sum();
     if !items.is_empty() && (close(sum, total, items.len()) || close(sum, sub, items.len())) {
         let net = tax.is_some() && close(sum, sub, items.len()) && !close(sum, total, items.len());
         return Lines {
@@ -105,7 +112,7 @@ pub fn read_lines(extracted: &Value, counterparty: &str) -> Lines {
         (Some(s), Some(_), _) => (s, true),
         (_, _, Some(t)) => (t, false),
         (Some(s), None, None) => (s, false),
-        _ => (0.0, false),
+        _ => (Decimal::ZERO, false),
     };
     Lines {
         lines: vec![Line {
@@ -146,7 +153,7 @@ mod tests {
         assert!(!l.itemised && l.net);
         assert_eq!(
             (l.lines[0].description.as_str(), l.lines[0].amount),
-            ("invoice 7 — Acme", 100.0)
+            ("invoice 7 — Acme", Decimal::ONE_HUNDRED)
         );
     }
 }

@@ -148,7 +148,7 @@ fn rule_reviews(cx: &mut Ctx<'_>, party: &str, extracted: &Value) {
         memory: None,
         ledger: cx.ledger,
         counterparty: party,
-        total: extracted["total"].as_f64(),
+        total: crate::extract::money::decimal(&extracted["total"]),
     };
     let reviews = presets.reviews(&mut cx.fired);
     cx.warnings.extend(reviews);
@@ -359,7 +359,7 @@ impl Pipeline {
                 memory: cx.memory.as_ref(),
                 ledger: cx.ledger,
                 counterparty: &party,
-                total: extracted["total"].as_f64(),
+                total: crate::extract::money::decimal(&extracted["total"]),
             };
             let fired = accounts::decide(
                 &self.engine,

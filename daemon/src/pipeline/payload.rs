@@ -46,11 +46,12 @@ fn line(l: &Value, resolved: &[Value], sales: bool) -> Value {
     };
     if let Some(i) = r("item") {
         detail.insert("ItemRef".into(), i);
-        if let Some(q) = l["quantity"].as_f64() {
-            detail.insert("Qty".into(), json!(q));
+        // Amounts pass through as the mapping wrote them (decimals as JSON numbers).
+        if l["quantity"].is_number() {
+            detail.insert("Qty".into(), l["quantity"].clone());
         }
-        if let Some(p) = l["rate"].as_f64() {
-            detail.insert("UnitPrice".into(), json!(p));
+        if l["rate"].is_number() {
+            detail.insert("UnitPrice".into(), l["rate"].clone());
         }
     } else if let Some(a) = r("account") {
         detail.insert("AccountRef".into(), a);
@@ -129,8 +130,8 @@ pub fn zoho(mapping: &Value) -> Value {
                     .map(|l| {
                         let mut z = json!({
                             "description": l["description"],
-                            "quantity": l["quantity"].as_f64().unwrap_or(1.0),
-                            "rate": l["rate"].as_f64().or(l["amount"].as_f64()),
+                            "quantity": if l["quantity"].is_number() { l["quantity"].clone() } else { json!(1) },
+                            "rate": if l["rate"].is_number() { &l["rate"] } else { &l["amount"] },
                         });
                         for (from, to) in [
                             ("account", "account_id"),

@@ -33,7 +33,7 @@ pub struct Presets<'a> {
     pub ledger: &'a Ledger,
     pub counterparty: &'a str,
     /// The document's total (amount rules).
-    pub total: Option<f64>,
+    pub total: Option<rust_decimal::Decimal>,
 }
 
 fn choice(name: &str, method: &str, confidence: i64) -> AccountChoice {

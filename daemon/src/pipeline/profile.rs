@@ -4,7 +4,10 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+use crate::extract::money;
 
 /// A business as the accountant describes it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -39,12 +42,12 @@ pub struct BusinessProfile {
     pub purchase_tax_recoverable: Option<bool>,
     /// Purchases of equipment at or above this amount (home currency) are capitalised as fixed
     /// assets (default: `schema/rules/defaults.toml`).
-    #[serde(default)]
-    pub fixed_asset_threshold: Option<f64>,
+    #[serde(default, serialize_with = "money::serialize_opt")]
+    pub fixed_asset_threshold: Option<Decimal>,
     /// Payments for a period ahead at or above this amount are booked as prepaid expenses
     /// (default: `schema/rules/defaults.toml`).
-    #[serde(default)]
-    pub prepaid_threshold: Option<f64>,
+    #[serde(default, serialize_with = "money::serialize_opt")]
+    pub prepaid_threshold: Option<Decimal>,
     /// Names of accounts in the chart of accounts, if known.
     #[serde(default)]
     pub chart_of_accounts: Vec<String>,

@@ -4,7 +4,7 @@
 //! ([`super::payload`]). Each mapping still validates against `schema/stage2.schema.json`.
 
 use anyhow::Result;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::books::Ledger;
 use super::{lookups, payload};
@@ -24,7 +24,7 @@ pub fn finish(
         warnings.extend(lookups::resolve(ledger, m));
         if let (Some(x), true) = (exchange, m["action_type"] == "PRIMARY") {
             m["field_mappings"]["ExchangeRate"] =
-                json!(x["rate"].as_str().and_then(|r| r.parse::<f64>().ok()));
+                crate::extract::money::opt_to_json(crate::extract::money::decimal(&x["rate"]));
         }
         let sales = m["field_sources"]
             .as_object()

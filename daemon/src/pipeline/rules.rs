@@ -8,7 +8,10 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+use crate::extract::money;
 
 use super::direction::same_name;
 use crate::extract::read::fold::{fold, has_words};
@@ -20,8 +23,8 @@ const DEFAULTS: &str = include_str!("../../../schema/rules/defaults.toml");
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
-    pub fixed_asset_threshold: f64,
-    pub prepaid_threshold: f64,
+    pub fixed_asset_threshold: Decimal,
+    pub prepaid_threshold: Decimal,
     pub prepaid_words: Vec<String>,
     pub sales_tax: SalesTaxDefaults,
 }
@@ -58,8 +61,8 @@ pub struct Rule {
     pub class: Option<String>,
     #[serde(default)]
     pub tax_code: Option<String>,
-    #[serde(default)]
-    pub amount_over: Option<f64>,
+    #[serde(default, serialize_with = "money::serialize_opt")]
+    pub amount_over: Option<Decimal>,
     #[serde(default)]
     pub review: bool,
 }
@@ -123,7 +126,7 @@ impl Rule {
     }
 
     /// Whether the rule applies to a document from `counterparty` totalling `total`.
-    pub fn applies_to_document(&self, counterparty: &str, total: Option<f64>) -> bool {
+    pub fn applies_to_document(&self, counterparty: &str, total: Option<Decimal>) -> bool {
         self.vendor
             .as_deref()
             .is_none_or(|v| same_name(v, counterparty))
@@ -161,11 +164,14 @@ mod tests {
         ));
         let rules = load(p).unwrap();
         assert_eq!(rules.len(), 2);
-        assert!(rules[0].applies_to_document("BLUE RIDGE POWER AND LIGHT", Some(80.0)));
-        assert!(!rules[0].applies_to_document("Staples", Some(80.0)));
-        assert!(rules[1].applies_to_document("anyone", Some(12_000.0)));
-        assert!(!rules[1].applies_to_document("anyone", Some(9_000.0)));
-        assert_eq!(defaults().fixed_asset_threshold, 2500.0);
+        assert!(rules[0].applies_to_document(
+            "BLUE RIDGE POWER AND LIGHT",
+            Some(crate::extract::money::dec(80.0))
+        ));
+        assert!(!rules[0].applies_to_document("Staples", Some(crate::extract::money::dec(80.0))));
+        assert!(rules[1].applies_to_document("anyone", Some(crate::extract::money::dec(12_000.0))));
+        assert!(!rules[1].applies_to_document("anyone", Some(crate::extract::money::dec(9_000.0))));
+        assert_eq!(defaults().fixed_asset_threshold, Decimal::from(2500));
         assert!(is_prepaid("General liability insurance — annual premium"));
         assert!(!is_prepaid("Printer toner"));
         let dir = tempfile::tempdir().unwrap();

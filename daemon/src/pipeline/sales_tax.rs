@@ -15,7 +15,10 @@
 //! treatment is stored beside the mapping and the ready-to-post body follows it
 //! ([`super::payload`]).
 
+use rust_decimal::Decimal;
 use serde::Serialize;
+
+use crate::extract::money;
 
 use super::chart::Chart;
 use super::lines::Lines;
@@ -31,7 +34,8 @@ pub struct Treatment {
     /// of the purchase's cost.
     pub recoverable: bool,
     /// The tax amount as printed (document currency).
-    pub amount: f64,
+    #[serde(serialize_with = "money::serialize")]
+    pub amount: Decimal,
     /// The account it posts to (a name of the chart).
     pub account: String,
     /// Why, in words.
@@ -74,10 +78,10 @@ pub fn treat(
     profile: &BusinessProfile,
     chart: &Chart,
     direction: &str,
-    tax: f64,
+    tax: Decimal,
     lines: &Lines,
 ) -> Option<Treatment> {
-    if tax.abs() < 0.005 {
+    if tax.is_zero() {
         return None;
     }
     let tax_account = chart.role("sales_tax_account").map(|a| a.name.clone());
@@ -98,7 +102,7 @@ pub fn treat(
             .lines
             .iter()
             .filter(|l| l.account.is_some())
-            .max_by(|a, b| a.amount.abs().total_cmp(&b.amount.abs()))
+            .max_by_key(|l| l.amount.abs())
             .and_then(|l| l.account.as_ref().map(|a| a.name.clone()))
             .or_else(|| chart.role("expense_account").map(|a| a.name.clone()))?
     };
@@ -118,14 +122,15 @@ pub fn treat(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::money::dec;
     use crate::pipeline::lines::{AccountChoice, Line};
 
     fn lines() -> Lines {
         let line = |d: &str, amount: f64, account: &str| Line {
+            amount: dec(amount),
             description: d.into(),
             quantity: None,
             rate: None,
-            amount,
             details: String::new(),
             account: Some(AccountChoice {
                 name: account.into(),
@@ -157,10 +162,10 @@ mod tests {
     fn collected_on_sales_paid_on_purchases_as_a_cost_or_reclaimed() {
         let chart = Chart::for_business(&BusinessProfile::named("Acme")).unwrap();
         let us = profile(Some("us"), None);
-        let sale = treat(&us, &chart, "outgoing", 8.25, &lines()).unwrap();
+        let sale = treat(&us, &chart, "outgoing", dec(8.25), &lines()).unwrap();
         assert_eq!(sale.rule, "sales_tax_collected");
         assert_eq!(sale.account, "Sales Tax Payable");
-        let bought = treat(&us, &chart, "incoming", 16.5, &lines()).unwrap();
+        let bought = treat(&us, &chart, "incoming", dec(16.5), &lines()).unwrap();
         assert_eq!(bought.rule, "sales_tax_paid");
         assert!(!bought.recoverable, "{}", bought.why);
         assert_eq!(
@@ -171,7 +176,7 @@ mod tests {
             &profile(Some("DE"), Some("EUR")),
             &chart,
             "incoming",
-            38.0,
+            dec(38.0),
             &lines(),
         );
         let de = de.unwrap();
@@ -185,6 +190,6 @@ mod tests {
         let mut said = profile(Some("US"), None);
         said.purchase_tax_recoverable = Some(true);
         assert!(purchase_tax_recoverable(&said).0);
-        assert!(treat(&us, &chart, "incoming", 0.0, &lines()).is_none());
+        assert!(treat(&us, &chart, "incoming", dec(0.0), &lines()).is_none());
     }
 }

@@ -1,29 +1,30 @@
 use super::*;
+use crate::extract::money::dec;
 
 #[test]
 fn amounts_in_every_convention() {
     for (s, v) in [
-        ("1,234.56", 1234.56),
-        ("1.234,56", 1234.56),
-        ("1 234,56", 1234.56),
-        ("1'234.56", 1234.56),
-        ("29,99", 29.99),
-        ("319.00", 319.0),
-        ("Rs 1939", 1939.0),
-        ("$4.11", 4.11),
-        ("-40.00", -40.0),
-        ("3.441.812", 3441812.0),
+        ("1,234.56", dec(1234.56)),
+        ("1.234,56", dec(1234.56)),
+        ("1 234,56", dec(1234.56)),
+        ("1'234.56", dec(1234.56)),
+        ("29,99", dec(29.99)),
+        ("319.00", dec(319.0)),
+        ("Rs 1939", dec(1939.0)),
+        ("$4.11", dec(4.11)),
+        ("-40.00", dec(-40.0)),
+        ("3.441.812", dec(3441812.0)),
     ] {
         assert_eq!(parse_amount(s), Some(v), "{s}");
     }
     assert_eq!(
         amounts_in("Total facture      24.99     5.00      29.99"),
-        vec![24.99, 5.0, 29.99]
+        vec![dec(24.99), dec(5.0), dec(29.99)]
     );
-    assert_eq!(amounts_in("Grand Total Rs 1939"), vec![1939.0]);
+    assert_eq!(amounts_in("Grand Total Rs 1939"), vec![dec(1939.0)]);
     assert_eq!(
         amounts_in("Somme à payer          29.99 € TTC"),
-        vec![29.99]
+        vec![dec(29.99)]
     );
 }
 

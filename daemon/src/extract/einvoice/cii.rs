@@ -73,7 +73,7 @@ fn summed(sum: Node, name: &str, currency: Option<&str>) -> Value {
         .or(all.first());
     pick.and_then(|n| n.text())
         .and_then(|t| number(t, 3))
-        .map_or(Value::Null, |v| json!(v))
+        .map_or(Value::Null, crate::extract::money::to_json)
 }
 
 /// BT-13 purchase order, BT-10 buyer reference, BT-12 contract.
@@ -150,7 +150,7 @@ fn tax_breakdown(settlement: Node) -> Vec<Value> {
                 "rate": text(t, "RateApplicablePercent")
                     .or_else(|| text(t, "ApplicablePercent"))
                     .and_then(|r| number(&r, 3))
-                    .map_or(Value::Null, |r| json!(r)),
+                    .map_or(Value::Null, crate::extract::money::to_json),
                 "taxable_amount": amount(t, "BasisAmount"),
                 "tax_amount": amount(t, "CalculatedAmount"),
             })
@@ -177,11 +177,11 @@ fn line_items(tx: Node) -> Vec<Value> {
                 "quantity": delivery
                     .and_then(|d| text(d, "BilledQuantity").or_else(|| text(d, "RequestedQuantity")))
                     .and_then(|q| number(&q, 4))
-                    .map_or(Value::Null, |q| json!(q)),
+                    .map_or(Value::Null, crate::extract::money::to_json),
                 "unit_price": agreement
                     .and_then(|a| text(a, "NetPriceProductTradePrice/ChargeAmount"))
                     .and_then(|p| number(&p, 4))
-                    .map_or(Value::Null, |p| json!(p)),
+                    .map_or(Value::Null, crate::extract::money::to_json),
                 "amount": settle.map_or(Value::Null, |s| amount(
                     s,
                     "SpecifiedTradeSettlementLineMonetarySummation|SpecifiedTradeSettlementMonetarySummation/LineTotalAmount",

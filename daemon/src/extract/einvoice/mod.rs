@@ -13,6 +13,7 @@ pub mod embedded;
 pub mod ubl;
 pub mod xml;
 
+use crate::extract::money;
 use anyhow::{Context, Result};
 use roxmltree::Document;
 use serde_json::Value;
@@ -55,7 +56,12 @@ pub fn parse(xml: &[u8]) -> Result<Option<Value>> {
 pub fn render_text(v: &Value) -> String {
     let mut out = String::new();
     let s = |x: &Value| x.as_str().map(str::to_string).unwrap_or_default();
-    let n = |x: &Value| x.as_f64().map(|v| format!("{v:.2}")).unwrap_or_default();
+    let n = |x: &Value| {
+        money::decimal(x)
+            .map(|v| format!("{:.2}", money::round(v, 2)))
+            .unwrap_or_default()
+    };
+    let plain = |x: &Value| money::decimal(x).map(|v| v.normalize().to_string());
     let kind = s(&v["document_type"]).replace('_', " ").to_uppercase();
     out.push_str(&format!("{kind} {}\n", s(&v["invoice_number"])));
     out.push_str(&format!("Issue date: {}\n", s(&v["issue_date"])));
@@ -76,10 +82,7 @@ pub fn render_text(v: &Value) -> String {
         out.push_str(&format!(
             "{} | {} | {} | {}\n",
             s(&l["description"]),
-            l["quantity"]
-                .as_f64()
-                .map(|q| q.to_string())
-                .unwrap_or_default(),
+            plain(&l["quantity"]).unwrap_or_default(),
             n(&l["unit_price"]),
             n(&l["amount"])
         ));
@@ -90,10 +93,7 @@ pub fn render_text(v: &Value) -> String {
         out.push_str(&format!(
             "Tax {} {}%: {} on {}\n",
             s(&t["category"]),
-            t["rate"]
-                .as_f64()
-                .map(|r| r.to_string())
-                .unwrap_or_default(),
+            plain(&t["rate"]).unwrap_or_default(),
             n(&t["tax_amount"]),
             n(&t["taxable_amount"])
         ));

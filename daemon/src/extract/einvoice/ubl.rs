@@ -65,7 +65,7 @@ pub fn parse(root: Node) -> Result<Value> {
                 "category": opt(text(s, "TaxCategory/ID"), 10),
                 "rate": text(s, "TaxCategory/Percent")
                     .and_then(|r| number(&r, 3))
-                    .map_or(Value::Null, |r| json!(r)),
+                    .map_or(Value::Null, crate::extract::money::to_json),
                 "taxable_amount": amount(s, "TaxableAmount"),
                 "tax_amount": amount(s, "TaxAmount"),
             })
@@ -117,10 +117,10 @@ fn line_items(root: Node) -> Vec<Value> {
                 "description": clip(&text(l, "Item/Name").or_else(|| text(l, "Item/Description")).unwrap_or_default(), 80),
                 "quantity": text(l, "InvoicedQuantity|CreditedQuantity")
                     .and_then(|q| number(&q, 4))
-                    .map_or(Value::Null, |q| json!(q)),
+                    .map_or(Value::Null, crate::extract::money::to_json),
                 "unit_price": text(l, "Price/PriceAmount")
                     .and_then(|p| number(&p, 4))
-                    .map_or(Value::Null, |p| json!(p)),
+                    .map_or(Value::Null, crate::extract::money::to_json),
                 "amount": amount(l, "LineExtensionAmount"),
             })
         })

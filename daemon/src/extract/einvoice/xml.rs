@@ -39,18 +39,18 @@ pub(crate) fn find_all<'a, 'i>(n: Node<'a, 'i>, path: &'a str) -> Vec<Node<'a, '
         .unwrap_or_default()
 }
 
-/// A decimal amount rounded to the schema's precision (`places`).
-pub(crate) fn number(s: &str, places: i32) -> Option<f64> {
-    let v: f64 = s.trim().parse().ok()?;
-    let f = 10f64.powi(places);
-    Some((v * f).round() / f)
+/// A decimal (`xs:decimal`, as the XML states it) rounded to the schema's precision
+/// (`places`, half away from zero).
+pub(crate) fn number(s: &str, places: u32) -> Option<rust_decimal::Decimal> {
+    let v: rust_decimal::Decimal = s.trim().trim_start_matches('+').parse().ok()?;
+    Some(crate::extract::money::round(v, places))
 }
 
 /// JSON number or null.
 pub(crate) fn amount(n: Node, path: &str) -> Value {
     text(n, path)
         .and_then(|s| number(&s, 3))
-        .map_or(Value::Null, |v| json!(v))
+        .map_or(Value::Null, crate::extract::money::to_json)
 }
 
 /// At most `max` characters.

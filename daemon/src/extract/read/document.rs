@@ -13,6 +13,7 @@
 //!
 //! Computed, never guessed: `subtotal = total − tax` when both are printed and no subtotal is.
 
+use crate::extract::money::{self, decimal};
 use serde_json::{json, Map, Value};
 
 use super::{currency, kind, lines, parties, payment, provenance::entry};
@@ -235,10 +236,12 @@ fn booking_number(
 
 /// `subtotal = total − tax` when the total and the tax are printed and the subtotal is not.
 fn derive_subtotal(doc: &mut Value, prov: &mut Map<String, Value>) {
-    if let (Value::Null, Some(t), Some(x)) =
-        (&doc["subtotal"], doc["total"].as_f64(), doc["tax"].as_f64())
-    {
-        doc["subtotal"] = json!(((t - x) * 1000.0).round() / 1000.0);
+    if let (Value::Null, Some(t), Some(x)) = (
+        &doc["subtotal"],
+        decimal(&doc["total"]),
+        decimal(&doc["tax"]),
+    ) {
+        doc["subtotal"] = money::to_json(t - x);
         prov.insert(
             "subtotal".into(),
             json!({"method": "computed", "confidence": 80, "rule": "total − tax"}),
@@ -249,21 +252,19 @@ fn derive_subtotal(doc: &mut Value, prov: &mut Map<String, Value>) {
 /// A table with net, tax and gross columns whose gross adds up to the total explains the
 /// subtotal (Σ net) and the tax (total − subtotal) when they are not printed as such.
 fn totals_from_table(doc: &mut Value, t: &lines::Table, prov: &mut Map<String, Value>) {
-    let (Some(total), Some((net, _, gross))) = (doc["total"].as_f64(), t.sums()) else {
+    let (Some(total), Some((net, _, gross))) = (decimal(&doc["total"]), t.sums()) else {
         return;
     };
-    let tol = 0.02 * t.rows.len() as f64 + 0.01;
-    if !doc["subtotal"].is_null() || (gross - total).abs() > tol || (net - gross).abs() < 0.005 {
+    if !doc["subtotal"].is_null() || (gross - total).abs() > t.tolerance() || net == gross {
         return;
     }
-    let round = |x: f64| (x * 1000.0).round() / 1000.0;
-    doc["subtotal"] = json!(round(net));
+    doc["subtotal"] = money::to_json(net);
     prov.insert(
         "subtotal".into(),
         json!({"method": "computed", "confidence": 80, "rule": "Σ net column of the item table"}),
     );
     if doc["tax"].is_null() {
-        doc["tax"] = json!(round(total - net));
+        doc["tax"] = money::to_json(total - net);
         prov.insert(
             "tax".into(),
             json!({"method": "computed", "confidence": 80, "rule": "total − Σ net column"}),
@@ -278,20 +279,20 @@ fn line_items(table: Option<&lines::Table>, doc: &Value) -> Value {
         return json!([]);
     };
     let amounts = t
-        .amounts_for(doc["subtotal"].as_f64(), doc["total"].as_f64())
+        .amounts_for(decimal(&doc["subtotal"]), decimal(&doc["total"]))
         .unwrap_or_else(|| t.rows.iter().map(|r| r.amount).collect());
     let rows: Vec<Value> = t
         .rows
         .iter()
         .zip(amounts)
-        .filter(|(_, a)| a.abs() > 0.0005)
+        .filter(|(_, a)| !a.is_zero())
         .take(500)
         .map(|(r, a)| {
             json!({
                 "description": crate::extract::einvoice::xml::clip(&r.description, 80),
-                "quantity": r.quantity.map(|q| (q * 10000.0).round() / 10000.0),
-                "unit_price": r.unit_price.map(|q| (q * 10000.0).round() / 10000.0),
-                "amount": (a * 1000.0).round() / 1000.0,
+                "quantity": money::opt_to_json(r.quantity),
+                "unit_price": money::opt_to_json(r.unit_price),
+                "amount": money::to_json(a),
                 "details": (!r.details.is_empty())
                     .then(|| crate::extract::einvoice::xml::clip(&r.details.join("; "), 160)),
             })

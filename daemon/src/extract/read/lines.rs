@@ -18,19 +18,26 @@ use super::fold::{fold, has_words};
 use super::segments::{segments, Segment};
 use super::vocabulary::vocabulary;
 use crate::extract::candidates::amounts_in;
+use crate::extract::money::{self, cents};
+use rust_decimal::Decimal;
 
 /// One row of the table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
     pub description: String,
-    pub quantity: Option<f64>,
-    pub unit_price: Option<f64>,
+    #[serde(serialize_with = "money::serialize_opt")]
+    pub quantity: Option<Decimal>,
+    #[serde(serialize_with = "money::serialize_opt")]
+    pub unit_price: Option<Decimal>,
     /// The line's amount in the amount column (before tax when the table has a tax column).
-    pub amount: f64,
+    #[serde(serialize_with = "money::serialize")]
+    pub amount: Decimal,
     /// Tax of the line, when the table has a tax amount column.
-    pub tax: Option<f64>,
+    #[serde(serialize_with = "money::serialize_opt")]
+    pub tax: Option<Decimal>,
     /// The last amount on the row when it differs from `amount` (a gross total column).
-    pub gross: Option<f64>,
+    #[serde(serialize_with = "money::serialize_opt")]
+    pub gross: Option<Decimal>,
     /// 0-based text line.
     pub line: usize,
     /// Text printed under the row before the next one (notes, specifications).
@@ -140,7 +147,7 @@ fn numeric(text: &str) -> bool {
 }
 
 /// Number cells of a row with their char columns: (start, end, value, is a percentage).
-fn numbers(segs: &[Segment]) -> Vec<(usize, usize, f64, bool)> {
+fn numbers(segs: &[Segment]) -> Vec<(usize, usize, Decimal, bool)> {
     let mut out = Vec::new();
     for s in segs.iter().filter(|s| numeric(&s.text)) {
         let pct = s.text.trim_end().ends_with('%');
@@ -199,7 +206,7 @@ fn row(line: &str, i: usize, cols: &[Column]) -> Option<Row> {
         line: i,
         details: Vec::new(),
     };
-    let mut amount_cols: Vec<f64> = Vec::new();
+    let mut amount_cols: Vec<Decimal> = Vec::new();
     for &(s, e, v, pct) in &nums {
         if pct {
             continue;
@@ -215,7 +222,7 @@ fn row(line: &str, i: usize, cols: &[Column]) -> Option<Row> {
     repair_decimals(&mut r);
     if let Some(first) = amount_cols.first() {
         r.amount = *first;
-        if amount_cols.len() > 1 && (last - first).abs() > 0.005 {
+        if amount_cols.len() > 1 && last != *first {
             r.gross = Some(last);
         }
     }
@@ -226,13 +233,16 @@ fn row(line: &str, i: usize, cols: &[Column]) -> Option<Row> {
 /// price times 10 or 100 is quantity × unit price.
 fn repair_decimals(r: &mut Row) {
     if let (Some(q), Some(p)) = (r.quantity, r.unit_price) {
-        let want = q * p;
-        if (r.amount - want).abs() > 0.011
-            && [10.0, 100.0]
+        let Some(want) = q.checked_mul(p) else {
+            return;
+        };
+        let tol = Decimal::new(11, 3);
+        if (r.amount - want).abs() > tol
+            && [Decimal::TEN, Decimal::ONE_HUNDRED]
                 .iter()
-                .any(|f| (r.amount - want * f).abs() < 0.011 * f)
+                .any(|f| (r.amount - want * f).abs() < tol * f)
         {
-            r.amount = (want * 100.0).round() / 100.0;
+            r.amount = money::round(want, 2);
         }
     }
 }
@@ -291,25 +301,35 @@ pub fn read(text: &str) -> Option<Table> {
 }
 
 impl Table {
+    /// How far the rows' sum may be from a printed total: 0.02 per row + 0.01 (rounding of
+    /// each printed line).
+    pub fn tolerance(&self) -> Decimal {
+        cents(2 * self.rows.len() as i64 + 1)
+    }
+
     /// Sums of the table's columns when it has net and gross amounts: (net, tax, gross).
-    pub fn sums(&self) -> Option<(f64, f64, f64)> {
+    pub fn sums(&self) -> Option<(Decimal, Decimal, Decimal)> {
         if self.rows.iter().all(|r| r.gross.is_none()) {
             return None;
         }
-        let net: f64 = self.rows.iter().map(|r| r.amount).sum();
-        let tax: f64 = self.rows.iter().filter_map(|r| r.tax).sum();
-        let gross: f64 = self.rows.iter().map(|r| r.gross.unwrap_or(r.amount)).sum();
+        let net: Decimal = self.rows.iter().map(|r| r.amount).sum();
+        let tax: Decimal = self.rows.iter().filter_map(|r| r.tax).sum();
+        let gross: Decimal = self.rows.iter().map(|r| r.gross.unwrap_or(r.amount)).sum();
         Some((net, tax, gross))
     }
 
     /// Row amounts as the document's totals explain them: the net `amount`s when they add up to
     /// `subtotal` (or `total` without tax), else the gross amounts when those add up to `total`.
     /// `None` when neither adds up (±0.02 per row).
-    pub fn amounts_for(&self, subtotal: Option<f64>, total: Option<f64>) -> Option<Vec<f64>> {
-        let tol = 0.02 * self.rows.len() as f64 + 0.01;
-        let net: f64 = self.rows.iter().map(|r| r.amount).sum();
-        let gross: f64 = self.rows.iter().map(|r| r.gross.unwrap_or(r.amount)).sum();
-        let close = |a: f64, b: Option<f64>| b.is_some_and(|b| (a - b).abs() <= tol);
+    pub fn amounts_for(
+        &self,
+        subtotal: Option<Decimal>,
+        total: Option<Decimal>,
+    ) -> Option<Vec<Decimal>> {
+        let tol = self.tolerance();
+        let net: Decimal = self.rows.iter().map(|r| r.amount).sum();
+        let gross: Decimal = self.rows.iter().map(|r| r.gross.unwrap_or(r.amount)).sum();
+        let close = |a: Decimal, b: Option<Decimal>| b.is_some_and(|b| (a - b).abs() <= tol);
         if close(net, subtotal) || close(net, total) {
             return Some(self.rows.iter().map(|r| r.amount).collect());
         }

@@ -62,7 +62,7 @@ fn payment_cue(f: &str) -> bool {
 }
 
 /// A balance label on `line` followed by an amount: `Some(amount)`.
-fn balance(line: &str) -> Option<f64> {
+fn balance(line: &str) -> Option<rust_decimal::Decimal> {
     let f = fold(line);
     let v = vocabulary();
     let label = v.paid.amount_zero.iter().find(|l| has_words(&f, l))?;
@@ -103,9 +103,7 @@ pub fn read(text: &str) -> Payment {
             }
         }
         match balance(line) {
-            Some(a) if a.abs() < 0.005 => {
-                zero_balance = zero_balance.or(Some(line.trim().to_string()))
-            }
+            Some(a) if a.is_zero() => zero_balance = zero_balance.or(Some(line.trim().to_string())),
             Some(_) => open_balance = open_balance.or(Some(line.trim().to_string())),
             None => {}
         }

@@ -3,10 +3,12 @@
 //! asset, prepaid, foreign currency, payment shown), the factors behind the confidence, the data
 //! that is missing and the assumptions made.
 
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use super::super::decisions::Rule;
 use super::input::Stage1Input;
+use crate::extract::money::decimal;
 use crate::extract::read::fold::{fold, has_words};
 
 /// Words that mark a prepayment for a service period.
@@ -31,18 +33,18 @@ fn flags(input: &Stage1Input<'_>, paid: bool) -> Value {
     let x = input.extracted;
     let p = input.profile;
     let lines = x["line_items"].as_array().cloned().unwrap_or_default();
-    let amounts: Vec<f64> = if lines.is_empty() {
-        x["total"].as_f64().into_iter().collect()
+    let amounts: Vec<Decimal> = if lines.is_empty() {
+        decimal(&x["total"]).into_iter().collect()
     } else {
-        lines.iter().filter_map(|l| l["amount"].as_f64()).collect()
+        lines.iter().filter_map(|l| decimal(&l["amount"])).collect()
     };
     let incoming = input.sides.direction == "incoming";
     let text = fold(input.text);
     let currency = x["currency"].as_str();
     json!({
-        "has_inventory_items": p.has_inventory == Some(true) && lines.iter().any(|l| l["quantity"].as_f64().is_some_and(|q| q >= 1.0)),
+        "has_inventory_items": p.has_inventory == Some(true) && lines.iter().any(|l| decimal(&l["quantity"]).is_some_and(|q| q >= Decimal::ONE)),
         "is_fixed_asset": incoming && p.fixed_asset_threshold.is_some_and(|t| amounts.iter().any(|a| *a >= t)),
-        "is_prepaid": incoming && p.prepaid_threshold.is_some_and(|t| x["total"].as_f64().is_some_and(|v| v >= t))
+        "is_prepaid": incoming && p.prepaid_threshold.is_some_and(|t| decimal(&x["total"]).is_some_and(|v| v >= t))
             && PERIOD_WORDS.iter().any(|w| has_words(&text, w)),
         "multi_currency": matches!((currency, p.currency.as_deref()), (Some(a), Some(b)) if a != b),
         "shows_payment_made": paid,

@@ -102,7 +102,8 @@ fn paid(x: &Value) -> bool {
     if let Some(p) = x["payment"]["paid"].as_bool() {
         return p;
     }
-    matches!((x["amount_due"].as_f64(), x["total"].as_f64()), (Some(d), Some(t)) if d.abs() < 0.005 && t.abs() > 0.005)
+    use crate::extract::money::decimal;
+    matches!((decimal(&x["amount_due"]), decimal(&x["total"])), (Some(d), Some(t)) if d.is_zero() && !t.is_zero())
 }
 
 /// The PRIMARY action: the row's only candidate, or the model's choice among its candidates.

@@ -5,15 +5,7 @@
 use serde_json::{json, Value};
 
 use super::input::{lookup_ref, Mapped, Stage2Input};
-
-/// `x` rounded to 3 decimal places in decimal arithmetic (half away from zero).
-fn round(x: f64) -> f64 {
-    use rust_decimal::prelude::ToPrimitive;
-    crate::extract::checks::decimal(&json!(x))
-        .map(|d| d.round_dp_with_strategy(3, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
-        .and_then(|d| d.to_f64())
-        .unwrap_or(x)
-}
+use crate::extract::money;
 
 /// The `lines:<kind>` value of field `field`.
 pub(super) fn value(input: &Stage2Input<'_>, kind: &str, field: &str) -> Option<Mapped> {
@@ -25,12 +17,12 @@ pub(super) fn value(input: &Stage2Input<'_>, kind: &str, field: &str) -> Option<
     let mut lookups: Vec<Value> = Vec::new();
     let mut confidence = if lines.itemised { 85 } else { 75 };
     for (i, l) in lines.lines.iter().enumerate() {
-        let mut v = json!({"description": l.description, "amount": round(l.amount)});
+        let mut v = json!({"description": l.description, "amount": money::to_json(money::round(l.amount, 3))});
         if let Some(q) = l.quantity {
-            v["quantity"] = json!(q);
+            v["quantity"] = money::to_json(q);
         }
         if let Some(r) = l.rate {
-            v["rate"] = json!(r);
+            v["rate"] = money::to_json(r);
         }
         let path = format!("{field}[{i}]");
         match kind {

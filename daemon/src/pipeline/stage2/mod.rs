@@ -65,9 +65,10 @@ pub fn map(input: &Stage2Input<'_>, suggestion: &Value) -> Option<Value> {
     // sales-tax rule says (collected, reclaimed, or part of the cost).
     let mut treatment = None;
     if input.lines.net && lines_field(action).is_some() {
-        if let Some(t) = input.extracted["tax"].as_f64() {
+        if let Some(t) = crate::extract::money::decimal(&input.extracted["tax"]) {
             if fields.contains_key("Line") {
-                fields.insert("TxnTaxDetail".into(), json!({"TotalTax": t}));
+                let total = crate::extract::money::to_json(t);
+                fields.insert("TxnTaxDetail".into(), json!({ "TotalTax": total }));
             }
             treatment = sales_tax::treat(
                 input.profile,
@@ -100,7 +101,7 @@ pub fn map(input: &Stage2Input<'_>, suggestion: &Value) -> Option<Value> {
         "field_sources": sources,
     });
     if let Some(t) = treatment {
-        out["tax_treatment"] = json!({"rule": t.rule, "recoverable": t.recoverable, "amount": t.amount,
+        out["tax_treatment"] = json!({"rule": t.rule, "recoverable": t.recoverable, "amount": crate::extract::money::to_json(t.amount),
             "account": lookup_ref("Account", &t.account), "why": t.why});
     }
     Some(out)

@@ -1,6 +1,7 @@
 //! One field's value from its registry source (see the registry's `value_sources`), with the
 //! lookups it needs and how sure it is.
 
+use crate::extract::money;
 use chrono::Datelike;
 use serde_json::{json, Value};
 
@@ -130,8 +131,8 @@ pub fn value(input: &Stage2Input<'_>, suggestion: &Value, field: &Field) -> Opti
         let l = line_of(input, suggestion)?;
         let v = match f {
             "description" => json!(l.description),
-            "unit_price" => json!(l.rate.unwrap_or(l.amount)),
-            "quantity" => json!(l.quantity.unwrap_or(1.0)),
+            "unit_price" => money::to_json(l.rate.unwrap_or(l.amount)),
+            "quantity" => money::to_json(l.quantity.unwrap_or(rust_decimal::Decimal::ONE)),
             _ => Value::Null,
         };
         return plain(v, 80);

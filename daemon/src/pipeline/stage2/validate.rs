@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
 use super::input::Stage2Input;
-use crate::extract::checks::decimal;
+use crate::extract::money::decimal;
 use crate::pipeline::registry::Action;
 
 fn close(a: Decimal, b: Decimal, tol: Decimal) -> bool {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::extract::money::dec;
 
 #[test]
 fn a_simple_table_with_notes_between_rows() {
@@ -20,12 +21,15 @@ Description: Cleaning
             tb.rows[0].unit_price,
             tb.rows[0].amount
         ),
-        (Some(12.0), Some(10.0), 120.0)
+        (Some(dec(12.0)), Some(dec(10.0)), dec(120.0))
     );
-    assert_eq!((tb.rows[1].quantity, tb.rows[1].amount), (Some(5.0), 7.5));
     assert_eq!(
-        tb.amounts_for(Some(127.5), Some(127.5)),
-        Some(vec![120.0, 7.5])
+        (tb.rows[1].quantity, tb.rows[1].amount),
+        (Some(dec(5.0)), dec(7.5))
+    );
+    assert_eq!(
+        tb.amounts_for(Some(dec(127.5)), Some(dec(127.5))),
+        Some(vec![dec(120.0), dec(7.5)])
     );
 }
 
@@ -41,13 +45,16 @@ Total facture                                             24.99              5.0
     assert_eq!(tb.rows[0].description, "Abonnements, forfaits et options");
     assert_eq!(
         (tb.rows[0].amount, tb.rows[0].tax, tb.rows[0].gross),
-        (24.99, Some(5.0), Some(29.99))
+        (dec(24.99), Some(dec(5.0)), Some(dec(29.99)))
     );
     assert_eq!(
-        tb.amounts_for(Some(24.99), Some(29.99)),
-        Some(vec![24.99, 0.0])
+        tb.amounts_for(Some(dec(24.99)), Some(dec(29.99))),
+        Some(vec![dec(24.99), dec(0.0)])
     );
-    assert_eq!(tb.amounts_for(None, Some(29.99)), Some(vec![29.99, 0.0]));
+    assert_eq!(
+        tb.amounts_for(None, Some(dec(29.99))),
+        Some(vec![dec(29.99), dec(0.0)])
+    );
 }
 
 #[test]
@@ -70,7 +77,12 @@ fn product_tables_with_tax_columns_and_german_headers() {
             tb.rows[0].tax,
             tb.rows[0].amount
         ),
-        (Some(1.0), Some(278.61), Some(40.39), 319.0)
+        (
+            Some(dec(1.0)),
+            Some(dec(278.61)),
+            Some(dec(40.39)),
+            dec(319.0)
+        )
     );
     let t = "Pos   Bezeichnung                 Menge    Einzelpreis      Betrag
 1     Beratung Projekt Nord          8,0      120,00 €      960,00 €
@@ -86,7 +98,7 @@ fn product_tables_with_tax_columns_and_german_headers() {
             tb.rows[0].unit_price,
             tb.rows[0].amount
         ),
-        (Some(8.0), Some(120.0), 960.0)
+        (Some(dec(8.0)), Some(dec(120.0)), dec(960.0))
     );
 }
 
