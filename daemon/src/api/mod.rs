@@ -6,12 +6,14 @@
 //! stages' output rules from `pipeline::prompt_stage`); they never touch documents' files.
 
 pub mod auth;
+pub mod batches;
 pub mod books;
 pub mod control;
 pub mod documents;
 pub mod limits;
 pub mod metrics;
 pub mod observe;
+pub mod openai;
 pub mod prompt;
 pub mod state;
 pub mod upload;
@@ -110,6 +112,22 @@ pub fn router(state: AppState) -> Router {
             .route("/key/rotate", post(control::rotate_key))
             .route("/model-info", get(observe::model_info))
             .route("/metrics", get(metrics::metrics))
+            .route("/v1/models", get(openai::models))
+            .route("/v1/chat/completions", post(openai::chat_completions))
+            .route(
+                "/v1/files",
+                get(batches::files).post(batches::upload).layer(
+                    axum::extract::DefaultBodyLimit::max(batches::MAX_FILE_BYTES),
+                ),
+            )
+            .route(
+                "/v1/files/{id}",
+                get(batches::file).delete(batches::delete_file),
+            )
+            .route("/v1/files/{id}/content", get(batches::content))
+            .route("/v1/batches", get(batches::batches).post(batches::create))
+            .route("/v1/batches/{id}", get(batches::get))
+            .route("/v1/batches/{id}/cancel", post(batches::cancel))
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),

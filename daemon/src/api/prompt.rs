@@ -21,9 +21,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::state::{error_response, AppState};
-use crate::llm::{
-    CancelToken, EngineError, GenerateError, GenerationRequest, Message, SamplingParams,
-};
+use crate::llm::{EngineError, GenerateError, GenerationRequest, Message, SamplingParams};
 use crate::pipeline::prompt_stage;
 
 /// Default `max_tokens` when the request has none.
@@ -116,47 +114,10 @@ fn parse(body: &Value) -> Result<(GenerationRequest, String), Bad> {
             sampling,
             max_tokens,
             max_input_length,
+            stop: Vec::new(),
         },
         stage,
     ))
-}
-
-/// What the engine answered (the model's name and the completion), or why it did not.
-type Answer = Result<Result<(String, crate::llm::Completion), EngineError>, tokio::task::JoinError>;
-
-/// The model call of one request under the API's limits ([`super::limits`]): the engine's
-/// answer, or the 429 / 504 response to send.
-async fn call_model(s: &AppState, req: GenerationRequest) -> Result<Answer, Response> {
-    let engine = s.engine.clone();
-    let calls = s.model_calls.clone();
-    let cancel = CancelToken::new();
-    let token = cancel.clone();
-    let call = async {
-        let _turn = calls.acquire().await?;
-        let started = Instant::now();
-        let run = tokio::task::spawn_blocking(move || {
-            let c = engine.generate(req, Some(&token))?;
-            Ok::<_, EngineError>((engine.loaded_info().map(|i| i.name).unwrap_or_default(), c))
-        })
-        .await;
-        calls.record(started.elapsed());
-        Ok::<_, Response>(run)
-    };
-    match tokio::time::timeout(calls.timeout, call).await {
-        Ok(result) => result,
-        Err(_) => {
-            // Stops the generation at its next forward pass: the engine is free again.
-            cancel.cancel();
-            Err(error_response(
-                StatusCode::GATEWAY_TIMEOUT,
-                &format!(
-                    "no answer within {} s (request_timeout_seconds); the generation was stopped",
-                    calls.timeout.as_secs()
-                ),
-            )
-            .into_response())
-        }
-    }
 }
 
 /// The handler.
@@ -173,7 +134,7 @@ pub async fn prompt(
         Ok(x) => x,
         Err(Bad(code, msg)) => return error_response(code, &msg).into_response(),
     };
-    let run = match call_model(&s, req).await {
+    let run = match super::limits::call_model(&s, req, None, None).await {
         Ok(run) => run,
         Err(refused) => return refused,
     };

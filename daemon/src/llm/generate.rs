@@ -10,7 +10,8 @@ use serde_json::Value;
 use super::chat_template::Message;
 use super::kv_cache::KvCache;
 use super::sampler::{Sampler, SamplingParams};
-use super::tokenizer::Piece;
+use super::text_stream::TextStream;
+use super::tokenizer::{Piece, PromptTokenizer};
 use super::{Engine, GenerateError};
 
 /// One request to the model.
@@ -26,6 +27,9 @@ pub struct GenerationRequest {
     /// Refuse prompts longer than this many tokens (`None`: the model's context length minus
     /// `max_tokens`). Never truncated silently: an over-long prompt is an error.
     pub max_input_length: Option<usize>,
+    /// Stop sequences (OpenAI `stop`): generation ends before the first of them appears; the
+    /// text returned excludes it.
+    pub stop: Vec<String>,
 }
 
 /// Why generation ended.
@@ -116,6 +120,19 @@ impl Engine {
         req: &GenerationRequest,
         cancel: Option<&super::CancelToken>,
     ) -> Result<Completion, GenerateError> {
+        self.generate_streaming(req, cancel, None)
+    }
+
+    /// [`Engine::generate_cancellable`] that hands the text to `on_text` as it is generated, in
+    /// pieces that never split a UTF-8 character and never show the start of a stop sequence
+    /// before it is known not to be one ([`TextStream`]). The pieces concatenated are the
+    /// completion's text.
+    pub fn generate_streaming(
+        &mut self,
+        req: &GenerationRequest,
+        cancel: Option<&super::CancelToken>,
+        mut on_text: Option<&mut dyn FnMut(&str)>,
+    ) -> Result<Completion, GenerateError> {
         let prompt = self.checked_prompt(req)?;
         let constraint = match &req.json_schema {
             Some(s) => Some(
@@ -129,12 +146,31 @@ impl Engine {
         let (mut cache, logits) = self.prefill(&prompt, cancel)?;
         let prefill_seconds = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
-        let d = self.decode(req, &mut cache, logits, constraint, cancel)?;
+        let mut stream = TextStream::new(&req.stop);
+        // Only stop sequences and streaming need the text while decoding (a full decode of the
+        // tokens so far per step).
+        let watching = !req.stop.is_empty() || on_text.is_some();
+        let mut emit = |s: &str| {
+            if let Some(f) = on_text.as_mut() {
+                f(s)
+            }
+        };
+        let mut watch = |tok: &PromptTokenizer, generated: &[u32]| {
+            let text = tok.decode(generated, true).unwrap_or_default();
+            stream.step(&text, &mut emit)
+        };
+        let watch: Option<&mut dyn FnMut(&PromptTokenizer, &[u32]) -> bool> =
+            if watching { Some(&mut watch) } else { None };
+        let d = self.decode(req, &mut cache, logits, constraint, cancel, watch)?;
         let decode_seconds = t1.elapsed().as_secs_f64();
-        let text = self
+        let mut text = self
             .tokenizer
             .decode(&d.generated, true)
             .map_err(GenerateError::Runtime)?;
+        if let Some(cut) = stream.stopped_at {
+            text.truncate(cut);
+        }
+        stream.finish(&text, &mut emit);
         Ok(Completion {
             text,
             prompt_tokens: prompt.len(),
@@ -210,6 +246,7 @@ impl Engine {
         mut logits: Vec<f32>,
         mut constraint: Option<super::constraint::Constraint>,
         cancel: Option<&super::CancelToken>,
+        mut watch: Option<&mut dyn FnMut(&PromptTokenizer, &[u32]) -> bool>,
     ) -> Result<Decoded, GenerateError> {
         let mut sampler = Sampler::new(req.sampling.clone());
         let mut d = Decoded::default();
@@ -253,6 +290,12 @@ impl Engine {
                 if c.is_stopped() {
                     break FinishReason::Grammar;
                 }
+            }
+            if watch
+                .as_mut()
+                .is_some_and(|w| w(&self.tokenizer, &d.generated))
+            {
+                break FinishReason::Stop;
             }
             if d.generated.len() >= req.max_tokens {
                 break FinishReason::Length;

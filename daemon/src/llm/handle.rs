@@ -28,6 +28,19 @@ pub struct ModelSettings {
     pub intra_threads: usize,
 }
 
+impl ModelSettings {
+    /// The model's id for APIs that name models (`/v1/models`): its folder's name, links
+    /// followed (`default` → the model it points to).
+    pub fn model_id(&self) -> String {
+        self.model_dir
+            .canonicalize()
+            .unwrap_or_else(|_| self.model_dir.clone())
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "default".into())
+    }
+}
+
 /// Facts about the loaded model.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ModelInfo {
@@ -156,6 +169,21 @@ impl EngineHandle {
         let token = cancel.cloned();
         self.run(cancel, move |e| {
             e.generate_cancellable(&req, token.as_ref())
+        })?
+        .map_err(EngineError::from)
+    }
+
+    /// [`EngineHandle::generate`] with the text handed to `on_text` as it is generated (see
+    /// [`Engine::generate_streaming`]); `on_text` runs on the engine thread.
+    pub fn generate_streaming(
+        &self,
+        req: GenerationRequest,
+        cancel: Option<&CancelToken>,
+        mut on_text: Box<dyn FnMut(&str) + Send>,
+    ) -> Result<Completion, EngineError> {
+        let token = cancel.cloned();
+        self.run(cancel, move |e| {
+            e.generate_streaming(&req, token.as_ref(), Some(&mut *on_text))
         })?
         .map_err(EngineError::from)
     }

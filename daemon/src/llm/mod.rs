@@ -5,7 +5,9 @@
 //! (`genai_config.json`), [`session`] (one forward pass), [`kv_cache`], [`tokenizer`] and
 //! [`chat_template`] (prompt → ids), [`sampler`] (logits → token), [`constraint`] (JSON Schema →
 //! token masks), [`generate`] (the loop) and [`handle`] (one thread owns the engine; the pipeline
-//! and the API send it requests through an [`EngineHandle`]).
+//! and the API send it requests through an [`EngineHandle`]); [`text_stream`] hands text out as it
+//! is generated and applies stop sequences; [`openai`] is the OpenAI chat-completions format of a
+//! request and its answer (used by the API and the batch runner).
 //! Nothing here knows about documents, HTTP or SQLite.
 
 pub mod cancel;
@@ -17,9 +19,11 @@ pub mod generate;
 pub mod handle;
 pub mod kv_cache;
 pub mod model_config;
+pub mod openai;
 pub mod sampler;
 pub mod score;
 pub mod session;
+pub mod text_stream;
 pub mod tokenizer;
 
 pub use cancel::CancelToken;

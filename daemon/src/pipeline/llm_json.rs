@@ -107,6 +107,7 @@ pub fn generate_json(
         sampling: SamplingParams::default(),
         max_tokens,
         max_input_length: None,
+        stop: Vec::new(),
     };
     let c = engine
         .generate(req, None)

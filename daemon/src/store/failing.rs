@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use anyhow::Result;
 use serde_json::Value;
 
+use super::batches::{ApiFile, Batch, BatchLine, Batches};
 use super::books::{BookEntry, BookList, Books, ImportCounts, Memory, Rate};
 use super::{
     Activity, Document, Enqueued, Job, NewFile, Outcome, PendingMove, Policy, Status, Storage,
@@ -265,6 +266,43 @@ impl<S: Storage> Books for FailingStore<S> {
     }
     fn approve(&self, id: i64, approval: &Value) -> Result<bool> {
         self.inner.approve(id, approval)
+    }
+}
+
+/// Files and batches are passed through: no fault is injected there.
+impl<S: Storage> Batches for FailingStore<S> {
+    fn add_file(&self, f: &ApiFile, content: &[u8]) -> Result<()> {
+        self.inner.add_file(f, content)
+    }
+    fn api_file(&self, id: &str) -> Result<Option<ApiFile>> {
+        self.inner.api_file(id)
+    }
+    fn api_file_content(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        self.inner.api_file_content(id)
+    }
+    fn api_files(&self) -> Result<Vec<ApiFile>> {
+        self.inner.api_files()
+    }
+    fn delete_api_file(&self, id: &str) -> Result<bool> {
+        self.inner.delete_api_file(id)
+    }
+    fn create_batch(&self, b: &Batch, lines: &[BatchLine]) -> Result<()> {
+        self.inner.create_batch(b, lines)
+    }
+    fn batch(&self, id: &str) -> Result<Option<Batch>> {
+        self.inner.batch(id)
+    }
+    fn batches(&self, limit: usize, after: Option<&str>) -> Result<Vec<Batch>> {
+        self.inner.batches(limit, after)
+    }
+    fn next_batch_line(&self) -> Result<Option<BatchLine>> {
+        self.inner.next_batch_line()
+    }
+    fn finish_batch_line(&self, b: &str, line: i64, ok: bool, output: &Value) -> Result<()> {
+        self.inner.finish_batch_line(b, line, ok, output)
+    }
+    fn cancel_batch(&self, id: &str) -> Result<Option<Batch>> {
+        self.inner.cancel_batch(id)
     }
 }
 

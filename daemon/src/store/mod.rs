@@ -17,6 +17,7 @@
 //! can show that a failure at any step leaves no half-written row and no moved original.
 //! [`Store`] is the shared handle everyone passes around.
 
+pub mod batches;
 pub mod books;
 pub mod control;
 pub mod document;
@@ -38,7 +39,7 @@ pub type NewFile<'a> = (&'a Path, &'a str, u64);
 
 /// Every operation on the documents database. Writes that act for a claimed [`Job`] are fenced:
 /// they change nothing and answer `false` / `None` once the job's lease was lost.
-pub trait Storage: books::Books + Send + Sync {
+pub trait Storage: books::Books + batches::Batches + Send + Sync {
     /// Enqueue already-hashed files in one transaction (one fsync for a burst). The same content
     /// at the same path is enqueued once; content already known under another path (and not
     /// failed) becomes a `duplicate` row linking the first.

@@ -9,6 +9,7 @@
 //! original it decides are one statement; the file is renamed after the commit and the move
 //! confirmed ([`originals`]), so a stop in between is finished by start-up recovery.
 
+pub mod batches;
 pub mod finish;
 pub mod originals;
 
@@ -94,14 +95,32 @@ impl Worker {
                     *current.lock().unwrap_or_else(|e| e.into_inner()) = Some(job.clone());
                     self.process(&job);
                     *current.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                    // One batch request between two documents: neither starves the other.
+                    self.batch_line();
                 }
-                Ok(None) => wake.wait(Duration::from_secs(1)),
+                Ok(None) => {
+                    if !self.batch_line() {
+                        wake.wait(Duration::from_secs(1))
+                    }
+                }
                 Err(e) => {
                     tracing::error!(error = %format!("{e:#}"), "queue error");
                     wake.wait(Duration::from_secs(1));
                 }
             }
         }
+    }
+
+    /// Run one request line of an OpenAI-compatible batch, if any (the model pipeline only);
+    /// whether one ran.
+    fn batch_line(&self) -> bool {
+        if !matches!(self.kind, PipelineKind::Llm) {
+            return false;
+        }
+        batches::run_one(&*self.store, self.pipeline.engine()).unwrap_or_else(|e| {
+            tracing::error!(error = %format!("{e:#}"), "batch line");
+            false
+        })
     }
 
     fn process(&self, job: &Job) {

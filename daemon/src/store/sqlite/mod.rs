@@ -13,6 +13,7 @@
 //!   `journal_size_limit=64 MiB` truncates the WAL back after a checkpoint, so a burst of
 //!   thousands of documents does not leave a large WAL file behind.
 
+mod batches;
 mod books;
 mod documents;
 mod queue;
@@ -53,6 +54,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0005_books",
         include_str!("../../../../schema/migrations/0005_books.sql"),
+    ),
+    (
+        "0006_batches",
+        include_str!("../../../../schema/migrations/0006_batches.sql"),
     ),
 ];
 
