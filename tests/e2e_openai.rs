@@ -7,37 +7,15 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::{json, Value};
 use support::daemon::{start, Daemon};
 use support::*;
 
-/// The test venv's Python (`ZOPILOT_TEST_PYTHON`, else `tests/python-deps.sh`'s default venv).
-fn python() -> PathBuf {
-    let p = std::env::var_os("ZOPILOT_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("ZOPILOT_TEST_VENV")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var_os("HOME").unwrap())
-                        .join(".cache/zopilot/test-venv")
-                });
-            home.join("bin/python")
-        });
-    assert!(
-        p.exists(),
-        "{} is missing: run tests/python-deps.sh (the openai client from PyPI)",
-        p.display()
-    );
-    p
-}
-
 /// Run the client script with `args` against `d`; its stdout (it must succeed).
 fn client(d: &Daemon, args: &[&str]) -> String {
-    let out = Command::new(python())
+    let out = Command::new(test_python())
         .arg(repo_root().join("tests/clients/openai_client.py"))
         .args(args)
         .env("ZOPILOT_BASE_URL", &d.base)

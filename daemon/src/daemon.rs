@@ -62,6 +62,7 @@ pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
         wake: wake.clone(),
         sources: Arc::new(sources),
         model_calls: Arc::new(api::limits::ModelCalls::from_config(&cfg)),
+        sessions: Arc::default(),
     };
     serve(&cfg, state)?;
     drop(watchers);

@@ -113,6 +113,29 @@ impl Env {
     }
 }
 
+/// The Python of the test venv (`ZOPILOT_TEST_PYTHON`, else `tests/python-deps.sh`'s venv in
+/// `ZOPILOT_TEST_VENV` or `~/.cache/zopilot/test-venv`), which holds the `openai` client and
+/// selenium.
+pub fn test_python() -> PathBuf {
+    let p = std::env::var_os("ZOPILOT_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("ZOPILOT_TEST_VENV")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                        .join(".cache/zopilot/test-venv")
+                })
+                .join("bin/python")
+        });
+    assert!(
+        p.exists(),
+        "{} is missing: run tests/python-deps.sh (the openai client and selenium from PyPI)",
+        p.display()
+    );
+    p
+}
+
 pub fn profile(name: &str) -> PathBuf {
     repo_root().join("schema/profiles").join(name)
 }

@@ -11,7 +11,6 @@
 mod icon;
 mod menu;
 mod poller;
-mod results;
 mod state;
 
 use std::path::PathBuf;

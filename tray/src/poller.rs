@@ -134,7 +134,7 @@ fn run(cfg: Config, commands: Receiver<Command>, updates: Sender<Update>) {
         let wait = backoff.next(reachable);
         match commands.recv_timeout(wait) {
             Ok(cmd) => {
-                if let Err(e) = act(&mut api, &cfg, cmd) {
+                if let Err(e) = act(&mut api, cmd) {
                     tracing::warn!(error = %e, ?cmd, "menu action failed");
                     let _ = updates.send(Update::Notice(e));
                 }
@@ -146,17 +146,19 @@ fn run(cfg: Config, commands: Receiver<Command>, updates: Sender<Update>) {
     }
 }
 
-fn act(api: &mut Api, cfg: &Config, cmd: Command) -> Result<(), String> {
+fn act(api: &mut Api, cmd: Command) -> Result<(), String> {
     match cmd {
         Command::Pause => api.call(|c, k| c.post("/pause", Some(k), None)).map(|_| ()),
         Command::Resume => api
             .call(|c, k| c.post("/resume", Some(k), None))
             .map(|_| ()),
+        // The review page, signed in through a one-time link (the key stays here).
         Command::OpenResults => {
-            let docs = api.call(|c, k| c.get("/documents?limit=200", Some(k)))?;
-            let path = cfg.data_dir.join("results.html");
-            crate::results::write(&path, &docs).map_err(|e| format!("{e:#}"))?;
-            opener::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))
+            let link = api.call(|c, k| c.post("/session/link", Some(k), None))?;
+            let url = link["url"]
+                .as_str()
+                .ok_or("the daemon's sign-in link has no url")?;
+            opener::open_browser(url).map_err(|e| format!("cannot open the browser: {e}"))
         }
     }
 }

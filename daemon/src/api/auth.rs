@@ -5,7 +5,13 @@
 //! §11.1) or `X-API-Key: <key>` and compared in constant time. Anything else — no header, a
 //! wrong key, `Authorization: <key>` without the scheme, `Basic …` — is 401. A request carrying
 //! an `Origin` header that is not in `cors_origins` is 403 before any other check, so a web page
-//! on another site can neither read nor trigger anything, preflight or not.
+//! on another site can neither read nor trigger anything, preflight or not — except the daemon's
+//! own loopback origin (the review page calling its API).
+//!
+//! The review page signs in with a session cookie instead ([`super::session`]): a request without
+//! a key but with a live session is let through, and one that changes state (not GET/HEAD) must
+//! also carry the session's CSRF token in `X-CSRF-Token`, else 403. `/` and `/ui/*` (the page and
+//! its static files, which hold no data) need neither.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -36,13 +42,33 @@ fn presented_key(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Middleware: every route but a public `/health` needs the key.
+/// Middleware: every route but a public `/health` (and the review page's own files) needs the key
+/// or a review-page session (with its CSRF token for changes).
 pub async fn require_key(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.uri().path() == "/health" && state.config.health_public {
+    let path = req.uri().path();
+    if (path == "/health" && state.config.health_public) || path == "/" || path.starts_with("/ui/")
+    {
         return next.run(req).await;
     }
     let key = state.api_key.get();
-    match presented_key(req.headers()) {
+    let presented = presented_key(req.headers());
+    if presented.is_none() {
+        let csrf =
+            super::session::cookie_session(req.headers()).and_then(|id| state.sessions.csrf(&id));
+        if let Some(csrf) = csrf {
+            let safe = matches!(*req.method(), Method::GET | Method::HEAD);
+            let sent = req
+                .headers()
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok());
+            if safe || sent.is_some_and(|t| constant_time_eq(t.as_bytes(), csrf.as_bytes())) {
+                return next.run(req).await;
+            }
+            return error_response(StatusCode::FORBIDDEN, "missing or stale CSRF token")
+                .into_response();
+        }
+    }
+    match presented {
         Some(k) if constant_time_eq(k.as_bytes(), key.as_bytes()) => next.run(req).await,
         _ => {
             let mut r = error_response(
@@ -62,7 +88,9 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let allowed = origin
             .to_str()
-            .map(|o| state.config.cors_origins.iter().any(|a| a == o))
+            .map(|o| {
+                state.config.cors_origins.iter().any(|a| a == o) || own_origin(req.headers(), o)
+            })
             .unwrap_or(false);
         if !allowed {
             return error_response(StatusCode::FORBIDDEN, "this origin is not in cors_origins")
@@ -70,6 +98,18 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
         }
     }
     next.run(req).await
+}
+
+/// Whether `origin` is the daemon's own, on a loopback host (the review page): `http://` + the
+/// request's `Host`, that host being `127.0.0.1`, `localhost` or `[::1]` (a DNS-rebound name is
+/// not).
+fn own_origin(headers: &HeaderMap, origin: &str) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = host.rsplit_once(':').map_or(host, |(n, _)| n);
+    matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+        && origin.strip_prefix("http://") == Some(host)
 }
 
 /// CORS answers for the allowed origins (preflight included), or none when the list is empty.

@@ -1,9 +1,12 @@
-//! The localhost HTTP API (axum): `GET /health`, `POST /prompt`, `GET /documents`,
-//! `GET /documents/{id}`, `GET /status`, `POST /pause`, `POST /resume`, `GET /sources`,
-//! `POST /key/rotate`, `GET /model-info`, `GET /metrics`. Every route needs the API key except `/health` when `health_public`;
-//! browser origins outside `cors_origins` are refused (see [`auth`]).
-//! Handlers read the store, flip the pause switch, or send requests to the engine handle (with the
-//! stages' output rules from `pipeline::prompt_stage`); they never touch documents' files.
+//! The localhost HTTP API (axum): `GET /health`, `POST /prompt`, the documents (`GET /documents`,
+//! `POST /documents` upload, `GET /documents/{id}`, its file, page images, payloads, approve,
+//! reject, rerun), `GET /books/…`, `GET /status`, `POST /pause`, `POST /resume`, `GET /sources`,
+//! `POST /key/rotate`, `GET /model-info`, `GET /metrics`, the OpenAI-compatible `/v1/*` routes and
+//! the review page (`GET /`, `/ui/*`, `POST /session/link`). Every route needs the API key — or,
+//! for the review page, its session cookie (+ CSRF token for changes) — except `/health` when
+//! `health_public`; browser origins outside `cors_origins` (and the daemon's own) are refused
+//! (see [`auth`]). Handlers read the store, flip the pause switch, or send requests to the engine
+//! handle; the only file work (page images) goes through the extraction child.
 
 pub mod auth;
 pub mod batches;
@@ -15,6 +18,8 @@ pub mod metrics;
 pub mod observe;
 pub mod openai;
 pub mod prompt;
+pub mod review;
+pub mod session;
 pub mod state;
 pub mod upload;
 
@@ -51,7 +56,8 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     .into_response()
 }
 
-/// Every error response in the one JSON shape `{"success": false, "error": "…"}`: errors axum
+/// Every error response in the one JSON shape `{"success": false, "error": "…"}` (the review
+/// page's own HTML answers aside): errors axum
 /// writes itself (a bad path or query parameter: 400 text; a body over the limit: 413 text; a
 /// wrong method: 405 empty) are rewritten with their status kept.
 async fn json_errors(
@@ -65,7 +71,7 @@ async fn json_errors(
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return res;
     }
@@ -93,6 +99,12 @@ pub fn router(state: AppState) -> Router {
     let router =
         Router::new()
             .route("/health", get(health))
+            .route("/", get(review::index))
+            .route("/ui/{file}", get(review::asset))
+            .route("/session/link", post(review::link))
+            .route("/documents/{id}/reject", post(review::reject))
+            .route("/documents/{id}/rerun", post(review::rerun))
+            .route("/documents/{id}/pages/{page}", get(review::page))
             .route("/prompt", post(prompt::prompt))
             .route(
                 "/documents",

@@ -25,6 +25,8 @@ pub struct AppState {
     pub sources: Arc<Vec<crate::watch::sources::Source>>,
     /// Concurrency, queue and timeout of the API's model calls.
     pub model_calls: Arc<super::limits::ModelCalls>,
+    /// The review page's sign-in links and sessions.
+    pub sessions: Arc<super::session::Sessions>,
 }
 
 /// A JSON error body: `{success: false, error: message}`.

@@ -8,6 +8,7 @@ mod doctor;
 mod export;
 mod key;
 pub mod models;
+mod open;
 mod process;
 mod registry;
 mod serve;
@@ -80,6 +81,12 @@ pub enum Command {
     /// The API key: show it, or rotate it (a running daemon switches at once).
     #[command(subcommand)]
     Key(key::KeyCommand),
+    /// Open the review page in the browser, signed in through a one-time link from the running
+    /// daemon (`--print`: print the link instead).
+    Open {
+        #[arg(long)]
+        print: bool,
+    },
     /// Print the logs folder (`--latest`: the newest log file).
     Logs {
         #[arg(long)]
@@ -222,6 +229,7 @@ fn run(cfg: Config, command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Key(k) => key::run(&cfg, k),
+        Command::Open { print } => open::run(&cfg, print),
         Command::Logs { latest } => {
             let dir = cfg.logs_dir();
             match latest {

@@ -49,9 +49,12 @@ pub fn main() -> ExitCode {
         },
     );
     std::panic::set_hook(Box::new(|_| {}));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract_text(&req.path, &x)));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match req.render_page {
+        Some(n) => super::render::page_image(&req.path, n, &x).map(ChildReply::Page),
+        None => extract_text(&req.path, &x).map(ChildReply::Text),
+    }));
     let reply = match r {
-        Ok(Ok(t)) => ChildReply::Text(t),
+        Ok(Ok(reply)) => reply,
         Ok(Err(e)) => ChildReply::Error {
             reason: format!("{e:#}"),
             transient: crate::failure::is_transient(&e),

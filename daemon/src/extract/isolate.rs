@@ -64,6 +64,9 @@ pub struct ChildRequest {
     pub ocr_threads: usize,
     pub max_file_bytes: u64,
     pub max_pages: usize,
+    /// Render this page (1-based) as an image instead of extracting the text.
+    #[serde(default)]
+    pub render_page: Option<usize>,
 }
 
 /// The child's answer.
@@ -72,6 +75,8 @@ pub struct ChildRequest {
 pub enum ChildReply {
     /// The extracted text.
     Text(DocumentText),
+    /// The page image asked for.
+    Page(super::render::PageImage),
     /// Extraction refused the document with a reason for people; `transient` when retrying
     /// may help (a missing OCR model).
     Error { reason: String, transient: bool },
@@ -109,9 +114,30 @@ pub fn extract_in_child(
 ) -> (Result<DocumentText>, ChildStats) {
     let t0 = Instant::now();
     let mut stats = ChildStats::default();
-    let r = run_child(exe, req, limits, &mut stats);
+    let r = run_child(exe, req, limits, &mut stats).and_then(|reply| match reply {
+        ChildReply::Text(t) => Ok(t),
+        _ => Err(anyhow!(
+            "the extraction process answered with something else than text"
+        )),
+    });
     stats.wall_ms = t0.elapsed().as_millis() as u64;
     (r, stats)
+}
+
+/// Run `exe extract-child` to render `req.render_page` (see [`super::render`]) under `limits`.
+///
+/// Errors: as [`extract_in_child`].
+pub fn render_in_child(
+    exe: &Path,
+    req: &ChildRequest,
+    limits: ChildLimits,
+) -> Result<super::render::PageImage> {
+    match run_child(exe, req, limits, &mut ChildStats::default())? {
+        ChildReply::Page(p) => Ok(p),
+        _ => Err(anyhow!(
+            "the extraction process answered with something else than a page"
+        )),
+    }
 }
 
 fn run_child(
@@ -119,7 +145,7 @@ fn run_child(
     req: &ChildRequest,
     limits: ChildLimits,
     stats: &mut ChildStats,
-) -> Result<DocumentText> {
+) -> Result<ChildReply> {
     let parser = parser_name(&req.path);
     let mut cmd = Command::new(exe);
     cmd.arg("extract-child")
@@ -181,7 +207,7 @@ fn run_child(
 }
 
 /// The reply of a child that exited 0.
-fn interpret(out: &[u8], parser: &str, limits: ChildLimits) -> Result<DocumentText> {
+fn interpret(out: &[u8], parser: &str, limits: ChildLimits) -> Result<ChildReply> {
     if out.len() as u64 > MAX_OUTPUT_BYTES {
         return Err(ChildFailure(format!(
             "the {parser} produced more than {} MiB of text",
@@ -190,7 +216,7 @@ fn interpret(out: &[u8], parser: &str, limits: ChildLimits) -> Result<DocumentTe
         .into());
     }
     match serde_json::from_slice::<ChildReply>(out) {
-        Ok(ChildReply::Text(t)) => Ok(t),
+        Ok(r @ (ChildReply::Text(_) | ChildReply::Page(_))) => Ok(r),
         // A parser that reports a failed allocation (ONNX Runtime's arena, a C++ bad_alloc)
         // was stopped by the memory limit, whatever it called the problem.
         Ok(ChildReply::Error { reason, .. }) if out_of_memory(&reason) => {

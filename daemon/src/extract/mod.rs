@@ -20,6 +20,7 @@ pub mod office;
 pub mod pdf;
 pub mod read;
 pub mod reconcile;
+pub mod render;
 pub mod values;
 
 pub use detect::{detect, DocumentKind};
@@ -136,7 +137,27 @@ impl Extractor {
         let Some((exe, limits)) = &self.child else {
             return extract_text(path, self);
         };
-        let req = isolate::ChildRequest {
+        let req = self.child_request(path);
+        let (r, stats) = isolate::extract_in_child(exe, &req, *limits);
+        *self.last_child.lock().unwrap_or_else(|e| e.into_inner()) = Some(stats);
+        r
+    }
+
+    /// Page `page` (1-based) of the document at `path` as an image for the review page (see
+    /// [`render::page_image`]), in the child process when one is set.
+    ///
+    /// Errors: as [`render::page_image`], or what stopped the child.
+    pub fn render_page(&self, path: &Path, page: usize) -> Result<render::PageImage> {
+        let Some((exe, limits)) = &self.child else {
+            return render::page_image(path, page, self);
+        };
+        let mut req = self.child_request(path);
+        req.render_page = Some(page);
+        isolate::render_in_child(exe, &req, *limits)
+    }
+
+    fn child_request(&self, path: &Path) -> isolate::ChildRequest {
+        isolate::ChildRequest {
             path: path.to_path_buf(),
             pdfium_library: self.pdfium_library.clone(),
             ort_library: self.ort_library.clone(),
@@ -144,10 +165,8 @@ impl Extractor {
             ocr_threads: self.ocr_threads,
             max_file_bytes: self.limits.max_file_bytes,
             max_pages: self.limits.max_pages,
-        };
-        let (r, stats) = isolate::extract_in_child(exe, &req, *limits);
-        *self.last_child.lock().unwrap_or_else(|e| e.into_inner()) = Some(stats);
-        r
+            render_page: None,
+        }
     }
 
     /// OCR `img` into layout lines of `page`; `unit` converts pixels to the line boxes' unit

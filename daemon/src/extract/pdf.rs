@@ -139,6 +139,18 @@ pub fn extract(library: &Path, bytes: &[u8], max_pages: usize) -> Result<PdfText
     Ok(PdfText { pages: n, lines })
 }
 
+/// Pages in the PDF in `bytes`.
+///
+/// Errors: the PDF cannot be opened.
+pub fn page_count(library: &Path, bytes: &[u8]) -> Result<usize> {
+    let lock = pdfium(library)?;
+    let pdfium = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let doc = pdfium
+        .load_pdf_from_byte_slice(bytes, None)
+        .map_err(|e| anyhow!("the PDF cannot be opened: {e}"))?;
+    Ok(doc.pages().len() as usize)
+}
+
 /// Longest side of a page rendered for OCR, in pixels (an A4 page at 300 dpi is 3508): large
 /// pages are rendered at a lower resolution so that one page costs at most ≈ 64 MB.
 pub const MAX_RENDER_SIDE: f32 = 4000.0;

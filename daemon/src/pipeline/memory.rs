@@ -4,7 +4,11 @@
 //! any model call, and says so ("from 3 approved documents of this vendor").
 //!
 //! Corrections (`--set key=value`): `action=createExpense`, `account=Office Supplies` (every
-//! line), `line.N.account=…` (line N, from 1), `class=…`, `tax_code=…`.
+//! line), `line.N.account=…` (line N, from 1), `class=…`, `tax_code=…`, `vendor=…` (the
+//! counterparty as the books name it), and `field.NAME=…` for a header field the reading got
+//! wrong (`invoice_number`, `issue_date`, `due_date` as YYYY-MM-DD, `currency` as ISO 4217,
+//! `subtotal`, `tax`, `total` as decimals) — those belong to the document, not to the vendor's
+//! memory, and are kept in the approval's `fields`.
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
@@ -107,7 +111,12 @@ pub fn correct(decision: &mut Value, sets: &[String]) -> Result<()> {
             .with_context(|| format!("--set {s:?}: expected key=value"))?;
         let (k, v) = (k.trim(), v.trim());
         match k {
-            "action" | "account" | "class" | "tax_code" => {
+            _ if k.starts_with("field.") => {
+                let name = &k["field.".len()..];
+                check_field(name, v)?;
+                decision["fields"][name] = json!(v);
+            }
+            "action" | "account" | "class" | "tax_code" | "vendor" => {
                 decision[k] = json!(v);
                 if k == "account" {
                     if let Some(lines) = decision["lines"].as_array_mut() {
@@ -125,7 +134,7 @@ pub fn correct(decision: &mut Value, sets: &[String]) -> Result<()> {
                     .and_then(|n| n.parse().ok())
                     .with_context(|| {
                         format!(
-                            "--set {k}: one of action, account, class, tax_code, line.N.account"
+                            "--set {k}: one of action, account, class, tax_code, vendor, line.N.account, field.NAME"
                         )
                     })?;
                 let lines = decision["lines"].as_array_mut().context("no lines")?;
@@ -138,6 +147,21 @@ pub fn correct(decision: &mut Value, sets: &[String]) -> Result<()> {
                 line["decided_by"] = json!("accountant");
             }
         }
+    }
+    Ok(())
+}
+
+/// Check a corrected header field's value.
+fn check_field(name: &str, v: &str) -> Result<()> {
+    let ok = match name {
+        "invoice_number" => !v.is_empty() && v.chars().count() <= 80,
+        "issue_date" | "due_date" => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok(),
+        "currency" => v.len() == 3 && v.chars().all(|c| c.is_ascii_uppercase()),
+        "subtotal" | "tax" | "total" => v.parse::<rust_decimal::Decimal>().is_ok(),
+        _ => bail!("--set field.{name}: one of invoice_number, issue_date, due_date, currency, subtotal, tax, total"),
+    };
+    if !ok {
+        bail!("--set field.{name}={v:?}: not a valid {name}");
     }
     Ok(())
 }
@@ -166,13 +190,18 @@ pub fn approve(store: &dyn Storage, doc: &Document, sets: &[String]) -> Result<V
         .context("the result names no counterparty to remember")?;
     let mut decision = decision_of(result);
     correct(&mut decision, sets)?;
+    // The document's own field corrections are not the vendor's memory.
+    let fields = decision
+        .as_object_mut()
+        .and_then(|d| d.remove("fields"))
+        .unwrap_or(Value::Null);
     // After the corrections (`account=X` made every line X, so the default is X too).
     let lines = decision["lines"].as_array().cloned().unwrap_or_default();
     decision["account"] = default_of(&lines);
     let key = counterparty_key(party);
     let approvals = store.remember(&business_key(business), &key, party, &decision)?;
-    let approval = json!({"corrections": sets, "decision": decision, "counterparty": party,
-        "approvals_of_counterparty": approvals});
+    let approval = json!({"corrections": sets, "decision": decision, "fields": fields,
+        "counterparty": party, "approvals_of_counterparty": approvals});
     store.approve(doc.id, &approval)?;
     Ok(approval)
 }
@@ -209,6 +238,22 @@ mod tests {
         );
         assert!(correct(&mut d, &["line.9.account=X".into()]).is_err());
         assert!(correct(&mut d, &["colour=red".into()]).is_err());
+        correct(
+            &mut d,
+            &[
+                "vendor=Staples Inc".into(),
+                "field.total=127.50".into(),
+                "field.issue_date=2024-03-01".into(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            (d["vendor"].as_str(), d["fields"]["total"].as_str()),
+            (Some("Staples Inc"), Some("127.50"))
+        );
+        assert!(correct(&mut d, &["field.total=12,5".into()]).is_err());
+        assert!(correct(&mut d, &["field.due_date=31/12/2024".into()]).is_err());
+        assert!(correct(&mut d, &["field.colour=red".into()]).is_err());
         assert_eq!(counterparty_key("Staples, Inc."), "staples");
     }
 }

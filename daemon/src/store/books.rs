@@ -175,8 +175,12 @@ pub trait Books: Send + Sync {
     ) -> Result<i64>;
     /// What approvals taught about `counterparty` of `business`.
     fn recall(&self, business: &str, counterparty: &str) -> Result<Option<Memory>>;
-    /// Record document `id`'s approval; `false` when there is no such document.
+    /// Record document `id`'s approval; a finished result becomes `approved`. `false` when there
+    /// is no such document.
     fn approve(&self, id: i64, approval: &Value) -> Result<bool>;
+    /// Record that document `id`'s result was rejected (`record`: the reason); a finished result
+    /// becomes `rejected`. `false` when there is no such document with a result.
+    fn reject(&self, id: i64, record: &Value) -> Result<bool>;
 }
 
 #[cfg(test)]

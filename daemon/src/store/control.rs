@@ -20,7 +20,7 @@ pub fn summary(store: &dyn Storage) -> Result<serde_json::Value> {
         match status.as_str() {
             "queued" => queued += n,
             "extracting" | "classifying" | "mapping" => running += n,
-            "classified" | "preview_required" => done += n,
+            "classified" | "preview_required" | "approved" | "rejected" => done += n,
             "failed" => failed += n,
             "dead" => dead += n,
             "duplicate" => duplicate += n,

@@ -24,6 +24,10 @@ pub enum Status {
     Dead,
     /// Same content as an earlier document (`duplicate_of`); not processed.
     Duplicate,
+    /// The accountant approved the result (with their corrections).
+    Approved,
+    /// The accountant rejected the result: nothing to post.
+    Rejected,
 }
 
 impl Status {
@@ -39,6 +43,8 @@ impl Status {
             Status::Failed => "failed",
             Status::Dead => "dead",
             Status::Duplicate => "duplicate",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
         }
     }
 
@@ -54,6 +60,8 @@ impl Status {
             "failed" => Status::Failed,
             "dead" => Status::Dead,
             "duplicate" => Status::Duplicate,
+            "approved" => Status::Approved,
+            "rejected" => Status::Rejected,
             _ => return None,
         })
     }
@@ -67,6 +75,8 @@ impl Status {
                 | Status::Failed
                 | Status::Dead
                 | Status::Duplicate
+                | Status::Approved
+                | Status::Rejected
         )
     }
 }

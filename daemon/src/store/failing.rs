@@ -267,6 +267,9 @@ impl<S: Storage> Books for FailingStore<S> {
     fn approve(&self, id: i64, approval: &Value) -> Result<bool> {
         self.inner.approve(id, approval)
     }
+    fn reject(&self, id: i64, record: &Value) -> Result<bool> {
+        self.inner.reject(id, record)
+    }
 }
 
 /// Files and batches are passed through: no fault is injected there.

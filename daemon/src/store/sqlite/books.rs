@@ -204,8 +204,21 @@ impl Books for SqliteStore {
 
     fn approve(&self, id: i64, approval: &Value) -> Result<bool> {
         let n = self.lock().execute(
-            "UPDATE documents SET approved_at = ?2, approval_json = ?3 WHERE id = ?1",
+            "UPDATE documents SET approved_at = ?2, approval_json = ?3, updated_at = ?2,
+                 status = CASE WHEN status IN ('classified', 'preview_required', 'approved', 'rejected')
+                               THEN 'approved' ELSE status END
+             WHERE id = ?1",
             params![id, now(), approval.to_string()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn reject(&self, id: i64, record: &Value) -> Result<bool> {
+        let n = self.lock().execute(
+            "UPDATE documents SET approved_at = NULL, approval_json = ?2, updated_at = ?3,
+                 status = 'rejected'
+             WHERE id = ?1 AND status IN ('classified', 'preview_required', 'approved', 'rejected')",
+            params![id, record.to_string(), now()],
         )?;
         Ok(n == 1)
     }

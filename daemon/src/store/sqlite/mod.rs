@@ -59,6 +59,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_batches",
         include_str!("../../../../schema/migrations/0006_batches.sql"),
     ),
+    (
+        "0007_review",
+        include_str!("../../../../schema/migrations/0007_review.sql"),
+    ),
 ];
 
 /// The database: one connection, serialised by a mutex.
@@ -226,6 +230,22 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
             .with_context(|| format!("migration {name}"))?;
+        if sql.contains("writable_schema") {
+            // The table definitions were edited in place: every connection must reload them.
+            let v: i64 = tx.pragma_query_value(None, "schema_version", |r| r.get(0))?;
+            tx.pragma_update(None, "schema_version", v + 1)?;
+        }
+        if *name == "0007_review" {
+            let sql: String = tx.query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'documents'",
+                [],
+                |r| r.get(0),
+            )?;
+            anyhow::ensure!(
+                sql.contains("'approved', 'rejected'"),
+                "migration {name}: the documents table's status check was not widened"
+            );
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }

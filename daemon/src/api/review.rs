@@ -1,0 +1,225 @@
+//! The review page: `GET /` (the app, static files embedded in the binary from
+//! `api/review/`, no CDN), sign-in through a one-time link ([`super::session`]), and the routes
+//! only the page needs: `POST /session/link`, `POST /documents/{id}/reject`,
+//! `POST /documents/{id}/rerun` and `GET /documents/{id}/pages/{n}.png` (rendered where
+//! extraction runs: in the resource-limited child, never in the daemon).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::session::{cookie_session, set_cookie, LINK_SECONDS};
+use super::state::{error_response, AppState};
+
+const INDEX: &str = include_str!("review/index.html");
+const APP_JS: &str = include_str!("review/app.js");
+const APP_CSS: &str = include_str!("review/app.css");
+
+/// Headers of every page response: no caching, no framing, scripts and styles from here only.
+fn page_headers() -> [(header::HeaderName, &'static str); 4] {
+    [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    ]
+}
+
+/// Query of `GET /`.
+#[derive(serde::Deserialize)]
+pub struct SignIn {
+    token: Option<String>,
+}
+
+const SIGNED_OUT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Zopilot — sign in</title></head><body><main><h1>Zopilot review</h1><p>This page opens from the tray (<strong>Open results</strong>) or with <code>zopilot open</code>: each gives a one-time sign-in link. The link you used has expired or was already used.</p></main></body></html>";
+
+/// `GET /`: redeem a sign-in link (then redirect to `/` with the session cookie), serve the app
+/// to a signed-in browser, or explain how to sign in (401).
+pub async fn index(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<SignIn>,
+) -> Response {
+    if let Some(t) = q.token {
+        return match s.sessions.redeem(&t) {
+            Some((id, _)) => {
+                let mut r = Redirect::to("/").into_response();
+                r.headers_mut()
+                    .insert(header::SET_COOKIE, set_cookie(&id).parse().expect("ascii"));
+                r.headers_mut()
+                    .insert(header::CACHE_CONTROL, "no-store".parse().expect("ascii"));
+                r
+            }
+            None => (StatusCode::UNAUTHORIZED, page_headers(), Html(SIGNED_OUT)).into_response(),
+        };
+    }
+    match cookie_session(&headers).and_then(|id| s.sessions.csrf(&id)) {
+        Some(csrf) => (page_headers(), Html(INDEX.replace("{{CSRF}}", &csrf))).into_response(),
+        None => (StatusCode::UNAUTHORIZED, page_headers(), Html(SIGNED_OUT)).into_response(),
+    }
+}
+
+/// `GET /ui/{file}`: the app's script and style sheet.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    let (body, kind) = match file.as_str() {
+        "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        "app.css" => (APP_CSS, "text/css; charset=utf-8"),
+        _ => return error_response(StatusCode::NOT_FOUND, "no such file").into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `POST /session/link` (with the key) → `{url, expires_in}`: a one-time sign-in link to the
+/// review page, valid for [`LINK_SECONDS`].
+pub async fn link(State(s): State<AppState>) -> Response {
+    // The daemon's own address; a wildcard listen is reached on loopback.
+    let mut addr = s.config.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let host = addr.to_string();
+    let token = s.sessions.link();
+    Json(json!({"url": format!("http://{host}/?token={token}"), "expires_in": LINK_SECONDS}))
+        .into_response()
+}
+
+/// Body of `POST /documents/{id}/reject`.
+#[derive(serde::Deserialize, Default)]
+pub struct Rejection {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /documents/{id}/reject` `{reason}` → the document becomes `rejected` (nothing to post).
+/// 404 unknown, 409 without a result.
+pub async fn reject(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    body: Option<Json<Rejection>>,
+) -> Response {
+    let reason = body.and_then(|Json(b)| b.reason).unwrap_or_default();
+    let store = s.store.clone();
+    let r = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<bool>> {
+        let Some(doc) = store.document(id)? else {
+            return Ok(None);
+        };
+        if doc.result.is_none() {
+            return Ok(Some(false));
+        }
+        let record =
+            json!({"rejected": true, "reason": reason.chars().take(500).collect::<String>()});
+        Ok(Some(store.reject(id, &record)?))
+    })
+    .await;
+    match r {
+        Ok(Ok(Some(true))) => {
+            Json(json!({"success": true, "id": id, "status": "rejected"})).into_response()
+        }
+        Ok(Ok(Some(false))) => error_response(
+            StatusCode::CONFLICT,
+            &format!("document {id} has no result to reject"),
+        )
+        .into_response(),
+        Ok(Ok(None)) => {
+            error_response(StatusCode::NOT_FOUND, &format!("no document {id}")).into_response()
+        }
+        Ok(Err(e)) => {
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")).into_response()
+        }
+        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()).into_response(),
+    }
+}
+
+/// `POST /documents/{id}/rerun` → queued again (the worker runs it anew); 409 while in flight.
+pub async fn rerun(State(s): State<AppState>, Path(id): Path<i64>) -> Response {
+    let store = s.store.clone();
+    let r = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<bool>> {
+        if store.document(id)?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(store.requeue(id)?))
+    })
+    .await;
+    match r {
+        Ok(Ok(Some(true))) => {
+            s.wake.notify();
+            Json(json!({"success": true, "id": id, "status": "queued"})).into_response()
+        }
+        Ok(Ok(Some(false))) => error_response(
+            StatusCode::CONFLICT,
+            &format!("document {id} is being processed"),
+        )
+        .into_response(),
+        Ok(Ok(None)) => {
+            error_response(StatusCode::NOT_FOUND, &format!("no document {id}")).into_response()
+        }
+        Ok(Err(e)) => {
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")).into_response()
+        }
+        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()).into_response(),
+    }
+}
+
+/// `GET /documents/{id}/pages/{n}.png` → the page as PNG, with `X-Units-Per-Pixel` (to place the
+/// provenance boxes) and `X-Page-Count`. Rendered by the extraction child under its limits.
+/// 404 for an unknown document or page, or a kind of document without pages.
+pub async fn page(State(s): State<AppState>, Path((id, file)): Path<(i64, String)>) -> Response {
+    let Some(n) = file
+        .strip_suffix(".png")
+        .and_then(|n| n.parse::<usize>().ok())
+    else {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            "pages are /documents/{id}/pages/{n}.png",
+        )
+        .into_response();
+    };
+    let (store, cfg) = (s.store.clone(), s.config.clone());
+    let r = tokio::task::spawn_blocking(
+        move || -> anyhow::Result<Option<crate::extract::render::PageImage>> {
+            let Some(doc) = store.document(id)? else {
+                return Ok(None);
+            };
+            let path =
+                std::path::PathBuf::from(doc.moved_to.as_deref().unwrap_or(&doc.original_path));
+            let x = crate::extract::Extractor::new(&cfg);
+            Ok(Some(x.render_page(&path, n)?))
+        },
+    )
+    .await;
+    match r {
+        Ok(Ok(Some(p))) => (
+            [
+                (header::CONTENT_TYPE, "image/png".to_string()),
+                (header::CACHE_CONTROL, "private, max-age=300".to_string()),
+                (
+                    header::HeaderName::from_static("x-units-per-pixel"),
+                    p.units_per_pixel.to_string(),
+                ),
+                (
+                    header::HeaderName::from_static("x-page-count"),
+                    p.pages.to_string(),
+                ),
+            ],
+            p.png,
+        )
+            .into_response(),
+        Ok(Ok(None)) => {
+            error_response(StatusCode::NOT_FOUND, &format!("no document {id}")).into_response()
+        }
+        Ok(Err(e)) => error_response(StatusCode::NOT_FOUND, &format!("{e:#}")).into_response(),
+        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()).into_response(),
+    }
+}
