@@ -17,6 +17,7 @@ pub mod limits;
 pub mod metrics;
 pub mod observe;
 pub mod openai;
+pub mod openapi;
 pub mod prompt;
 pub mod review;
 pub mod session;
@@ -33,6 +34,7 @@ pub use state::MAX_BODY_BYTES;
 
 /// `GET /health`: liveness and version, and the model's name (never a path: the route may be
 /// public).
+#[utoipa::path(get, path = "/health", tag = "meta", security((), ("bearer" = []), ("api_key" = [])), responses((status = 200, description = "Alive: status, version, model name", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
 async fn health(
     axum::extract::State(s): axum::extract::State<AppState>,
 ) -> Json<serde_json::Value> {
@@ -56,42 +58,75 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     .into_response()
 }
 
-/// Every error response in the one JSON shape `{"success": false, "error": "…"}` (the review
-/// page's own HTML answers aside): errors axum
+/// Every error response in the one JSON shape `{"success": false, "error": "…"}` — on `/v1/*`
+/// OpenAI's `{"error": {"message", "type", "param", "code"}}` — (the review page's own HTML
+/// answers aside): errors axum
 /// writes itself (a bad path or query parameter: 400 text; a body over the limit: 413 text; a
 /// wrong method: 405 empty) are rewritten with their status kept.
 async fn json_errors(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    use axum::http::header::CONTENT_TYPE;
     use axum::response::IntoResponse;
+    let openai = req.uri().path().starts_with("/v1/");
     let res = next.run(req).await;
     let status = res.status();
-    let is_json = res
+    let kind = res
         .headers()
-        .get(axum::http::header::CONTENT_TYPE)
+        .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        .unwrap_or("")
+        .to_string();
+    let done = kind.starts_with("text/html") || (kind.starts_with("application/json") && !openai);
+    if !(status.is_client_error() || status.is_server_error()) || done {
         return res;
     }
     let (parts, body) = res.into_parts();
-    let text = axum::body::to_bytes(body, 64 * 1024)
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
         .await
-        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+    // Already in OpenAI's shape (a /v1 handler wrote it): as it is.
+    if let Some(v) = parsed.as_ref().filter(|v| v["error"].is_object()) {
+        let mut out = (status, Json(v.clone())).into_response();
+        copy_headers(&parts.headers, &mut out);
+        return out;
+    }
+    let text = match parsed.as_ref().and_then(|v| v["error"].as_str()) {
+        Some(m) => m.to_string(),
+        None => String::from_utf8_lossy(&bytes).trim().to_string(),
+    };
     let message = if text.is_empty() {
         status.canonical_reason().unwrap_or("error").to_string()
     } else {
         text
     };
-    let mut out = error_response(status, &message).into_response();
-    for (k, v) in parts.headers.iter() {
-        if k != axum::http::header::CONTENT_TYPE && k != axum::http::header::CONTENT_LENGTH {
-            out.headers_mut().insert(k.clone(), v.clone());
+    let mut out = if openai {
+        let kind = match status.as_u16() {
+            401 => "authentication_error",
+            403 => "permission_error",
+            429 => "rate_limit_error",
+            s if s >= 500 => "server_error",
+            _ => "invalid_request_error",
+        };
+        openai::error(status, &message, kind, None)
+    } else {
+        error_response(status, &message).into_response()
+    };
+    copy_headers(&parts.headers, &mut out);
+    out
+}
+
+/// The headers of an error response rewritten by [`json_errors`], but its content type and
+/// length.
+fn copy_headers(from: &axum::http::HeaderMap, to: &mut axum::response::Response) {
+    use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+    for (k, v) in from.iter() {
+        if k != CONTENT_TYPE && k != CONTENT_LENGTH {
+            to.headers_mut().insert(k.clone(), v.clone());
         }
     }
-    out
 }
 
 /// The router with authentication applied.
@@ -99,6 +134,7 @@ pub fn router(state: AppState) -> Router {
     let router =
         Router::new()
             .route("/health", get(health))
+            .route("/openapi.json", get(openapi::openapi_json))
             .route("/", get(review::index))
             .route("/ui/{file}", get(review::asset))
             .route("/session/link", post(review::link))

@@ -42,6 +42,7 @@ pub fn model_id(s: &AppState) -> String {
 }
 
 /// `GET /v1/models`: the one model, as OpenAI lists models.
+#[utoipa::path(get, path = "/v1/models", tag = "openai", responses((status = 200, description = "The model list", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError)))]
 pub async fn models(State(s): State<AppState>) -> Response {
     let id = model_id(&s);
     let created = std::fs::metadata(&s.config.model_dir)
@@ -111,6 +112,7 @@ pub fn answered(run: Answer) -> Result<Completion, Response> {
 }
 
 /// `POST /v1/chat/completions`.
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", request_body = crate::api::openapi::ChatCompletionRequest, responses((status = 200, description = "A chat.completion, or chat.completion.chunk events", content((Object = "application/json"), (serde_json::Value = "text/event-stream"))), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError), (status = 503, description = "No model", body = crate::api::openapi::OpenAiError), (status = 504, description = "Timed out", body = crate::api::openapi::ApiError)))]
 pub async fn chat_completions(
     State(s): State<AppState>,
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,

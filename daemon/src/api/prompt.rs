@@ -33,24 +33,29 @@ struct Bad(StatusCode, String);
 fn field_f32(body: &Value, name: &str, default: f32) -> Result<f32, Bad> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(default),
-        Some(v) => v.as_f64().map(|x| x as f32).ok_or_else(|| {
-            Bad(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("{name}: must be a number"),
-            )
-        }),
+        Some(v) => v
+            .as_f64()
+            .map(crate::llm::sampler::param_f32)
+            .ok_or_else(|| {
+                Bad(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("{name}: must be a number"),
+                )
+            }),
     }
 }
 
 fn field_usize(body: &Value, name: &str) -> Result<Option<usize>, Bad> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_u64().map(|x| Some(x as usize)).ok_or_else(|| {
-            Bad(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("{name}: must be a non-negative integer"),
-            )
-        }),
+        Some(v) => crate::llm::openai::json_u64(v)
+            .map(|x| Some(x as usize))
+            .ok_or_else(|| {
+                Bad(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("{name}: must be a non-negative integer"),
+                )
+            }),
     }
 }
 
@@ -121,6 +126,7 @@ fn parse(body: &Value) -> Result<(GenerationRequest, String), Bad> {
 }
 
 /// The handler.
+#[utoipa::path(post, path = "/prompt", tag = "backend", request_body = crate::api::openapi::PromptRequest, responses((status = 200, description = "success, output, metadata", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError), (status = 503, description = "No model", body = crate::api::openapi::ApiError), (status = 504, description = "Timed out, generation stopped", body = crate::api::openapi::ApiError)))]
 pub async fn prompt(
     State(s): State<AppState>,
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,

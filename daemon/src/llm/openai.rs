@@ -36,6 +36,22 @@ pub struct Invalid {
     pub param: Option<String>,
 }
 
+/// A JSON integer as JSON Schema counts integers: `3` and `3.0` alike (not `3.5`).
+pub fn json_i64(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+            .map(|f| f as i64)
+    })
+}
+
+/// [`json_i64`] for a non-negative integer.
+pub fn json_u64(v: &Value) -> Option<u64> {
+    json_i64(v)
+        .and_then(|i| u64::try_from(i).ok())
+        .or_else(|| v.as_u64())
+}
+
 fn invalid(param: &str, message: impl Into<String>) -> Invalid {
     Invalid {
         message: message.into(),
@@ -170,7 +186,7 @@ fn refuse_unsupported(body: &Value) -> Result<(), Invalid> {
     }
     match body.get("n") {
         None | Some(Value::Null) => Ok(()),
-        Some(n) if n.as_u64() == Some(1) => Ok(()),
+        Some(n) if json_u64(n) == Some(1) => Ok(()),
         Some(_) => Err(invalid("n", "only n = 1 is supported")),
     }
 }
@@ -180,7 +196,7 @@ fn max_tokens(body: &Value) -> Result<usize, Invalid> {
         match body.get(key) {
             None | Some(Value::Null) => continue,
             Some(v) => {
-                return match v.as_u64() {
+                return match json_u64(v) {
                     Some(n) if n >= 1 => Ok(n as usize),
                     _ => Err(invalid(key, format!("{key} must be a positive integer"))),
                 }
@@ -206,12 +222,13 @@ pub fn parse_chat(body: &Value) -> Result<ChatRequest, Invalid> {
         None | Some(Value::Null) => 0,
         Some(v) => v
             .as_i64()
+            .or_else(|| json_i64(v))
             .map(|s| s as u64)
             .ok_or_else(|| invalid("seed", "seed must be an integer"))?,
     };
     let sampling = SamplingParams {
-        temperature: number(body, "temperature", 1.0, 0.0, 2.0)? as f32,
-        top_p: number(body, "top_p", 1.0, 0.0, 1.0)? as f32,
+        temperature: super::sampler::param_f32(number(body, "temperature", 1.0, 0.0, 2.0)?),
+        top_p: super::sampler::param_f32(number(body, "top_p", 1.0, 0.0, 1.0)?),
         top_k: 0,
         repetition_penalty: 1.0,
         seed,

@@ -62,6 +62,17 @@ impl SamplingParams {
     }
 }
 
+/// A request's number as the sampler's `f32`, keeping a positive value positive (a `top_p` of
+/// 1e-300 is tiny, not zero).
+pub fn param_f32(x: f64) -> f32 {
+    let f = x as f32;
+    if x > 0.0 && f == 0.0 {
+        f32::MIN_POSITIVE
+    } else {
+        f
+    }
+}
+
 /// A stateful sampler (it owns the RNG) for one generation.
 pub struct Sampler {
     params: SamplingParams,
