@@ -155,6 +155,7 @@ fn schema_constrained_generation_always_parses() {
         sampling: SamplingParams::default(),
         max_tokens: 120,
         max_input_length: None,
+        stop: Vec::new(),
     };
     let c = e.generate(&req).unwrap();
     let v: Value = serde_json::from_str(&c.text).unwrap_or_else(|err| panic!("{err}: {}", c.text));
@@ -179,6 +180,7 @@ fn over_long_requests_are_refused_with_a_reason() {
         sampling: SamplingParams::default(),
         max_tokens: ctx + 1,
         max_input_length: None,
+        stop: Vec::new(),
     };
     let err = e.generate(&req).unwrap_err().to_string();
     assert!(err.contains("context length"), "{err}");
@@ -204,4 +206,54 @@ fn cuda_on_a_cpu_only_onnx_runtime_fails_with_a_clear_message() {
         "{err}"
     );
     assert!(err.contains("onnxruntime-gpu==1.31.1"), "{err}");
+}
+
+#[test]
+fn streamed_pieces_add_up_to_the_text_and_a_stop_sequence_cuts_it() {
+    let mut e = engine();
+    let base = GenerationRequest {
+        messages: vec![Message::user(
+            "Count from one to twenty in words, one per line.",
+        )],
+        json_schema: None,
+        sampling: SamplingParams::default(),
+        max_tokens: 48,
+        max_input_length: None,
+        stop: Vec::new(),
+    };
+    let plain = e.generate(&base).unwrap();
+    let mut pieces: Vec<String> = Vec::new();
+    let streamed = e
+        .generate_streaming(&base, None, Some(&mut |p: &str| pieces.push(p.to_string())))
+        .unwrap();
+    assert_eq!(streamed.text, plain.text, "greedy: the same generation");
+    assert_eq!(pieces.concat(), plain.text);
+    assert!(pieces.len() >= 8, "{pieces:?}");
+
+    // A stop sequence from the middle of the text: the generation ends before it.
+    let mid = plain
+        .text
+        .char_indices()
+        .nth(plain.text.chars().count() / 2)
+        .unwrap()
+        .0;
+    let stop: String = plain.text[mid..].chars().take(3).collect();
+    let at = plain.text.find(&stop).unwrap();
+    let mut req = base.clone();
+    req.stop = vec![stop.clone()];
+    let mut cut_pieces: Vec<String> = Vec::new();
+    let cut = e
+        .generate_streaming(
+            &req,
+            None,
+            Some(&mut |p: &str| cut_pieces.push(p.to_string())),
+        )
+        .unwrap();
+    assert_eq!(cut.text, plain.text[..at], "stop {stop:?}");
+    assert_eq!(
+        cut_pieces.concat(),
+        cut.text,
+        "the stop sequence is never streamed"
+    );
+    assert!(cut.completion_tokens < plain.completion_tokens);
 }

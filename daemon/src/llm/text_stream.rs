@@ -47,12 +47,15 @@ impl<'a> TextStream<'a> {
             safe -= '\u{fffd}'.len_utf8();
         }
         // Hold back the longest tail that is a proper prefix of a stop sequence.
+        let end = safe;
         for s in self.stop.iter().filter(|s| !s.is_empty()) {
-            for (i, _) in s.char_indices().skip(1) {
-                if text[..safe].ends_with(&s[..i]) {
-                    safe = safe.min(text[..safe].len() - i);
-                    break;
-                }
+            let longest = s
+                .char_indices()
+                .map(|(i, _)| i)
+                .filter(|&i| i > 0 && text[..end].ends_with(&s[..i]))
+                .max();
+            if let Some(i) = longest {
+                safe = safe.min(end - i);
             }
         }
         self.emit_to(text, safe, emit);
@@ -112,5 +115,8 @@ mod tests {
         assert!(pieces.iter().all(|p| !p.contains("END")), "{pieces:?}");
         let (all, _, _) = run(&["one\n\ntwo"], &["\n\n", ""]);
         assert_eq!(all, "one");
+        // The longest prefix is held back ("aba" could start "abab", not only "a").
+        let (all, pieces, _) = run(&["x aba", "x ababz"], &["abab"]);
+        assert_eq!((all.as_str(), pieces[0].as_str()), ("x ", "x "));
     }
 }
