@@ -7,7 +7,7 @@ use support as common;
 
 use serde_json::Value;
 use zopilot::config::ExecutionProvider;
-use zopilot::llm::{Engine, GenerationRequest, Message, SamplingParams};
+use zopilot::llm::{Completion, Engine, GenerationRequest, Message, SamplingParams};
 
 fn generation() -> Value {
     let p = common::shared().join("reference/smollm2-135m-instruct/generation.json");
@@ -256,4 +256,52 @@ fn streamed_pieces_add_up_to_the_text_and_a_stop_sequence_cuts_it() {
         "the stop sequence is never streamed"
     );
     assert!(cut.completion_tokens < plain.completion_tokens);
+}
+
+#[test]
+fn a_cached_prompt_prefix_gives_the_same_tokens_and_is_reported() {
+    let system = "You are a bookkeeping assistant. Answer in one short sentence. ".repeat(12);
+    let ask = |q: &str| GenerationRequest {
+        messages: vec![Message::system(system.clone()), Message::user(q)],
+        json_schema: None,
+        sampling: SamplingParams::default(),
+        max_tokens: 24,
+        max_input_length: None,
+        stop: Vec::new(),
+    };
+    let questions = [
+        "What is an invoice?",
+        "What is a receipt?",
+        "What is a credit note?",
+    ];
+    // Without the cache (budget 0): every prompt is prefilled whole.
+    let mut cold = engine();
+    cold.set_prefix_cache_bytes(0);
+    let expected: Vec<Completion> = questions
+        .iter()
+        .map(|q| cold.generate(&ask(q)).unwrap())
+        .collect();
+    assert!(expected.iter().all(|c| c.cached_tokens == 0));
+    assert_eq!(cold.prefix_cache_usage(), (0, 0));
+    // With it: the first request keeps the system prompt's KV, the next ones reuse it.
+    let mut warm = engine();
+    let got: Vec<Completion> = questions
+        .iter()
+        .map(|q| warm.generate(&ask(q)).unwrap())
+        .collect();
+    assert_eq!(got[0].cached_tokens, 0);
+    for (g, e) in got.iter().zip(&expected) {
+        assert_eq!(g.text, e.text, "cached and uncached greedy outputs differ");
+        assert_eq!(g.completion_tokens, e.completion_tokens);
+    }
+    let prefix = got[1].cached_tokens;
+    assert!(
+        prefix > 100 && prefix < got[1].prompt_tokens,
+        "{prefix} of {}",
+        got[1].prompt_tokens
+    );
+    assert_eq!(got[2].cached_tokens, prefix);
+    let (bytes, entries) = warm.prefix_cache_usage();
+    assert_eq!(entries, 1);
+    assert!(bytes > 0);
 }

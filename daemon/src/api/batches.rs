@@ -87,7 +87,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// `POST /v1/files`: multipart with `file` (its name kept) and `purpose`.
-#[utoipa::path(post, path = "/v1/files", tag = "openai", request_body(content = crate::api::openapi::FileUpload, content_type = "multipart/form-data"), responses((status = 200, description = "The file object", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError)))]
+#[utoipa::path(post, path = "/v1/files", tag = "openai", request_body(content = crate::api::shapes::FileUpload, content_type = "multipart/form-data"), responses((status = 200, description = "The file object", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
 pub async fn upload(State(s): State<AppState>, mut form: Multipart) -> Response {
     let (mut content, mut filename, mut purpose) = (None::<Bytes>, None, None);
     loop {
@@ -143,7 +143,7 @@ pub async fn upload(State(s): State<AppState>, mut form: Multipart) -> Response 
 }
 
 /// `GET /v1/files`.
-#[utoipa::path(get, path = "/v1/files", tag = "openai", responses((status = 200, description = "The files", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError)))]
+#[utoipa::path(get, path = "/v1/files", tag = "openai", responses((status = 200, description = "The files", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
 pub async fn files(State(s): State<AppState>) -> Response {
     let store = s.store.clone();
     match blocking(move || store.api_files()).await {
@@ -153,7 +153,7 @@ pub async fn files(State(s): State<AppState>) -> Response {
 }
 
 /// `GET /v1/files/{id}`.
-#[utoipa::path(get, path = "/v1/files/{id}", tag = "openai", params(("id" = String, Path)), responses((status = 200, description = "The file object", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError)))]
+#[utoipa::path(get, path = "/v1/files/{id}", tag = "openai", params(("id" = String, Path)), responses((status = 200, description = "The file object", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
 pub async fn file(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     let (store, key) = (s.store.clone(), id.clone());
     match blocking(move || store.api_file(&key)).await {
@@ -164,7 +164,7 @@ pub async fn file(State(s): State<AppState>, Path(id): Path<String>) -> Response
 }
 
 /// `DELETE /v1/files/{id}` (refused while a batch uses the file).
-#[utoipa::path(delete, path = "/v1/files/{id}", tag = "openai", params(("id" = String, Path)), responses((status = 200, description = "id, deleted", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError)))]
+#[utoipa::path(delete, path = "/v1/files/{id}", tag = "openai", params(("id" = String, Path)), responses((status = 200, description = "id, deleted", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
 pub async fn delete_file(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     let (store, key) = (s.store.clone(), id.clone());
     match tokio::task::spawn_blocking(move || store.delete_api_file(&key)).await {
@@ -181,7 +181,7 @@ pub async fn delete_file(State(s): State<AppState>, Path(id): Path<String>) -> R
 }
 
 /// `GET /v1/files/{id}/content`: the bytes as stored.
-#[utoipa::path(get, path = "/v1/files/{id}/content", tag = "openai", params(("id" = String, Path)), responses((status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError)))]
+#[utoipa::path(get, path = "/v1/files/{id}/content", tag = "openai", params(("id" = String, Path)), responses((status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
 pub async fn content(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     let (store, key) = (s.store.clone(), id.clone());
     match blocking(move || store.api_file_content(&key)).await {
@@ -258,7 +258,7 @@ pub fn read_lines(batch_id: &str, content: &[u8]) -> Result<Vec<BatchLine>, Vec<
 
 /// `POST /v1/batches` `{input_file_id, endpoint, completion_window, metadata}`: the input is
 /// checked at once; a refused one makes a `failed` batch listing why.
-#[utoipa::path(post, path = "/v1/batches", tag = "openai", request_body = crate::api::openapi::BatchRequest, responses((status = 200, description = "The batch object", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError)))]
+#[utoipa::path(post, path = "/v1/batches", tag = "openai", request_body = crate::api::shapes::BatchRequest, responses((status = 200, description = "The batch object", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
 pub async fn create(
     State(s): State<AppState>,
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
@@ -332,7 +332,7 @@ pub async fn create(
 }
 
 /// `GET /v1/batches/{id}`.
-#[utoipa::path(get, path = "/v1/batches/{id}", tag = "openai", params(("id" = String, Path)), responses((status = 200, description = "The batch object", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError)))]
+#[utoipa::path(get, path = "/v1/batches/{id}", tag = "openai", params(("id" = String, Path)), responses((status = 200, description = "The batch object", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
 pub async fn get(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     let (store, key) = (s.store.clone(), id.clone());
     match blocking(move || store.batch(&key)).await {
@@ -343,7 +343,7 @@ pub async fn get(State(s): State<AppState>, Path(id): Path<String>) -> Response 
 }
 
 /// `POST /v1/batches/{id}/cancel`: the results so far become its output.
-#[utoipa::path(post, path = "/v1/batches/{id}/cancel", tag = "openai", params(("id" = String, Path)), responses((status = 200, description = "The batch object", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError)))]
+#[utoipa::path(post, path = "/v1/batches/{id}/cancel", tag = "openai", params(("id" = String, Path)), responses((status = 200, description = "The batch object", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
 pub async fn cancel(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     let (store, key) = (s.store.clone(), id.clone());
     match blocking(move || store.cancel_batch(&key)).await {
@@ -361,7 +361,7 @@ pub struct Page {
 }
 
 /// `GET /v1/batches?limit=&after=`: newest first (limit 1–100, default 20).
-#[utoipa::path(get, path = "/v1/batches", tag = "openai", params(("limit" = Option<u32>, Query, description = "1–100, default 20"), ("after" = Option<String>, Query)), responses((status = 200, description = "The batches, newest first", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError)))]
+#[utoipa::path(get, path = "/v1/batches", tag = "openai", params(("limit" = Option<u32>, Query, description = "1–100, default 20"), ("after" = Option<String>, Query)), responses((status = 200, description = "The batches, newest first", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
 pub async fn batches(State(s): State<AppState>, Query(p): Query<Page>) -> Response {
     let limit = p.limit.unwrap_or(20).clamp(1, 100);
     let store = s.store.clone();

@@ -14,7 +14,7 @@ use crate::store::books::{business_key, BookList};
 
 /// `GET /books/{business}/{list}`: `{"business", "list", "entries": [...]}`; 400 for an unknown
 /// list.
-#[utoipa::path(get, path = "/books/{business}/{list}", tag = "books", params(("business" = String, Path, description = "The business's name or key"), ("list" = crate::api::openapi::BookListName, Path, description = "Which list")), responses((status = 200, description = "business, list, entries", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/books/{business}/{list}", tag = "books", params(("business" = String, Path, description = "The business's name or key"), ("list" = crate::api::shapes::BookListName, Path, description = "Which list")), responses((status = 200, description = "business, list, entries", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn list(
     State(s): State<AppState>,
     Path((business, list)): Path<(String, String)>,
@@ -40,7 +40,7 @@ pub async fn list(
 /// `GET /documents/{id}/payloads`: `{"id", "payloads": [{"action", "action_type", "payload"}]}`
 /// — the request bodies the accounting API expects, with the ids the books resolved; nothing is
 /// sent anywhere.
-#[utoipa::path(get, path = "/documents/{id}/payloads", tag = "documents", params(("id" = i64, Path, description = "Document id")), responses((status = 200, description = "Ready-to-post request bodies", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/documents/{id}/payloads", tag = "documents", params(("id" = i64, Path, description = "Document id")), responses((status = 200, description = "Ready-to-post request bodies", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn payloads(State(s): State<AppState>, Path(id): Path<i64>) -> Response {
     let store = s.store.clone();
     match tokio::task::spawn_blocking(move || store.document(id)).await {
@@ -65,7 +65,7 @@ pub async fn payloads(State(s): State<AppState>, Path(id): Path<i64>) -> Respons
 /// remembers the decision for the document's counterparty, like `zopilot approve`. 200 with the
 /// approval; 404 for an unknown document; 409 when it has no result to approve; 422 for a bad
 /// correction.
-#[utoipa::path(post, path = "/documents/{id}/approve", tag = "review", params(("id" = i64, Path, description = "Document id")), request_body = Option<crate::api::openapi::ApproveRequest>, responses((status = 200, description = "success, id, approval", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(post, path = "/documents/{id}/approve", tag = "review", params(("id" = i64, Path, description = "Document id")), request_body = Option<crate::api::shapes::ApproveRequest>, responses((status = 200, description = "success, id, approval", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn approve(
     State(s): State<AppState>,
     Path(id): Path<i64>,

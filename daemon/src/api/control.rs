@@ -19,7 +19,7 @@ fn internal(e: anyhow::Error) -> (StatusCode, Json<Value>) {
 
 /// [`control::summary`] plus the folders a desktop client opens:
 /// `{…, folders: {drop_folder, data_dir, logs_dir}}`.
-#[utoipa::path(get, path = "/status", tag = "control", responses((status = 200, description = "Counts, current work, last error", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/status", tag = "control", responses((status = 200, description = "Counts, current work, last error", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn status(State(s): State<AppState>) -> Reply {
     let store = s.store.clone();
     let mut v = tokio::task::spawn_blocking(move || control::summary(&*store))
@@ -46,19 +46,19 @@ async fn set(s: AppState, paused: bool) -> Reply {
 }
 
 /// Pause processing (the current document is finished first).
-#[utoipa::path(post, path = "/pause", tag = "control", responses((status = 200, description = "success, paused", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(post, path = "/pause", tag = "control", responses((status = 200, description = "success, paused", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn pause(State(s): State<AppState>) -> Reply {
     set(s, true).await
 }
 
 /// Resume processing.
-#[utoipa::path(post, path = "/resume", tag = "control", responses((status = 200, description = "success, paused", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(post, path = "/resume", tag = "control", responses((status = 200, description = "success, paused", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn resume(State(s): State<AppState>) -> Reply {
     set(s, false).await
 }
 
 /// The watched folders and how each is watched.
-#[utoipa::path(get, path = "/sources", tag = "control", responses((status = 200, description = "Watched folders", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/sources", tag = "control", responses((status = 200, description = "Watched folders", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn sources(State(s): State<AppState>) -> Json<Value> {
     Json(json!({"sources": &*s.sources}))
 }
@@ -66,7 +66,7 @@ pub async fn sources(State(s): State<AppState>) -> Json<Value> {
 /// Replace the API key with a new random one, stored where the old one was; requests with the
 /// old key get 401 from the next one on. The new key is not in the reply: read it from the
 /// keyring (or `zopilot key show`). `{success, location}`.
-#[utoipa::path(post, path = "/key/rotate", tag = "control", responses((status = 200, description = "success, location", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(post, path = "/key/rotate", tag = "control", responses((status = 200, description = "success, location", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn rotate_key(State(s): State<AppState>) -> Reply {
     let cfg = s.config.clone();
     let key = tokio::task::spawn_blocking(move || crate::key_store::rotate(&cfg))
@@ -80,4 +80,20 @@ pub async fn rotate_key(State(s): State<AppState>) -> Reply {
     Ok(Json(
         json!({"success": true, "location": key.location.to_string()}),
     ))
+}
+
+/// `GET /health`: liveness and version, and the model's name (never a path: the route may be
+/// public).
+#[utoipa::path(get, path = "/health", tag = "meta", security((), ("bearer" = []), ("api_key" = [])), responses((status = 200, description = "Alive: status, version, model name", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
+pub async fn health(
+    axum::extract::State(s): axum::extract::State<AppState>,
+) -> Json<serde_json::Value> {
+    let model = s
+        .config
+        .model_dir
+        .canonicalize()
+        .unwrap_or_else(|_| s.config.model_dir.clone())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "model": model}))
 }

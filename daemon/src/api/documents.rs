@@ -17,7 +17,7 @@ pub struct ListQuery {
 }
 
 /// `GET /documents?status=&limit=&offset=` — newest first, `limit` ≤ 500 (default 50).
-#[utoipa::path(get, path = "/documents", tag = "documents", params(("status" = Option<crate::api::openapi::DocumentStatus>, Query, description = "Only documents with this status"), ("limit" = Option<u32>, Query, description = "≤ 500, default 50"), ("offset" = Option<u32>, Query)), responses((status = 200, description = "documents", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/documents", tag = "documents", params(("status" = Option<crate::api::shapes::DocumentStatus>, Query, description = "Only documents with this status"), ("limit" = Option<u32>, Query, description = "≤ 500, default 50"), ("offset" = Option<u32>, Query)), responses((status = 200, description = "documents", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Response {
     let status = match q.status.as_deref() {
         None => None,
@@ -46,7 +46,7 @@ pub async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Resp
 }
 
 /// `GET /documents/{id}`.
-#[utoipa::path(get, path = "/documents/{id}", tag = "documents", params(("id" = i64, Path, description = "Document id")), responses((status = 200, description = "The document", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/documents/{id}", tag = "documents", params(("id" = i64, Path, description = "Document id")), responses((status = 200, description = "The document", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn get(State(s): State<AppState>, Path(id): Path<i64>) -> Response {
     let store = s.store.clone();
     match tokio::task::spawn_blocking(move || store.document(id)).await {

@@ -212,7 +212,7 @@ fn registry(s: &AppState, snap: &Snapshot) -> prometheus::Result<Registry> {
 }
 
 /// `GET /metrics` (Prometheus text format).
-#[utoipa::path(get, path = "/metrics", tag = "meta", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/metrics", tag = "meta", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn metrics(State(s): State<AppState>) -> Response {
     let store = s.store.clone();
     let model_dir = s.config.model_dir.clone();

@@ -15,38 +15,23 @@ pub mod control;
 pub mod documents;
 pub mod limits;
 pub mod metrics;
+pub mod model_call;
 pub mod observe;
 pub mod openai;
 pub mod openapi;
 pub mod prompt;
 pub mod review;
 pub mod session;
+pub mod shapes;
 pub mod state;
 pub mod upload;
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
 
 pub use state::{error_response, AppState};
 
 pub use state::MAX_BODY_BYTES;
-
-/// `GET /health`: liveness and version, and the model's name (never a path: the route may be
-/// public).
-#[utoipa::path(get, path = "/health", tag = "meta", security((), ("bearer" = []), ("api_key" = [])), responses((status = 200, description = "Alive: status, version, model name", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
-async fn health(
-    axum::extract::State(s): axum::extract::State<AppState>,
-) -> Json<serde_json::Value> {
-    let model = s
-        .config
-        .model_dir
-        .canonicalize()
-        .unwrap_or_else(|_| s.config.model_dir.clone())
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned());
-    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "model": model}))
-}
 
 /// Unknown routes: a JSON 404.
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
@@ -133,7 +118,7 @@ fn copy_headers(from: &axum::http::HeaderMap, to: &mut axum::response::Response)
 pub fn router(state: AppState) -> Router {
     let router =
         Router::new()
-            .route("/health", get(health))
+            .route("/health", get(control::health))
             .route("/openapi.json", get(openapi::openapi_json))
             .route("/", get(review::index))
             .route("/ui/{file}", get(review::asset))

@@ -24,7 +24,7 @@ pub(super) fn folder_bytes(dir: &std::path::Path) -> u64 {
 /// `GET /model-info` → `{name, model_type, context_length, execution_provider, size_bytes,
 /// loaded, load_seconds}` from the configured model folder (`genai_config.json`) and the engine;
 /// `load_seconds` is null until the model was loaded by a request.
-#[utoipa::path(get, path = "/model-info", tag = "meta", responses((status = 200, description = "The model", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError), (status = 503, description = "No model installed", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/model-info", tag = "meta", responses((status = 200, description = "The model", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError), (status = 503, description = "No model installed", body = crate::api::shapes::ApiError)))]
 pub async fn model_info(State(s): State<AppState>) -> Response {
     let dir = s.config.model_dir.clone();
     let loaded = s.engine.loaded_info();

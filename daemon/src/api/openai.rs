@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use tokio_stream::StreamExt;
 
-use super::limits::{call_model, Answer};
+use super::model_call::{call_model, Answer};
 use super::state::AppState;
 use crate::llm::openai::{self, ChatRequest};
 use crate::llm::{Completion, EngineError, GenerateError};
@@ -42,7 +42,7 @@ pub fn model_id(s: &AppState) -> String {
 }
 
 /// `GET /v1/models`: the one model, as OpenAI lists models.
-#[utoipa::path(get, path = "/v1/models", tag = "openai", responses((status = 200, description = "The model list", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError)))]
+#[utoipa::path(get, path = "/v1/models", tag = "openai", responses((status = 200, description = "The model list", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
 pub async fn models(State(s): State<AppState>) -> Response {
     let id = model_id(&s);
     let created = std::fs::metadata(&s.config.model_dir)
@@ -112,7 +112,7 @@ pub fn answered(run: Answer) -> Result<Completion, Response> {
 }
 
 /// `POST /v1/chat/completions`.
-#[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", request_body = crate::api::openapi::ChatCompletionRequest, responses((status = 200, description = "A chat.completion, or chat.completion.chunk events", content((Object = "application/json"), (serde_json::Value = "text/event-stream"))), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::openapi::OpenAiError), (status = 503, description = "No model", body = crate::api::openapi::OpenAiError), (status = 504, description = "Timed out", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", request_body = crate::api::shapes::ChatCompletionRequest, responses((status = 200, description = "A chat.completion, or chat.completion.chunk events", content((Object = "application/json"), (serde_json::Value = "text/event-stream"))), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError), (status = 503, description = "No model", body = crate::api::shapes::OpenAiError), (status = 504, description = "Timed out", body = crate::api::shapes::ApiError)))]
 pub async fn chat_completions(
     State(s): State<AppState>,
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
@@ -147,25 +147,25 @@ pub async fn chat_completions(
     }
 }
 
-/// The server-sent events of a streaming request: a first chunk with the role, one chunk per
-/// piece of text, a last chunk with `finish_reason`, the usage chunk when asked, then `[DONE]`.
-/// The model call runs under the API's limits; a refusal before the first token (429, 503, 400)
-/// is sent as a plain error response, not as a stream. A client that goes away stops the
-/// generation at its next forward pass.
-async fn stream(
+/// Chunks as they come; an `Err` is a refusal or failure instead of an answer.
+type Chunks = tokio::sync::mpsc::UnboundedReceiver<Result<Value, Response>>;
+
+/// Run the streaming call under the limits in a task: text chunks as they are generated, then
+/// the finishing chunk (and the usage chunk when asked), or the refusal. A receiver that is gone
+/// (the client left) cancels the generation.
+fn spawn_call(
     s: AppState,
     req: ChatRequest,
     id: String,
     created: i64,
     model: String,
-) -> Response {
-    // Chunks as they come; an `Err` is a refusal or failure instead of an answer.
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Result<Value, Response>>();
+) -> (Chunks, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Value, Response>>();
     let text_tx = tx.clone();
     let include_usage = req.include_usage;
     let cancel = crate::llm::CancelToken::new();
     let gone = cancel.clone();
-    let (cid, cmodel) = (id.clone(), model.clone());
+    let (cid, cmodel) = (id, model);
     let task = tokio::spawn(async move {
         let (tid, tmodel) = (cid.clone(), cmodel.clone());
         let on_text: Box<dyn FnMut(&str) + Send> = Box::new(move |t: &str| {
@@ -197,6 +197,22 @@ async fn stream(
             }
         }
     });
+    (rx, task)
+}
+
+/// The server-sent events of a streaming request: a first chunk with the role, one chunk per
+/// piece of text, a last chunk with `finish_reason`, the usage chunk when asked, then `[DONE]`.
+/// The model call runs under the API's limits; a refusal before the first token (429, 503, 400)
+/// is sent as a plain error response, not as a stream. A client that goes away stops the
+/// generation at its next forward pass.
+async fn stream(
+    s: AppState,
+    req: ChatRequest,
+    id: String,
+    created: i64,
+    model: String,
+) -> Response {
+    let (mut rx, task) = spawn_call(s, req, id.clone(), created, model.clone());
     // Until the first message it is not known whether the call was refused.
     let first = match rx.recv().await {
         Some(Ok(v)) => v,

@@ -126,7 +126,7 @@ fn parse(body: &Value) -> Result<(GenerationRequest, String), Bad> {
 }
 
 /// The handler.
-#[utoipa::path(post, path = "/prompt", tag = "backend", request_body = crate::api::openapi::PromptRequest, responses((status = 200, description = "success, output, metadata", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError), (status = 503, description = "No model", body = crate::api::openapi::ApiError), (status = 504, description = "Timed out, generation stopped", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(post, path = "/prompt", tag = "backend", request_body = crate::api::shapes::PromptRequest, responses((status = 200, description = "success, output, metadata", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError), (status = 503, description = "No model", body = crate::api::shapes::ApiError), (status = 504, description = "Timed out, generation stopped", body = crate::api::shapes::ApiError)))]
 pub async fn prompt(
     State(s): State<AppState>,
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
@@ -140,7 +140,7 @@ pub async fn prompt(
         Ok(x) => x,
         Err(Bad(code, msg)) => return error_response(code, &msg).into_response(),
     };
-    let run = match super::limits::call_model(&s, req, None, None).await {
+    let run = match super::model_call::call_model(&s, req, None, None).await {
         Ok(run) => run,
         Err(refused) => return refused,
     };
@@ -169,7 +169,7 @@ pub async fn prompt(
             "error": format!("max_tokens ({}) was reached before the JSON was complete; raise max_tokens", completion.completion_tokens),
             "output": output,
             "metadata": {"processing_time_seconds": t0.elapsed().as_secs_f64(), "model": model, "generated_at": crate::store::now(),
-                "prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens, "finish_reason": completion.finish_reason}
+                "prompt_tokens": completion.prompt_tokens, "cached_tokens": completion.cached_tokens, "completion_tokens": completion.completion_tokens, "finish_reason": completion.finish_reason}
         }))
         .into_response();
     }
@@ -182,6 +182,7 @@ pub async fn prompt(
             "model": model,
             "generated_at": crate::store::now(),
             "prompt_tokens": completion.prompt_tokens,
+            "cached_tokens": completion.cached_tokens,
             "completion_tokens": completion.completion_tokens,
             "finish_reason": completion.finish_reason,
         }

@@ -40,7 +40,7 @@ const SIGNED_OUT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\
 
 /// `GET /`: redeem a sign-in link (then redirect to `/` with the session cookie), serve the app
 /// to a signed-in browser, or explain how to sign in (401).
-#[utoipa::path(get, path = "/", tag = "review", security(()), params(("token" = Option<String>, Query, description = "A one-time sign-in token")), responses((status = 200, description = "The review page", content_type = "text/html", body = String), (status = 303, description = "Signed in: to /"), (status = 401, description = "Not signed in", content_type = "text/html", body = String), (status = "4XX", description = "Refused", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/", tag = "review", security(()), params(("token" = Option<String>, Query, description = "A one-time sign-in token")), responses((status = 200, description = "The review page", content_type = "text/html", body = String), (status = 303, description = "Signed in: to /"), (status = 401, description = "Not signed in", content_type = "text/html", body = String), (status = "4XX", description = "Refused", body = crate::api::shapes::ApiError)))]
 pub async fn index(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -66,7 +66,7 @@ pub async fn index(
 }
 
 /// `GET /ui/{file}`: the app's script and style sheet.
-#[utoipa::path(get, path = "/ui/{file}", tag = "review", security(()), params(("file" = String, Path, description = "app.js or app.css")), responses((status = 200, description = "The file", content((String = "text/javascript"), (String = "text/css"))), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/ui/{file}", tag = "review", security(()), params(("file" = String, Path, description = "app.js or app.css")), responses((status = 200, description = "The file", content((String = "text/javascript"), (String = "text/css"))), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, kind) = match file.as_str() {
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
@@ -85,7 +85,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
 
 /// `POST /session/link` (with the key) → `{url, expires_in}`: a one-time sign-in link to the
 /// review page, valid for [`LINK_SECONDS`].
-#[utoipa::path(post, path = "/session/link", tag = "review", responses((status = 200, description = "url, expires_in", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(post, path = "/session/link", tag = "review", responses((status = 200, description = "url, expires_in", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn link(State(s): State<AppState>) -> Response {
     // The daemon's own address; a wildcard listen is reached on loopback.
     let mut addr = s.config.listen;
@@ -107,7 +107,7 @@ pub struct Rejection {
 
 /// `POST /documents/{id}/reject` `{reason}` → the document becomes `rejected` (nothing to post).
 /// 404 unknown, 409 without a result.
-#[utoipa::path(post, path = "/documents/{id}/reject", tag = "review", params(("id" = i64, Path, description = "Document id")), request_body = Option<crate::api::openapi::RejectRequest>, responses((status = 200, description = "success, id, status", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(post, path = "/documents/{id}/reject", tag = "review", params(("id" = i64, Path, description = "Document id")), request_body = Option<crate::api::shapes::RejectRequest>, responses((status = 200, description = "success, id, status", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn reject(
     State(s): State<AppState>,
     Path(id): Path<i64>,
@@ -165,7 +165,7 @@ pub async fn reject(
 }
 
 /// `POST /documents/{id}/rerun` → queued again (the worker runs it anew); 409 while in flight.
-#[utoipa::path(post, path = "/documents/{id}/rerun", tag = "review", params(("id" = i64, Path, description = "Document id")), responses((status = 200, description = "success, id, status", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(post, path = "/documents/{id}/rerun", tag = "review", params(("id" = i64, Path, description = "Document id")), responses((status = 200, description = "success, id, status", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn rerun(State(s): State<AppState>, Path(id): Path<i64>) -> Response {
     let store = s.store.clone();
     let r = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<bool>> {
@@ -198,7 +198,7 @@ pub async fn rerun(State(s): State<AppState>, Path(id): Path<i64>) -> Response {
 /// `GET /documents/{id}/pages/{n}.png` → the page as PNG, with `X-Units-Per-Pixel` (to place the
 /// provenance boxes) and `X-Page-Count`. Rendered by the extraction child under its limits.
 /// 404 for an unknown document or page, or a kind of document without pages.
-#[utoipa::path(get, path = "/documents/{id}/pages/{page}", tag = "review", params(("id" = i64, Path, description = "Document id"), ("page" = String, Path, description = "N.png, N from 1")), responses((status = 200, description = "The page as PNG", content_type = "image/png", body = Vec<u8>), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/documents/{id}/pages/{page}", tag = "review", params(("id" = i64, Path, description = "Document id"), ("page" = String, Path, description = "N.png, N from 1")), responses((status = 200, description = "The page as PNG", content_type = "image/png", body = Vec<u8>), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn page(State(s): State<AppState>, Path((id, file)): Path<(i64, String)>) -> Response {
     let Some(n) = file
         .strip_suffix(".png")

@@ -29,7 +29,7 @@ pub fn safe_name(name: &str) -> Option<String> {
 
 /// `POST /documents?name=invoice.pdf` → 201 `{"id", "status": "queued" | "duplicate" | "known",
 /// "duplicate_of"}`; 400 without a usable name or with an empty body; 413 over `max_file_bytes`.
-#[utoipa::path(post, path = "/documents", tag = "documents", params(("name" = crate::api::openapi::FileName, Query, description = "The file name (its last component is kept)")), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 201, description = "Enqueued: id, status, duplicate_of", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(post, path = "/documents", tag = "documents", params(("name" = crate::api::shapes::FileName, Query, description = "The file name (its last component is kept)")), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 201, description = "Enqueued: id, status, duplicate_of", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn upload(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
@@ -113,7 +113,7 @@ fn content_type(bytes: &[u8]) -> &'static str {
 
 /// `GET /documents/{id}/file` → the original (where it was moved, else where it was found);
 /// 404 for an unknown document or an original that is gone.
-#[utoipa::path(get, path = "/documents/{id}/file", tag = "documents", params(("id" = i64, Path, description = "Document id")), responses((status = 200, description = "The original, byte for byte", content_type = "*/*", body = Vec<u8>), (status = "4XX", description = "Refused: see the error", body = crate::api::openapi::ApiError)))]
+#[utoipa::path(get, path = "/documents/{id}/file", tag = "documents", params(("id" = i64, Path, description = "Document id")), responses((status = 200, description = "The original, byte for byte", content_type = "*/*", body = Vec<u8>), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn file(State(s): State<AppState>, Path(id): Path<i64>) -> Response {
     let store = s.store.clone();
     let read = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<(String, Vec<u8>)>> {

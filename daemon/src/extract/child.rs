@@ -50,7 +50,10 @@ pub fn main() -> ExitCode {
     );
     std::panic::set_hook(Box::new(|_| {}));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match req.render_page {
-        Some(n) => super::render::page_image(&req.path, n, &x).map(ChildReply::Page),
+        Some(n) => {
+            super::render::page_image(&req.path, n, &x.pdfium_library, x.limits.max_file_bytes)
+                .map(ChildReply::Page)
+        }
         None => extract_text(&req.path, &x).map(ChildReply::Text),
     }));
     let reply = match r {

@@ -149,7 +149,12 @@ impl Extractor {
     /// Errors: as [`render::page_image`], or what stopped the child.
     pub fn render_page(&self, path: &Path, page: usize) -> Result<render::PageImage> {
         let Some((exe, limits)) = &self.child else {
-            return render::page_image(path, page, self);
+            return render::page_image(
+                path,
+                page,
+                &self.pdfium_library,
+                self.limits.max_file_bytes,
+            );
         };
         let mut req = self.child_request(path);
         req.render_page = Some(page);

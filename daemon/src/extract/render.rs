@@ -1,7 +1,7 @@
 //! Page images for the review page: a PDF page rendered by PDFium, or the image document itself
 //! (decoded as OCR decodes it, so the provenance boxes of its text lines fall in place), as PNG
 //! no larger than [`MAX_SIDE`] pixels. Runs where extraction runs — in the resource-limited
-//! child when there is one ([`super::Extractor::render_page`]).
+//! child when there is one (`Extractor::render_page`).
 
 use std::io::Cursor;
 use std::path::Path;
@@ -9,7 +9,9 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::{detect, ocr, pdf, DocumentKind, Extractor};
+use super::detect::{detect, DocumentKind};
+use super::ocr::image as ocr_image;
+use super::pdf;
 
 /// Resolution of a rendered PDF page (screen reading at 100 % zoom on a HiDPI display).
 pub const PAGE_DPI: f32 = 144.0;
@@ -47,13 +49,19 @@ fn png(img: &image::RgbImage) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Page `page` (1-based) of the document at `path` as a [`PageImage`].
+/// Page `page` (1-based) of the document at `path` as a [`PageImage`], PDFs rendered with the
+/// PDFium library at `pdfium`; files over `max_file_bytes` are refused.
 ///
 /// Errors: no such page, a document kind without pages (XML, office files, text), or a file
 /// that cannot be read — with the reason.
-pub fn page_image(path: &Path, page: usize, x: &Extractor) -> Result<PageImage> {
+pub fn page_image(
+    path: &Path,
+    page: usize,
+    pdfium: &Path,
+    max_file_bytes: u64,
+) -> Result<PageImage> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.len() as u64 > x.limits.max_file_bytes {
+    if bytes.len() as u64 > max_file_bytes {
         bail!("the file is over max_file_bytes");
     }
     let name = path
@@ -62,33 +70,27 @@ pub fn page_image(path: &Path, page: usize, x: &Extractor) -> Result<PageImage> 
         .unwrap_or_default();
     match detect(&name, &bytes)? {
         DocumentKind::Pdf => {
-            let pages = pdf::page_count(&x.pdfium_library, &bytes)?;
+            let pages = pdf::page_count(pdfium, &bytes)?;
             if page == 0 || page > pages {
                 bail!("no page {page}: the document has {pages}");
             }
             let mut out = None;
-            pdf::render_pages(
-                &x.pdfium_library,
-                &bytes,
-                &[page],
-                PAGE_DPI,
-                |_, img, ppp| {
-                    let (img, f) = fit(img);
-                    out = Some(PageImage {
-                        png: png(&img)?,
-                        units_per_pixel: ppp * f,
-                        pages,
-                    });
-                    Ok(())
-                },
-            )?;
+            pdf::render_pages(pdfium, &bytes, &[page], PAGE_DPI, |_, img, ppp| {
+                let (img, f) = fit(img);
+                out = Some(PageImage {
+                    png: png(&img)?,
+                    units_per_pixel: ppp * f,
+                    pages,
+                });
+                Ok(())
+            })?;
             out.context("the page was not rendered")
         }
         k if k.is_image() => {
             if page != 1 {
                 bail!("no page {page}: an image has one");
             }
-            let (img, f) = fit(ocr::image::load(&bytes)?);
+            let (img, f) = fit(ocr_image::load(&bytes)?);
             Ok(PageImage {
                 png: png(&img)?,
                 units_per_pixel: f,

@@ -21,7 +21,12 @@ pub struct Engine {
     pub(super) eos: Vec<u32>,
     pub(super) name: String,
     pub(super) prefill_chunk: usize,
+    /// KV of recent prompts' stable prefixes ([`super::prefix_cache`]).
+    pub(super) prefixes: super::prefix_cache::PrefixCache<kv_cache::KvCache>,
 }
+
+/// Default byte budget of the prefix KV cache.
+pub const DEFAULT_PREFIX_CACHE_BYTES: usize = 512 << 20;
 
 /// End-of-turn token strings treated as stops when the vocabulary has them.
 const END_OF_TURN_TOKENS: &[&str] = &[
@@ -75,6 +80,7 @@ impl Engine {
             eos,
             name,
             prefill_chunk: DEFAULT_PREFILL_CHUNK,
+            prefixes: super::prefix_cache::PrefixCache::new(DEFAULT_PREFIX_CACHE_BYTES),
         })
     }
 
@@ -107,6 +113,16 @@ impl Engine {
     /// A fresh, empty KV cache for [`Engine::forward`].
     pub fn new_cache(&self) -> Result<kv_cache::KvCache> {
         kv_cache::KvCache::empty(&self.session.config, self.session.kv_f16)
+    }
+
+    /// Set the prefix KV cache's byte budget (0: no prefix is kept).
+    pub fn set_prefix_cache_bytes(&mut self, bytes: usize) {
+        self.prefixes.set_budget(bytes);
+    }
+
+    /// Bytes and prefixes the prefix KV cache holds.
+    pub fn prefix_cache_usage(&self) -> (usize, usize) {
+        (self.prefixes.bytes(), self.prefixes.len())
     }
 
     /// Set how many prompt tokens go into one prefill pass.

@@ -50,6 +50,8 @@ pub enum FinishReason {
 pub struct Completion {
     pub text: String,
     pub prompt_tokens: usize,
+    /// Of `prompt_tokens`, how many came from the prefix KV cache (not prefilled again).
+    pub cached_tokens: usize,
     /// Generated tokens, grammar-forced ones included.
     pub completion_tokens: usize,
     /// Of `completion_tokens`, how many the grammar forced (no sampling).
@@ -83,10 +85,40 @@ fn rate(n: usize, s: f64) -> f64 {
 impl Engine {
     /// Tokenize `messages` through the chat template (content as text, markup as special tokens).
     pub fn encode_chat(&self, messages: &[Message]) -> Result<Vec<u32>, GenerateError> {
+        self.encode_messages(messages, true)
+    }
+
+    /// The prompt of `messages` and the length of its stable prefix: the messages before the
+    /// last, rendered the same way, when that is a proper prefix of the prompt (else 0). The
+    /// prefix is what [`super::prefix_cache`] keeps.
+    pub fn encode_with_prefix(
+        &self,
+        messages: &[Message],
+    ) -> Result<(Vec<u32>, usize), GenerateError> {
+        let prompt = self.encode_chat(messages)?;
+        let prefix = match messages.len() {
+            0 | 1 => 0,
+            n => {
+                let p = self.encode_messages(&messages[..n - 1], false)?;
+                if !p.is_empty() && p.len() < prompt.len() && prompt.starts_with(&p) {
+                    p.len()
+                } else {
+                    0
+                }
+            }
+        };
+        Ok((prompt, prefix))
+    }
+
+    fn encode_messages(
+        &self,
+        messages: &[Message],
+        add_generation_prompt: bool,
+    ) -> Result<Vec<u32>, GenerateError> {
         let mut text = String::new();
         let ranges = self
             .template
-            .render_pieces(messages, true, &mut text)
+            .render_pieces(messages, add_generation_prompt, &mut text)
             .map_err(|e| GenerateError::Invalid(format!("{e:#}")))?;
         let pieces: Vec<Piece<'_>> = ranges
             .iter()
@@ -134,6 +166,7 @@ impl Engine {
         mut on_text: Option<&mut dyn FnMut(&str)>,
     ) -> Result<Completion, GenerateError> {
         let prompt = self.checked_prompt(req)?;
+        let (_, prefix) = self.encode_with_prefix(&req.messages)?;
         let constraint = match &req.json_schema {
             Some(s) => Some(
                 self.grammar
@@ -143,7 +176,7 @@ impl Engine {
             None => None,
         };
         let t0 = Instant::now();
-        let (mut cache, logits) = self.prefill(&prompt, cancel)?;
+        let (mut cache, logits, cached_tokens) = self.prefill(&prompt, prefix, cancel)?;
         let prefill_seconds = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let mut stream = TextStream::new(&req.stop);
@@ -174,6 +207,7 @@ impl Engine {
         Ok(Completion {
             text,
             prompt_tokens: prompt.len(),
+            cached_tokens,
             completion_tokens: d.generated.len(),
             forced_tokens: d.forced,
             prefill_seconds,
@@ -216,26 +250,70 @@ impl Engine {
         Ok(prompt)
     }
 
-    /// Run `prompt` through the decoder in chunks; the filled KV cache and the last position's
-    /// logits.
+    /// Run `prompt` through the decoder in chunks — its first `prefix` tokens, then the rest —
+    /// taking the prefix's KV from the prefix cache when it is there (and keeping it there when
+    /// it was not). The filled KV cache, the last position's logits and how many tokens came
+    /// from the cache. Cached or not, the same passes run over the same chunks, so the result
+    /// does not depend on the cache.
     pub(super) fn prefill(
         &mut self,
         prompt: &[u32],
+        prefix: usize,
         cancel: Option<&super::CancelToken>,
-    ) -> Result<(KvCache, Vec<f32>), GenerateError> {
-        let mut cache = KvCache::empty(&self.session.config, self.session.kv_f16)
-            .map_err(GenerateError::Runtime)?;
-        let mut logits = Vec::new();
-        for chunk in prompt.chunks(self.prefill_chunk.max(1)) {
-            if cancel.is_some_and(|c| c.is_cancelled()) {
+    ) -> Result<(KvCache, Vec<f32>, usize), GenerateError> {
+        let chunk = self.prefill_chunk.max(1);
+        let stop = || cancel.is_some_and(|c| c.is_cancelled());
+        let (cfg, f16) = (self.session.config.clone(), self.session.kv_f16);
+        let empty = || KvCache::empty(&cfg, f16).map_err(GenerateError::Runtime);
+        let (head, mut rest) = prompt.split_at(prefix.min(prompt.len().saturating_sub(1)));
+        let mut cached = 0;
+        let (mut cache, mut logits) = (empty()?, Vec::new());
+        if !head.is_empty() {
+            if self.prefixes.get(head).is_some() {
+                cached = head.len();
+            } else {
+                for c in head.chunks(chunk) {
+                    if stop() {
+                        return Err(GenerateError::Cancelled);
+                    }
+                    logits = self
+                        .session
+                        .forward(c, &mut cache)
+                        .map_err(GenerateError::Runtime)?;
+                }
+                let bytes = kv_bytes(&cfg, f16, head.len());
+                if self.prefixes.would_keep(bytes) {
+                    self.prefixes.insert(
+                        head.to_vec(),
+                        std::mem::replace(&mut cache, empty()?),
+                        bytes,
+                    );
+                }
+            }
+            // Continue from the kept prefix without changing it (ONNX Runtime writes the
+            // present KV to new tensors).
+            if let Some(past) = self.prefixes.get(head) {
+                let first = &rest[..rest.len().min(chunk)];
+                if stop() {
+                    return Err(GenerateError::Cancelled);
+                }
+                let (l, c) = self
+                    .session
+                    .forward_fork_last(first, past)
+                    .map_err(GenerateError::Runtime)?;
+                (cache, logits, rest) = (c, l, &rest[first.len()..]);
+            }
+        }
+        for c in rest.chunks(chunk) {
+            if stop() {
                 return Err(GenerateError::Cancelled);
             }
             logits = self
                 .session
-                .forward(chunk, &mut cache)
+                .forward(c, &mut cache)
                 .map_err(GenerateError::Runtime)?;
         }
-        Ok((cache, logits))
+        Ok((cache, logits, cached))
     }
 
     /// Decode from `logits` until a stop token, grammar completion or `max_tokens`.
@@ -312,6 +390,12 @@ impl Engine {
         d.finish = finish;
         Ok(d)
     }
+}
+
+/// Bytes of the keys and values of `tokens` tokens: 2 × layers × kv heads × head size × tokens
+/// × 2 (float16) or 4 (float32).
+fn kv_bytes(cfg: &super::model_config::ModelConfig, f16: bool, tokens: usize) -> usize {
+    2 * cfg.num_layers * cfg.num_kv_heads * cfg.head_size * tokens * if f16 { 2 } else { 4 }
 }
 
 /// What a decode produced.

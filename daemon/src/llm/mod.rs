@@ -20,6 +20,7 @@ pub mod handle;
 pub mod kv_cache;
 pub mod model_config;
 pub mod openai;
+pub mod prefix_cache;
 pub mod sampler;
 pub mod score;
 pub mod session;

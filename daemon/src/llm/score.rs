@@ -52,7 +52,7 @@ impl Engine {
                 "score_options: empty option list or option".into(),
             ));
         }
-        let prompt = self.encode_chat(messages)?;
+        let (prompt, prefix) = self.encode_with_prefix(messages)?;
         let end = self
             .eos
             .iter()
@@ -60,7 +60,7 @@ impl Engine {
             .find(|&t| self.tokenizer.token_id("<|im_end|>") == Some(t))
             .or_else(|| self.eos.first().copied());
         let ctx = self.session.config.context_length;
-        let (cache, last) = self.prefill(&prompt, cancel)?;
+        let (cache, last, _) = self.prefill(&prompt, prefix, cancel)?;
         let mut out = Vec::with_capacity(options.len());
         for o in options {
             if cancel.is_some_and(|c| c.is_cancelled()) {

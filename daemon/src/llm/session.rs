@@ -151,6 +151,21 @@ impl DecoderSession {
         ))
     }
 
+    /// [`DecoderSession::forward_fork`] returning only the last position's logits (a prefill
+    /// continued from a cached prefix).
+    pub fn forward_fork_last(
+        &mut self,
+        tokens: &[u32],
+        past: &KvCache,
+    ) -> Result<(Vec<f32>, KvCache)> {
+        let (mut rows, keys, values) = self.run(tokens, past, false)?;
+        let last = rows.pop().context("no logits")?;
+        Ok((
+            last,
+            KvCache::from_parts(keys, values, past.len() + tokens.len()),
+        ))
+    }
+
     /// One forward pass: logits rows (all positions when `all_rows`, else the last) and the
     /// per-layer present keys and values.
     fn run(

@@ -140,6 +140,22 @@ fn exchange_of(cx: &mut Ctx<'_>, extracted: &Value) -> Result<Option<Value>> {
     })
 }
 
+/// The sales-tax rule that decided the PRIMARY mapping `m`'s tax, named in `rules_fired`.
+fn name_tax_rule(fired: &mut Vec<rules::Fired>, m: &Value) {
+    let t = &m["tax_treatment"];
+    if let (Some(rule), true) = (t["rule"].as_str(), m["action_type"] == "PRIMARY") {
+        fired.push(rules::Fired {
+            rule: rule.replace('_', " "),
+            effect: format!(
+                "tax {} to {}: {}",
+                t["amount"],
+                t["account"].as_str().unwrap_or(""),
+                t["why"].as_str().unwrap_or("")
+            ),
+        });
+    }
+}
+
 /// The business rules that send the document to review, as warnings.
 fn rule_reviews(cx: &mut Ctx<'_>, party: &str, extracted: &Value) {
     let presets = presets::Presets {
@@ -386,18 +402,7 @@ impl Pipeline {
         for s in &suggested {
             if let Some(m) = stage2::map(&input, s) {
                 crate::schemas::validate(crate::schemas::Kind::Stage2, &m)?;
-                let t = &m["tax_treatment"];
-                if let (Some(rule), true) = (t["rule"].as_str(), m["action_type"] == "PRIMARY") {
-                    cx.fired.push(rules::Fired {
-                        rule: rule.replace('_', " "),
-                        effect: format!(
-                            "tax {} to {}: {}",
-                            t["amount"],
-                            t["account"].as_str().unwrap_or(""),
-                            t["why"].as_str().unwrap_or("")
-                        ),
-                    });
-                }
+                name_tax_rule(&mut cx.fired, &m);
                 out.push(m);
             }
         }
