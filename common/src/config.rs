@@ -121,6 +121,10 @@ pub struct Settings {
     /// Model calls that may wait for a turn; beyond them the API answers 429 with Retry-After.
     #[arg(long, env = "ZOPILOT_API_QUEUE", global = true)]
     pub api_queue: Option<usize>,
+    /// Memory for the KV of recent prompts' stable prefixes (system prompts), in MiB; 0 keeps
+    /// none.
+    #[arg(long, env = "ZOPILOT_PREFIX_CACHE_MB", global = true)]
+    pub prefix_cache_mb: Option<usize>,
     /// Longest an API model call may take, waiting included, in seconds; then 504 and the
     /// generation is stopped.
     #[arg(long, env = "ZOPILOT_REQUEST_TIMEOUT_SECONDS", global = true)]
@@ -215,6 +219,7 @@ impl Settings {
                 .or(self.extract_timeout_seconds),
             api_concurrency: over.api_concurrency.or(self.api_concurrency),
             api_queue: over.api_queue.or(self.api_queue),
+            prefix_cache_mb: over.prefix_cache_mb.or(self.prefix_cache_mb),
             request_timeout_seconds: over
                 .request_timeout_seconds
                 .or(self.request_timeout_seconds),
@@ -266,6 +271,8 @@ pub struct Config {
     pub api_concurrency: usize,
     /// Model calls waiting for a turn before 429.
     pub api_queue: usize,
+    /// Prefix KV cache budget, MiB (default 512).
+    pub prefix_cache_mb: usize,
     /// Longest API model call, seconds (504 after).
     pub request_timeout_seconds: u64,
     /// Whether `listen` may be a non-loopback address.
@@ -368,6 +375,7 @@ impl Config {
             extract_timeout_seconds: s.extract_timeout_seconds.unwrap_or(600).max(5),
             api_concurrency: s.api_concurrency.unwrap_or(1).max(1),
             api_queue: s.api_queue.unwrap_or(8),
+            prefix_cache_mb: s.prefix_cache_mb.unwrap_or(512),
             request_timeout_seconds: s.request_timeout_seconds.unwrap_or(60).max(1),
             allow_remote: s.allow_remote.unwrap_or(false),
             max_attempts: s.max_attempts.unwrap_or(3).max(1),

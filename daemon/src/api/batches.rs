@@ -361,9 +361,12 @@ pub struct Page {
 }
 
 /// `GET /v1/batches?limit=&after=`: newest first (limit 1–100, default 20).
-#[utoipa::path(get, path = "/v1/batches", tag = "openai", params(("limit" = Option<u32>, Query, description = "1–100, default 20"), ("after" = Option<String>, Query)), responses((status = 200, description = "The batches, newest first", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
+#[utoipa::path(get, path = "/v1/batches", tag = "openai", params(("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1–100, default 20"), ("after" = Option<String>, Query)), responses((status = 200, description = "The batches, newest first", body = Object), (status = "4XX", description = "Refused (OpenAI error shape)", body = crate::api::shapes::OpenAiError)))]
 pub async fn batches(State(s): State<AppState>, Query(p): Query<Page>) -> Response {
-    let limit = p.limit.unwrap_or(20).clamp(1, 100);
+    let limit = p.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return bad("limit must be from 1 to 100", "limit");
+    }
     let store = s.store.clone();
     match blocking(move || store.batches(limit + 1, p.after.as_deref())).await {
         Ok(mut b) => {

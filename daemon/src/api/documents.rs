@@ -17,7 +17,7 @@ pub struct ListQuery {
 }
 
 /// `GET /documents?status=&limit=&offset=` — newest first, `limit` ≤ 500 (default 50).
-#[utoipa::path(get, path = "/documents", tag = "documents", params(("status" = Option<crate::api::shapes::DocumentStatus>, Query, description = "Only documents with this status"), ("limit" = Option<u32>, Query, description = "≤ 500, default 50"), ("offset" = Option<u32>, Query)), responses((status = 200, description = "documents", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
+#[utoipa::path(get, path = "/documents", tag = "documents", params(("status" = Option<crate::api::shapes::DocumentStatus>, Query, description = "Only documents with this status"), ("limit" = Option<u32>, Query, minimum = 0, maximum = 500, description = "≤ 500, default 50"), ("offset" = Option<u32>, Query, minimum = 0, maximum = 2147483647)), responses((status = 200, description = "documents", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Response {
     let status = match q.status.as_deref() {
         None => None,
@@ -32,7 +32,14 @@ pub async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Resp
             }
         },
     };
-    let limit = q.limit.unwrap_or(50).min(500);
+    let limit = q.limit.unwrap_or(50);
+    if limit > 500 || q.offset.is_some_and(|o| o > i32::MAX as usize) {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "limit: at most 500; offset: at most 2147483647",
+        )
+        .into_response();
+    }
     let store = s.store.clone();
     match tokio::task::spawn_blocking(move || store.documents(status, limit, q.offset.unwrap_or(0)))
         .await

@@ -26,6 +26,8 @@ pub struct ModelSettings {
     pub execution_provider: ExecutionProvider,
     /// ONNX Runtime intra-op threads (0: ONNX Runtime's choice).
     pub intra_threads: usize,
+    /// The prefix KV cache's budget, bytes ([`super::prefix_cache`]).
+    pub prefix_cache_bytes: usize,
 }
 
 impl ModelSettings {
@@ -247,6 +249,8 @@ fn engine_thread(
                         load_seconds: t0.elapsed().as_secs_f64(),
                     });
                     tracing::info!(model = e.name(), "model loaded");
+                    let mut e = e;
+                    e.set_prefix_cache_bytes(s.prefix_cache_bytes);
                     *slot = Some(e);
                 }
                 Err(e) => {
@@ -278,6 +282,7 @@ mod tests {
                 model_dir: "/nonexistent/model".into(),
                 execution_provider: ExecutionProvider::Cpu,
                 intra_threads: 1,
+                prefix_cache_bytes: 0,
             },
             4,
         );

@@ -98,6 +98,7 @@ pub fn model_settings(cfg: &Config) -> ModelSettings {
         model_dir: cfg.model_dir.clone(),
         execution_provider: cfg.execution_provider,
         intra_threads: cfg.intra_threads,
+        prefix_cache_bytes: cfg.prefix_cache_mb << 20,
     }
 }
 
