@@ -20,7 +20,15 @@ const KEY: &str = "schemathesis-test-key-0123456789abcdef";
 fn every_route_is_documented_and_schemathesis_finds_nothing() {
     let env = Env::new();
     // A key from the environment: `POST /key/rotate` then answers 409 and the key stays valid.
-    let d = start_with(&env, &[("ZOPILOT_API_KEY", KEY)]);
+    // A model call may run long here (a fuzzed prompt filling the context, then 1,024 tokens):
+    // time enough that no call ends in 504.
+    let d = start_with(
+        &env,
+        &[
+            ("ZOPILOT_API_KEY", KEY),
+            ("ZOPILOT_REQUEST_TIMEOUT_SECONDS", "300"),
+        ],
+    );
     let src = corpus("pdf/i2d_SammyMaystoneLinesTest.pdf");
     std::fs::copy(&src, env.drop_folder().join("sammy.pdf")).unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -66,7 +74,7 @@ fn every_route_is_documented_and_schemathesis_finds_nothing() {
             "--max-examples",
             "10",
             "--request-timeout",
-            "90",
+            "320",
             "--seed",
             "20261201",
         ])
