@@ -72,7 +72,7 @@ fn every_route_is_documented_and_schemathesis_finds_nothing() {
         .args(["-H", &format!("Authorization: Bearer {KEY}")])
         .args([
             "--max-examples",
-            "10",
+            "6",
             "--request-timeout",
             "320",
             "--seed",

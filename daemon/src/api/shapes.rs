@@ -170,7 +170,7 @@ pub enum BookListName {
     Items,
 }
 
-/// A file name: something besides dots, slashes and spaces.
+/// A file name whose last component is more than dots, spaces and control characters.
 pub struct FileName;
 
 impl utoipa::PartialSchema for FileName {
@@ -179,7 +179,9 @@ impl utoipa::PartialSchema for FileName {
             .schema_type(utoipa::openapi::schema::Type::String)
             .min_length(Some(1))
             .max_length(Some(255))
-            .pattern(Some(r"[^./\\\s]"))
+            // The last path component holds a character that is not a dot, a space or a control
+            // character (what `upload::safe_name` keeps).
+            .pattern(Some(r"^(?:[\s\S]*[/\\])?[^/\\]*[^./\\\s\x00-\x1f\x7f-\x9f][^/\\]*$"))
             .into()
     }
 }
