@@ -181,7 +181,9 @@ impl utoipa::PartialSchema for FileName {
             .max_length(Some(255))
             // The last path component holds a character that is not a dot, a space or a control
             // character (what `upload::safe_name` keeps).
-            .pattern(Some(r"^(?:[\s\S]*[/\\])?[^/\\]*[^./\\\s\x00-\x1f\x7f-\x9f][^/\\]*$"))
+            .pattern(Some(
+                r"^(?:[\s\S]*[/\\])?[^/\\]*[^./\\\s\x00-\x1f\x7f-\x9f][^/\\]*$",
+            ))
             .into()
     }
 }

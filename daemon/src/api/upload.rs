@@ -19,12 +19,16 @@ use super::state::{error_response, AppState};
 use crate::store::Enqueued;
 
 /// A file name safe to store: its last path component, no control characters, at most 200
-/// characters; `None` when nothing is left.
+/// bytes (whole characters); `None` when nothing is left.
 pub fn safe_name(name: &str) -> Option<String> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let clean: String = last.chars().filter(|c| !c.is_control()).take(200).collect();
-    let clean = clean.trim().trim_start_matches('.').to_string();
-    (!clean.is_empty()).then_some(clean)
+    let clean: String = last.chars().filter(|c| !c.is_control()).collect();
+    let mut clean = clean.trim().trim_start_matches('.').to_string();
+    // File systems limit a name to 255 bytes: keep at most 200, whole characters.
+    while clean.len() > 200 {
+        clean.pop();
+    }
+    (!clean.trim().is_empty()).then_some(clean)
 }
 
 /// `POST /documents?name=invoice.pdf` → 201 `{"id", "status": "queued" | "duplicate" | "known",
@@ -35,10 +39,11 @@ pub async fn upload(
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    let Some(name) = q.get("name").and_then(|n| safe_name(n)) else {
+    let usable = q.get("name").filter(|n| n.chars().count() <= 255);
+    let Some(name) = usable.and_then(|n| safe_name(n)) else {
         return error_response(
             StatusCode::BAD_REQUEST,
-            "name: the file's name is required (POST /documents?name=invoice.pdf)",
+            "name: the file's name is required, at most 255 characters (POST /documents?name=invoice.pdf)",
         )
         .into_response();
     };
@@ -162,6 +167,12 @@ mod tests {
         assert_eq!(safe_name("..").as_deref(), None);
         assert_eq!(safe_name("  ").as_deref(), None);
         assert_eq!(safe_name(".hidden.pdf").as_deref(), Some("hidden.pdf"));
+        let long = safe_name(&"𧔺".repeat(100)).unwrap();
+        assert!(
+            long.len() <= 200 && long.chars().all(|c| c == '𧔺'),
+            "{}",
+            long.len()
+        );
         assert_eq!(content_type(b"%PDF-1.7"), "application/pdf");
     }
 }
