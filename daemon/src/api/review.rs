@@ -145,15 +145,26 @@ pub async fn reject(
         Ok(Some(store.reject(id, &record)?))
     })
     .await;
+    status_change(r, id, "rejected", "has no result to reject")
+}
+
+/// The answer to a status change of document `id` run by `spawn_blocking`: `Some(true)` done
+/// (200 with the new `status`), `Some(false)` refused by its state (409, `refused` says why),
+/// `None` no such document (404).
+fn status_change(
+    r: Result<anyhow::Result<Option<bool>>, tokio::task::JoinError>,
+    id: i64,
+    status: &str,
+    refused: &str,
+) -> Response {
     match r {
         Ok(Ok(Some(true))) => {
-            Json(json!({"success": true, "id": id, "status": "rejected"})).into_response()
+            Json(json!({"success": true, "id": id, "status": status})).into_response()
         }
-        Ok(Ok(Some(false))) => error_response(
-            StatusCode::CONFLICT,
-            &format!("document {id} has no result to reject"),
-        )
-        .into_response(),
+        Ok(Ok(Some(false))) => {
+            error_response(StatusCode::CONFLICT, &format!("document {id} {refused}"))
+                .into_response()
+        }
         Ok(Ok(None)) => {
             error_response(StatusCode::NOT_FOUND, &format!("no document {id}")).into_response()
         }
@@ -175,24 +186,10 @@ pub async fn rerun(State(s): State<AppState>, Path(id): Path<i64>) -> Response {
         Ok(Some(store.requeue(id)?))
     })
     .await;
-    match r {
-        Ok(Ok(Some(true))) => {
-            s.wake.notify();
-            Json(json!({"success": true, "id": id, "status": "queued"})).into_response()
-        }
-        Ok(Ok(Some(false))) => error_response(
-            StatusCode::CONFLICT,
-            &format!("document {id} is being processed"),
-        )
-        .into_response(),
-        Ok(Ok(None)) => {
-            error_response(StatusCode::NOT_FOUND, &format!("no document {id}")).into_response()
-        }
-        Ok(Err(e)) => {
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")).into_response()
-        }
-        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()).into_response(),
+    if matches!(r, Ok(Ok(Some(true)))) {
+        s.wake.notify();
     }
+    status_change(r, id, "queued", "is being processed")
 }
 
 /// `GET /documents/{id}/pages/{n}.png` → the page as PNG, with `X-Units-Per-Pixel` (to place the

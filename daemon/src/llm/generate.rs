@@ -272,15 +272,7 @@ impl Engine {
             if self.prefixes.get(head).is_some() {
                 cached = head.len();
             } else {
-                for c in head.chunks(chunk) {
-                    if stop() {
-                        return Err(GenerateError::Cancelled);
-                    }
-                    logits = self
-                        .session
-                        .forward(c, &mut cache)
-                        .map_err(GenerateError::Runtime)?;
-                }
+                logits = self.forward_chunks(head, &mut cache, cancel)?;
                 let bytes = kv_bytes(&cfg, f16, head.len());
                 if self.prefixes.would_keep(bytes) {
                     self.prefixes.insert(
@@ -304,16 +296,31 @@ impl Engine {
                 (cache, logits, rest) = (c, l, &rest[first.len()..]);
             }
         }
-        for c in rest.chunks(chunk) {
-            if stop() {
+        if !rest.is_empty() {
+            logits = self.forward_chunks(rest, &mut cache, cancel)?;
+        }
+        Ok((cache, logits, cached))
+    }
+
+    /// Run `tokens` through the decoder after `cache`, [`Engine::prefill`]'s chunk at a time,
+    /// checking `cancel` before each; the last position's logits.
+    fn forward_chunks(
+        &mut self,
+        tokens: &[u32],
+        cache: &mut KvCache,
+        cancel: Option<&super::CancelToken>,
+    ) -> Result<Vec<f32>, GenerateError> {
+        let mut logits = Vec::new();
+        for c in tokens.chunks(self.prefill_chunk.max(1)) {
+            if cancel.is_some_and(|c| c.is_cancelled()) {
                 return Err(GenerateError::Cancelled);
             }
             logits = self
                 .session
-                .forward(c, &mut cache)
+                .forward(c, cache)
                 .map_err(GenerateError::Runtime)?;
         }
-        Ok((cache, logits, cached))
+        Ok(logits)
     }
 
     /// Decode from `logits` until a stop token, grammar completion or `max_tokens`.

@@ -64,7 +64,7 @@ pub fn map(input: &Stage2Input<'_>, suggestion: &Value) -> Option<Value> {
     // Net lines: the tax is posted apart (QuickBooks: TxnTaxDetail.TotalTax), where Stage 2.6's
     // sales-tax rule says (collected, reclaimed, or part of the cost).
     let mut treatment = None;
-    if input.lines.net && lines_field(action).is_some() {
+    if input.lines.net && validate::lines_field(action).is_some() {
         if let Some(t) = crate::extract::money::decimal(&input.extracted["tax"]) {
             if fields.contains_key("Line") {
                 let total = crate::extract::money::to_json(t);
@@ -105,16 +105,6 @@ pub fn map(input: &Stage2Input<'_>, suggestion: &Value) -> Option<Value> {
             "account": lookup_ref("Account", &t.account), "why": t.why});
     }
     Some(out)
-}
-
-/// The name of `action`'s lines field (value source `lines:*`), if it has one.
-fn lines_field(action: &Action) -> Option<&str> {
-    action
-        .required_fields
-        .iter()
-        .chain(&action.optional_fields)
-        .find(|f| f.source.starts_with("lines:"))
-        .map(|f| f.name.as_str())
 }
 
 #[cfg(test)]

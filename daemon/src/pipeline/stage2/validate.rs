@@ -21,8 +21,9 @@ fn close(a: Decimal, b: Decimal, tol: Decimal) -> bool {
     (a - b).abs() <= tol
 }
 
-/// The action's lines field (QuickBooks' `Line`, Zoho Books' `line_items`).
-fn lines_field(action: &Action) -> Option<&str> {
+/// The action's lines field (QuickBooks' `Line`, Zoho Books' `line_items`): the field whose
+/// value source is `lines:*`, if it has one.
+pub(super) fn lines_field(action: &Action) -> Option<&str> {
     action
         .required_fields
         .iter()
