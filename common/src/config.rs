@@ -125,6 +125,15 @@ pub struct Settings {
     /// none.
     #[arg(long, env = "ZOPILOT_PREFIX_CACHE_MB", global = true)]
     pub prefix_cache_mb: Option<usize>,
+    /// Disk space for the same prefixes in the data folder (`prefix-cache/`), so a restart does
+    /// not prefill them again, in MiB; 0 writes none.
+    #[arg(long, env = "ZOPILOT_PREFIX_CACHE_DISK_MB", global = true)]
+    pub prefix_cache_disk_mb: Option<usize>,
+    /// Under greedy decoding, draft tokens that repeat the prompt (prompt lookup) and verify them
+    /// in one forward pass: fewer passes; the tokens can differ from single-step greedy decoding
+    /// where batched-pass rounding tips a close choice (off by default).
+    #[arg(long, env = "ZOPILOT_PROMPT_LOOKUP", global = true)]
+    pub prompt_lookup: Option<bool>,
     /// Longest an API model call may take, waiting included, in seconds; then 504 and the
     /// generation is stopped.
     #[arg(long, env = "ZOPILOT_REQUEST_TIMEOUT_SECONDS", global = true)]
@@ -220,6 +229,8 @@ impl Settings {
             api_concurrency: over.api_concurrency.or(self.api_concurrency),
             api_queue: over.api_queue.or(self.api_queue),
             prefix_cache_mb: over.prefix_cache_mb.or(self.prefix_cache_mb),
+            prefix_cache_disk_mb: over.prefix_cache_disk_mb.or(self.prefix_cache_disk_mb),
+            prompt_lookup: over.prompt_lookup.or(self.prompt_lookup),
             request_timeout_seconds: over
                 .request_timeout_seconds
                 .or(self.request_timeout_seconds),
@@ -273,6 +284,10 @@ pub struct Config {
     pub api_queue: usize,
     /// Prefix KV cache budget, MiB (default 512).
     pub prefix_cache_mb: usize,
+    /// Prefix KV files' budget in `<data_dir>/prefix-cache`, MiB (default 2048; 0: none).
+    pub prefix_cache_disk_mb: usize,
+    /// Prompt lookup drafts under greedy decoding (default off).
+    pub prompt_lookup: bool,
     /// Longest API model call, seconds (504 after).
     pub request_timeout_seconds: u64,
     /// Whether `listen` may be a non-loopback address.
@@ -376,6 +391,8 @@ impl Config {
             api_concurrency: s.api_concurrency.unwrap_or(1).max(1),
             api_queue: s.api_queue.unwrap_or(8),
             prefix_cache_mb: s.prefix_cache_mb.unwrap_or(512),
+            prefix_cache_disk_mb: s.prefix_cache_disk_mb.unwrap_or(2048),
+            prompt_lookup: s.prompt_lookup.unwrap_or(false),
             request_timeout_seconds: s.request_timeout_seconds.unwrap_or(60).max(1),
             allow_remote: s.allow_remote.unwrap_or(false),
             max_attempts: s.max_attempts.unwrap_or(3).max(1),

@@ -49,6 +49,7 @@ fn teacher_forced_with(model: &str, gguf: &str, opts: &GraphOptions) -> Agreemen
     .unwrap();
     let (mut agree, mut total, mut agree2, mut total2) = (0, 0, 0, 0);
     let mut max_abs_err = 0f64;
+    let (mut step_top1, mut batch_agree, mut batch_total) = (Vec::new(), 0, 0);
     for p in g["prompts"].as_array().unwrap() {
         let prompt = support::ids(&p["prompt_ids"]);
         let forced = support::ids(&p["fp32_greedy"]["ids"]);
@@ -77,9 +78,25 @@ fn teacher_forced_with(model: &str, gguf: &str, opts: &GraphOptions) -> Agreemen
                 total2 += 1;
                 agree2 += ok as usize;
             }
+            step_top1.push(zopilot::llm::sampler::argmax(&logits));
             logits = e.forward(&[t], &mut cache).unwrap();
         }
+        // The same positions in one pass (every row's logits: `logits_to_keep` = all).
+        let all: Vec<u32> = prompt.iter().chain(&forced).copied().collect();
+        let mut fresh = e.new_cache().unwrap();
+        let rows = e.forward_rows(&all, &mut fresh).unwrap();
+        assert_eq!(rows.len(), all.len(), "one logits row per position");
+        let same = (0..forced.len())
+            .filter(|&k| zopilot::llm::sampler::argmax(&rows[prompt.len() - 1 + k]) == step_top1[k])
+            .count();
+        batch_agree += same;
+        batch_total += forced.len();
+        step_top1.clear();
     }
+    assert!(
+        batch_agree * 100 >= batch_total * 95,
+        "one-pass rows agree with step-by-step logits at only {batch_agree}/{batch_total} positions"
+    );
     eprintln!(
         "{model} ({:?} weights, {} activations): teacher-forced top-1 {agree}/{total}, at fp32 margin ≥ 2: \
          {agree2}/{total2}, max |Δlogit| on the reference top-5 {max_abs_err:.2e}",

@@ -12,8 +12,9 @@ use crate::decoder::{self, GraphOptions, Hparams};
 use crate::gguf::Gguf;
 use crate::tokenizer;
 
-/// Identifies the importer in `zopilot-model.json` (a new version re-imports on `pull`).
-pub const IMPORTER: &str = concat!("zopilot-models ", env!("CARGO_PKG_VERSION"));
+/// Identifies the importer in `zopilot-model.json` (a new version re-imports on `pull`); the
+/// graph revision moves when the emitted graph changes (2: the `logits_to_keep` input).
+pub const IMPORTER: &str = concat!("zopilot-models ", env!("CARGO_PKG_VERSION"), " graph 2");
 
 /// What an import produced.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -114,7 +115,7 @@ fn genai_config(g: &Gguf, hp: &Hparams) -> serde_json::Value {
             "type": hp.arch,
             "vocab_size": hp.vocab
         },
-        "search": {"do_sample": false, "max_length": hp.context, "num_beams": 1, "past_present_share_buffer": false,
+        "search": {"do_sample": false, "max_length": hp.context, "num_beams": 1, "past_present_share_buffer": true,
                    "repetition_penalty": 1.0, "temperature": 1.0, "top_k": 50, "top_p": 1.0}
     })
 }

@@ -12,6 +12,11 @@ use crate::config::ExecutionProvider;
 /// returns (n × vocab × 4 bytes; 512 × 49152 × 4 ≈ 100 MB).
 pub const DEFAULT_PREFILL_CHUNK: usize = 512;
 
+/// Tokens per prefill pass on graphs that compute the logits of the last position only
+/// (`logits_to_keep`): the logits no longer grow with the chunk, and fewer, wider passes read the
+/// weights fewer times.
+pub const LAST_LOGITS_PREFILL_CHUNK: usize = 2048;
+
 /// A loaded model, ready to generate.
 pub struct Engine {
     pub(super) session: session::DecoderSession,
@@ -23,6 +28,12 @@ pub struct Engine {
     pub(super) prefill_chunk: usize,
     /// KV of recent prompts' stable prefixes ([`super::prefix_cache`]).
     pub(super) prefixes: super::prefix_cache::PrefixCache<kv_cache::KvCache>,
+    /// The same prefixes on disk, when enabled ([`super::prefix_store`]).
+    pub(super) store: Option<super::prefix_store::PrefixStore>,
+    /// The model folder.
+    dir: std::path::PathBuf,
+    /// Draft tokens by prompt lookup under greedy decoding ([`super::prompt_lookup`]).
+    pub(super) prompt_lookup: bool,
 }
 
 /// Default byte budget of the prefix KV cache.
@@ -55,6 +66,11 @@ impl Engine {
         }
         let env = crate::onnx_runtime::environment(ort_library)?;
         let session = session::DecoderSession::load(env, dir, ep, intra_threads)?;
+        let prefill_chunk = if session.keeps_last_logits_only() {
+            LAST_LOGITS_PREFILL_CHUNK
+        } else {
+            DEFAULT_PREFILL_CHUNK
+        };
         let tokenizer = tokenizer::PromptTokenizer::load(dir)?;
         let template = chat_template::ChatTemplate::load(dir)?;
         let mut eos = session.config.eos_token_ids.clone();
@@ -79,8 +95,11 @@ impl Engine {
             grammar,
             eos,
             name,
-            prefill_chunk: DEFAULT_PREFILL_CHUNK,
+            prefill_chunk,
             prefixes: super::prefix_cache::PrefixCache::new(DEFAULT_PREFIX_CACHE_BYTES),
+            store: None,
+            dir: dir.to_path_buf(),
+            prompt_lookup: false,
         })
     }
 
@@ -110,9 +129,19 @@ impl Engine {
         self.session.forward(tokens, cache)
     }
 
-    /// A fresh, empty KV cache for [`Engine::forward`].
+    /// [`Engine::forward`] returning the logits of every position of `tokens` (one row each).
+    pub fn forward_rows(
+        &mut self,
+        tokens: &[u32],
+        cache: &mut kv_cache::KvCache,
+    ) -> Result<Vec<Vec<f32>>> {
+        self.session.forward_rows(tokens, cache)
+    }
+
+    /// A fresh, empty KV cache for [`Engine::forward`], with room for 256 tokens (it grows, by
+    /// a copy, when a forward pass needs more).
     pub fn new_cache(&self) -> Result<kv_cache::KvCache> {
-        kv_cache::KvCache::empty(&self.session.config, self.session.kv_f16)
+        self.session.new_cache(256)
     }
 
     /// Set the prefix KV cache's byte budget (0: no prefix is kept).
@@ -123,6 +152,63 @@ impl Engine {
     /// Bytes and prefixes the prefix KV cache holds.
     pub fn prefix_cache_usage(&self) -> (usize, usize) {
         (self.prefixes.bytes(), self.prefixes.len())
+    }
+
+    /// Keep prefixes on disk too, in `dir`, within `budget_bytes` (0: not on disk). Only for a
+    /// KV cache in host memory (CPU execution provider); elsewhere this does nothing.
+    ///
+    /// Errors: the folder cannot be created or the model's files read.
+    pub fn set_prefix_store(&mut self, dir: &Path, budget_bytes: u64) -> Result<()> {
+        self.store = None;
+        if budget_bytes == 0 || !self.session.kv_geometry().host {
+            return Ok(());
+        }
+        self.store = Some(super::prefix_store::PrefixStore::open(
+            dir,
+            budget_bytes,
+            &self.dir,
+            &self.session.config.filename,
+        )?);
+        Ok(())
+    }
+
+    /// Bytes of the prefix files on disk (0 without a store).
+    pub fn prefix_store_bytes(&self) -> u64 {
+        self.store.as_ref().map_or(0, |s| s.bytes())
+    }
+
+    /// Drop every prefix cached in memory (the budget stays; files on disk stay).
+    pub fn clear_prefix_cache(&mut self) {
+        let budget = self.prefixes.budget();
+        self.prefixes.set_budget(0);
+        self.prefixes.set_budget(budget);
+    }
+
+    /// Prefill `prompt` the way a request does — its first `prefix` tokens through the prefix
+    /// cache, then the rest — into a KV cache with room for `extra` more tokens: the cache, the
+    /// last position's logits and the tokens taken from the prefix cache. For benchmarks that
+    /// drive decode themselves with [`Engine::forward`].
+    pub fn prefill_tokens(
+        &mut self,
+        prompt: &[u32],
+        prefix: usize,
+        extra: usize,
+    ) -> Result<(kv_cache::KvCache, Vec<f32>, usize), GenerateError> {
+        if prompt.is_empty() {
+            return Err(GenerateError::Invalid("empty prompt".into()));
+        }
+        self.prefill(prompt, prefix, prompt.len() + extra, None)
+    }
+
+    /// The prompt tokenizer (plain text to ids: [`tokenizer::PromptTokenizer::encode`]).
+    pub fn tokenizer(&self) -> &tokenizer::PromptTokenizer {
+        &self.tokenizer
+    }
+
+    /// Turn prompt lookup drafts (greedy decoding only; fewer forward passes, greedy's tokens up
+    /// to batched-pass rounding) on or off; off by default.
+    pub fn set_prompt_lookup(&mut self, on: bool) {
+        self.prompt_lookup = on;
     }
 
     /// Set how many prompt tokens go into one prefill pass.

@@ -1,49 +1,21 @@
-//! The generation loop: chunked prefill, then decode steps until EOS, grammar completion or
-//! `max_tokens`, with grammar-forced tokens batched into a single forward pass.
+//! A generation request end to end: the prompt (chat template, checks), chunked prefill through
+//! the prefix cache, then the decode loop ([`super::decode`]) and the completion's accounting.
 
 use std::time::Instant;
 
-use anyhow::anyhow;
 use serde::Serialize;
-use serde_json::Value;
 
 use super::chat_template::Message;
 use super::kv_cache::KvCache;
-use super::sampler::{Sampler, SamplingParams};
+pub use super::request::{FinishReason, GenerationRequest};
 use super::text_stream::TextStream;
 use super::tokenizer::{Piece, PromptTokenizer};
 use super::{Engine, GenerateError};
 
-/// One request to the model.
-#[derive(Debug, Clone)]
-pub struct GenerationRequest {
-    /// Chat messages, rendered with the model's chat template and a generation prompt.
-    pub messages: Vec<Message>,
-    /// When set, the output is constrained to JSON valid under this JSON Schema.
-    pub json_schema: Option<Value>,
-    pub sampling: SamplingParams,
-    /// Cap on generated tokens (the stop token not counted).
-    pub max_tokens: usize,
-    /// Refuse prompts longer than this many tokens (`None`: the model's context length minus
-    /// `max_tokens`). Never truncated silently: an over-long prompt is an error.
-    pub max_input_length: Option<usize>,
-    /// Stop sequences (OpenAI `stop`): generation ends before the first of them appears; the
-    /// text returned excludes it.
-    pub stop: Vec<String>,
-}
-
-/// Why generation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum FinishReason {
-    /// A stop token (EOS / end of turn) was sampled.
-    #[default]
-    Stop,
-    /// The grammar was complete: the JSON value is closed.
-    Grammar,
-    /// `max_tokens` was reached first.
-    Length,
-}
+/// Generated tokens the KV cache is first sized for: a request allowing more (`max_tokens` up to
+/// the context) does not reserve memory for answers it may never write; the cache grows, by a
+/// copy, if the answer runs past this.
+pub const INITIAL_DECODE_ROOM: usize = 1024;
 
 /// A finished generation with its accounting.
 #[derive(Debug, Clone, Serialize)]
@@ -176,7 +148,9 @@ impl Engine {
             None => None,
         };
         let t0 = Instant::now();
-        let (mut cache, logits, cached_tokens) = self.prefill(&prompt, prefix, cancel)?;
+        // Room for the answer up to INITIAL_DECODE_ROOM tokens; a longer one grows the cache.
+        let capacity = prompt.len() + req.max_tokens.min(INITIAL_DECODE_ROOM);
+        let (mut cache, logits, cached_tokens) = self.prefill(&prompt, prefix, capacity, cancel)?;
         let prefill_seconds = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let mut stream = TextStream::new(&req.stop);
@@ -194,7 +168,13 @@ impl Engine {
         };
         let watch: Option<&mut dyn FnMut(&PromptTokenizer, &[u32]) -> bool> =
             if watching { Some(&mut watch) } else { None };
-        let d = self.decode(req, &mut cache, logits, constraint, cancel, watch)?;
+        let opts = super::decode::DecodeOptions {
+            prompt_lookup: self.prompt_lookup,
+            ignore_eos: false,
+        };
+        let d = self.decode(
+            req, &prompt, &mut cache, logits, constraint, cancel, watch, opts,
+        )?;
         let decode_seconds = t1.elapsed().as_secs_f64();
         let mut text = self
             .tokenizer
@@ -251,55 +231,75 @@ impl Engine {
     }
 
     /// Run `prompt` through the decoder in chunks — its first `prefix` tokens, then the rest —
-    /// taking the prefix's KV from the prefix cache when it is there (and keeping it there when
-    /// it was not). The filled KV cache, the last position's logits and how many tokens came
-    /// from the cache. Cached or not, the same passes run over the same chunks, so the result
-    /// does not depend on the cache.
+    /// into a KV cache with room for `capacity` tokens, taking the prefix's KV from the prefix
+    /// cache in memory or, failing that, on disk when it is there (and keeping a copy in both
+    /// when it was not). The filled KV cache,
+    /// the last position's logits and how many tokens came from the cache. Cached or not, the
+    /// same passes run over the same chunks, so the result does not depend on the cache.
     pub(super) fn prefill(
         &mut self,
         prompt: &[u32],
         prefix: usize,
+        capacity: usize,
         cancel: Option<&super::CancelToken>,
     ) -> Result<(KvCache, Vec<f32>, usize), GenerateError> {
-        let chunk = self.prefill_chunk.max(1);
-        let stop = || cancel.is_some_and(|c| c.is_cancelled());
-        let (cfg, f16) = (self.session.config.clone(), self.session.kv_f16);
-        let empty = || KvCache::empty(&cfg, f16).map_err(GenerateError::Runtime);
-        let (head, mut rest) = prompt.split_at(prefix.min(prompt.len().saturating_sub(1)));
+        let rt = GenerateError::Runtime;
+        let capacity = capacity.max(prompt.len());
+        let (head, rest) = prompt.split_at(prefix.min(prompt.len().saturating_sub(1)));
+        let bytes = self.session.kv_geometry().bytes(head.len());
+        let from_disk = if head.is_empty() || self.prefixes.get(head).is_some() {
+            None
+        } else {
+            self.load_prefix(head)
+        };
         let mut cached = 0;
-        let (mut cache, mut logits) = (empty()?, Vec::new());
-        if !head.is_empty() {
-            if self.prefixes.get(head).is_some() {
-                cached = head.len();
-            } else {
-                logits = self.forward_chunks(head, &mut cache, cancel)?;
-                let bytes = kv_bytes(&cfg, f16, head.len());
-                if self.prefixes.would_keep(bytes) {
-                    self.prefixes.insert(
-                        head.to_vec(),
-                        std::mem::replace(&mut cache, empty()?),
-                        bytes,
-                    );
+        let mut cache = if let Some(kept) = from_disk {
+            cached = head.len();
+            let cache = self.session.copy_cache(&kept, capacity).map_err(rt)?;
+            if self.prefixes.would_keep(bytes) {
+                self.prefixes.insert(head.to_vec(), kept, bytes);
+            }
+            cache
+        } else if let Some(kept) = self.prefixes.get(head).filter(|_| !head.is_empty()) {
+            cached = head.len();
+            self.session.copy_cache(kept, capacity).map_err(rt)?
+        } else {
+            let mut cache = self.session.new_cache(capacity).map_err(rt)?;
+            if !head.is_empty() {
+                self.forward_chunks(head, &mut cache, cancel)?;
+                if self.prefixes.would_keep(bytes) || self.store.is_some() {
+                    let kept = self.session.copy_cache(&cache, head.len()).map_err(rt)?;
+                    if let Some(store) = &self.store {
+                        if let Err(e) = store.save(head, &kept) {
+                            tracing::warn!("prefix KV not written to disk: {e:#}");
+                        }
+                    }
+                    if self.prefixes.would_keep(bytes) {
+                        self.prefixes.insert(head.to_vec(), kept, bytes);
+                    }
                 }
             }
-            // Continue from the kept prefix without changing it (ONNX Runtime writes the
-            // present KV to new tensors).
-            if let Some(past) = self.prefixes.get(head) {
-                let first = &rest[..rest.len().min(chunk)];
-                if stop() {
-                    return Err(GenerateError::Cancelled);
-                }
-                let (l, c) = self
-                    .session
-                    .forward_fork_last(first, past)
-                    .map_err(GenerateError::Runtime)?;
-                (cache, logits, rest) = (c, l, &rest[first.len()..]);
-            }
-        }
-        if !rest.is_empty() {
-            logits = self.forward_chunks(rest, &mut cache, cancel)?;
-        }
+            cache
+        };
+        let logits = self.forward_chunks(rest, &mut cache, cancel)?;
         Ok((cache, logits, cached))
+    }
+
+    /// The KV of `head` from the prefix store on disk, if it is there and reads back.
+    fn load_prefix(&mut self, head: &[u32]) -> Option<KvCache> {
+        let store = self.store.as_ref()?;
+        if head.len() < super::prefix_store::MIN_TOKENS {
+            return None;
+        }
+        let mut kept = self.session.new_cache(head.len()).ok()?;
+        match store.load(head, &mut kept) {
+            Ok(true) => Some(kept),
+            Ok(false) => None,
+            Err(e) => {
+                tracing::warn!("prefix KV not read from disk: {e:#}");
+                None
+            }
+        }
     }
 
     /// Run `tokens` through the decoder after `cache`, [`Engine::prefill`]'s chunk at a time,
@@ -321,135 +321,5 @@ impl Engine {
                 .map_err(GenerateError::Runtime)?;
         }
         Ok(logits)
-    }
-
-    /// Decode from `logits` until a stop token, grammar completion or `max_tokens`.
-    fn decode(
-        &mut self,
-        req: &GenerationRequest,
-        cache: &mut KvCache,
-        mut logits: Vec<f32>,
-        mut constraint: Option<super::constraint::Constraint>,
-        cancel: Option<&super::CancelToken>,
-        mut watch: Option<&mut dyn FnMut(&PromptTokenizer, &[u32]) -> bool>,
-    ) -> Result<Decoded, GenerateError> {
-        let mut sampler = Sampler::new(req.sampling.clone());
-        let mut d = Decoded::default();
-        let finish = loop {
-            if let Some(c) = constraint.as_mut() {
-                if c.is_stopped() {
-                    break FinishReason::Grammar;
-                }
-                c.mask_logits(&mut logits).map_err(GenerateError::Runtime)?;
-            }
-            if let Some(t) = loop_continuation(&d.generated) {
-                // Degenerate loop guard: refuse the token that would extend a cycle.
-                if let Some(l) = logits.get_mut(t as usize) {
-                    *l = f32::NEG_INFINITY;
-                }
-            }
-            let Some(tok) = sampler.sample(&mut logits, &d.generated) else {
-                let why = constraint
-                    .as_ref()
-                    .and_then(|c| c.error())
-                    .unwrap_or_else(|| "no token allowed".into());
-                return Err(GenerateError::Runtime(anyhow!("generation stuck: {why}")));
-            };
-            if self.eos.contains(&tok) {
-                break FinishReason::Stop;
-            }
-            d.generated.push(tok);
-            let mut pending = vec![tok];
-            if let Some(c) = constraint.as_mut() {
-                c.consume(tok).map_err(GenerateError::Runtime)?;
-                if c.is_stopped() {
-                    break FinishReason::Grammar;
-                }
-                // Tokens the grammar forces go into the next forward pass together.
-                let ff = c.forced_tokens();
-                let room = req.max_tokens.saturating_sub(d.generated.len());
-                let ff = &ff[..ff.len().min(room)];
-                d.forced += ff.len();
-                d.generated.extend_from_slice(ff);
-                pending.extend_from_slice(ff);
-                if c.is_stopped() {
-                    break FinishReason::Grammar;
-                }
-            }
-            if watch
-                .as_mut()
-                .is_some_and(|w| w(&self.tokenizer, &d.generated))
-            {
-                break FinishReason::Stop;
-            }
-            if d.generated.len() >= req.max_tokens {
-                break FinishReason::Length;
-            }
-            if cancel.is_some_and(|c| c.is_cancelled()) {
-                return Err(GenerateError::Cancelled);
-            }
-            logits = self
-                .session
-                .forward(&pending, cache)
-                .map_err(GenerateError::Runtime)?;
-            d.steps += 1;
-        };
-        d.finish = finish;
-        Ok(d)
-    }
-}
-
-/// Bytes of the keys and values of `tokens` tokens: 2 × layers × kv heads × head size × tokens
-/// × 2 (float16) or 4 (float32).
-fn kv_bytes(cfg: &super::model_config::ModelConfig, f16: bool, tokens: usize) -> usize {
-    2 * cfg.num_layers * cfg.num_kv_heads * cfg.head_size * tokens * if f16 { 2 } else { 4 }
-}
-
-/// What a decode produced.
-#[derive(Default)]
-struct Decoded {
-    generated: Vec<u32>,
-    forced: usize,
-    steps: usize,
-    finish: FinishReason,
-}
-
-/// Shortest tail a repetition must cover before the guard steps in, in tokens.
-const LOOP_MIN_SPAN: usize = 12;
-
-/// If the tail of `generated` is one cycle of 1–32 tokens repeated over at least
-/// [`LOOP_MIN_SPAN`] tokens and at least three times (`s.s.s.s…`, `1.1.1.1…`, the same line item
-/// again and again), the token that would continue it.
-///
-/// Small models under greedy decoding fall into such cycles inside free-text JSON strings; banning
-/// the continuation lets the grammar close the string instead of filling it to its maximum length.
-pub fn loop_continuation(generated: &[u32]) -> Option<u32> {
-    for period in 1..=32 {
-        let span = LOOP_MIN_SPAN.max(3 * period);
-        if generated.len() < span {
-            continue;
-        }
-        let tail = &generated[generated.len() - span..];
-        if (period..span).all(|i| tail[i] == tail[i - period]) {
-            return Some(generated[generated.len() - period]);
-        }
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loop_guard_finds_short_cycles_only() {
-        let cycle: Vec<u32> = std::iter::repeat_n([5, 6], 6).flatten().collect();
-        assert_eq!(loop_continuation(&cycle), Some(5));
-        let mut same = vec![1, 2, 3];
-        same.extend(std::iter::repeat_n(9, 12));
-        assert_eq!(loop_continuation(&same), Some(9));
-        let varied: Vec<u32> = (0..40).collect();
-        assert_eq!(loop_continuation(&varied), None);
-        assert_eq!(loop_continuation(&[7; 11]), None);
     }
 }

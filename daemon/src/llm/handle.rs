@@ -28,6 +28,11 @@ pub struct ModelSettings {
     pub intra_threads: usize,
     /// The prefix KV cache's budget, bytes ([`super::prefix_cache`]).
     pub prefix_cache_bytes: usize,
+    /// Folder and byte budget of the prefixes kept on disk ([`super::prefix_store`]); `None`:
+    /// memory only.
+    pub prefix_store: Option<(PathBuf, u64)>,
+    /// Prompt lookup drafts under greedy decoding ([`super::prompt_lookup`]).
+    pub prompt_lookup: bool,
 }
 
 impl ModelSettings {
@@ -251,6 +256,12 @@ fn engine_thread(
                     tracing::info!(model = e.name(), "model loaded");
                     let mut e = e;
                     e.set_prefix_cache_bytes(s.prefix_cache_bytes);
+                    e.set_prompt_lookup(s.prompt_lookup);
+                    if let Some((dir, bytes)) = &s.prefix_store {
+                        if let Err(err) = e.set_prefix_store(dir, *bytes) {
+                            tracing::warn!("prefix KV stays in memory only: {err:#}");
+                        }
+                    }
                     *slot = Some(e);
                 }
                 Err(e) => {
@@ -283,6 +294,8 @@ mod tests {
                 execution_provider: ExecutionProvider::Cpu,
                 intra_threads: 1,
                 prefix_cache_bytes: 0,
+                prefix_store: None,
+                prompt_lookup: false,
             },
             4,
         );

@@ -1,52 +1,111 @@
-//! The KV cache: one `past_key_values.N.key/value` ORT value per layer, kept on the execution
-//! provider's device between steps.
+//! The KV cache: one preallocated key and one value tensor per layer, sized once to the request's
+//! token budget and written in place by the decoder.
 //!
-//! Shapes follow the ONNX Runtime GenAI decoder convention: `[batch=1, kv_heads, cached_len, head_size]`,
-//! float32 (CPU exports) or float16 (CUDA exports), as the graph's `past_key_values.*` inputs declare. After each forward pass the graph's `present.N.*` outputs (length `cached_len + new`)
-//! replace the entries here without passing through host memory: on the CUDA execution provider
-//! they are bound to device memory through an `IoBinding` (see `session.rs`).
+//! Layout: the ONNX Runtime GenAI decoder's `past_present_share_buffer` mode
+//! (<https://onnxruntime.ai/docs/genai/reference/config.html>, `search.past_present_share_buffer`):
+//! each tensor is `[batch=1, kv_heads, capacity, head_size]`, float32 (CPU exports) or float16
+//! (CUDA exports), and the same tensor is bound as the graph's `past_key_values.N.*` input and
+//! its `present.N.*` output. `GroupQueryAttention` sees the two share memory and writes only the
+//! new positions (after `seqlens_k`, derived by the graph from the attention mask) instead of
+//! copying the whole past into a new present tensor on every step, so a decode step's cost does
+//! not grow with copying (ONNX Runtime contrib op `com.microsoft.GroupQueryAttention`:
+//! <https://github.com/microsoft/onnxruntime/blob/main/docs/ContribOperators.md>).
+//!
+//! Positions `len..capacity` hold stale or zero values that attention never reads, so rewinding a
+//! cache ([`KvCache::truncate`]) is free: it is how several continuations are scored from one
+//! prefilled prompt.
 
-use anyhow::{anyhow, Result};
-use ort::value::{DynValue, Tensor};
+use anyhow::{anyhow, bail, Result};
+use ort::memory::Allocator;
+use ort::value::{DynTensor, TensorElementType};
 
 use super::model_config::ModelConfig;
 
-/// Per-layer key and value tensors of one sequence.
+/// Per-layer key and value buffers of one sequence.
 pub struct KvCache {
-    pub(crate) keys: Vec<DynValue>,
-    pub(crate) values: Vec<DynValue>,
+    pub(crate) keys: Vec<DynTensor>,
+    pub(crate) values: Vec<DynTensor>,
+    geometry: Geometry,
+    capacity: usize,
     len: usize,
 }
 
+/// What one cached token occupies: heads × head size elements of `element_bytes` per layer and
+/// per key/value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Geometry {
+    pub layers: usize,
+    pub kv_heads: usize,
+    pub head_size: usize,
+    pub f16: bool,
+    /// The buffers live in host memory (CPU execution provider): copies are plain memcpys.
+    pub host: bool,
+}
+
+impl Geometry {
+    /// The geometry of `cfg`'s KV cache, float16 when `f16`.
+    pub(crate) fn of(cfg: &ModelConfig, f16: bool, host: bool) -> Geometry {
+        Geometry {
+            layers: cfg.num_layers,
+            kv_heads: cfg.num_kv_heads,
+            head_size: cfg.head_size,
+            f16,
+            host,
+        }
+    }
+
+    fn element_bytes(&self) -> usize {
+        if self.f16 {
+            2
+        } else {
+            4
+        }
+    }
+
+    /// Bytes of the keys and values of `tokens` tokens over all layers.
+    pub(crate) fn bytes(&self, tokens: usize) -> usize {
+        2 * self.layers * self.kv_heads * self.head_size * tokens * self.element_bytes()
+    }
+}
+
 impl KvCache {
-    /// An empty cache: every layer holds a zero-length `[1, kv_heads, 0, head_size]` tensor of
-    /// float16 when `f16`, else float32.
-    pub fn empty(cfg: &ModelConfig, f16: bool) -> Result<KvCache> {
-        let mut keys = Vec::with_capacity(cfg.num_layers);
-        let mut values = Vec::with_capacity(cfg.num_layers);
-        let shape = [1usize, cfg.num_kv_heads, 0, cfg.head_size];
-        let empty = || -> Result<DynValue> {
-            let v = if f16 {
-                Tensor::<half::f16>::from_array((shape, Vec::new())).map(|t| t.into_dyn())
-            } else {
-                Tensor::<f32>::from_array((shape, Vec::new())).map(|t| t.into_dyn())
-            };
-            v.map_err(|e| anyhow!("allocating the empty KV cache: {e}"))
+    /// An empty cache with room for `capacity` tokens, allocated with `allocator` (host memory
+    /// for the CPU execution provider, device memory for CUDA).
+    ///
+    /// Errors: the allocation fails (out of memory).
+    pub(crate) fn with_capacity(
+        allocator: &Allocator,
+        geometry: Geometry,
+        capacity: usize,
+    ) -> Result<KvCache> {
+        let capacity = capacity.max(1);
+        let ty = if geometry.f16 {
+            TensorElementType::Float16
+        } else {
+            TensorElementType::Float32
         };
-        for _ in 0..cfg.num_layers {
-            keys.push(empty()?);
-            values.push(empty()?);
+        let shape = [1usize, geometry.kv_heads, capacity, geometry.head_size];
+        let alloc = || {
+            DynTensor::new(allocator, ty, shape).map_err(|e| {
+                anyhow!(
+                    "allocating the KV cache ({} MB for {capacity} tokens): {e}",
+                    geometry.bytes(capacity) >> 20
+                )
+            })
+        };
+        let mut keys = Vec::with_capacity(geometry.layers);
+        let mut values = Vec::with_capacity(geometry.layers);
+        for _ in 0..geometry.layers {
+            keys.push(alloc()?);
+            values.push(alloc()?);
         }
         Ok(KvCache {
             keys,
             values,
+            geometry,
+            capacity,
             len: 0,
         })
-    }
-
-    /// A cache made of per-layer tensors holding `len` tokens (a forward pass's outputs).
-    pub(crate) fn from_parts(keys: Vec<DynValue>, values: Vec<DynValue>, len: usize) -> KvCache {
-        KvCache { keys, values, len }
     }
 
     /// Number of tokens whose keys and values are cached.
@@ -59,16 +118,159 @@ impl KvCache {
         self.len == 0
     }
 
-    /// Replace every layer with the `present.*` outputs of a forward pass over `new_tokens` tokens.
-    pub(crate) fn advance(
-        &mut self,
-        keys: Vec<DynValue>,
-        values: Vec<DynValue>,
-        new_tokens: usize,
-    ) {
-        debug_assert_eq!(keys.len(), self.keys.len());
-        self.keys = keys;
-        self.values = values;
+    /// Tokens the buffers have room for.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Bytes the buffers take (the full capacity).
+    pub fn bytes(&self) -> usize {
+        self.geometry.bytes(self.capacity)
+    }
+
+    pub(crate) fn geometry(&self) -> Geometry {
+        self.geometry
+    }
+
+    /// Forget every position from `len` on (a no-op when `len >= self.len()`).
+    pub fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// Record that a forward pass wrote `new_tokens` more positions.
+    pub(crate) fn advance(&mut self, new_tokens: usize) {
+        debug_assert!(self.len + new_tokens <= self.capacity);
         self.len += new_tokens;
     }
+
+    /// A new cache of `capacity` tokens (at least `self.len()`) holding a copy of this one's
+    /// positions.
+    ///
+    /// Errors: allocation or device copy failures.
+    pub(crate) fn copy_with_capacity(
+        &self,
+        allocator: &Allocator,
+        capacity: usize,
+    ) -> Result<KvCache> {
+        let mut out = KvCache::with_capacity(allocator, self.geometry, capacity.max(self.len))?;
+        out.copy_from(self)?;
+        Ok(out)
+    }
+
+    /// Replace this cache's positions with `src`'s (`src.len() <= self.capacity()`).
+    fn copy_from(&mut self, src: &KvCache) -> Result<()> {
+        if src.geometry != self.geometry || src.len > self.capacity {
+            bail!("KV cache copy between different geometries or into too small a cache");
+        }
+        let g = self.geometry;
+        let row = g.head_size * g.element_bytes();
+        for (dst, s) in self
+            .keys
+            .iter_mut()
+            .zip(&src.keys)
+            .chain(self.values.iter_mut().zip(&src.values))
+        {
+            for h in 0..g.kv_heads {
+                let from = h * src.capacity * row;
+                let to = h * self.capacity * row;
+                copy_bytes(s, from, dst, to, src.len * row, g.host)?;
+            }
+        }
+        self.len = src.len;
+        Ok(())
+    }
+
+    /// The cached positions as bytes, layer by layer (keys of every layer, then values), each
+    /// `[kv_heads, len, head_size]` — the order [`KvCache::load_bytes`] reads. Host caches only.
+    ///
+    /// Errors: a cache in device memory.
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>> {
+        let g = self.geometry;
+        if !g.host {
+            bail!("only a KV cache in host memory can be written out");
+        }
+        let row = g.head_size * g.element_bytes();
+        let mut out = Vec::with_capacity(g.bytes(self.len));
+        for t in self.keys.iter().chain(&self.values) {
+            let base = t.data_ptr().cast::<u8>();
+            for h in 0..g.kv_heads {
+                // SAFETY: host tensor of kv_heads × capacity × row bytes; len ≤ capacity.
+                let s = unsafe {
+                    std::slice::from_raw_parts(base.add(h * self.capacity * row), self.len * row)
+                };
+                out.extend_from_slice(s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Fill an empty host cache with `len` positions from `bytes` ([`KvCache::to_bytes`]'s order).
+    ///
+    /// Errors: a device cache, too little room, or `bytes` of the wrong length.
+    pub(crate) fn load_bytes(&mut self, bytes: &[u8], len: usize) -> Result<()> {
+        let g = self.geometry;
+        if !g.host || len > self.capacity || bytes.len() != g.bytes(len) {
+            bail!("KV cache bytes do not fit this cache");
+        }
+        let row = g.head_size * g.element_bytes();
+        let mut at = 0;
+        let cap = self.capacity;
+        for t in self.keys.iter_mut().chain(self.values.iter_mut()) {
+            let base = t.data_ptr_mut().cast::<u8>();
+            for h in 0..g.kv_heads {
+                let n = len * row;
+                // SAFETY: host tensor of kv_heads × capacity × row bytes; len ≤ capacity.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        bytes[at..at + n].as_ptr(),
+                        base.add(h * cap * row),
+                        n,
+                    )
+                };
+                at += n;
+            }
+        }
+        self.len = len;
+        Ok(())
+    }
+}
+
+/// Copy `n` bytes from `src` at byte offset `from` to `dst` at `to`: a memcpy for host memory;
+/// for device memory ONNX Runtime's own copy between two views (one small identity run per
+/// call, used only when a cached prefix is stored or restored).
+fn copy_bytes(
+    src: &DynTensor,
+    from: usize,
+    dst: &mut DynTensor,
+    to: usize,
+    n: usize,
+    host: bool,
+) -> Result<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    let s = src.data_ptr().cast::<u8>();
+    let d = dst.data_ptr_mut().cast::<u8>();
+    if host {
+        // SAFETY: both are host tensors at least `from + n` / `to + n` bytes long (checked by
+        // the caller's geometry), and two distinct allocations.
+        unsafe { std::ptr::copy_nonoverlapping(s.add(from), d.add(to), n) };
+        return Ok(());
+    }
+    let info = src.memory_info().clone();
+    let shape = ort::value::Shape::new([n as i64]);
+    // SAFETY: offsets within the device allocations, as above; the views do not outlive them.
+    unsafe {
+        let sv = ort::value::TensorRefMut::<u8>::from_raw(
+            info.clone(),
+            s.add(from).cast_mut().cast(),
+            shape.clone(),
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        let dv = ort::value::TensorRefMut::<u8>::from_raw(info, d.add(to).cast(), shape)
+            .map_err(|e| anyhow!("{e}"))?;
+        sv.copy_into(dv)
+            .map_err(|e| anyhow!("copying the KV cache on the device: {e}"))?;
+    }
+    Ok(())
 }

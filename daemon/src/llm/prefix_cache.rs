@@ -74,6 +74,11 @@ impl<V> PrefixCache<V> {
         bytes <= self.budget_bytes
     }
 
+    /// The byte budget.
+    pub fn budget(&self) -> usize {
+        self.budget_bytes
+    }
+
     /// Bytes held.
     pub fn bytes(&self) -> usize {
         self.used_bytes

@@ -60,7 +60,10 @@ impl Engine {
             .find(|&t| self.tokenizer.token_id("<|im_end|>") == Some(t))
             .or_else(|| self.eos.first().copied());
         let ctx = self.session.config.context_length;
-        let (cache, last, _) = self.prefill(&prompt, prefix, cancel)?;
+        let longest = options.iter().map(|o| o.len()).max().unwrap_or(0);
+        let (mut cache, last, _) =
+            self.prefill(&prompt, prefix, prompt.len() + longest + 2, cancel)?;
+        let scored = cache.len();
         let mut out = Vec::with_capacity(options.len());
         for o in options {
             if cancel.is_some_and(|c| c.is_cancelled()) {
@@ -80,10 +83,12 @@ impl Engine {
             }
             let mut logprob = log_prob(&last, toks[0]);
             if toks.len() > 1 {
-                let (rows, _) = self
+                let rows = self
                     .session
-                    .forward_fork(&toks[..toks.len() - 1], &cache)
+                    .forward_rows(&toks[..toks.len() - 1], &mut cache)
                     .map_err(GenerateError::Runtime)?;
+                // Back to the prompt for the next option (positions past it are never read).
+                cache.truncate(scored);
                 for (row, &t) in rows.iter().zip(&toks[1..]) {
                     logprob += log_prob(row, t);
                 }

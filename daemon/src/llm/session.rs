@@ -3,18 +3,19 @@
 //!
 //! Inputs: `input_ids` int64 `[1, n]`, `attention_mask` int64 `[1, cached + n]` (all ones: the
 //! graph derives positions and `seqlens_k` from it), `past_key_values.*`. Outputs: `logits` float32
-//! `[1, n, vocab]`, of which we copy only the last row to the host, and `present.*`, which stay where
-//! the execution provider put them and become the next step's past.
+//! `[1, n, vocab]`, of which we copy only the rows needed to the host, and `present.*`, bound to
+//! the same preallocated tensors as `past_key_values.*` so the graph writes the new positions in
+//! place ([`KvCache`]).
 
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use ort::memory::{AllocationDevice, AllocatorType, MemoryInfo, MemoryType};
+use ort::memory::{AllocationDevice, Allocator, AllocatorType, MemoryInfo, MemoryType};
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::Tensor;
 
-use super::kv_cache::KvCache;
+use super::kv_cache::{self, KvCache};
 use super::model_config::ModelConfig;
 use crate::config::ExecutionProvider;
 
@@ -22,7 +23,10 @@ use crate::config::ExecutionProvider;
 pub struct DecoderSession {
     session: Session,
     pub(crate) config: ModelConfig,
-    kv_memory: MemoryInfo<'static>,
+    /// Allocates the KV cache where the execution provider reads it.
+    kv_allocator: Allocator,
+    /// The KV cache is in host memory (CPU execution provider).
+    kv_on_host: bool,
     host_memory: MemoryInfo<'static>,
     past_key_names: Vec<String>,
     past_value_names: Vec<String>,
@@ -30,6 +34,9 @@ pub struct DecoderSession {
     present_value_names: Vec<String>,
     /// Width of the logits' last axis (may exceed the tokenizer's vocabulary).
     pub(crate) logits_width: usize,
+    /// The graph takes `logits_to_keep` (int64 `[1]`): how many last positions get logits
+    /// (graphs made by `zopilot models import`; builder exports compute every position).
+    logits_to_keep: bool,
     /// The graph keeps its KV cache in float16 (CUDA exports) rather than float32.
     pub(crate) kv_f16: bool,
 }
@@ -84,6 +91,17 @@ impl DecoderSession {
             .find(|i| i.name() == config.past_key_name(0))
             .and_then(|i| i.dtype().tensor_type())
             == Some(ort::value::TensorElementType::Float16);
+        let logits_to_keep = session
+            .inputs()
+            .iter()
+            .any(|i| i.name() == zopilot_models::decoder::LOGITS_TO_KEEP);
+        let kv_on_host = kv_memory.is_cpu_accessible();
+        let kv_allocator = if kv_on_host {
+            Allocator::default()
+        } else {
+            Allocator::new(&session, kv_memory)
+                .map_err(|e| anyhow!("creating the KV cache allocator: {e}"))?
+        };
         let n = config.num_layers;
         let s = DecoderSession {
             past_key_names: (0..n).map(|l| config.past_key_name(l)).collect(),
@@ -92,7 +110,9 @@ impl DecoderSession {
             present_value_names: (0..n).map(|l| config.present_value_name(l)).collect(),
             session,
             config,
-            kv_memory,
+            kv_allocator,
+            kv_on_host,
+            logits_to_keep,
             host_memory,
             logits_width,
             kv_f16,
@@ -127,62 +147,63 @@ impl DecoderSession {
         Ok(())
     }
 
+    /// An empty KV cache with room for `capacity` tokens, in the memory the execution provider
+    /// reads (see [`KvCache`]).
+    pub fn new_cache(&self, capacity: usize) -> Result<KvCache> {
+        KvCache::with_capacity(&self.kv_allocator, self.kv_geometry(), capacity)
+    }
+
+    /// A copy of `cache` with room for `capacity` tokens (at least its length).
+    pub fn copy_cache(&self, cache: &KvCache, capacity: usize) -> Result<KvCache> {
+        cache.copy_with_capacity(&self.kv_allocator, capacity)
+    }
+
+    /// The graph computes logits for the last positions only when asked (`logits_to_keep`).
+    pub fn keeps_last_logits_only(&self) -> bool {
+        self.logits_to_keep
+    }
+
+    pub(crate) fn kv_geometry(&self) -> kv_cache::Geometry {
+        kv_cache::Geometry::of(&self.config, self.kv_f16, self.kv_on_host)
+    }
+
     /// Run the decoder over `tokens` (the prompt chunk or the newly sampled tokens) after the
-    /// `cache.len()` tokens already cached. Returns the logits of the last position, length
-    /// `logits_width`, and advances `cache` by `tokens.len()`.
+    /// `cache.len()` tokens already cached, writing their keys and values into `cache` in place
+    /// (the cache grows, by a copy, when it has no room). Returns the logits of the last
+    /// position, length `logits_width`.
     pub fn forward(&mut self, tokens: &[u32], cache: &mut KvCache) -> Result<Vec<f32>> {
-        let (mut rows, keys, values) = self.run(tokens, cache, false)?;
-        cache.advance(keys, values, tokens.len());
+        let mut rows = self.run(tokens, cache, false)?;
         rows.pop().context("no logits")
     }
 
-    /// Run the decoder over `tokens` after `past`, leaving `past` as it is (ONNX Runtime writes
-    /// the present KV to new tensors): the logits of every position (`tokens.len()` rows) and
-    /// the new cache. Used to score several continuations of one prefilled prompt.
-    pub fn forward_fork(
-        &mut self,
-        tokens: &[u32],
-        past: &KvCache,
-    ) -> Result<(Vec<Vec<f32>>, KvCache)> {
-        let (rows, keys, values) = self.run(tokens, past, true)?;
-        Ok((
-            rows,
-            KvCache::from_parts(keys, values, past.len() + tokens.len()),
-        ))
+    /// [`DecoderSession::forward`] returning the logits of every position (`tokens.len()`
+    /// rows). Used to score a continuation; [`KvCache::truncate`] rewinds the cache after.
+    pub fn forward_rows(&mut self, tokens: &[u32], cache: &mut KvCache) -> Result<Vec<Vec<f32>>> {
+        self.run(tokens, cache, true)
     }
 
-    /// [`DecoderSession::forward_fork`] returning only the last position's logits (a prefill
-    /// continued from a cached prefix).
-    pub fn forward_fork_last(
-        &mut self,
-        tokens: &[u32],
-        past: &KvCache,
-    ) -> Result<(Vec<f32>, KvCache)> {
-        let (mut rows, keys, values) = self.run(tokens, past, false)?;
-        let last = rows.pop().context("no logits")?;
-        Ok((
-            last,
-            KvCache::from_parts(keys, values, past.len() + tokens.len()),
-        ))
-    }
-
-    /// One forward pass: logits rows (all positions when `all_rows`, else the last) and the
-    /// per-layer present keys and values.
+    /// One forward pass over `tokens` into `cache`: logits rows (all positions when
+    /// `all_rows`, else the last).
     fn run(
         &mut self,
         tokens: &[u32],
-        cache: &KvCache,
+        cache: &mut KvCache,
         all_rows: bool,
-    ) -> Result<(
-        Vec<Vec<f32>>,
-        Vec<ort::value::DynValue>,
-        Vec<ort::value::DynValue>,
-    )> {
+    ) -> Result<Vec<Vec<f32>>> {
         if tokens.is_empty() {
             bail!("forward pass over zero tokens");
         }
         let n = tokens.len();
         let total = cache.len() + n;
+        if cache.geometry() != self.kv_geometry() {
+            bail!("the KV cache was made for another model");
+        }
+        if total > cache.capacity() {
+            let grown = total
+                .max(2 * cache.capacity())
+                .min(self.config.context_length.max(total));
+            *cache = self.copy_cache(cache, grown)?;
+        }
         let ids = Tensor::<i64>::from_array((
             [1usize, n],
             tokens.iter().map(|&t| t as i64).collect::<Vec<_>>(),
@@ -190,14 +211,24 @@ impl DecoderSession {
         .map_err(|e| anyhow!("{e}"))?;
         let mask = Tensor::<i64>::from_array(([1usize, total], vec![1i64; total]))
             .map_err(|e| anyhow!("{e}"))?;
+        let rows = if all_rows { n } else { 1 };
         let mut binding = self.session.create_binding().map_err(|e| anyhow!("{e}"))?;
         let e = |e: ort::Error| anyhow!("binding decoder inputs/outputs: {e}");
+        let keep =
+            Tensor::<i64>::from_array(([1usize], vec![rows as i64])).map_err(|e| anyhow!("{e}"))?;
+        if self.logits_to_keep {
+            binding
+                .bind_input(zopilot_models::decoder::LOGITS_TO_KEEP, &keep)
+                .map_err(e)?;
+        }
         binding
             .bind_input(self.config.input_ids_name.as_str(), &ids)
             .map_err(e)?;
         binding
             .bind_input(self.config.attention_mask_name.as_str(), &mask)
             .map_err(e)?;
+        // The same tensor as past input and present output: GroupQueryAttention writes the new
+        // positions in place (past_present_share_buffer).
         for l in 0..self.config.num_layers {
             binding
                 .bind_input(self.past_key_names[l].as_str(), &cache.keys[l])
@@ -205,18 +236,16 @@ impl DecoderSession {
             binding
                 .bind_input(self.past_value_names[l].as_str(), &cache.values[l])
                 .map_err(e)?;
+            binding
+                .bind_output(self.present_key_names[l].as_str(), &mut cache.keys[l])
+                .map_err(e)?;
+            binding
+                .bind_output(self.present_value_names[l].as_str(), &mut cache.values[l])
+                .map_err(e)?;
         }
         binding
             .bind_output_to_device(self.config.logits_name.as_str(), &self.host_memory)
             .map_err(e)?;
-        for l in 0..self.config.num_layers {
-            binding
-                .bind_output_to_device(self.present_key_names[l].as_str(), &self.kv_memory)
-                .map_err(e)?;
-            binding
-                .bind_output_to_device(self.present_value_names[l].as_str(), &self.kv_memory)
-                .map_err(e)?;
-        }
         let mut outputs = self
             .session
             .run_binding(&binding)
@@ -224,22 +253,11 @@ impl DecoderSession {
         let logits_value = outputs
             .remove(self.config.logits_name.as_str())
             .context("the decoder returned no logits")?;
-        let rows = logit_rows(&logits_value, if all_rows { n } else { 1 })?;
-        let mut keys = Vec::with_capacity(self.config.num_layers);
-        let mut values = Vec::with_capacity(self.config.num_layers);
-        for l in 0..self.config.num_layers {
-            keys.push(
-                outputs
-                    .remove(self.present_key_names[l].as_str())
-                    .context("missing present key output")?,
-            );
-            values.push(
-                outputs
-                    .remove(self.present_value_names[l].as_str())
-                    .context("missing present value output")?,
-            );
-        }
-        Ok((rows, keys, values))
+        let rows = logit_rows(&logits_value, rows)?;
+        drop(outputs);
+        drop(binding);
+        cache.advance(n);
+        Ok(rows)
     }
 }
 

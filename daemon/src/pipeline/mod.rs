@@ -99,6 +99,13 @@ pub fn model_settings(cfg: &Config) -> ModelSettings {
         execution_provider: cfg.execution_provider,
         intra_threads: cfg.intra_threads,
         prefix_cache_bytes: cfg.prefix_cache_mb << 20,
+        prefix_store: (cfg.prefix_cache_disk_mb > 0).then(|| {
+            (
+                cfg.data_dir.join("prefix-cache"),
+                (cfg.prefix_cache_disk_mb as u64) << 20,
+            )
+        }),
+        prompt_lookup: cfg.prompt_lookup,
     }
 }
 

@@ -1,8 +1,10 @@
 //! `zopilot bench …`: benchmarks that print figures — [`pipeline`] (accuracy and speed over a
-//! labelled corpus), [`import`] (import time, memory, decode speed), [`extract`] (header-field
+//! labelled corpus), [`engine`] (prefill/decode tokens/s per prompt length, cold and warm),
+//! [`import`] (import time, memory, decode speed), [`extract`] (header-field
 //! accuracy, seconds per page), [`queue`] (enqueue throughput, watcher latency), [`hostile`]
 //! (peak memory of extraction on the robustness probe's hostile files, child-process overhead).
 
+mod engine;
 mod extract;
 pub mod hostile;
 mod hostile_run;
@@ -45,6 +47,32 @@ pub enum BenchCommand {
         /// Tokens to decode per measurement.
         #[arg(long, default_value_t = 64)]
         tokens: usize,
+    },
+    /// Prefill and decode speed of one model folder per prompt length, cold and with the prefix
+    /// cached (`models/bench/genai_compare.py` runs this beside onnxruntime-genai).
+    Engine {
+        /// The model folder (genai layout), e.g. ../shared/reference/smollm2-135m-instruct/onnx-int4.
+        #[arg(long)]
+        model: PathBuf,
+        /// Prompt lengths in tokens, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "512,2048,6000")]
+        context: Vec<usize>,
+        /// Prompt tokens after the cached prefix in the warm measurement (at most half the prompt).
+        #[arg(long, default_value_t = 600)]
+        rest: usize,
+        /// Greedy tokens decoded after each prompt.
+        #[arg(long, default_value_t = 64)]
+        decode: usize,
+        /// Rounds (medians are printed).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Tokens per prefill pass (default: the engine's, 2,048 on graphs with
+        /// `logits_to_keep`, else 512).
+        #[arg(long)]
+        prefill_chunk: Option<usize>,
+        /// Also write the rows (with the prompt ids) to this JSON file.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Field accuracy of extraction against `fields/*.json` (header fields: dates equal, amounts
     /// within 0.01, strings equal after whitespace and case normalization), per document and
@@ -94,6 +122,26 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
             reference,
             tokens,
         } => import::run(cfg, aliases, reference.as_deref(), tokens),
+        BenchCommand::Engine {
+            model,
+            context,
+            rest,
+            decode,
+            rounds,
+            prefill_chunk,
+            json,
+        } => engine::run(
+            cfg,
+            engine::Options {
+                model: &model,
+                contexts: context,
+                rest,
+                decode,
+                rounds: rounds.max(1),
+                prefill_chunk,
+                json: json.as_deref(),
+            },
+        ),
         BenchCommand::Queue { files, watched } => queue::run(cfg, files, watched),
         BenchCommand::Extract { corpus, only } => extract::run(cfg, &corpus, only.as_deref()),
         BenchCommand::Hostile { sample, runs, dir } => {
