@@ -233,9 +233,9 @@ impl Engine {
     /// Run `prompt` through the decoder in chunks — its first `prefix` tokens, then the rest —
     /// into a KV cache with room for `capacity` tokens, taking the prefix's KV from the prefix
     /// cache in memory or, failing that, on disk when it is there (and keeping a copy in both
-    /// when it was not). The filled KV cache,
-    /// the last position's logits and how many tokens came from the cache. Cached or not, the
-    /// same passes run over the same chunks, so the result does not depend on the cache.
+    /// when it was not). The filled KV cache, the last position's logits and how many tokens
+    /// came from the cache. Cached or not, the same passes run over the same chunks, so the
+    /// result does not depend on the cache.
     pub(super) fn prefill(
         &mut self,
         prompt: &[u32],
