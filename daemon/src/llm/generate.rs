@@ -166,8 +166,7 @@ impl Engine {
             let text = tok.decode(generated, true).unwrap_or_default();
             stream.step(&text, &mut emit)
         };
-        let watch: Option<&mut dyn FnMut(&PromptTokenizer, &[u32]) -> bool> =
-            if watching { Some(&mut watch) } else { None };
+        let watch: super::decode::Watch<'_> = if watching { Some(&mut watch) } else { None };
         let opts = super::decode::DecodeOptions {
             prompt_lookup: self.prompt_lookup,
             ignore_eos: false,
