@@ -15,7 +15,7 @@
 # 3. `zopilot bench engine` on Qwen2.5-Coder-0.5B imported with --target cuda: prefill and decode
 #    tokens/s at 512 / 2,048 / 6,000 tokens, cold and with the prefix cached.
 #
-# Binaries: uses target/release/zopilot and the test binaries in target/release/deps when they
+# Binaries: uses $CARGO_TARGET_DIR (default target)/release/zopilot and the test binaries in its deps when they
 # are there (built beforehand with `cargo build --release && cargo test --release --no-run`), else
 # builds them with cargo. Prints each step's result and a summary; exits non-zero if any failed.
 #
@@ -28,6 +28,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 SHARED=${ZOPILOT_SHARED:-$ROOT/../shared}
 VENV=${ZOPILOT_GPU_VENV:-$HOME/.cache/zopilot/gpu-venv}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+case $TARGET in /*) ;; *) TARGET=$ROOT/$TARGET ;; esac
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 failed=()
@@ -49,18 +51,18 @@ export ZOPILOT_DATA_DIR=$WORK/data ZOPILOT_CONFIG=$WORK/config.toml ZOPILOT_SHAR
 "$VENV/bin/python" -c 'import onnxruntime as o; p=o.get_available_providers(); print(p); assert "CUDAExecutionProvider" in p'
 
 step "binaries"
-if [ ! -x target/release/zopilot ] || [ -z "$(ls target/release/deps/import_mixtral-* 2>/dev/null)" ]; then
+if [ ! -x "$TARGET/release/zopilot" ] || [ -z "$(ls "$TARGET"/release/deps/import_mixtral-* 2>/dev/null)" ]; then
   command -v cargo >/dev/null || { echo "no prebuilt binaries and no cargo"; exit 2; }
   cargo build --release --locked -p zopilot && cargo test --release --locked -p zopilot --no-run \
     --test import_mixtral --test import_reference --test kv_cache --test llm_reference || exit 2
 fi
-ZOP=$ROOT/target/release/zopilot
+ZOP=$TARGET/release/zopilot
 
 run_test() { # the newest test binary of that name, run from the crate folder as cargo would
-  local bin; bin=$(ls -t target/release/deps/"$1"-* 2>/dev/null | grep -v '\.d$' | head -1)
+  local bin; bin=$(ls -t "$TARGET"/release/deps/"$1"-* 2>/dev/null | grep -v '\.d$' | head -1)
   step "test $1 on CUDA"
   if [ -z "$bin" ]; then echo "missing test binary $1"; failed+=("$1"); return; fi
-  (cd daemon && timeout 300 "$ROOT/$bin" --test-threads 1 "${@:2}") || failed+=("$1")
+  (cd daemon && timeout 300 "$bin" --test-threads 1 "${@:2}") || failed+=("$1")
 }
 run_test import_mixtral
 run_test import_reference
