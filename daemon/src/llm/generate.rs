@@ -231,8 +231,8 @@ impl Engine {
 
     /// Run `prompt` through the decoder in chunks — its first `prefix` tokens, then the rest —
     /// into a KV cache with room for `capacity` tokens, taking the prefix's KV from the prefix
-    /// cache in memory or, failing that, on disk when it is there (and keeping a copy in both
-    /// when it was not). The filled KV cache, the last position's logits and how many tokens
+    /// cache in memory or, failing that, on disk when it is there (keeping a copy in memory when
+    /// it was not; one on disk once it is used again). The filled KV cache, the last position's logits and how many tokens
     /// came from the cache. Cached or not, the same passes run over the same chunks, so the
     /// result does not depend on the cache.
     pub(super) fn prefill(
@@ -261,20 +261,27 @@ impl Engine {
             cache
         } else if let Some(kept) = self.prefixes.get(head).filter(|_| !head.is_empty()) {
             cached = head.len();
+            // Used a second time: worth keeping across restarts too.
+            if let Some(store) = &self.store {
+                if let Err(e) = store.save(head, kept) {
+                    tracing::warn!("prefix KV not written to disk: {e:#}");
+                }
+            }
             self.session.copy_cache(kept, capacity).map_err(rt)?
         } else {
             let mut cache = self.session.new_cache(capacity).map_err(rt)?;
             if !head.is_empty() {
                 self.forward_chunks(head, &mut cache, cancel)?;
-                if self.prefixes.would_keep(bytes) || self.store.is_some() {
+                let in_memory = self.prefixes.would_keep(bytes);
+                if in_memory || self.store.is_some() {
                     let kept = self.session.copy_cache(&cache, head.len()).map_err(rt)?;
-                    if let Some(store) = &self.store {
+                    if in_memory {
+                        self.prefixes.insert(head.to_vec(), kept, bytes);
+                    } else if let Some(store) = &self.store {
+                        // No room in memory to see it again: the disk is its only cache.
                         if let Err(e) = store.save(head, &kept) {
                             tracing::warn!("prefix KV not written to disk: {e:#}");
                         }
-                    }
-                    if self.prefixes.would_keep(bytes) {
-                        self.prefixes.insert(head.to_vec(), kept, bytes);
                     }
                 }
             }

@@ -1,7 +1,9 @@
 //! The prefix KV cache on disk: a cached prefix's keys and values written to the data folder so
 //! that a restart (or a model reload) does not prefill the system prompts again.
 //!
-//! One file per prefix, `<dir>/<hex SHA-256 of (model key, token ids)>.kv`; the model key is the
+//! A prefix is written when it is used a second time (a hit in the memory cache), so one-off
+//! prompts — a chat's ever-longer history — never reach the disk. One file per prefix,
+//! `<dir>/<hex SHA-256 of (model key, token ids)>.kv`; the model key is the
 //! SHA-256 of the model folder's `genai_config.json`, its graph file and its weights file's length
 //! and modification time, so a re-imported or changed model never meets another model's KV.
 //! Format (little-endian): `ZPKV` + version byte 1, a `u32` header length, the header as JSON
