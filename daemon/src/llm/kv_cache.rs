@@ -123,11 +123,6 @@ impl KvCache {
         self.capacity
     }
 
-    /// Bytes the buffers take (the full capacity).
-    pub fn bytes(&self) -> usize {
-        self.geometry.bytes(self.capacity)
-    }
-
     pub(crate) fn geometry(&self) -> Geometry {
         self.geometry
     }

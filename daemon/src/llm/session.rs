@@ -214,9 +214,9 @@ impl DecoderSession {
         let rows = if all_rows { n } else { 1 };
         let mut binding = self.session.create_binding().map_err(|e| anyhow!("{e}"))?;
         let e = |e: ort::Error| anyhow!("binding decoder inputs/outputs: {e}");
-        let keep =
-            Tensor::<i64>::from_array(([1usize], vec![rows as i64])).map_err(|e| anyhow!("{e}"))?;
         if self.logits_to_keep {
+            let keep = Tensor::<i64>::from_array(([1usize], vec![rows as i64]))
+                .map_err(|e| anyhow!("{e}"))?;
             binding
                 .bind_input(zopilot_models::decoder::LOGITS_TO_KEEP, &keep)
                 .map_err(e)?;

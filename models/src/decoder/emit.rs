@@ -254,7 +254,25 @@ impl Emit<'_> {
         }
     }
 
-    /// The LM head over the final hidden states, producing float32 `logits`.
+    /// `hidden[:, -logits_to_keep:, :]` ahead of the LM head; the sliced tensor's name.
+    fn keep_last_positions(&mut self, hidden: &str) -> String {
+        self.w.i64_const(LOGITS_TO_KEEP, &[1], &[1 << 40]);
+        let end = self.w.i64_const("/lm_head/keep/end", &[1], &[i64::MAX]);
+        let axis = self.w.i64_const("/lm_head/keep/axis", &[1], &[1]);
+        self.w
+            .node("Neg", "", &[LOGITS_TO_KEEP], &["/lm_head/keep/start"], &[]);
+        self.w.node(
+            "Slice",
+            "",
+            &[hidden, "/lm_head/keep/start", &end, &axis],
+            &["/lm_head/keep/output_0"],
+            &[],
+        );
+        "/lm_head/keep/output_0".to_string()
+    }
+
+    /// The LM head over the last [`LOGITS_TO_KEEP`] positions of the final hidden states,
+    /// producing float32 `logits`.
     pub fn lm_head(
         &mut self,
         head: LmHead,
@@ -263,6 +281,8 @@ impl Emit<'_> {
         vocab: usize,
         hidden: usize,
     ) -> Result<()> {
+        let kept = self.keep_last_positions(input);
+        let input = kept.as_str();
         let out = match self.io {
             Activations::F32 => "logits".to_string(),
             Activations::F16 => "/lm_head/output_0".to_string(),
@@ -291,6 +311,14 @@ impl Emit<'_> {
         Ok(())
     }
 }
+
+/// The optional input naming how many of the last positions get logits: `int64 [1]`, default
+/// (its initializer) 2⁴⁰, i.e. every position, so a runtime that does not know it (ONNX Runtime
+/// GenAI) gets the usual `[batch, sequence_length, vocab]`. Zopilot's prefill feeds 1, so the LM
+/// head — `vocab × hidden` per position, 151,936 × 1,536 for Qwen2.5-1.5B — runs once per chunk.
+/// (An initializer that is also a graph input is an overridable default: ONNX IR ≥ 4,
+/// <https://onnx.ai/onnx/repo-docs/IR.html#graphs>.)
+pub const LOGITS_TO_KEEP: &str = "logits_to_keep";
 
 /// Where the LM head's weights live.
 pub(crate) enum LmHead {

@@ -18,7 +18,7 @@ mod moe;
 use anyhow::{bail, Result};
 
 use emit::Emit;
-pub use emit::{Activations, WeightFormat};
+pub use emit::{Activations, WeightFormat, LOGITS_TO_KEEP};
 
 use crate::gguf::Gguf;
 use crate::onnx::{dtype, Attr, Dim, GraphWriter};
@@ -424,33 +424,8 @@ pub fn write(
     } else {
         Some(g.tensor_f32("output.weight")?.data)
     };
-    let kept = keep_last_positions(&mut e, &normed);
-    e.lm_head(lm_head, &kept, separate.as_deref(), hp.vocab, h)?;
+    e.lm_head(lm_head, &normed, separate.as_deref(), hp.vocab, h)?;
     w.finish(&dir.join("model.onnx"), "zopilot-models")
-}
-
-/// The optional input naming how many of the last positions get logits: `int64 [1]`, default
-/// (its initializer) 2⁴⁰, i.e. every position, so a runtime that does not know it (ONNX Runtime
-/// GenAI) gets the usual `[batch, sequence_length, vocab]`. Zopilot's prefill feeds 1, so the LM
-/// head — `vocab × hidden` per position, 151,936 × 1,536 for Qwen2.5-1.5B — runs once per chunk.
-/// (An initializer that is also a graph input is an overridable default: ONNX IR ≥ 4,
-/// <https://onnx.ai/onnx/repo-docs/IR.html#graphs>.)
-pub const LOGITS_TO_KEEP: &str = "logits_to_keep";
-
-/// `hidden[:, -logits_to_keep:, :]` ahead of the LM head; the sliced tensor's name.
-fn keep_last_positions(e: &mut Emit, hidden: &str) -> String {
-    e.w.i64_const(LOGITS_TO_KEEP, &[1], &[1 << 40]);
-    let end = e.w.i64_const("/lm_head/keep/end", &[1], &[i64::MAX]);
-    let axis = e.w.i64_const("/lm_head/keep/axis", &[1], &[1]);
-    e.w.node("Neg", "", &[LOGITS_TO_KEEP], &["/lm_head/keep/start"], &[]);
-    e.w.node(
-        "Slice",
-        "",
-        &[hidden, "/lm_head/keep/start", &end, &axis],
-        &["/lm_head/keep/output_0"],
-        &[],
-    );
-    "/lm_head/keep/output_0".to_string()
 }
 
 /// The dense SwiGLU feed-forward block: gate/up linear, SiLU as `Sigmoid`·`Mul`, down linear.

@@ -14,6 +14,7 @@ use std::time::Instant;
 use anyhow::{anyhow, Context, Result};
 use serde::Serialize;
 
+use super::stats::median;
 use crate::config::Config;
 use crate::llm::tokenizer::Piece;
 use crate::llm::Engine;
@@ -213,11 +214,6 @@ fn timed(f: impl FnOnce() -> Result<(), crate::llm::GenerateError>) -> Result<f6
     let t = Instant::now();
     f().map_err(|e| anyhow!("{e}"))?;
     Ok(t.elapsed().as_secs_f64())
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// At least `n` token ids of a varied invoice-like text (line items with changing numbers, so

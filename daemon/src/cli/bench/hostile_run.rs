@@ -88,11 +88,7 @@ fn overhead(cfg: &Config, sample: &Path, runs: usize) -> Result<()> {
         child.extract(sample)?;
         b.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let (ma, mb) = (median(&mut a), median(&mut b));
+    let (ma, mb) = (super::stats::median(a), super::stats::median(b));
     println!(
         "child-process overhead on {}: in-process {ma:.1} ms, child {mb:.1} ms (+{:.1} ms per document), medians of {runs}",
         sample.display(),

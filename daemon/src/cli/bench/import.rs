@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use super::scratch::tempfile_dir;
+use super::stats::median;
 use crate::config::Config;
 
 /// Peak resident memory of this process since the last [`reset_peak_rss`], in MB (Linux `VmHWM`).
@@ -63,11 +64,6 @@ impl DecodeProbe {
             n as f64 / t1.elapsed().as_secs_f64(),
         ))
     }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// Median decode tok/s of each probe over `rounds` rounds after one warm-up, the probes taking

@@ -13,6 +13,7 @@ mod pipeline;
 mod queue;
 mod score;
 mod scratch;
+mod stats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
