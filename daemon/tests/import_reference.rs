@@ -97,6 +97,8 @@ fn teacher_forced_with(model: &str, gguf: &str, opts: &GraphOptions) -> Agreemen
         batch_agree * 100 >= batch_total * 95,
         "one-pass rows agree with step-by-step logits at only {batch_agree}/{batch_total} positions"
     );
+    // Options scored side by side in the batch dimension (batch > 1 through the imported graph).
+    support::scoring::assert_batched_scoring_agrees(&mut e, 0.1);
     eprintln!(
         "{model} ({:?} weights, {} activations): teacher-forced top-1 {agree}/{total}, at fp32 margin ≥ 2: \
          {agree2}/{total2}, max |Δlogit| on the reference top-5 {max_abs_err:.2e}",

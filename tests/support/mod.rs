@@ -4,6 +4,7 @@
 
 pub mod daemon;
 pub mod desktop;
+pub mod scoring;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -34,7 +34,14 @@ pub struct Engine {
     dir: std::path::PathBuf,
     /// Draft tokens by prompt lookup under greedy decoding ([`super::prompt_lookup`]).
     pub(super) prompt_lookup: bool,
+    /// Byte budget of one batched option-scoring pass; 0: one pass per option
+    /// ([`super::score`]).
+    pub(super) score_batch_bytes: usize,
 }
+
+/// Default byte budget of one batched option-scoring group (KV copies of the prompt + logits),
+/// the configuration's `score_batch_mb`; 0 scores one option per pass (measured faster on CPU).
+pub const DEFAULT_SCORE_BATCH_BYTES: usize = crate::config::DEFAULT_SCORE_BATCH_MB << 20;
 
 /// Default byte budget of the prefix KV cache.
 pub const DEFAULT_PREFIX_CACHE_BYTES: usize = 512 << 20;
@@ -100,6 +107,7 @@ impl Engine {
             store: None,
             dir: dir.to_path_buf(),
             prompt_lookup: false,
+            score_batch_bytes: DEFAULT_SCORE_BATCH_BYTES,
         })
     }
 
@@ -209,6 +217,12 @@ impl Engine {
     /// to batched-pass rounding) on or off; off by default.
     pub fn set_prompt_lookup(&mut self, on: bool) {
         self.prompt_lookup = on;
+    }
+
+    /// Score options side by side in passes of at most `bytes` (KV copies of the prompt and
+    /// logits), or one pass per option when 0 ([`super::score`]).
+    pub fn set_score_batch_bytes(&mut self, bytes: usize) {
+        self.score_batch_bytes = bytes;
     }
 
     /// Set how many prompt tokens go into one prefill pass.

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use super::{
-    CancelToken, Completion, Engine, GenerateError, GenerationRequest, Message, OptionScore,
+    CancelToken, Completion, Engine, GenerateError, GenerationRequest, Message, ScoredOptions,
 };
 use crate::config::ExecutionProvider;
 
@@ -33,6 +33,9 @@ pub struct ModelSettings {
     pub prefix_store: Option<(PathBuf, u64)>,
     /// Prompt lookup drafts under greedy decoding ([`super::prompt_lookup`]).
     pub prompt_lookup: bool,
+    /// Byte budget of one batched option-scoring pass; 0: one option per pass
+    /// ([`super::score`]).
+    pub score_batch_bytes: usize,
 }
 
 impl ModelSettings {
@@ -200,7 +203,7 @@ impl EngineHandle {
         &self,
         messages: Vec<Message>,
         options: Vec<String>,
-    ) -> Result<Vec<OptionScore>, EngineError> {
+    ) -> Result<ScoredOptions, EngineError> {
         self.run(None, move |e| e.score_options(&messages, &options, None))?
             .map_err(EngineError::from)
     }
@@ -257,6 +260,7 @@ fn engine_thread(
                     let mut e = e;
                     e.set_prefix_cache_bytes(s.prefix_cache_bytes);
                     e.set_prompt_lookup(s.prompt_lookup);
+                    e.set_score_batch_bytes(s.score_batch_bytes);
                     if let Some((dir, bytes)) = &s.prefix_store {
                         if let Err(err) = e.set_prefix_store(dir, *bytes) {
                             tracing::warn!("prefix KV stays in memory only: {err:#}");
@@ -296,6 +300,7 @@ mod tests {
                 prefix_cache_bytes: 0,
                 prefix_store: None,
                 prompt_lookup: false,
+                score_batch_bytes: 0,
             },
             4,
         );

@@ -3,7 +3,7 @@
 //!
 //! Layout: the ONNX Runtime GenAI decoder's `past_present_share_buffer` mode
 //! (<https://onnxruntime.ai/docs/genai/reference/config.html>, `search.past_present_share_buffer`):
-//! each tensor is `[batch=1, kv_heads, capacity, head_size]`, float32 (CPU exports) or float16
+//! each tensor is `[batch, kv_heads, capacity, head_size]` (batch 1 but for batched scoring), float32 (CPU exports) or float16
 //! (CUDA exports), and the same tensor is bound as the graph's `past_key_values.N.*` input and
 //! its `present.N.*` output. `GroupQueryAttention` sees the two share memory and writes only the
 //! new positions (after `seqlens_k`, derived by the graph from the attention mask) instead of
@@ -21,11 +21,13 @@ use ort::value::{DynTensor, TensorElementType};
 
 use super::model_config::ModelConfig;
 
-/// Per-layer key and value buffers of one sequence.
+/// Per-layer key and value buffers of `batch` sequences of the same length (one sequence except
+/// when several continuations of one prompt are scored in one pass, [`KvCache::broadcast`]).
 pub struct KvCache {
     pub(crate) keys: Vec<DynTensor>,
     pub(crate) values: Vec<DynTensor>,
     geometry: Geometry,
+    batch: usize,
     capacity: usize,
     len: usize,
 }
@@ -78,18 +80,29 @@ impl KvCache {
         geometry: Geometry,
         capacity: usize,
     ) -> Result<KvCache> {
-        let capacity = capacity.max(1);
+        KvCache::with_batch(allocator, geometry, 1, capacity)
+    }
+
+    /// [`KvCache::with_capacity`] for `batch` sequences: tensors `[batch, kv_heads, capacity,
+    /// head_size]`.
+    pub(crate) fn with_batch(
+        allocator: &Allocator,
+        geometry: Geometry,
+        batch: usize,
+        capacity: usize,
+    ) -> Result<KvCache> {
+        let (batch, capacity) = (batch.max(1), capacity.max(1));
         let ty = if geometry.f16 {
             TensorElementType::Float16
         } else {
             TensorElementType::Float32
         };
-        let shape = [1usize, geometry.kv_heads, capacity, geometry.head_size];
+        let shape = [batch, geometry.kv_heads, capacity, geometry.head_size];
         let alloc = || {
             DynTensor::new(allocator, ty, shape).map_err(|e| {
                 anyhow!(
-                    "allocating the KV cache ({} MB for {capacity} tokens): {e}",
-                    geometry.bytes(capacity) >> 20
+                    "allocating the KV cache ({} MB for {batch} × {capacity} tokens): {e}",
+                    (batch * geometry.bytes(capacity)) >> 20
                 )
             })
         };
@@ -103,9 +116,15 @@ impl KvCache {
             keys,
             values,
             geometry,
+            batch,
             capacity,
             len: 0,
         })
+    }
+
+    /// Sequences side by side (the batch dimension).
+    pub fn batch(&self) -> usize {
+        self.batch
     }
 
     /// Number of tokens whose keys and values are cached.
@@ -147,14 +166,29 @@ impl KvCache {
         allocator: &Allocator,
         capacity: usize,
     ) -> Result<KvCache> {
-        let mut out = KvCache::with_capacity(allocator, self.geometry, capacity.max(self.len))?;
+        self.broadcast(allocator, 1, capacity)
+    }
+
+    /// A cache of `batch` sequences, each a copy of this one's positions (a single sequence),
+    /// with room for `capacity` tokens (at least `self.len()`): the prompt shared by several
+    /// continuations scored in one batched pass.
+    ///
+    /// Errors: allocation or device copy failures; a cache that already has a batch.
+    pub(crate) fn broadcast(
+        &self,
+        allocator: &Allocator,
+        batch: usize,
+        capacity: usize,
+    ) -> Result<KvCache> {
+        let mut out = KvCache::with_batch(allocator, self.geometry, batch, capacity.max(self.len))?;
         out.copy_from(self)?;
         Ok(out)
     }
 
-    /// Replace this cache's positions with `src`'s (`src.len() <= self.capacity()`).
+    /// Replace this cache's positions, in every sequence of its batch, with those of `src` (a
+    /// single sequence, `src.len() <= self.capacity()`).
     fn copy_from(&mut self, src: &KvCache) -> Result<()> {
-        if src.geometry != self.geometry || src.len > self.capacity {
+        if src.geometry != self.geometry || src.len > self.capacity || src.batch != 1 {
             bail!("KV cache copy between different geometries or into too small a cache");
         }
         let g = self.geometry;
@@ -165,10 +199,12 @@ impl KvCache {
             .zip(&src.keys)
             .chain(self.values.iter_mut().zip(&src.values))
         {
-            for h in 0..g.kv_heads {
-                let from = h * src.capacity * row;
-                let to = h * self.capacity * row;
-                copy_bytes(s, from, dst, to, src.len * row, g.host)?;
+            for b in 0..self.batch {
+                for h in 0..g.kv_heads {
+                    let from = h * src.capacity * row;
+                    let to = (b * g.kv_heads + h) * self.capacity * row;
+                    copy_bytes(s, from, dst, to, src.len * row, g.host)?;
+                }
             }
         }
         self.len = src.len;
@@ -181,8 +217,8 @@ impl KvCache {
     /// Errors: a cache in device memory.
     pub(crate) fn to_bytes(&self) -> Result<Vec<u8>> {
         let g = self.geometry;
-        if !g.host {
-            bail!("only a KV cache in host memory can be written out");
+        if !g.host || self.batch != 1 {
+            bail!("only a single-sequence KV cache in host memory can be written out");
         }
         let row = g.head_size * g.element_bytes();
         let mut out = Vec::with_capacity(g.bytes(self.len));
@@ -204,7 +240,7 @@ impl KvCache {
     /// Errors: a device cache, too little room, or `bytes` of the wrong length.
     pub(crate) fn load_bytes(&mut self, bytes: &[u8], len: usize) -> Result<()> {
         let g = self.geometry;
-        if !g.host || len > self.capacity || bytes.len() != g.bytes(len) {
+        if !g.host || self.batch != 1 || len > self.capacity || bytes.len() != g.bytes(len) {
             bail!("KV cache bytes do not fit this cache");
         }
         let row = g.head_size * g.element_bytes();

@@ -41,4 +41,4 @@ pub use generate::Completion;
 pub use handle::{EngineError, EngineHandle, ModelInfo, ModelSettings};
 pub use request::{FinishReason, GenerationRequest};
 pub use sampler::SamplingParams;
-pub use score::OptionScore;
+pub use score::{OptionScore, ScoredOptions};

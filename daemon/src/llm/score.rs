@@ -1,15 +1,27 @@
 //! Choosing among options by their likelihood instead of generating: the prompt is prefilled
 //! once, then each option is scored as the assistant's complete answer — the log-probability of
-//! its tokens followed by the end-of-turn token, each from the same prefilled KV cache (a fork:
-//! the cached prompt is never recomputed). This is the multiple-choice scoring of
-//! lm-evaluation-harness (Gao et al., 2021), with the mean log-probability per token so that
-//! long and short options compete fairly.
+//! its tokens followed by the end-of-turn token, from the same prefilled KV cache (the cached
+//! prompt is never recomputed). This is the multiple-choice scoring of lm-evaluation-harness
+//! (Gao et al., 2021), with the mean log-probability per token so that long and short options
+//! compete fairly.
+//!
+//! Two ways to run the options, the same scores up to float rounding:
+//! - **sequential**: one pass per option over its tokens after the prompt, the cache rewound to
+//!   the prompt between options ([`KvCache::truncate`], free);
+//! - **batched**: options side by side in the batch dimension — the prompt's KV copied into
+//!   each sequence ([`KvCache::broadcast`]) — fed in lockstep, one token of every option per
+//!   pass (shorter options padded at their end, positions their scores never read), so a group
+//!   takes as many passes as its longest option has tokens; groups are sized to
+//!   [`Engine::set_score_batch_bytes`]'s budget for the KV copies and logits.
 //!
 //! Nothing is sampled, so no free text can drive a decision; the caller keeps the scores as the
 //! decision's evidence.
 
+use std::time::Instant;
+
 use serde::Serialize;
 
+use super::kv_cache::KvCache;
 use super::tokenizer::Piece;
 use super::{CancelToken, Engine, GenerateError, Message};
 
@@ -34,9 +46,25 @@ fn log_prob(logits: &[f32], token: u32) -> f64 {
         .unwrap_or(f64::NEG_INFINITY)
 }
 
+/// The options' scores with what scoring them cost.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScoredOptions {
+    /// One per option, in order.
+    pub options: Vec<OptionScore>,
+    pub prompt_tokens: usize,
+    /// Of `prompt_tokens`, how many came from the prefix KV cache.
+    pub cached_tokens: usize,
+    /// Option tokens scored (end-of-turn tokens included).
+    pub scored_tokens: usize,
+    /// Decoder passes after the prompt's prefill.
+    pub passes: usize,
+    pub prefill_seconds: f64,
+    pub scoring_seconds: f64,
+}
+
 impl Engine {
     /// Score each of `options` as the answer to `messages` (rendered with the chat template and
-    /// a generation prompt). Returns one score per option, in order.
+    /// a generation prompt). Returns one score per option, in order, with the accounting.
     ///
     /// Errors: [`GenerateError::Invalid`] when there are no options, an option is empty, or the
     /// prompt does not fit the context; [`GenerateError::Runtime`] for ONNX Runtime failures;
@@ -46,7 +74,7 @@ impl Engine {
         messages: &[Message],
         options: &[String],
         cancel: Option<&CancelToken>,
-    ) -> Result<Vec<OptionScore>, GenerateError> {
+    ) -> Result<ScoredOptions, GenerateError> {
         if options.is_empty() || options.iter().any(|o| o.trim().is_empty()) {
             return Err(GenerateError::Invalid(
                 "score_options: empty option list or option".into(),
@@ -60,15 +88,8 @@ impl Engine {
             .find(|&t| self.tokenizer.token_id("<|im_end|>") == Some(t))
             .or_else(|| self.eos.first().copied());
         let ctx = self.session.config.context_length;
-        let longest = options.iter().map(|o| o.len()).max().unwrap_or(0);
-        let (mut cache, last, _) =
-            self.prefill(&prompt, prefix, prompt.len() + longest + 2, cancel)?;
-        let scored = cache.len();
-        let mut out = Vec::with_capacity(options.len());
+        let mut answers = Vec::with_capacity(options.len());
         for o in options {
-            if cancel.is_some_and(|c| c.is_cancelled()) {
-                return Err(GenerateError::Cancelled);
-            }
             let mut toks = self
                 .tokenizer
                 .encode(&[Piece::Content(o)])
@@ -81,25 +102,127 @@ impl Engine {
                     toks.len()
                 )));
             }
-            let mut logprob = log_prob(&last, toks[0]);
-            if toks.len() > 1 {
+            answers.push(toks);
+        }
+        let longest = answers.iter().map(Vec::len).max().unwrap_or(0);
+        let t0 = Instant::now();
+        let batched = self.score_batch_bytes > 0 && answers.len() > 1;
+        let room = if batched { 0 } else { longest };
+        let (mut cache, last, cached_tokens) =
+            self.prefill(&prompt, prefix, prompt.len() + room, cancel)?;
+        let prefill_seconds = t0.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        let mut logprobs: Vec<f64> = answers.iter().map(|t| log_prob(&last, t[0])).collect();
+        let passes = if batched {
+            self.score_batched(&answers, &cache, &mut logprobs, cancel)?
+        } else {
+            self.score_sequential(&answers, &mut cache, &mut logprobs, cancel)?
+        };
+        let scores: Vec<OptionScore> = answers
+            .iter()
+            .zip(logprobs)
+            .map(|(t, logprob)| OptionScore {
+                logprob,
+                tokens: t.len(),
+                mean: logprob / t.len() as f64,
+            })
+            .collect();
+        Ok(ScoredOptions {
+            scored_tokens: scores.iter().map(|s| s.tokens).sum(),
+            options: scores,
+            prompt_tokens: prompt.len(),
+            cached_tokens,
+            passes,
+            prefill_seconds,
+            scoring_seconds: t1.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// One pass per option (tokens after the first, whose log-probability is the prompt's),
+    /// rewinding `cache` to the prompt after each; adds to `logprobs`. Returns the passes run.
+    fn score_sequential(
+        &mut self,
+        answers: &[Vec<u32>],
+        cache: &mut KvCache,
+        logprobs: &mut [f64],
+        cancel: Option<&CancelToken>,
+    ) -> Result<usize, GenerateError> {
+        let prompt = cache.len();
+        let mut passes = 0;
+        for (toks, lp) in answers.iter().zip(logprobs) {
+            if cancel.is_some_and(|c| c.is_cancelled()) {
+                return Err(GenerateError::Cancelled);
+            }
+            if toks.len() < 2 {
+                continue;
+            }
+            let rows = self
+                .session
+                .forward_rows(&toks[..toks.len() - 1], cache)
+                .map_err(GenerateError::Runtime)?;
+            passes += 1;
+            // Back to the prompt for the next option (positions past it are never read).
+            cache.truncate(prompt);
+            for (row, &t) in rows.iter().zip(&toks[1..]) {
+                *lp += log_prob(row, t);
+            }
+        }
+        Ok(passes)
+    }
+
+    /// The options in groups side by side in the batch dimension, in lockstep: each pass feeds
+    /// every option of the group its next token (ONNX Runtime's `GroupQueryAttention` takes a
+    /// batch above 1 after a past only one token at a time), options shorter than the group's
+    /// longest padded at their end. Longest first, so a group pads little; each group within
+    /// the byte budget. Adds to `logprobs`; returns the passes run.
+    fn score_batched(
+        &mut self,
+        answers: &[Vec<u32>],
+        prompt: &KvCache,
+        logprobs: &mut [f64],
+        cancel: Option<&CancelToken>,
+    ) -> Result<usize, GenerateError> {
+        let rt = GenerateError::Runtime;
+        let mut order: Vec<usize> = (0..answers.len())
+            .filter(|&i| answers[i].len() > 1)
+            .collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(answers[i].len()));
+        let kv = self.session.kv_geometry();
+        let row_bytes = self.session.logits_width * 4 * 2;
+        let mut passes = 0;
+        let mut at = 0;
+        while at < order.len() {
+            let n = answers[order[at]].len() - 1;
+            let per_sequence = kv.bytes(prompt.len() + n) + row_bytes;
+            let fit = (self.score_batch_bytes / per_sequence.max(1)).max(1);
+            let group = &order[at..(at + fit).min(order.len())];
+            let mut cache = self
+                .session
+                .broadcast_cache(prompt, group.len(), prompt.len() + n)
+                .map_err(rt)?;
+            for step in 0..n {
+                if cancel.is_some_and(|c| c.is_cancelled()) {
+                    return Err(GenerateError::Cancelled);
+                }
+                // Past its end an option repeats its last token: positions its score never reads.
+                let tokens: Vec<u32> = group
+                    .iter()
+                    .map(|&i| answers[i][step.min(answers[i].len() - 2)])
+                    .collect();
                 let rows = self
                     .session
-                    .forward_rows(&toks[..toks.len() - 1], &mut cache)
-                    .map_err(GenerateError::Runtime)?;
-                // Back to the prompt for the next option (positions past it are never read).
-                cache.truncate(scored);
-                for (row, &t) in rows.iter().zip(&toks[1..]) {
-                    logprob += log_prob(row, t);
+                    .forward_batch(&tokens, &mut cache)
+                    .map_err(rt)?;
+                passes += 1;
+                for (row, &i) in rows.iter().zip(group) {
+                    if let Some(&next) = answers[i].get(step + 1) {
+                        logprobs[i] += log_prob(row, next);
+                    }
                 }
             }
-            out.push(OptionScore {
-                logprob,
-                tokens: toks.len(),
-                mean: logprob / toks.len() as f64,
-            });
+            at += group.len();
         }
-        Ok(out)
+        Ok(passes)
     }
 }
 

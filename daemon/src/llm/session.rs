@@ -1,9 +1,9 @@
 //! One decoder graph in ONNX Runtime: loading a model folder and running one forward pass
 //! (prefill chunk or decode step) against the KV cache.
 //!
-//! Inputs: `input_ids` int64 `[1, n]`, `attention_mask` int64 `[1, cached + n]` (all ones: the
-//! graph derives positions and `seqlens_k` from it), `past_key_values.*`. Outputs: `logits` float32
-//! `[1, n, vocab]`, of which we copy only the rows needed to the host, and `present.*`, bound to
+//! Inputs: `input_ids` int64 `[batch, n]`, `attention_mask` int64 `[batch, cached + n]` (all ones:
+//! the graph derives positions and `seqlens_k` from it), `past_key_values.*`; batch is 1 except
+//! for batched scoring. Outputs: `logits` float32 `[batch, n, vocab]`, of which we copy only the rows needed to the host, and `present.*`, bound to
 //! the same preallocated tensors as `past_key_values.*` so the graph writes the new positions in
 //! place ([`KvCache`]).
 
@@ -158,6 +158,17 @@ impl DecoderSession {
         cache.copy_with_capacity(&self.kv_allocator, capacity)
     }
 
+    /// `batch` copies of the single-sequence `cache` side by side, room for `capacity` tokens
+    /// each ([`KvCache::broadcast`]), for [`DecoderSession::forward_batch`].
+    pub fn broadcast_cache(
+        &self,
+        cache: &KvCache,
+        batch: usize,
+        capacity: usize,
+    ) -> Result<KvCache> {
+        cache.broadcast(&self.kv_allocator, batch, capacity)
+    }
+
     /// The graph computes logits for the last positions only when asked (`logits_to_keep`).
     pub fn keeps_last_logits_only(&self) -> bool {
         self.logits_to_keep
@@ -172,31 +183,46 @@ impl DecoderSession {
     /// (the cache grows, by a copy, when it has no room). Returns the logits of the last
     /// position, length `logits_width`.
     pub fn forward(&mut self, tokens: &[u32], cache: &mut KvCache) -> Result<Vec<f32>> {
-        let mut rows = self.run(tokens, cache, false)?;
+        let mut rows = self.run(tokens, 1, cache, 1)?;
         rows.pop().context("no logits")
     }
 
     /// [`DecoderSession::forward`] returning the logits of every position (`tokens.len()`
     /// rows). Used to score a continuation; [`KvCache::truncate`] rewinds the cache after.
     pub fn forward_rows(&mut self, tokens: &[u32], cache: &mut KvCache) -> Result<Vec<Vec<f32>>> {
-        self.run(tokens, cache, true)
+        self.run(tokens, 1, cache, tokens.len())
     }
 
-    /// One forward pass over `tokens` into `cache`: logits rows (all positions when
-    /// `all_rows`, else the last).
+    /// One pass over `cache.batch()` sequences of `n` new tokens each (`tokens`, row-major
+    /// `[batch, n]`) after the positions all of them share: the logits of every position,
+    /// `batch × n` rows, sequence by sequence. The cache does not grow: it must have room
+    /// ([`DecoderSession::broadcast_cache`]).
+    ///
+    /// Errors: `tokens` not a whole number of rows, no room, ONNX Runtime failures.
+    pub fn forward_batch(&mut self, tokens: &[u32], cache: &mut KvCache) -> Result<Vec<Vec<f32>>> {
+        let batch = cache.batch();
+        if tokens.len() % batch != 0 || cache.len() + tokens.len() / batch > cache.capacity() {
+            bail!("batched pass: tokens not [batch, n] or no room in the KV cache");
+        }
+        self.run(tokens, batch, cache, tokens.len() / batch)
+    }
+
+    /// One forward pass over `tokens` (`[batch, n]`) into `cache`: the last `keep` logits rows
+    /// of each sequence.
     fn run(
         &mut self,
         tokens: &[u32],
+        batch: usize,
         cache: &mut KvCache,
-        all_rows: bool,
+        keep: usize,
     ) -> Result<Vec<Vec<f32>>> {
         if tokens.is_empty() {
             bail!("forward pass over zero tokens");
         }
-        let n = tokens.len();
+        let n = tokens.len() / batch;
         let total = cache.len() + n;
-        if cache.geometry() != self.kv_geometry() {
-            bail!("the KV cache was made for another model");
+        if cache.geometry() != self.kv_geometry() || cache.batch() != batch {
+            bail!("the KV cache was made for another model or batch");
         }
         if total > cache.capacity() {
             let grown = total
@@ -205,13 +231,14 @@ impl DecoderSession {
             *cache = self.copy_cache(cache, grown)?;
         }
         let ids = Tensor::<i64>::from_array((
-            [1usize, n],
+            [batch, n],
             tokens.iter().map(|&t| t as i64).collect::<Vec<_>>(),
         ))
         .map_err(|e| anyhow!("{e}"))?;
-        let mask = Tensor::<i64>::from_array(([1usize, total], vec![1i64; total]))
+        // All ones, every sequence as long as the others: `seqlens_k` is the same for all.
+        let mask = Tensor::<i64>::from_array(([batch, total], vec![1i64; batch * total]))
             .map_err(|e| anyhow!("{e}"))?;
-        let rows = if all_rows { n } else { 1 };
+        let rows = keep;
         let mut binding = self.session.create_binding().map_err(|e| anyhow!("{e}"))?;
         let e = |e: ort::Error| anyhow!("binding decoder inputs/outputs: {e}");
         if self.logits_to_keep {
@@ -253,7 +280,7 @@ impl DecoderSession {
         let logits_value = outputs
             .remove(self.config.logits_name.as_str())
             .context("the decoder returned no logits")?;
-        let rows = logit_rows(&logits_value, rows)?;
+        let rows = logit_rows(&logits_value, batch, rows)?;
         drop(outputs);
         drop(binding);
         cache.advance(n);
@@ -261,34 +288,37 @@ impl DecoderSession {
     }
 }
 
-/// The last `k` rows of the logits output as f32: float32 logits (our exports), or float16
-/// (ONNX Runtime GenAI builder CUDA exports).
-fn logit_rows(logits: &ort::value::DynValue, k: usize) -> Result<Vec<Vec<f32>>> {
+/// The last `k` rows of each of the `batch` sequences of the logits output as f32: float32
+/// logits (our exports), or float16 (ONNX Runtime GenAI builder CUDA exports).
+fn logit_rows(logits: &ort::value::DynValue, batch: usize, k: usize) -> Result<Vec<Vec<f32>>> {
     match logits.try_extract_tensor::<f32>() {
-        Ok((shape, data)) => last_rows(shape, data, k, |&x| x),
+        Ok((shape, data)) => last_rows(shape, data, batch, k, |&x| x),
         Err(_) => {
             let (shape, data) = logits
                 .try_extract_tensor::<half::f16>()
                 .map_err(|e| anyhow!("reading logits (neither float32 nor float16): {e}"))?;
-            last_rows(shape, data, k, |x| x.to_f32())
+            last_rows(shape, data, batch, k, |x| x.to_f32())
         }
     }
 }
 
-/// The last `k` rows of a `[.., width]` logits tensor as f32.
+/// The last `k` rows of each of the `batch` sequences of a `[batch, rows, width]` logits tensor
+/// as f32, sequence by sequence.
 fn last_rows<T>(
     shape: &ort::value::Shape,
     data: &[T],
+    batch: usize,
     k: usize,
     f: impl Fn(&T) -> f32,
 ) -> Result<Vec<Vec<f32>>> {
     let width = *shape.last().context("logits without shape")? as usize;
-    if width == 0 || data.len() < width * k {
-        bail!("logits tensor has fewer than {k} rows");
+    if width == 0 || data.len() % (batch * width) != 0 || data.len() < batch * width * k {
+        bail!("logits tensor has fewer than {batch} × {k} rows");
     }
-    let tail = &data[data.len() - width * k..];
-    Ok(tail
-        .chunks(width)
+    let per_sequence = data.len() / batch;
+    Ok(data
+        .chunks(per_sequence)
+        .flat_map(|s| s[s.len() - width * k..].chunks(width))
         .map(|r| r.iter().map(&f).collect())
         .collect())
 }

@@ -89,19 +89,22 @@ pub fn choose(
             q.options.clone(),
         )
         .map_err(|e| engine_error(&q.stage, e))?;
-    let means: Vec<f64> = scores.iter().map(|s| s.mean).collect();
+    let means: Vec<f64> = scores.options.iter().map(|s| s.mean).collect();
     let mut order: Vec<usize> = (0..means.len()).collect();
     order.sort_by(|&a, &b| means[b].total_cmp(&means[a]));
     let (best, second) = (order[0], order[1]);
+    let rate = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
     metrics.push(StageMetrics {
         stage: q.stage.clone(),
-        prompt_tokens: 0,
-        completion_tokens: scores.iter().map(|s| s.tokens).sum(),
+        prompt_tokens: scores.prompt_tokens,
+        cached_tokens: scores.cached_tokens,
+        completion_tokens: scores.scored_tokens,
         forced_tokens: 0,
-        prefill_seconds: 0.0,
-        decode_seconds: 0.0,
-        prefill_tokens_per_second: 0.0,
-        decode_tokens_per_second: 0.0,
+        prefill_seconds: scores.prefill_seconds,
+        // Scoring the options is this call's "decode".
+        decode_seconds: scores.scoring_seconds,
+        prefill_tokens_per_second: rate(scores.prompt_tokens, scores.prefill_seconds),
+        decode_tokens_per_second: rate(scores.scored_tokens, scores.scoring_seconds),
         seconds: t0.elapsed().as_secs_f64(),
     });
     Ok(Choice {

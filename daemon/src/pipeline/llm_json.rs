@@ -24,6 +24,9 @@ pub struct StageMetrics {
     /// `extract`, `stage1` or `stage2:<action>`.
     pub stage: String,
     pub prompt_tokens: usize,
+    /// Of `prompt_tokens`, how many came from the prefix KV cache (not prefilled again).
+    pub cached_tokens: usize,
+    /// Generated tokens; for a judgment (`judge:*`), the option tokens scored.
     pub completion_tokens: usize,
     pub forced_tokens: usize,
     pub prefill_seconds: f64,
@@ -40,6 +43,7 @@ impl StageMetrics {
         StageMetrics {
             stage: stage.to_string(),
             prompt_tokens: c.prompt_tokens,
+            cached_tokens: c.cached_tokens,
             completion_tokens: c.completion_tokens,
             forced_tokens: c.forced_tokens,
             prefill_seconds: c.prefill_seconds,

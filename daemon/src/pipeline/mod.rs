@@ -106,6 +106,7 @@ pub fn model_settings(cfg: &Config) -> ModelSettings {
             )
         }),
         prompt_lookup: cfg.prompt_lookup,
+        score_batch_bytes: cfg.score_batch_mb << 20,
     }
 }
 

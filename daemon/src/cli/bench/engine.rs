@@ -31,6 +31,8 @@ pub(super) struct Options<'a> {
     pub rounds: usize,
     pub prefill_chunk: Option<usize>,
     pub json: Option<&'a Path>,
+    /// Also measure option scoring ([`super::scoring`]).
+    pub scoring: bool,
 }
 
 /// One prompt length's medians.
@@ -39,7 +41,12 @@ struct Row {
     model: String,
     context: usize,
     cached_prefix: usize,
-    /// Cold prefill of the whole prompt (time to first token, s) and its tokens/s.
+    /// Prefill of the whole prompt as one request with no cacheable prefix (passes of the
+    /// engine's prefill chunk), tokens/s: the engine's prefill speed.
+    prefill_tps: f64,
+    /// Cold time to first token of the prompt with a cacheable prefix (the cache empty): the
+    /// prefix and the rest prefilled separately, as every request with a prefix is, so that a
+    /// cached prefix gives the same result; and its tokens/s.
     cold_ttft_s: f64,
     cold_prefill_tps: f64,
     /// Warm: the prefix from the cache, the rest prefilled.
@@ -93,8 +100,27 @@ pub(super) fn run(cfg: &Config, o: Options<'_>) -> Result<ExitCode> {
         .map(|((&n, s), &p)| s.row(engine.name(), &corpus[..n], p, &o))
         .collect();
     print_rows(&rows, &o, cfg);
+    let scoring = match o.scoring {
+        true => Some(super::scoring::measure(&mut engine, o.rounds)?),
+        false => None,
+    };
+    if let Some(scoring) = &scoring {
+        println!(
+        "option scoring ({} options, {} prompt tokens prefilled in {:.3} s, {} option tokens): one pass per option {:.3} s ({} passes), batched {:.3} s ({} passes){}",
+        scoring.options,
+        scoring.prompt_tokens,
+        scoring.prefill_s,
+        scoring.scored_tokens,
+        scoring.sequential_s,
+        scoring.sequential_passes,
+        scoring.batched_s,
+        scoring.batched_passes,
+        if scoring.same_choice { "" } else { ", DIFFERENT choice" }
+    );
+    }
     if let Some(path) = o.json {
-        std::fs::write(path, serde_json::to_vec_pretty(&rows)?)
+        let out = serde_json::json!({"contexts": rows, "scoring": scoring});
+        std::fs::write(path, serde_json::to_vec_pretty(&out)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
@@ -102,11 +128,11 @@ pub(super) fn run(cfg: &Config, o: Options<'_>) -> Result<ExitCode> {
 
 fn print_rows(rows: &[Row], o: &Options<'_>, cfg: &Config) {
     println!(
-        "{:>8} {:>8} {:>12} {:>12} {:>12} {:>8} {:>12} {:>14}",
+        "{:>8} {:>12} {:>8} {:>12} {:>12} {:>8} {:>12} {:>14}",
         "context",
+        "prefill t/s",
         "cached",
         "cold TTFT s",
-        "prefill t/s",
         "warm TTFT s",
         "warm ×",
         "decode t/s",
@@ -114,11 +140,11 @@ fn print_rows(rows: &[Row], o: &Options<'_>, cfg: &Config) {
     );
     for r in rows {
         println!(
-            "{:>8} {:>8} {:>12.3} {:>12.1} {:>12.3} {:>8.2} {:>12.1} {:>8.1} ({}{})",
+            "{:>8} {:>12.1} {:>8} {:>12.3} {:>12.3} {:>8.2} {:>12.1} {:>8.1} ({}{})",
             r.context,
+            r.prefill_tps,
             r.cached_prefix,
             r.cold_ttft_s,
-            r.cold_prefill_tps,
             r.warm_ttft_s,
             r.warm_speedup,
             r.decode_tps,
@@ -132,7 +158,7 @@ fn print_rows(rows: &[Row], o: &Options<'_>, cfg: &Config) {
         );
     }
     println!(
-        "{}: medians of {} rounds; decode = {} greedy tokens after the prompt (lookup: with prompt lookup drafts, forward passes in brackets); {:?} execution provider, {} intra-op threads",
+        "{}: medians of {} rounds; prefill = the whole prompt, no prefix; cold/warm TTFT = the prompt with its first `cached` tokens as a prefix, the cache empty / holding it; decode = {} greedy tokens after the prompt (lookup: with prompt lookup drafts, forward passes in brackets); {:?} execution provider, {} intra-op threads",
         rows.first().map(|r| r.model.as_str()).unwrap_or("model"),
         o.rounds,
         o.decode,
@@ -144,6 +170,7 @@ fn print_rows(rows: &[Row], o: &Options<'_>, cfg: &Config) {
 /// One prompt length's measurements over the rounds.
 #[derive(Default)]
 struct Samples {
+    prefill: Vec<f64>,
     cold: Vec<f64>,
     warm: Vec<f64>,
     decode: Vec<f64>,
@@ -153,7 +180,7 @@ struct Samples {
 }
 
 impl Samples {
-    /// One round: cold prefill (prefix cache cleared), warm prefill (prefix from the cache) and
+    /// One round: prefill without a prefix, cold prefill (prefix cache cleared), warm prefill (prefix from the cache) and
     /// decode after it, then decode with prompt lookup after another warm prefill.
     fn measure(
         &mut self,
@@ -163,6 +190,8 @@ impl Samples {
         n: usize,
     ) -> Result<()> {
         engine.clear_prefix_cache();
+        self.prefill
+            .push(timed(|| engine.prefill_tokens(prompt, 0, 0).map(|_| ()))?);
         self.cold.push(timed(|| {
             engine.prefill_tokens(prompt, prefix, 0).map(|_| ())
         })?);
@@ -194,6 +223,7 @@ impl Samples {
             model: model.to_string(),
             context: n,
             cached_prefix: prefix,
+            prefill_tps: n as f64 / median(self.prefill),
             cold_ttft_s: c,
             cold_prefill_tps: n as f64 / c,
             warm_ttft_s: w,

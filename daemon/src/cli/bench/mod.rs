@@ -1,5 +1,6 @@
 //! `zopilot bench …`: benchmarks that print figures — [`pipeline`] (accuracy and speed over a
-//! labelled corpus), [`engine`] (prefill/decode tokens/s per prompt length, cold and warm),
+//! labelled corpus), [`engine`] (prefill/decode tokens/s per prompt length, cold and warm; [`scoring`] of a
+//! judgment's options),
 //! [`import`] (import time, memory, decode speed), [`extract`] (header-field
 //! accuracy, seconds per page), [`queue`] (enqueue throughput, watcher latency), [`hostile`]
 //! (peak memory of extraction on the robustness probe's hostile files, child-process overhead).
@@ -12,6 +13,7 @@ mod import;
 mod pipeline;
 mod queue;
 mod score;
+mod scoring;
 mod scratch;
 mod stats;
 
@@ -74,6 +76,10 @@ pub enum BenchCommand {
         /// Also write the rows (with the prompt ids) to this JSON file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Skip the option-scoring measurement (one judgment scored one option per pass and
+        /// batched).
+        #[arg(long)]
+        no_scoring: bool,
     },
     /// Field accuracy of extraction against `fields/*.json` (header fields: dates equal, amounts
     /// within 0.01, strings equal after whitespace and case normalization), per document and
@@ -131,6 +137,7 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
             rounds,
             prefill_chunk,
             json,
+            no_scoring,
         } => engine::run(
             cfg,
             engine::Options {
@@ -141,6 +148,7 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
                 rounds: rounds.max(1),
                 prefill_chunk,
                 json: json.as_deref(),
+                scoring: !no_scoring,
             },
         ),
         BenchCommand::Queue { files, watched } => queue::run(cfg, files, watched),

@@ -174,7 +174,7 @@ pub(super) fn run(
     );
     let mut by_family: BTreeMap<String, Tally> = BTreeMap::new();
     let mut all = Tally::default();
-    let mut stages: BTreeMap<String, (usize, f64)> = BTreeMap::new();
+    let mut stages: BTreeMap<String, StageTally> = BTreeMap::new();
     let (mut kind_ok, mut dir_ok, mut labelled_kd) = (0, 0, 0);
     let mut rows = Vec::new();
     for (i, d) in labels["documents"]
@@ -213,11 +213,10 @@ pub(super) fn run(
                 as usize;
         }
         for st in row["metrics"]["stages"].as_array().into_iter().flatten() {
-            let e = stages
+            stages
                 .entry(st["stage"].as_str().unwrap_or("").to_string())
-                .or_default();
-            e.0 += 1;
-            e.1 += st["seconds"].as_f64().unwrap_or(0.0);
+                .or_default()
+                .add(st);
         }
         row["label"] = d.clone();
         row["score"] = serde_json::to_value(&s)?;
@@ -235,7 +234,7 @@ fn report(
     by_family: &BTreeMap<String, Tally>,
     all: &Tally,
     kd: (usize, usize, usize),
-    stages: &BTreeMap<String, (usize, f64)>,
+    stages: &BTreeMap<String, StageTally>,
 ) {
     println!();
     println!(
@@ -278,7 +277,36 @@ fn report(
         all.seconds,
         all.seconds / all.docs.max(1) as f64
     );
-    for (s, (n, sec)) in stages {
-        println!("  model {s:<24} {n:>4} calls {sec:>8.1} s");
+    for (s, t) in stages {
+        println!(
+            "  model {s:<24} {:>4} calls {:>8.1} s: prompt {} tokens ({} from the prefix cache), prefill {:.1} s, decode/scoring {} tokens {:.1} s",
+            t.calls, t.seconds, t.prompt_tokens, t.cached_tokens, t.prefill_seconds, t.completion_tokens, t.decode_seconds
+        );
+    }
+}
+
+/// Model calls of one stage over the corpus, summed from the rows' `metrics.stages`.
+#[derive(Default)]
+struct StageTally {
+    calls: usize,
+    seconds: f64,
+    prompt_tokens: u64,
+    cached_tokens: u64,
+    completion_tokens: u64,
+    prefill_seconds: f64,
+    decode_seconds: f64,
+}
+
+impl StageTally {
+    fn add(&mut self, st: &Value) {
+        let n = |k: &str| st[k].as_u64().unwrap_or(0);
+        let f = |k: &str| st[k].as_f64().unwrap_or(0.0);
+        self.calls += 1;
+        self.seconds += f("seconds");
+        self.prompt_tokens += n("prompt_tokens");
+        self.cached_tokens += n("cached_tokens");
+        self.completion_tokens += n("completion_tokens");
+        self.prefill_seconds += f("prefill_seconds");
+        self.decode_seconds += f("decode_seconds");
     }
 }

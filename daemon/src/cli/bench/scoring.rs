@@ -1,0 +1,104 @@
+//! The option-scoring part of `zopilot bench engine`: one judgment like the pipeline's line-account
+//! choice (a purchase line; the expense accounts of the default chart as options, rendered with
+//! the judge prompts), scored one option per pass and with the options side by side in the batch
+//! dimension (`score_batch_mb`), the prefix cache cleared before each so both prefill the same.
+
+use anyhow::{anyhow, Result};
+use serde::Serialize;
+use serde_json::json;
+
+use super::stats::median;
+use crate::llm::{Engine, Message, OptionScore};
+use crate::pipeline::chart::{Chart, Side};
+use crate::pipeline::profile::BusinessProfile;
+use crate::pipeline::prompts::Prompts;
+
+/// Byte budget of the batched measurement: enough for every option in one group.
+const BATCH_BYTES: usize = 1 << 30;
+
+/// Medians of one judgment's scoring.
+#[derive(Debug, Serialize)]
+pub(super) struct ScoringRow {
+    pub options: usize,
+    pub prompt_tokens: usize,
+    pub scored_tokens: usize,
+    pub prefill_s: f64,
+    /// One forward pass per option, rewinding to the prompt between them.
+    pub sequential_s: f64,
+    pub sequential_passes: usize,
+    /// Options side by side in the batch dimension, one token of each per pass.
+    pub batched_s: f64,
+    pub batched_passes: usize,
+    /// Both ways chose the same option.
+    pub same_choice: bool,
+}
+
+/// The judgment's messages and options.
+fn judgment() -> Result<(Vec<Message>, Vec<String>)> {
+    let profile = BusinessProfile::named("Nordwind Trading GmbH");
+    let chart = Chart::for_business(&profile)?;
+    let options: Vec<String> = chart
+        .for_lines(Side::Expense)
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    let prompts = Prompts::new()?;
+    let system = prompts.render("judge.system", json!({"business": profile.name}))?;
+    let user = prompts.render(
+        "judge.user",
+        json!({
+            "context": "A purchase from Bürobedarf Schmidt KG: \"Printer toner, black\" (2 cartridges), 89.90 EUR.",
+            "question": "Which expense account of the chart of accounts does this purchase go to?",
+            "options": options,
+        }),
+    )?;
+    Ok((vec![Message::system(system), Message::user(user)], options))
+}
+
+fn best(s: &[OptionScore]) -> usize {
+    (0..s.len())
+        .max_by(|&a, &b| s[a].mean.total_cmp(&s[b].mean))
+        .unwrap_or(0)
+}
+
+/// Score the judgment `rounds` times each way, alternating; the engine is left scoring one
+/// option per pass.
+pub(super) fn measure(engine: &mut Engine, rounds: usize) -> Result<ScoringRow> {
+    let (messages, options) = judgment()?;
+    let (mut prefill, mut seq, mut bat) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut seq_passes, mut bat_passes, mut same) = (0, 0, true);
+    let (mut prompt_tokens, mut scored_tokens) = (0, 0);
+    for _ in 0..rounds.max(1) {
+        let mut choices = Vec::new();
+        for bytes in [0, BATCH_BYTES] {
+            engine.clear_prefix_cache();
+            engine.set_score_batch_bytes(bytes);
+            let s = engine
+                .score_options(&messages, &options, None)
+                .map_err(|e| anyhow!("{e}"))?;
+            prefill.push(s.prefill_seconds);
+            (prompt_tokens, scored_tokens) = (s.prompt_tokens, s.scored_tokens);
+            if bytes == 0 {
+                seq.push(s.scoring_seconds);
+                seq_passes = s.passes;
+            } else {
+                bat.push(s.scoring_seconds);
+                bat_passes = s.passes;
+            }
+            choices.push(best(&s.options));
+        }
+        same &= choices[0] == choices[1];
+    }
+    engine.set_score_batch_bytes(0);
+    Ok(ScoringRow {
+        options: options.len(),
+        prompt_tokens,
+        scored_tokens,
+        prefill_s: median(prefill),
+        sequential_s: median(seq),
+        sequential_passes: seq_passes,
+        batched_s: median(bat),
+        batched_passes: bat_passes,
+        same_choice: same,
+    })
+}
