@@ -58,7 +58,9 @@ pub struct ScoredOptions {
     pub scored_tokens: usize,
     /// Decoder passes after the prompt's prefill.
     pub passes: usize,
+    /// Wall time of the prompt's prefill (prefix cache lookup included), seconds.
     pub prefill_seconds: f64,
+    /// Wall time of scoring the options after it, seconds.
     pub scoring_seconds: f64,
 }
 
@@ -81,29 +83,7 @@ impl Engine {
             ));
         }
         let (prompt, prefix) = self.encode_with_prefix(messages)?;
-        let end = self
-            .eos
-            .iter()
-            .copied()
-            .find(|&t| self.tokenizer.token_id("<|im_end|>") == Some(t))
-            .or_else(|| self.eos.first().copied());
-        let ctx = self.session.config.context_length;
-        let mut answers = Vec::with_capacity(options.len());
-        for o in options {
-            let mut toks = self
-                .tokenizer
-                .encode(&[Piece::Content(o)])
-                .map_err(GenerateError::Runtime)?;
-            toks.extend(end);
-            if prompt.len() + toks.len() > ctx {
-                return Err(GenerateError::Invalid(format!(
-                    "prompt ({} tokens) + option ({} tokens) exceeds the context ({ctx})",
-                    prompt.len(),
-                    toks.len()
-                )));
-            }
-            answers.push(toks);
-        }
+        let answers = self.answer_tokens(prompt.len(), options)?;
         let longest = answers.iter().map(Vec::len).max().unwrap_or(0);
         let t0 = Instant::now();
         let batched = self.score_batch_bytes > 0 && answers.len() > 1;
@@ -136,6 +116,40 @@ impl Engine {
             prefill_seconds,
             scoring_seconds: t1.elapsed().as_secs_f64(),
         })
+    }
+
+    /// Each option's tokens as the assistant's answer: its text, then the end-of-turn token.
+    ///
+    /// Errors: the prompt (`prompt_len` tokens) and an option do not fit the context.
+    fn answer_tokens(
+        &self,
+        prompt_len: usize,
+        options: &[String],
+    ) -> Result<Vec<Vec<u32>>, GenerateError> {
+        let end = self
+            .eos
+            .iter()
+            .copied()
+            .find(|&t| self.tokenizer.token_id("<|im_end|>") == Some(t))
+            .or_else(|| self.eos.first().copied());
+        let ctx = self.session.config.context_length;
+        options
+            .iter()
+            .map(|o| {
+                let mut toks = self
+                    .tokenizer
+                    .encode(&[Piece::Content(o)])
+                    .map_err(GenerateError::Runtime)?;
+                toks.extend(end);
+                if prompt_len + toks.len() > ctx {
+                    return Err(GenerateError::Invalid(format!(
+                        "prompt ({prompt_len} tokens) + option ({} tokens) exceeds the context ({ctx})",
+                        toks.len()
+                    )));
+                }
+                Ok(toks)
+            })
+            .collect()
     }
 
     /// One pass per option (tokens after the first, whose log-probability is the prompt's),
