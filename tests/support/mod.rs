@@ -2,6 +2,7 @@
 //! installer/setup.sh, the oracle model and corpus from `../shared`, and a private config/data dir.
 #![allow(dead_code)]
 
+pub mod books;
 pub mod daemon;
 pub mod desktop;
 pub mod scoring;
