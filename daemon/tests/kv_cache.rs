@@ -6,17 +6,10 @@
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
-use zopilot::config::ExecutionProvider;
 use zopilot::llm::{Completion, Engine, GenerationRequest, Message, SamplingParams};
 
 fn engine() -> Engine {
-    Engine::load(
-        &support::ort_library(),
-        &support::oracle_model(),
-        ExecutionProvider::Cpu,
-        2,
-    )
-    .unwrap()
+    support::oracle_engine()
 }
 
 fn prompt_ids(e: &Engine, n: usize) -> Vec<u32> {

@@ -15,13 +15,7 @@ fn generation() -> Value {
 }
 
 fn engine() -> Engine {
-    Engine::load(
-        &common::ort_library(),
-        &common::oracle_model(),
-        ExecutionProvider::Cpu,
-        2,
-    )
-    .unwrap()
+    common::oracle_engine()
 }
 
 /// How far our logits may stray from the recorded ones. The recording (README §5c) was made on

@@ -5,17 +5,10 @@
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
-use zopilot::config::ExecutionProvider;
 use zopilot::llm::Engine;
 
 fn engine() -> Engine {
-    Engine::load(
-        &support::ort_library(),
-        &support::oracle_model(),
-        ExecutionProvider::Cpu,
-        2,
-    )
-    .unwrap()
+    support::oracle_engine()
 }
 
 #[test]

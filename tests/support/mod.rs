@@ -29,6 +29,17 @@ pub fn oracle_model() -> PathBuf {
     shared().join("reference/smollm2-135m-instruct/onnx-int4")
 }
 
+/// The oracle model loaded on the CPU with 2 intra-op threads.
+pub fn oracle_engine() -> zopilot::llm::Engine {
+    zopilot::llm::Engine::load(
+        &ort_library(),
+        &oracle_model(),
+        zopilot::config::ExecutionProvider::Cpu,
+        2,
+    )
+    .unwrap()
+}
+
 /// `libonnxruntime.so.1.31.1` as installed by installer/setup.sh, or `ZOPILOT_ORT_LIBRARY`
 /// (e.g. the CUDA build, for running the reference tests on a GPU).
 pub fn ort_library() -> PathBuf {

@@ -46,7 +46,8 @@ impl Completion {
     }
 }
 
-fn rate(n: usize, s: f64) -> f64 {
+/// `n` per `s` seconds (0 when no time was measured).
+pub(super) fn rate(n: usize, s: f64) -> f64 {
     if s > 0.0 {
         n as f64 / s
     } else {

@@ -3,8 +3,8 @@
 //!
 //! Layout: the ONNX Runtime GenAI decoder's `past_present_share_buffer` mode
 //! (<https://onnxruntime.ai/docs/genai/reference/config.html>, `search.past_present_share_buffer`):
-//! each tensor is `[batch, kv_heads, capacity, head_size]` (batch 1 but for batched scoring), float32 (CPU exports) or float16
-//! (CUDA exports), and the same tensor is bound as the graph's `past_key_values.N.*` input and
+//! each tensor is `[batch, kv_heads, capacity, head_size]` (batch 1 but for batched scoring),
+//! float32 (CPU exports) or float16 (CUDA exports), and the same tensor is bound as the graph's `past_key_values.N.*` input and
 //! its `present.N.*` output. `GroupQueryAttention` sees the two share memory and writes only the
 //! new positions (after `seqlens_k`, derived by the graph from the attention mask) instead of
 //! copying the whole past into a new present tensor on every step, so a decode step's cost does
@@ -155,18 +155,6 @@ impl KvCache {
     pub(crate) fn advance(&mut self, new_tokens: usize) {
         debug_assert!(self.len + new_tokens <= self.capacity);
         self.len += new_tokens;
-    }
-
-    /// A new cache of `capacity` tokens (at least `self.len()`) holding a copy of this one's
-    /// positions.
-    ///
-    /// Errors: allocation or device copy failures.
-    pub(crate) fn copy_with_capacity(
-        &self,
-        allocator: &Allocator,
-        capacity: usize,
-    ) -> Result<KvCache> {
-        self.broadcast(allocator, 1, capacity)
     }
 
     /// A cache of `batch` sequences, each a copy of this one's positions (a single sequence),

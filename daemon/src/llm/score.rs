@@ -64,6 +64,26 @@ pub struct ScoredOptions {
     pub scoring_seconds: f64,
 }
 
+impl ScoredOptions {
+    /// Option indices from the highest mean log-probability per token down; ties keep the
+    /// options' order.
+    pub fn ranking(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.options.len()).collect();
+        order.sort_by(|&a, &b| self.options[b].mean.total_cmp(&self.options[a].mean));
+        order
+    }
+
+    /// Prompt tokens per second of prefill.
+    pub fn prefill_tokens_per_second(&self) -> f64 {
+        super::generate::rate(self.prompt_tokens, self.prefill_seconds)
+    }
+
+    /// Option tokens scored per second.
+    pub fn scoring_tokens_per_second(&self) -> f64 {
+        super::generate::rate(self.scored_tokens, self.scoring_seconds)
+    }
+}
+
 impl Engine {
     /// Score each of `options` as the answer to `messages` (rendered with the chat template and
     /// a generation prompt). Returns one score per option, in order, with the accounting.

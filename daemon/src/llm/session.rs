@@ -3,9 +3,9 @@
 //!
 //! Inputs: `input_ids` int64 `[batch, n]`, `attention_mask` int64 `[batch, cached + n]` (all ones:
 //! the graph derives positions and `seqlens_k` from it), `past_key_values.*`; batch is 1 except
-//! for batched scoring. Outputs: `logits` float32 `[batch, n, vocab]`, of which we copy only the rows needed to the host, and `present.*`, bound to
-//! the same preallocated tensors as `past_key_values.*` so the graph writes the new positions in
-//! place ([`KvCache`]).
+//! for batched scoring. Outputs: `logits` float32 `[batch, n, vocab]`, of which we copy only the
+//! rows needed to the host, and `present.*`, bound to the same preallocated tensors as
+//! `past_key_values.*` so the graph writes the new positions in place ([`KvCache`]).
 
 use std::path::Path;
 
@@ -155,7 +155,7 @@ impl DecoderSession {
 
     /// A copy of `cache` with room for `capacity` tokens (at least its length).
     pub fn copy_cache(&self, cache: &KvCache, capacity: usize) -> Result<KvCache> {
-        cache.copy_with_capacity(&self.kv_allocator, capacity)
+        cache.broadcast(&self.kv_allocator, 1, capacity)
     }
 
     /// `batch` copies of the single-sequence `cache` side by side, room for `capacity` tokens
@@ -238,11 +238,10 @@ impl DecoderSession {
         // All ones, every sequence as long as the others: `seqlens_k` is the same for all.
         let mask = Tensor::<i64>::from_array(([batch, total], vec![1i64; batch * total]))
             .map_err(|e| anyhow!("{e}"))?;
-        let rows = keep;
         let mut binding = self.session.create_binding().map_err(|e| anyhow!("{e}"))?;
         let e = |e: ort::Error| anyhow!("binding decoder inputs/outputs: {e}");
         if self.logits_to_keep {
-            let keep = Tensor::<i64>::from_array(([1usize], vec![rows as i64]))
+            let keep = Tensor::<i64>::from_array(([1usize], vec![keep as i64]))
                 .map_err(|e| anyhow!("{e}"))?;
             binding
                 .bind_input(zopilot_models::decoder::LOGITS_TO_KEEP, &keep)
@@ -280,7 +279,7 @@ impl DecoderSession {
         let logits_value = outputs
             .remove(self.config.logits_name.as_str())
             .context("the decoder returned no logits")?;
-        let rows = logit_rows(&logits_value, batch, rows)?;
+        let rows = logit_rows(&logits_value, batch, keep)?;
         drop(outputs);
         drop(binding);
         cache.advance(n);

@@ -90,10 +90,8 @@ pub fn choose(
         )
         .map_err(|e| engine_error(&q.stage, e))?;
     let means: Vec<f64> = scores.options.iter().map(|s| s.mean).collect();
-    let mut order: Vec<usize> = (0..means.len()).collect();
-    order.sort_by(|&a, &b| means[b].total_cmp(&means[a]));
+    let order = scores.ranking();
     let (best, second) = (order[0], order[1]);
-    let rate = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
     metrics.push(StageMetrics {
         stage: q.stage.clone(),
         prompt_tokens: scores.prompt_tokens,
@@ -103,8 +101,8 @@ pub fn choose(
         prefill_seconds: scores.prefill_seconds,
         // Scoring the options is this call's "decode".
         decode_seconds: scores.scoring_seconds,
-        prefill_tokens_per_second: rate(scores.prompt_tokens, scores.prefill_seconds),
-        decode_tokens_per_second: rate(scores.scored_tokens, scores.scoring_seconds),
+        prefill_tokens_per_second: scores.prefill_tokens_per_second(),
+        decode_tokens_per_second: scores.scoring_tokens_per_second(),
         seconds: t0.elapsed().as_secs_f64(),
     });
     Ok(Choice {

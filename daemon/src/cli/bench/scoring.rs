@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::stats::median;
-use crate::llm::{Engine, Message, OptionScore};
+use crate::llm::{Engine, Message};
 use crate::pipeline::chart::{Chart, Side};
 use crate::pipeline::profile::BusinessProfile;
 use crate::pipeline::prompts::Prompts;
@@ -55,12 +55,6 @@ fn judgment() -> Result<(Vec<Message>, Vec<String>)> {
     Ok((vec![Message::system(system), Message::user(user)], options))
 }
 
-fn best(s: &[OptionScore]) -> usize {
-    (0..s.len())
-        .max_by(|&a, &b| s[a].mean.total_cmp(&s[b].mean))
-        .unwrap_or(0)
-}
-
 /// Score the judgment `rounds` times each way, alternating; the engine is left scoring one
 /// option per pass.
 pub(super) fn measure(engine: &mut Engine, rounds: usize) -> Result<ScoringRow> {
@@ -85,7 +79,7 @@ pub(super) fn measure(engine: &mut Engine, rounds: usize) -> Result<ScoringRow> 
                 bat.push(s.scoring_seconds);
                 bat_passes = s.passes;
             }
-            choices.push(best(&s.options));
+            choices.push(s.ranking()[0]);
         }
         same &= choices[0] == choices[1];
     }
