@@ -73,6 +73,11 @@ fn geometry(line: &str) -> Option<(i32, i32, i32, i32)> {
     ))
 }
 
+/// Whether window `a` lies within window `b` (both `(x, y, width, height)`, root coordinates).
+fn inside(a: (i32, i32, i32, i32), b: (i32, i32, i32, i32)) -> bool {
+    a.0 >= b.0 && a.1 >= b.1 && a.0 + a.2 <= b.0 + b.2 && a.1 + a.3 <= b.1 + b.3
+}
+
 fn viewable(display: &str, id: &str) -> bool {
     Command::new("xwininfo")
         .env("DISPLAY", display)
@@ -128,6 +133,9 @@ fn artifacts() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("artifacts")
 }
 
+/// The Xvfb screen, pixels; trayer docks at its top right corner.
+const SCREEN: (i32, i32) = (800, 600);
+
 const IDLE: &str = "#2E9D48";
 const PAUSED: &str = "#E0A000";
 
@@ -151,18 +159,33 @@ fn the_tray_shows_the_state_and_pauses_the_daemon() {
     let display = format!(":{n}");
     let _x = Proc(
         Command::new("Xvfb")
-            .args([&display, "-screen", "0", "800x600x24", "-nolisten", "tcp"])
+            .args([
+                &display,
+                "-screen",
+                "0",
+                &format!("{}x{}x24", SCREEN.0, SCREEN.1),
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
+    // The socket appears before the server answers; a client started in between fails to
+    // connect and exits, so wait until one can query the root window.
     wait_for("Xvfb", Duration::from_secs(20), || {
-        Path::new(&format!("/tmp/.X11-unix/X{n}"))
-            .exists()
+        Command::new("xwininfo")
+            .env("DISPLAY", &display)
+            .arg("-root")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
             .then_some(())
     });
-    let _trayer = Proc(
+    let trayer_log = std::fs::File::create(env.path("trayer.log")).unwrap();
+    let mut trayer = Proc(
         Command::new("trayer")
             .env("DISPLAY", &display)
             .args([
@@ -186,14 +209,19 @@ fn the_tray_shows_the_state_and_pauses_the_daemon() {
                 "true",
             ])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(trayer_log)
             .spawn()
             .unwrap(),
     );
+    let is_panel = |l: &str| l.contains("\"panel\": (\"panel\" \"trayer\")");
     wait_for("trayer", Duration::from_secs(20), || {
-        window(&display, |l| {
-            l.contains("\"panel\": (\"panel\" \"trayer\")")
-        })
+        if let Some(code) = trayer.0.try_wait().unwrap() {
+            panic!(
+                "trayer exited ({code}): {}",
+                std::fs::read_to_string(env.path("trayer.log")).unwrap_or_default()
+            );
+        }
+        window(&display, is_panel)
     });
 
     // The daemon stores its key in the Secret Service; the tray must find it there.
@@ -248,21 +276,35 @@ fn the_tray_shows_the_state_and_pauses_the_daemon() {
     let tray_log = || std::fs::read_to_string(env.path("tray.log")).unwrap_or_default();
 
     // The icon is embedded in trayer and turns green once the tray read the key and /status.
-    let (ix, iy, iw, ih) = wait_for("the tray icon", Duration::from_secs(30), || {
-        window(&display, |l| l.contains("tray-icon tray app zopilot"))
-    });
-    let (cx, cy) = (ix + iw / 2, iy + ih / 2);
-    let mut last = String::new();
+    // Its window exists (and may be mapped) before trayer reparents it, and the panel itself
+    // starts at (0, 0) before it docks at the right edge, so both are looked up again on every
+    // look and the icon's centre is taken only once it lies inside the docked panel.
+    let is_icon = |l: &str| l.contains("tray-icon tray app zopilot");
+    let icon_centre = || {
+        let panel = window(&display, is_panel).filter(|p| p.0 + p.2 == SCREEN.0)?;
+        window(&display, is_icon)
+            .filter(|&w| inside(w, panel))
+            .map(|(x, y, w, h)| (x + w / 2, y + h / 2))
+    };
+    let mut last = String::from("(no icon inside the panel)");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while last != IDLE {
+    let (cx, cy) = loop {
+        if let Some((x, y)) = icon_centre() {
+            last = pixel(&display, x, y);
+            if last == IDLE {
+                break (x, y);
+            }
+        }
         assert!(
             Instant::now() < deadline,
-            "the icon stayed {last} instead of idle green; tray log:\n{}",
+            "the icon stayed {last} instead of idle green (panel {:?}, icon {:?}); \
+             tray log:\n{}",
+            window(&display, is_panel),
+            window(&display, is_icon),
             tray_log()
         );
         std::thread::sleep(Duration::from_millis(100));
-        last = pixel(&display, cx, cy);
-    }
+    };
 
     // Open the menu; keep a screenshot of it.
     click(&display, cx, cy);
