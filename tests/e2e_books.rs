@@ -3,7 +3,7 @@
 //! books' ids (exactly, through a fuzzy match, or not found → createVendor), line accounts from
 //! the imported chart, the fixed-asset rule, a EUR invoice for a USD business at the imported
 //! rate; vendor memory from an approval; bad files refused with the books unchanged; the API's
-//! `/books` and `/documents/{id}/payloads`.
+//! `/books` and `/documents/{id}/payloads`; `zopilot bench judge` over labelled lines.
 
 mod support;
 
@@ -289,4 +289,71 @@ fn a_zoho_books_business_gets_zoho_actions_ids_and_payloads() {
     assert_eq!(p["vendor_id"], "4600000000000201");
     assert_eq!(p["line_items"][0]["account_id"], "4600000000000106");
     assert_eq!(p["bill_number"], "NW-2024-0318");
+}
+
+/// `zopilot bench judge` on the oracle model: every labelled line judged among all expense
+/// accounts, the totals adding up, and the system prompt taken from the prefix cache from the
+/// second judgment on.
+#[test]
+fn bench_judge_scores_labelled_lines_among_all_accounts() {
+    let env = Env::new();
+    let lines = env.path("lines.json");
+    std::fs::write(
+        &lines,
+        serde_json::json!({
+            "business": {"name": "Harbor Lane Studio", "currency": "USD"},
+            "lines": [
+                {"description": "Diesel 40 L", "counterparty": "Shell", "amount": 61.2, "currency": "USD", "account": "Car & Truck"},
+                {"description": "Quarterly retainer", "counterparty": "Hartley Law Group", "amount": 900.0, "currency": "USD", "account": "Legal & Professional Services"},
+                {"description": "Monthly plan, 3 lines", "counterparty": "Verizon", "amount": 45.0, "currency": "USD", "account": "Utilities"}
+            ]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let (code, out, err) = zopilot(
+        &env,
+        &["bench", "judge", "--lines", lines.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(" ok ") || l.contains(" MISS "))
+        .collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    let right = rows.iter().filter(|r| r.contains(" ok ")).count();
+    assert!(
+        out.contains(&format!(
+            "model alone (all expense accounts as options): {right}/3"
+        )),
+        "{out}"
+    );
+    // "Diesel" is a keyword of Car & Truck; the other two name no keyword.
+    assert!(
+        out.contains("keywords decide 1 of 3 lines, right 1/1"),
+        "{out}"
+    );
+    let cached: Vec<usize> = rows
+        .iter()
+        .map(|r| {
+            let (_, tail) = r.rsplit_once('(').unwrap();
+            tail.trim_start()
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(cached[0], 0, "{out}");
+    assert!(cached[1] > 10 && cached[1] == cached[2], "{out}");
+    // A file with no lines is refused with a reason.
+    let empty = env.path("empty.json");
+    std::fs::write(&empty, r#"{"business": {"name": "X"}, "lines": []}"#).unwrap();
+    let (code, _, err) = zopilot(
+        &env,
+        &["bench", "judge", "--lines", empty.to_str().unwrap()],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("no labelled purchase lines"), "{err}");
 }

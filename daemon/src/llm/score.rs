@@ -34,6 +34,9 @@ pub struct OptionScore {
     pub tokens: usize,
     /// `logprob / tokens`: what options are ranked by.
     pub mean: f64,
+    /// log p of the option's first token alone (where options part ways, when their first
+    /// tokens differ).
+    pub first_logprob: f64,
 }
 
 /// log-softmax of `logits` at `token`.
@@ -112,7 +115,8 @@ impl Engine {
             self.prefill(&prompt, prefix, prompt.len() + room, cancel)?;
         let prefill_seconds = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
-        let mut logprobs: Vec<f64> = answers.iter().map(|t| log_prob(&last, t[0])).collect();
+        let firsts: Vec<f64> = answers.iter().map(|t| log_prob(&last, t[0])).collect();
+        let mut logprobs = firsts.clone();
         let passes = if batched {
             self.score_batched(&answers, &cache, &mut logprobs, cancel)?
         } else {
@@ -120,11 +124,12 @@ impl Engine {
         };
         let scores: Vec<OptionScore> = answers
             .iter()
-            .zip(logprobs)
-            .map(|(t, logprob)| OptionScore {
+            .zip(logprobs.into_iter().zip(firsts))
+            .map(|(t, (logprob, first_logprob))| OptionScore {
                 logprob,
                 tokens: t.len(),
                 mean: logprob / t.len() as f64,
+                first_logprob,
             })
             .collect();
         Ok(ScoredOptions {

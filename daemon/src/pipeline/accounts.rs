@@ -133,32 +133,11 @@ fn judged(
 ) -> Result<AccountChoice> {
     let line_text = format!("{} {}", line.description, line.details);
     let tied = keyword_leaders(options, &line_text, input.counterparty);
-    let names: Vec<String> = if tied.is_empty() {
-        options.iter().map(|a| a.name.clone()).collect()
-    } else {
-        tied.iter().map(|a| a.name.clone()).collect()
-    };
+    let choices = if tied.is_empty() { options } else { &tied };
     let c = judge::choose(
         engine,
         prompts,
-        Question {
-            stage: "judge:line_account".into(),
-            business: &input.profile.name,
-            context: format!(
-                "A purchase from {}: \"{}\"{}, {:.2} {}.",
-                input.counterparty,
-                line.description,
-                if line.details.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", line.details)
-                },
-                line.amount,
-                input.currency
-            ),
-            question: "Which expense account of the chart of accounts does this purchase go to?",
-            options: names,
-        },
+        line_question(input, line, choices),
         metrics,
     )?;
     Ok(AccountChoice {
@@ -166,6 +145,49 @@ fn judged(
         method: "model".into(),
         confidence: c.confidence().min(75),
     })
+}
+
+/// The line-account judgment put to the model: the purchase (counterparty, description,
+/// details, amount and currency) and the accounts `options` of the chart, named, with their
+/// descriptions as hints. `zopilot bench judge` asks the same question.
+pub fn line_question<'a>(
+    input: &AccountsInput<'a>,
+    line: &Line,
+    options: &[&Account],
+) -> Question<'a> {
+    Question {
+        stage: "judge:line_account".into(),
+        business: &input.profile.name,
+        context: format!(
+            "A purchase from {}: \"{}\"{}, {:.2} {}.",
+            input.counterparty,
+            line.description,
+            if line.details.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", line.details)
+            },
+            line.amount,
+            input.currency
+        ),
+        question: "Which expense account of the chart of accounts does this purchase go to?",
+        options: options.iter().map(|a| a.name.clone()).collect(),
+        hints: if options.iter().any(|a| a.description.is_some()) {
+            options
+                .iter()
+                .map(|a| a.description.clone().unwrap_or_default())
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// What the keywords alone decide for a purchase line (step 2 above): the account when one
+/// leads, else `None` (the model would judge).
+pub fn keyword_account(options: &[&Account], line: &Line, counterparty: &str) -> Option<String> {
+    let line_text = format!("{} {}", line.description, line.details);
+    keyword_choice(options, &line_text, counterparty).map(|c| c.name)
 }
 
 #[cfg(test)]

@@ -147,6 +147,7 @@ impl Ledger {
                 roles,
                 keywords,
                 sectors: Vec::new(),
+                description: same.and_then(|d| d.description.clone()),
             });
         }
         // Roles no account took by name go to an account of the type that serves them: the one

@@ -25,6 +25,11 @@ pub struct Account {
     pub roles: Vec<String>,
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// What the account is for, in a bookkeeper's words (shown beside the name when the model
+    /// chooses among accounts); `None` for accounts a business's profile adds (an imported
+    /// account takes the description of the default account of the same name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     #[serde(default)]
     pub sectors: Vec<String>,
 }
@@ -80,6 +85,7 @@ impl Chart {
                         .map(str::to_string)
                         .collect(),
                     sectors: Vec::new(),
+                    description: None,
                 });
             }
         }
@@ -135,6 +141,24 @@ impl Chart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_line_account_of_the_default_chart_says_what_it_is_for() {
+        let mut p = BusinessProfile::named("x");
+        p.sector = Some("retail".into());
+        let c = Chart::for_business(&p).unwrap();
+        let lines = c.for_lines(Side::Expense);
+        assert!(lines.len() > 10);
+        for a in lines {
+            let d = a.description.as_deref().unwrap_or("");
+            assert!(d.len() > 10, "{}: no description", a.name);
+        }
+        // A business's own account has none (the model sees its name only).
+        p.chart_of_accounts = vec!["Drone Hire".into()];
+        let c = Chart::for_business(&p).unwrap();
+        let own = c.accounts.iter().find(|a| a.name == "Drone Hire").unwrap();
+        assert_eq!(own.description, None);
+    }
 
     #[test]
     fn roles_sides_and_keywords() {

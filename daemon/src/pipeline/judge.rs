@@ -1,8 +1,9 @@
 //! The model's one job in the pipeline: a choice among options built from data (accounts of the
 //! chart, PRIMARY candidates of the decision table, document kinds), made by scoring each option
 //! as the answer ([`crate::llm::score`]) — never by generating free text. The prompt is
-//! `schema/prompts/judge.*.j2`: the business, the facts the choice needs, the question, the
-//! options.
+//! `schema/prompts/judge.*.j2` ([`messages`]): the business in the system message; the facts the
+//! choice needs, the question and the options (with what each is for, where known) in the user
+//! message.
 
 use std::time::Instant;
 
@@ -54,6 +55,34 @@ pub struct Question<'a> {
     pub context: String,
     pub question: &'a str,
     pub options: Vec<String>,
+    /// What each option means, shown beside it (aligned with `options`; empty = none).
+    pub hints: Vec<String>,
+}
+
+/// The judgment's chat: the system message says who answers and how (the same for every
+/// judgment of a business: the prefix cache holds it); the user message has the facts (clipped
+/// to [`MAX_CONTEXT_CHARS`]), the question and the options — each with its hint (the chart's
+/// account description) when there is one —, last, next to the answer.
+///
+/// Measured with the 1.5B model over 111 labelled purchase lines (`zopilot bench judge`), all
+/// expense accounts as options: names only 68 % right; with the descriptions 77 %. The
+/// layouts that let the prefix cache hold the options (question and options, or the
+/// descriptions, in the system message) prefill 2–3 × fewer tokens but chose worse (57–74 %, and
+/// 3 of 6 instead of 6 of 6 model-judged lines of the evaluation set), so the options stay
+/// next to the answer.
+///
+/// Errors: a template fails to render.
+pub fn messages(prompts: &Prompts, q: &Question<'_>) -> Result<Vec<Message>> {
+    let vars = json!({
+        "business": q.business,
+        "question": q.question,
+        "options": q.options,
+        "hints": q.hints,
+        "context": clip(&q.context, MAX_CONTEXT_CHARS),
+    });
+    let system = prompts.render("judge.system", &vars)?;
+    let user = prompts.render("judge.user", &vars)?;
+    Ok(vec![Message::system(system), Message::user(user)])
 }
 
 /// Ask the model to choose among `q.options` (at least one).
@@ -78,16 +107,8 @@ pub fn choose(
         });
     }
     let t0 = Instant::now();
-    let system = prompts.render("judge.system", json!({"business": q.business}))?;
-    let user = prompts.render(
-        "judge.user",
-        json!({"context": clip(&q.context, MAX_CONTEXT_CHARS), "question": q.question, "options": q.options}),
-    )?;
     let scores = engine
-        .score(
-            vec![Message::system(system), Message::user(user)],
-            q.options.clone(),
-        )
+        .score(messages(prompts, &q)?, q.options.clone())
         .map_err(|e| engine_error(&q.stage, e))?;
     let means: Vec<f64> = scores.options.iter().map(|s| s.mean).collect();
     let order = scores.ranking();
@@ -111,4 +132,72 @@ pub fn choose(
         margin: means[best] - means[second],
         scores: means,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::accounts::{line_question, AccountsInput, Line};
+    use crate::pipeline::chart::{Chart, Side};
+    use crate::pipeline::profile::BusinessProfile;
+
+    const INSTRUCTION: &str = "You are the bookkeeper of Acme Ltd. You answer with exactly one of the options you are given, written exactly as listed, and nothing else.";
+
+    #[test]
+    fn without_hints_the_system_message_is_the_instruction_alone() {
+        let q = Question {
+            stage: "judge:primary_action".into(),
+            business: "Acme Ltd",
+            context: "Document: invoice from Blue Ridge Electric Co., total 42.00 USD.".into(),
+            question: "Which accounting action records this document in the books?",
+            options: vec!["createBill: a bill".into(), "createExpense: paid".into()],
+            hints: Vec::new(),
+        };
+        let m = messages(&Prompts::new().unwrap(), &q).unwrap();
+        assert_eq!(m[0].content, INSTRUCTION);
+        assert!(m[1]
+            .content
+            .starts_with("Document: invoice from Blue Ridge"));
+        assert!(m[1]
+            .content
+            .contains("Options:\n- createBill: a bill\n- createExpense: paid\n"));
+        assert!(m[1].content.ends_with("Answer with one option."));
+    }
+
+    #[test]
+    fn account_descriptions_stand_beside_the_options_after_the_facts() {
+        let profile = BusinessProfile::named("Acme Ltd");
+        let chart = Chart::for_business(&profile).unwrap();
+        let accounts = chart.for_lines(Side::Expense);
+        let prompts = Prompts::new().unwrap();
+        let ask = |description: &str, party: &str| {
+            let input = AccountsInput {
+                profile: &profile,
+                chart: &chart,
+                counterparty: party,
+                currency: "USD",
+            };
+            let line = Line::new(description, "", rust_decimal::Decimal::new(4200, 2));
+            messages(&prompts, &line_question(&input, &line, &accounts)).unwrap()
+        };
+        let a = ask("Diesel 40 L", "Shell");
+        let b = ask("Monthly plan, 3 lines", "Verizon");
+        assert_eq!(a[0].content, INSTRUCTION);
+        assert_eq!(a[0].content, b[0].content, "one cacheable system prompt");
+        let user = &a[1].content;
+        assert!(user.starts_with("A purchase from Shell: \"Diesel 40 L\", 42.00 USD."));
+        assert!(user.contains(
+            "\n- Utilities (electricity, gas, water, heating, telephone, mobile and internet service)\n"
+        ));
+        // Every expense account is listed with what it is for, in the chart's order.
+        let listed: Vec<&str> = user.lines().filter_map(|l| l.strip_prefix("- ")).collect();
+        assert_eq!(listed.len(), accounts.len());
+        for (l, acc) in listed.iter().zip(&accounts) {
+            assert_eq!(
+                *l,
+                format!("{} ({})", acc.name, acc.description.as_deref().unwrap())
+            );
+        }
+        assert!(user.ends_with("Answer with one option."));
+    }
 }

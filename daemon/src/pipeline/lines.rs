@@ -42,6 +42,28 @@ pub struct Line {
     pub item: Option<String>,
 }
 
+impl Line {
+    /// A line with only its text and amount (no quantity, rate, account, class, tax code or
+    /// item yet).
+    pub fn new(
+        description: impl Into<String>,
+        details: impl Into<String>,
+        amount: Decimal,
+    ) -> Line {
+        Line {
+            description: description.into(),
+            quantity: None,
+            rate: None,
+            amount,
+            details: details.into(),
+            account: None,
+            class: None,
+            tax_code: None,
+            item: None,
+        }
+    }
+}
+
 /// The lines of a document.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Lines {

@@ -1,5 +1,5 @@
 //! `zopilot bench …`: benchmarks that print figures — [`pipeline`] (accuracy and speed over a
-//! labelled corpus), [`engine`] (prefill/decode tokens/s per prompt length, cold and warm; [`scoring`] of a
+//! labelled corpus), [`judge`] (the model's line-account choices over labelled lines), [`engine`] (prefill/decode tokens/s per prompt length, cold and warm; [`scoring`] of a
 //! judgment's options),
 //! [`import`] (import time, memory, decode speed), [`extract`] (header-field
 //! accuracy, seconds per page), [`queue`] (enqueue throughput, watcher latency), [`hostile`]
@@ -10,6 +10,7 @@ mod extract;
 pub mod hostile;
 mod hostile_run;
 mod import;
+mod judge;
 mod pipeline;
 mod queue;
 mod score;
@@ -38,6 +39,16 @@ pub enum BenchCommand {
         /// Also write every stored row to this JSON file.
         #[arg(long)]
         json: Option<PathBuf>,
+    },
+    /// The model's line-account judgment over labelled purchase lines, all expense accounts
+    /// as options: accuracy, seconds and prefix-cache tokens per judgment.
+    Judge {
+        /// A corpus folder whose labels.json has purchase lines with accounts (tests/evalset).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// A labelled-lines file (tests/evalset/line_accounts.json).
+        #[arg(long)]
+        lines: Option<PathBuf>,
     },
     /// Import packaged models (time, peak memory) and compare decode speed with a reference export.
     Import {
@@ -123,6 +134,9 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
         BenchCommand::Pipeline { corpus, only, json } => {
             pipeline::run(cfg, &corpus, only.as_deref(), json.as_deref())
+        }
+        BenchCommand::Judge { corpus, lines } => {
+            judge::run(cfg, corpus.as_deref(), lines.as_deref())
         }
         BenchCommand::Import {
             aliases,

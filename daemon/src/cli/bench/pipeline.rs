@@ -24,7 +24,9 @@ use crate::pipeline::{self, profile::BusinessProfile, Pipeline};
 use crate::store::{Policy, Store};
 use crate::worker::{finish, originals::Moves};
 
-fn profile_from_label(b: &Value) -> BusinessProfile {
+/// The business profile of a label's `business` object (name, country, currency, sector,
+/// accounting method, inventory).
+pub(super) fn profile_from_label(b: &Value) -> BusinessProfile {
     let mut p = BusinessProfile::named(b["name"].as_str().unwrap_or("Business"));
     let s = |k: &str| b[k].as_str().map(str::to_string);
     p.country = s("country");

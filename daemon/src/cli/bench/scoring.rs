@@ -5,11 +5,12 @@
 
 use anyhow::{anyhow, Result};
 use serde::Serialize;
-use serde_json::json;
 
 use super::stats::median;
 use crate::llm::{Engine, Message};
+use crate::pipeline::accounts::{line_question, AccountsInput, Line};
 use crate::pipeline::chart::{Chart, Side};
+use crate::pipeline::judge;
 use crate::pipeline::profile::BusinessProfile;
 use crate::pipeline::prompts::Prompts;
 
@@ -37,22 +38,23 @@ pub(super) struct ScoringRow {
 fn judgment() -> Result<(Vec<Message>, Vec<String>)> {
     let profile = BusinessProfile::named("Nordwind Trading GmbH");
     let chart = Chart::for_business(&profile)?;
-    let options: Vec<String> = chart
-        .for_lines(Side::Expense)
-        .iter()
-        .map(|a| a.name.clone())
-        .collect();
-    let prompts = Prompts::new()?;
-    let system = prompts.render("judge.system", json!({"business": profile.name}))?;
-    let user = prompts.render(
-        "judge.user",
-        json!({
-            "context": "A purchase from Bürobedarf Schmidt KG: \"Printer toner, black\" (2 cartridges), 89.90 EUR.",
-            "question": "Which expense account of the chart of accounts does this purchase go to?",
-            "options": options,
-        }),
-    )?;
-    Ok((vec![Message::system(system), Message::user(user)], options))
+    let accounts = chart.for_lines(Side::Expense);
+    let input = AccountsInput {
+        profile: &profile,
+        chart: &chart,
+        counterparty: "Bürobedarf Schmidt KG",
+        currency: "EUR",
+    };
+    let line = Line::new(
+        "Printer toner, black",
+        "2 cartridges",
+        rust_decimal::Decimal::new(8990, 2),
+    );
+    let question = line_question(&input, &line, &accounts);
+    Ok((
+        judge::messages(&Prompts::new()?, &question)?,
+        question.options,
+    ))
 }
 
 /// Score the judgment `rounds` times each way, alternating; the engine is left scoring one

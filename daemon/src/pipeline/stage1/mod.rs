@@ -87,6 +87,7 @@ fn kind(
             context: format!("The beginning of the document:\n<document>\n{head}\n</document>"),
             question: "What kind of document is this?",
             options: KINDS.iter().map(|(l, _)| l.to_string()).collect(),
+            hints: Vec::new(),
         },
         metrics,
     )?;
@@ -161,6 +162,7 @@ fn primary(
                     context,
                     question: "Which accounting action records this document in the books?",
                     options,
+                    hints: Vec::new(),
                 },
                 metrics,
             )?;
