@@ -122,34 +122,11 @@ impl Ledger {
         if !self.has(BookList::Accounts) {
             return None;
         }
-        let mut out: Vec<Account> = Vec::new();
-        for e in self.list(BookList::Accounts).filter(|e| e.active) {
-            let t = e.kind.clone().unwrap_or_else(|| "Expense".into());
-            let same = defaults.iter().find(|d| fold(&d.name) == fold(&e.name));
-            let name_words: Vec<String> =
-                words(&e.name).into_iter().filter(|w| w.len() > 3).collect();
-            let kin: Vec<&Account> = defaults
-                .iter()
-                .filter(|d| {
-                    d.account_type == t && words(&d.name).iter().any(|w| name_words.contains(w))
-                })
-                .collect();
-            let mut keywords: Vec<String> = name_words.clone();
-            for d in same.into_iter().chain(kin.iter().copied()) {
-                keywords.extend(d.keywords.iter().cloned());
-            }
-            keywords.sort();
-            keywords.dedup();
-            let roles = same.map(|d| d.roles.clone()).unwrap_or_default();
-            out.push(Account {
-                name: e.name.clone(),
-                account_type: t,
-                roles,
-                keywords,
-                sectors: Vec::new(),
-                description: same.and_then(|d| d.description.clone()),
-            });
-        }
+        let mut out: Vec<Account> = self
+            .list(BookList::Accounts)
+            .filter(|e| e.active)
+            .map(|e| imported_account(e, defaults))
+            .collect();
         // Roles no account took by name go to an account of the type that serves them: the one
         // kin to the default chart's account of the role (sharing a word of its name), else the
         // first — never a contra account (accumulated depreciation).
@@ -198,5 +175,31 @@ impl Ledger {
             }
         }
         Some(out)
+    }
+}
+
+/// An imported account in the chart's terms: its type (expense when the export has none), the
+/// roles, keywords and description of the default account of the same name, plus the keywords of
+/// default accounts of its type that share a word of its name.
+fn imported_account(e: &BookEntry, defaults: &[Account]) -> Account {
+    let t = e.kind.clone().unwrap_or_else(|| "Expense".into());
+    let same = defaults.iter().find(|d| fold(&d.name) == fold(&e.name));
+    let name_words: Vec<String> = words(&e.name).into_iter().filter(|w| w.len() > 3).collect();
+    let kin = defaults
+        .iter()
+        .filter(|d| d.account_type == t && words(&d.name).iter().any(|w| name_words.contains(w)));
+    let mut keywords: Vec<String> = name_words.clone();
+    for d in same.into_iter().chain(kin) {
+        keywords.extend(d.keywords.iter().cloned());
+    }
+    keywords.sort();
+    keywords.dedup();
+    Account {
+        name: e.name.clone(),
+        account_type: t,
+        roles: same.map(|d| d.roles.clone()).unwrap_or_default(),
+        keywords,
+        sectors: Vec::new(),
+        description: same.and_then(|d| d.description.clone()),
     }
 }
