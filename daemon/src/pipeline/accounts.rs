@@ -8,8 +8,8 @@
 //!    of words); the counterparty's name only breaks a tie, or decides when the line names
 //!    nothing; one account ahead of the others decides (confidence 80);
 //! 3. **judgment**: otherwise the model chooses among the tied accounts (or all expense
-//!    accounts when no keyword matched) by scoring them ([`super::judge`]); confidence from its
-//!    margin, at most 75.
+//!    accounts when no keyword matched), each shown with its description, by scoring them
+//!    ([`super::judge`], [`line_question`]); confidence from its margin, at most 75.
 //!
 //! Sales lines name an item by their description (QuickBooks sales forms post items, whose
 //! income account is the item's).

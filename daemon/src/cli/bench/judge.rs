@@ -7,8 +7,11 @@
 //! keywords and presets decide most). Beside it: what the keywords alone decide, and keywords
 //! first with the model's choice for the rest.
 //!
-//! Prints one line per judgment (right or not, expected, chosen, margin in nats per token,
-//! seconds, prompt tokens and how many came from the prefix cache), then the totals.
+//! Prints one line per judgment (right or not, the line, expected, chosen, seconds, prompt tokens
+//! and how many came from the prefix cache), then the totals: accuracy by the pipeline's ranking
+//! (mean log-probability per token) and by an option's total and first-token log-probability,
+//! per label source, on the lines the keywords leave undecided, and keywords-then-model; seconds
+//! and tokens per judgment.
 
 use std::collections::BTreeMap;
 use std::path::Path;
