@@ -71,8 +71,14 @@ impl ScoredOptions {
     /// Option indices from the highest mean log-probability per token down; ties keep the
     /// options' order.
     pub fn ranking(&self) -> Vec<usize> {
+        self.ranking_by(|o| o.mean)
+    }
+
+    /// Option indices from the highest `key` down (e.g. the total log-probability); ties keep
+    /// the options' order.
+    pub fn ranking_by(&self, key: impl Fn(&OptionScore) -> f64) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.options.len()).collect();
-        order.sort_by(|&a, &b| self.options[b].mean.total_cmp(&self.options[a].mean));
+        order.sort_by(|&a, &b| key(&self.options[b]).total_cmp(&key(&self.options[a])));
         order
     }
 

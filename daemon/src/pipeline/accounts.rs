@@ -69,6 +69,11 @@ fn keyword_leaders<'a>(
     }
 }
 
+/// The text of a line the keywords are looked for in: its description and details.
+fn line_text(line: &Line) -> String {
+    format!("{} {}", line.description, line.details)
+}
+
 fn keyword_choice(
     options: &[&Account],
     line_text: &str,
@@ -110,8 +115,8 @@ pub fn decide(
             line.account = Some(c.clone());
             continue;
         }
-        let line_text = format!("{} {}", line.description, line.details);
-        let choice = if let Some(c) = keyword_choice(&options, &line_text, input.counterparty) {
+        let choice = if let Some(c) = keyword_choice(&options, &line_text(line), input.counterparty)
+        {
             c
         } else {
             judged(engine, prompts, input, &options, line, metrics)?
@@ -131,8 +136,7 @@ fn judged(
     line: &Line,
     metrics: &mut Vec<StageMetrics>,
 ) -> Result<AccountChoice> {
-    let line_text = format!("{} {}", line.description, line.details);
-    let tied = keyword_leaders(options, &line_text, input.counterparty);
+    let tied = keyword_leaders(options, &line_text(line), input.counterparty);
     let choices = if tied.is_empty() { options } else { &tied };
     let c = judge::choose(
         engine,
@@ -186,8 +190,7 @@ pub fn line_question<'a>(
 /// What the keywords alone decide for a purchase line (step 2 above): the account when one
 /// leads, else `None` (the model would judge).
 pub fn keyword_account(options: &[&Account], line: &Line, counterparty: &str) -> Option<String> {
-    let line_text = format!("{} {}", line.description, line.details);
-    keyword_choice(options, &line_text, counterparty).map(|c| c.name)
+    keyword_choice(options, &line_text(line), counterparty).map(|c| c.name)
 }
 
 #[cfg(test)]

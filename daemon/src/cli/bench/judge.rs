@@ -16,15 +16,15 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use super::pipeline::profile_from_label;
+use super::pipeline::{pct, profile_from_label};
 use crate::config::Config;
-use crate::llm::{EngineHandle, OptionScore, ScoredOptions};
+use crate::extract::money::decimal;
+use crate::llm::EngineHandle;
 use crate::pipeline::accounts::{self, AccountsInput, Line};
 use crate::pipeline::chart::{Chart, Side};
 use crate::pipeline::judge;
@@ -43,13 +43,6 @@ struct Case {
     account: String,
     /// Where the label comes from (the corpus folder or the lines file).
     source: String,
-}
-
-fn decimal(v: &Value) -> Decimal {
-    v.as_f64()
-        .map(|f| format!("{f:.2}"))
-        .and_then(|s| Decimal::from_str(&s).ok())
-        .unwrap_or_default()
 }
 
 /// The labelled lines of a corpus's incoming documents.
@@ -77,7 +70,7 @@ fn corpus_cases(dir: &Path) -> Result<Vec<Case>> {
                 business: business.clone(),
                 counterparty: d["fields"]["from.name"].as_str().unwrap_or("").into(),
                 description: l["description"].as_str().unwrap_or("").into(),
-                amount: decimal(&l["amount"]),
+                amount: decimal(&l["amount"]).unwrap_or_default(),
                 currency: currency.clone(),
                 account: account.into(),
                 source: dir.display().to_string(),
@@ -104,7 +97,7 @@ fn file_cases(path: &Path) -> Result<Vec<Case>> {
             business: business.clone(),
             counterparty: s(l, "counterparty"),
             description: s(l, "description"),
-            amount: decimal(&l["amount"]),
+            amount: decimal(&l["amount"]).unwrap_or_default(),
             currency: s(l, "currency"),
             account: s(l, "account"),
             source: path.display().to_string(),
@@ -133,19 +126,6 @@ struct Totals {
     cached_tokens: usize,
     prefill_seconds: f64,
     scoring_seconds: f64,
-}
-
-/// The option with the highest `key` (ties: the first).
-fn best(s: &ScoredOptions, key: impl Fn(&OptionScore) -> f64) -> usize {
-    (0..s.options.len())
-        .reduce(|b, i| {
-            if key(&s.options[i]) > key(&s.options[b]) {
-                i
-            } else {
-                b
-            }
-        })
-        .unwrap_or(0)
 }
 
 pub(super) fn run(cfg: &Config, corpus: Option<&Path>, lines: Option<&Path>) -> Result<ExitCode> {
@@ -185,7 +165,6 @@ fn judge_one(
     t: &mut Totals,
 ) -> Result<()> {
     let options = chart.for_lines(Side::Expense);
-    let names: Vec<String> = options.iter().map(|a| a.name.clone()).collect();
     let input = AccountsInput {
         profile: &c.business,
         chart,
@@ -196,15 +175,16 @@ fn judge_one(
     let keyword = accounts::keyword_account(&options, &line, &c.counterparty);
     let q = accounts::line_question(&input, &line, &options);
     let scored = engine
-        .score(judge::messages(prompts, &q)?, names.clone())
+        .score(judge::messages(prompts, &q)?, q.options.clone())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let names = &q.options;
     // The pipeline's choice (`judge::choose`): the first of the ranking.
     let chosen = &names[scored.ranking()[0]];
     let right = *chosen == c.account;
     t.cases += 1;
     t.mean_right += right as usize;
-    t.sum_right += (names[best(&scored, |o| o.logprob)] == c.account) as usize;
-    t.first_right += (names[best(&scored, |o| o.first_logprob)] == c.account) as usize;
+    t.sum_right += (names[scored.ranking_by(|o| o.logprob)[0]] == c.account) as usize;
+    t.first_right += (names[scored.ranking_by(|o| o.first_logprob)[0]] == c.account) as usize;
     if let Some(k) = &keyword {
         t.keyword_decided += 1;
         t.keyword_right += (*k == c.account) as usize;
@@ -233,32 +213,25 @@ fn judge_one(
 }
 
 fn report(t: &Totals) {
-    let pct = |a: usize, b: usize| {
-        if b == 0 {
-            "-".to_string()
-        } else {
-            format!("{a}/{b} {:.0}%", 100.0 * a as f64 / b as f64)
-        }
-    };
     let n = t.cases.max(1) as f64;
     println!();
     println!(
         "model alone (all expense accounts as options): {} (ranked by total log-probability: {}, by the first token: {})",
-        pct(t.mean_right, t.cases),
-        pct(t.sum_right, t.cases),
-        pct(t.first_right, t.cases)
+        pct((t.mean_right, t.cases)),
+        pct((t.sum_right, t.cases)),
+        pct((t.first_right, t.cases))
     );
     for (source, &(right, n)) in &t.by_source {
-        println!("  {source}: {}", pct(right, n));
+        println!("  {source}: {}", pct((right, n)));
     }
     println!(
         "keywords decide {} of {} lines, right {}; the model on the other {}: {}; keywords, else the model: {}",
         t.keyword_decided,
         t.cases,
-        pct(t.keyword_right, t.keyword_decided),
+        pct((t.keyword_right, t.keyword_decided)),
         t.cases - t.keyword_decided,
-        pct(t.undecided_right, t.cases - t.keyword_decided),
-        pct(t.combined_right, t.cases)
+        pct((t.undecided_right, t.cases - t.keyword_decided)),
+        pct((t.combined_right, t.cases))
     );
     println!(
         "per judgment: {:.2} s, prompt {:.0} tokens of which {:.0} from the prefix cache, prefill {:.2} s, scoring {:.2} s",

@@ -80,7 +80,8 @@ impl Tally {
     }
 }
 
-fn pct((a, b): (usize, usize)) -> String {
+/// `a/b NN%`, or `-` when nothing was counted.
+pub(super) fn pct((a, b): (usize, usize)) -> String {
     if b == 0 {
         "-".into()
     } else {
