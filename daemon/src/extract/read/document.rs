@@ -188,13 +188,47 @@ fn party_json(p: &parties::Party) -> Value {
     })
 }
 
-/// Tax ids printed within the recipient's block belong to it; the first other one is the issuer's.
+/// Tax ids printed within the recipient's block (its lines and its column), or after a
+/// recipient label ("Customer VAT No"), belong to it; the first other one is the issuer's.
+/// Labelled ids ([`super::tax_ids`]) first, then the formats recognised without a label; an id
+/// is assigned once.
 fn assign_tax_ids(text: &str, p: &parties::Parties, d: &mut Map<String, Value>) {
     let span = |q: &parties::Party| q.line.map(|a| (a, q.last_line.unwrap_or(a) + 1));
     let recipient = span(&p.recipient);
+    let key = |id: &str| {
+        id.chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+    };
+    // Whether the segment at char column `col` lies in the recipient's column (unknown: yes).
+    let in_column = |line: &str, col: Option<usize>| match (col, p.recipient.col) {
+        (Some(c), Some(r)) => super::segments::at_column(line, r, 3).is_some_and(|s| s.col == c),
+        _ => true,
+    };
+    let mut seen: Vec<String> = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        for id in tax_ids_in(line) {
-            let in_recipient = recipient.is_some_and(|(a, b)| i >= a && i <= b);
+        let labelled = super::tax_ids::labelled(line)
+            .into_iter()
+            .map(|t| (t.id, t.recipient, Some(t.col)));
+        let unlabelled = tax_ids_in(line).into_iter().map(|id| {
+            let col = super::segments::segments(line)
+                .into_iter()
+                .find(|s| key(&s.text).contains(&key(&id)))
+                .map(|s| s.col);
+            (id, false, col)
+        });
+        for (id, for_recipient, col) in labelled.chain(unlabelled) {
+            // "USt-IdNr. DE123456789" is read both ways; "DE 123…" and "DE123…" are one id.
+            let k = key(&id);
+            if seen
+                .iter()
+                .any(|s| s.ends_with(&k) || k.ends_with(s.as_str()))
+            {
+                continue;
+            }
+            seen.push(k);
+            let in_recipient = for_recipient
+                || recipient.is_some_and(|(a, b)| i >= a && i <= b) && in_column(line, col);
             let slot = if in_recipient { "to" } else { "from" };
             if d[slot]["tax_id"].is_null() {
                 d.get_mut(slot).expect("party")["tax_id"] = json!(id);
@@ -299,4 +333,37 @@ fn line_items(table: Option<&lines::Table>, doc: &Value) -> Value {
         })
         .collect();
     Value::Array(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read;
+
+    #[test]
+    fn tax_ids_go_to_the_party_whose_block_and_column_print_them() {
+        // Flipkart's layout: the seller's VAT/TIN in the left column, beside the buyer's block.
+        let t = "Sold By : WS Retail Services Pvt. Ltd.,
+ Order ID: OD304175096047380001            Billing Address
+                                           Anushrut Singh
+ Invoice Date: 20-10-2015                  3/64, Vishwas Khand,Gomti Nagar
+ VAT/TIN: 29670869006                      Lucknow 226010 Uttar Pradesh
+";
+        let d = read(t, &[], None).doc;
+        assert_eq!(d["from"]["tax_id"], "29670869006");
+        assert!(d["to"]["tax_id"].is_null());
+        // The buyer's NIP inside its block is the buyer's; a customer label makes one the
+        // customer's wherever it is; CIF without a country prefix is read by its label.
+        let t = "Sprzedawca: Polski Koncern Naftowy ORLEN S.A.
+NIP:               774-00-01-454
+Nabywca:           GŁÓWNY URZĄD STATYSTYCZNY
+NIP:               5261040828
+";
+        let d = read(t, &[], None).doc;
+        assert_eq!(d["from"]["tax_id"], "774-00-01-454");
+        assert_eq!(d["to"]["tax_id"], "5261040828");
+        let t = "Harinas del Norte S.A.\nPolígono Sur 14\n\nCustomer VAT No: ESB87654321\nHarinas del Norte S.A. - CIF A12345678\n";
+        let d = read(t, &[], None).doc;
+        assert_eq!(d["from"]["tax_id"], "A12345678");
+        assert_eq!(d["to"]["tax_id"], "ESB87654321");
+    }
 }

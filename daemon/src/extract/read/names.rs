@@ -133,19 +133,7 @@ pub(super) fn after_label(segment: &str, n: usize) -> String {
 /// Gelnhausen"), trailing punctuation off, a trailing title word off, an OCR-garbled legal form
 /// restored.
 pub fn clean_name(s: &str) -> String {
-    let s = match s
-        .split_once(" - ")
-        .or_else(|| s.split_once(" · "))
-        .or_else(|| s.split_once(" | "))
-    {
-        Some((name, rest))
-            if rest.chars().any(|c| c.is_ascii_digit())
-                && name.chars().filter(|c| c.is_alphabetic()).count() >= 3 =>
-        {
-            name
-        }
-        _ => s,
-    };
+    let s = sender_line(s).map_or(s, |(name, _)| name);
     let mut n = fix_legal_form(s.trim().trim_end_matches([',', ';', ':']).trim());
     let f = fold(&n);
     for kind in &vocabulary().document_kinds.order {
@@ -159,6 +147,44 @@ pub fn clean_name(s: &str) -> String {
         }
     }
     n
+}
+
+/// An address label at the start of `text` ("Adresse de l'installation", "Warehouse Address:
+/// NO. 42/1 …", "Indirizzo: Via Roma 1"; `address_labels` in the vocabulary): the value after
+/// its colon (empty when the label stands alone), or `None` when `text` is not one. A label has
+/// at most four words and, standing alone, no digits ("12 Address Road" is an address).
+pub(super) fn address_label(text: &str) -> Option<String> {
+    let (label, value) = match text.split_once(':') {
+        Some((l, v)) => (l, v.trim()),
+        None if text.chars().any(|c| c.is_ascii_digit()) => return None,
+        None => (text, ""),
+    };
+    if label.split_whitespace().count() > 4 {
+        return None;
+    }
+    let f = fold(label);
+    vocabulary()
+        .address_labels
+        .labels
+        .iter()
+        .any(|w| has_words(&f, w))
+        .then(|| value.to_string())
+}
+
+/// A sender line — the one-line return address printed above an envelope window,
+/// "QualityHosting AG - Uferweg 40-42 - D-63571 Gelnhausen" — as (name, address): the name
+/// before the first " - " / " · " / " | ", the address after it with its parts joined by ", ".
+/// `None` when the rest has no digit or the name has fewer than three letters.
+pub(super) fn sender_line(s: &str) -> Option<(&str, String)> {
+    let (sep, (name, rest)) = [" - ", " · ", " | "]
+        .into_iter()
+        .find_map(|sep| s.split_once(sep).map(|parts| (sep, parts)))?;
+    (rest.chars().any(|c| c.is_ascii_digit())
+        && name.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+        .then(|| {
+            let parts: Vec<&str> = rest.split(sep).map(str::trim).collect();
+            (name, parts.join(", "))
+        })
 }
 
 pub(super) fn postal_re() -> &'static Regex {

@@ -17,32 +17,20 @@
 //! block (two to five aligned lines with a postal code) other than the issuer's.
 //!
 //! Names are never e-mail addresses: an e-mail found in a block becomes the party's `email`.
+//! Where a block ends, and what in it is an address line, is [`block`]'s.
 
 use serde::Serialize;
 
 use super::fold::{fold, has_words};
 use super::names::{
-    after_label, clean_name, email_in, label_at, legal_name_re, name_like, postal_re,
+    after_label, clean_name, email_in, label_at, legal_name_re, name_like, postal_re, sender_line,
 };
-use super::segments::segments;
+use super::segments::{segments, Segment};
 use super::vocabulary::vocabulary;
+pub use block::Party;
+use block::{block, block_below, is_title};
 
-/// One party as read.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Party {
-    pub name: Option<String>,
-    pub address: Option<String>,
-    pub email: Option<String>,
-    /// 0-based line of the name.
-    pub line: Option<usize>,
-    /// The rule that found the name.
-    pub rule: Option<String>,
-    /// 0–100.
-    pub confidence: i64,
-    /// 0-based last line of the party's block (name and address).
-    #[serde(skip)]
-    pub last_line: Option<usize>,
-}
+mod block;
 
 /// Both parties, plus the shipping party when a separate block names one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -50,87 +38,6 @@ pub struct Parties {
     pub issuer: Party,
     pub recipient: Party,
     pub ship_to: Option<Party>,
-}
-
-/// A block that opens at `line` (0-based), column `col`: name and address below it. A label on
-/// the name's line is read through ("Bill to: / ATTN: Acme") when `through_labels`; any other
-/// label ends the block.
-fn block_below(lines: &[&str], line: usize, col: usize, through_labels: bool) -> Party {
-    block(lines, line, col, through_labels, None)
-}
-
-/// [`block_below`], or with the name already known (`name`, read beside the label) only the
-/// address below it.
-fn block(
-    lines: &[&str],
-    line: usize,
-    col: usize,
-    through_labels: bool,
-    name: Option<String>,
-) -> Party {
-    let mut p = Party {
-        name,
-        ..Party::default()
-    };
-    let mut k = line + 1;
-    let mut addr: Vec<String> = Vec::new();
-    let mut blanks = 0;
-    while k < lines.len() && k <= line + 8 {
-        let l = lines[k];
-        if l == "\u{c}" {
-            break;
-        }
-        if l.trim().is_empty() {
-            blanks += 1;
-            if blanks > 1 || p.name.is_some() && !addr.is_empty() {
-                break;
-            }
-            k += 1;
-            continue;
-        }
-        let Some(seg) = super::segments::at_column(l, col, 3) else {
-            if p.name.is_some() {
-                break;
-            }
-            k += 1;
-            continue;
-        };
-        let mut text = seg.text.clone();
-        // Address lines are short; a sentence or a legal footer ends the block.
-        if p.name.is_some() && (text.chars().count() > 60 || text.split_whitespace().count() > 10) {
-            break;
-        }
-        if let Some((_, n)) = label_at(&text) {
-            if p.name.is_some() || !through_labels {
-                break;
-            }
-            text = after_label(&text, n);
-        }
-        // "Order Date: 15-10-2015": another field, not an address line.
-        if p.name.is_some()
-            && text
-                .split_once(':')
-                .is_some_and(|(l, _)| l.split_whitespace().count() <= 3)
-        {
-            break;
-        }
-        p.last_line = Some(k);
-        if let Some(e) = email_in(&text) {
-            p.email = p.email.or(Some(e));
-        } else if p.name.is_none() {
-            if name_like(&text) {
-                p.name = Some(clean_name(&text));
-                p.line = Some(k);
-            }
-        } else if addr.len() < 4 && !text.is_empty() {
-            addr.push(text);
-        }
-        k += 1;
-    }
-    if !addr.is_empty() {
-        p.address = Some(addr.join(", "));
-    }
-    p
 }
 
 /// Labelled blocks: (kind, party) in reading order. On a purchase order the supplier labels
@@ -162,6 +69,11 @@ fn labelled(lines: &[&str], document_kind: &str) -> Vec<(&'static str, Party)> {
                     line: Some(i),
                     ..block(lines, i, seg.col, false, Some(clean_name(&rest)))
                 }
+            } else if let Some(b) = rest.is_empty().then(|| beside(line, &seg)).flatten() {
+                Party {
+                    line: Some(i),
+                    ..block(lines, i, b.col, false, Some(clean_name(&b.text)))
+                }
             } else if rest.is_empty() || email_in(&rest).is_some() {
                 let mut b = block_below(lines, i, seg.col, true);
                 if let Some(e) = email_in(&rest) {
@@ -181,6 +93,23 @@ fn labelled(lines: &[&str], document_kind: &str) -> Vec<(&'static str, Party)> {
         }
     }
     out
+}
+
+/// The name printed beside a label that ends with its colon, across a column gap
+/// ("Nabywca:           GŁÓWNY URZĄD STATYSTYCZNY"): the next segment of `line` when it is
+/// name-like and neither a label nor a table column's word.
+fn beside(line: &str, label: &Segment) -> Option<Segment> {
+    if !label.text.trim_end().ends_with(':') {
+        return None;
+    }
+    segments(line)
+        .into_iter()
+        .find(|s| s.col > label.col)
+        .filter(|s| {
+            name_like(&s.text)
+                && label_at(&s.text).is_none()
+                && super::lines::column_kind(&s.text).is_none()
+        })
 }
 
 /// Company names with a legal form printed anywhere: (line, name).
@@ -251,13 +180,7 @@ fn letterhead(lines: &[&str], skip: &[usize]) -> Option<(usize, String, usize)> 
         for seg in segments(line) {
             let name = clean_name(&seg.text);
             let f = fold(&name);
-            let title_only = vocabulary().document_kinds.order.iter().any(|k| {
-                vocabulary()
-                    .document_kinds
-                    .phrases(k)
-                    .iter()
-                    .any(|p| fold(p) == f)
-            });
+            let title_only = is_title(&name);
             let column_word = super::lines::column_kind(&seg.text).is_some();
             // A word of a title OCR spread apart ("PURCHASE      ORDER").
             let collapsed = fold(&line.split_whitespace().collect::<Vec<_>>().join(" "));
@@ -326,7 +249,16 @@ pub fn read(text: &str, document_kind: &str) -> Parties {
     }
     parties.issuer = issuer(&lines, &blocks, &taken, &parties.recipient);
     if parties.recipient.name.is_none() {
-        parties.recipient = address_window(&lines, &parties.issuer);
+        parties.recipient = match (&parties.issuer, parties.issuer.line) {
+            // Below a sender line: the window's address block.
+            (q, Some(line)) if q.last_line == Some(line) && q.address.is_some() => {
+                let mut p = block_below(&lines, line, q.col.unwrap_or(0), true);
+                p.rule = Some("below the sender line".into());
+                p.confidence = 60;
+                p
+            }
+            _ => address_window(&lines, &parties.issuer),
+        };
     }
     parties
 }
@@ -353,10 +285,17 @@ fn issuer(
         let exact = legal
             .iter()
             .find(|(_, n)| significant_words(n).iter().any(|w| words.contains(w)));
-        let mut p = block_below(lines, *line, *col, false);
-        p.address = match (p.name.take(), p.address.take()) {
-            (Some(n), Some(a)) => Some(format!("{n}, {a}")),
-            (n, a) => n.or(a),
+        let raw = super::segments::at_column(lines[*line], *col, 0).map(|s| s.text);
+        let mut p = match raw.as_deref().and_then(sender_line) {
+            // A sender line: its address on it, the recipient's window below.
+            Some((_, address)) => Party {
+                address: Some(address),
+                last_line: Some(*line),
+                col: Some(*col),
+                ..Party::default()
+            },
+            // Below the letterhead: its address.
+            None => block(lines, *line, *col, false, Some(name.clone())),
         };
         p.line = Some(*line);
         let letterhead_is_legal = legal_name_re().is_match(name);
@@ -424,6 +363,8 @@ fn address_window(lines: &[&str], issuer: &Party) -> Party {
                 .filter_map(|k| super::segments::at_column(lines[k], seg.col, 2).map(|s| s.text))
                 .collect();
             return Party {
+                col: Some(name.col),
+                last_line: Some(i),
                 name: Some(clean_name(&name.text)),
                 address: (!address.is_empty()).then(|| address.join(", ")),
                 line: Some(top),

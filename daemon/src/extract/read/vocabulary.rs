@@ -26,6 +26,17 @@ pub struct Vocabulary {
     pub purchase_order_vendor_labels: Labels,
     pub table_columns: BTreeMap<String, Vec<String>>,
     pub totals_labels: Vec<String>,
+    /// Words that label an address line inside a party's block ("Warehouse Address: …").
+    pub address_labels: Labels,
+    /// Labels printed before a tax identification number ("VAT No", "USt-IdNr.", "NIF").
+    pub tax_id_labels: TaxIdLabels,
+}
+
+/// Tax id labels, and the words before one that make the id the recipient's ("Your VAT No").
+#[derive(Debug, Deserialize)]
+pub struct TaxIdLabels {
+    pub labels: Vec<String>,
+    pub recipient_words: Vec<String>,
 }
 
 /// Title words per document kind, and the order kinds are tried in.
@@ -90,6 +101,9 @@ pub fn vocabulary() -> &'static Vocabulary {
         folded(&mut v.payee_labels);
         folded(&mut v.purchase_order_vendor_labels.labels);
         folded(&mut v.totals_labels);
+        folded(&mut v.address_labels.labels);
+        folded(&mut v.tax_id_labels.labels);
+        folded(&mut v.tax_id_labels.recipient_words);
         for l in v
             .payment_methods
             .values_mut()

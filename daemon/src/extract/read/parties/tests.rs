@@ -145,3 +145,120 @@ Blue Ridge Electric Co.
     assert_eq!(p.issuer.name.as_deref(), Some("Harinas del Norte S.A."));
     assert_eq!(clean_name("Studio Rossi S.r.I."), "Studio Rossi S.r.l.");
 }
+
+#[test]
+fn a_letterheads_address_is_the_lines_below_it_up_to_the_item_table() {
+    let t = "                                   INVOICE
+Blue Ridge Electric Co.
+44 Power Ave                                                            Number:           INV-2025-2876
+Asheville, NC 28801                                                     Date of issue:       02/08/2025
+                                                                        Payment due:         03/10/2025
+Bill To:
+Taylor's Store
+1200 Market Street
+Springfield, IL 62701
+Item                                              Quantity                  Rate                  Total
+Repair of cash register                           1                      $238.95                $238.95
+";
+    let p = read(t, "invoice");
+    assert_eq!(p.issuer.name.as_deref(), Some("Blue Ridge Electric Co."));
+    assert_eq!(
+        p.issuer.address.as_deref(),
+        Some("44 Power Ave, Asheville, NC 28801")
+    );
+    // The recipient's block ends at the table's header, not inside the first item.
+    assert_eq!(
+        p.recipient.address.as_deref(),
+        Some("1200 Market Street, Springfield, IL 62701")
+    );
+    // A delivery note's two-column header (no amount column) ends it too.
+    let t = "Cliente:\nStudio Rossi S.r.l.\nVia Roma 21\n20121 Milano\nDescrizione                                 Quantità\nConsulenza legale                                  1\n";
+    assert_eq!(
+        read(t, "delivery_note").recipient.address.as_deref(),
+        Some("Via Roma 21, 20121 Milano")
+    );
+}
+
+#[test]
+fn another_columns_text_is_a_gap_in_the_block_and_address_labels_are_read_through() {
+    // AWS: "for details" on the left between two lines of the provider's address.
+    let t =
+        "*** Check the GST statement attached                                  Service Provider:
+                                                                      Amazon Web Services, Inc.
+                                                                      410 Terry Ave North
+for details
+                                                                      Seattle, WA 98109-5210, US
+";
+    let p = read(t, "invoice");
+    assert_eq!(
+        p.issuer.address.as_deref(),
+        Some("410 Terry Ave North, Seattle, WA 98109-5210, US")
+    );
+    // Free: the label inside the subscriber's block is not part of the address.
+    let t = "Adresse email de contact                  Nom de l’abonné
+alexis@via.ecp.fr                         de Lattre Alexis
+Numéro de ligne     Id.client             Adresse de l’installation
+FO10479674          10577874              35 RUE du logiciel libre
+                                          69100 VILLEURBANNE
+Facture n°562044387 du 02 Juillet 2015
+";
+    let p = read(t, "invoice");
+    assert_eq!(p.recipient.name.as_deref(), Some("de Lattre Alexis"));
+    assert_eq!(
+        p.recipient.address.as_deref(),
+        Some("35 RUE du logiciel libre, 69100 VILLEURBANNE")
+    );
+    // Flipkart: "Warehouse Address: …" below the seller's label is its address.
+    let p = read(
+        " Sold By : WS Retail Services Pvt. Ltd.,\nWarehouse Address: NO. 42/1 & 43, Bangalore, Karnataka, India - 560067\n",
+        "invoice",
+    );
+    assert_eq!(
+        p.issuer.address.as_deref(),
+        Some("NO. 42/1 & 43, Bangalore, Karnataka, India - 560067")
+    );
+}
+
+#[test]
+fn a_name_across_the_gap_after_its_label_and_a_sender_line_above_the_window() {
+    let t = "Faktura nr: F 1234K20/1234/12
+Sprzedawca: Polski Koncern Naftowy ORLEN S.A.
+NIP:               774-00-01-454
+Adres:             Chemików 7 09-411 Płock
+Nabywca:           GŁÓWNY URZĄD STATYSTYCZNY
+NIP:               5261040828
+Adres:             Aleja Niepodległości 208 00-925 Warszawa
+";
+    let p = read(t, "invoice");
+    assert_eq!(
+        p.issuer.name.as_deref(),
+        Some("Polski Koncern Naftowy ORLEN S.A.")
+    );
+    assert_eq!(p.issuer.address.as_deref(), Some("Chemików 7 09-411 Płock"));
+    assert_eq!(
+        p.recipient.name.as_deref(),
+        Some("GŁÓWNY URZĄD STATYSTYCZNY")
+    );
+    assert_eq!(
+        p.recipient.address.as_deref(),
+        Some("Aleja Niepodległości 208 00-925 Warszawa")
+    );
+    let t = "  QualityHosting AG - Uferweg 40-42 - D-63571 Gelnhausen
+  iViveLabs Ltd.
+  93B Sai Yu Chung
+  Yuen Long, N.T.
+  Hong Kong
+Rechnung                                                               Seite 1
+";
+    let p = read(t, "invoice");
+    assert_eq!(p.issuer.name.as_deref(), Some("QualityHosting AG"));
+    assert_eq!(
+        p.issuer.address.as_deref(),
+        Some("Uferweg 40-42, D-63571 Gelnhausen")
+    );
+    assert_eq!(p.recipient.name.as_deref(), Some("iViveLabs Ltd."));
+    assert_eq!(
+        p.recipient.address.as_deref(),
+        Some("93B Sai Yu Chung, Yuen Long, N.T., Hong Kong")
+    );
+}
