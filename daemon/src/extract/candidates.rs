@@ -59,11 +59,11 @@ struct Label {
 const LABELS: &[Label] = &[
     Label {
         field: "invoice_number",
-        pattern: r"(?i)\b(?:invoice|inv|facture|rechnung|factura|fattura|faktura|bill|receipt|re[çc]u|recibo|ricevuta|quittung|note de crédit|credit note|credit memo|avoir|gutschrift|nota de cr[ée]dito|nota di credito|quote|quotation|estimate|devis|angebot|presupuesto|preventivo|statement|relev[ée]|remittance|avis|scontrino|ticket)\s*(?:no\.?|nr\.?|number|num(?:ber|éro|ero)|n[°º.]\.?|#)\s*[:.]?\s*#?\s*",
+        pattern: r"(?i)\b(?:invoice|inv|facture|rechnung|factura|fattura|faktura|factuur|fatura|bill|receipt|re[çc]u|recibo|ricevuta|quittung|note de crédit|credit note|credit memo|avoir|gutschrift|nota de cr[ée]dito|nota di credito|quote|quotation|estimate|devis|angebot|presupuesto|preventivo|offerte|statement|relev[ée]|remittance|avis|scontrino|ticket)(?:\s+(?:simplificada|simplifiée|simplificata|proforma|pro-forma|fiscal|commerciale|electr[óo]nica|elettronica))?\s*(?:no\.?|nr\.?|number|num(?:ber|éro|ero)|n\.?\s*[°º]\.?|n\.|#)\s*[:.]?\s*#?\s*",
     },
     Label {
         field: "invoice_number",
-        pattern: r"(?i)\b(?:rechnungsnummer|rechnungsnr\.?|belegnummer|belegnr\.?|gutschriftsnr\.?|invoice\s+id|document\s+(?:no|number))\s*[:.]?\s*#?\s*",
+        pattern: r"(?i)\b(?:rechnungsnummer|rechnungsnr\.?|belegnummer|belegnr\.?|gutschriftsnr\.?|gutschrift-nr\.?|factuurnummer|factuurnr\.?|invoice\s+id|document\s+(?:no|number))\s*[:.]?\s*#?\s*",
     },
     Label {
         field: "invoice_number",
@@ -91,11 +91,11 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "due_date",
-        pattern: r"(?i)\b(?:due\s+date|payment\s+due|date\s+limite\s+de\s+paiement|échéance|echeance|fällig(?:keitsdatum)?|zahlbar\s+bis|fecha\s+de\s+vencimiento|scadenza)\b",
+        pattern: r"(?i)\b(?:due\s+date|payment\s+due|due\s+by|due\s+on|pay\s+by|date\s+limite\s+de\s+paiement|échéance|echeance|fällig(?:keitsdatum)?|zahlbar\s+bis|fecha\s+de\s+vencimiento|scadenza|vervaldatum|data\s+de\s+vencimento|vencimento)\b",
     },
     Label {
         field: "issue_date",
-        pattern: r"(?i)\b(?:invoice\s+date|date\s+of\s+issue|issue\s+date|bill\s+date|date\s+de\s+facture|date\s+de\s+facturation|rechnungsdatum|fecha\s+de\s+factura|data\s+fattura)\b",
+        pattern: r"(?i)\b(?:invoice\s+date|date\s+of\s+issue|issue\s+date|issued\s+on|bill\s+date|receipt\s+date|date\s+paid|paid\s+on|payment\s+date|date\s+de\s+facture|date\s+de\s+facturation|date\s+d'émission|rechnungsdatum|ausstellungsdatum|fecha\s+de\s+factura|fecha\s+de\s+emisi[óo]n|fecha\s+factura|data\s+fattura|data\s+di\s+emissione|data\s+emissione|data\s+de\s+emiss[ãa]o|factuurdatum)\b",
     },
     Label {
         field: "issue_date",
@@ -107,7 +107,7 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "total",
-        pattern: r"(?i)\b(?:grand\s+total|total\s+amount\s+due|amount\s+due|total\s+due|balance\s+due|total\s+to\s+pay|total\s+ttc|montant\s+ttc|net\s+à\s+payer|somme\s+à\s+payer|total\s+à\s+payer|gesamtbetrag|rechnungsbetrag|zu\s+zahlen|importe\s+total|totale\s+fattura|totale\s+documento|importo\s+totale|totale|nale[żz]no[śs][ćc]\s+og[óo][łl]em|do\s+zap[łl]aty|total\s+for\s+this\s+invoice|total\s+facture)\b",
+        pattern: r"(?i)\b(?:grand\s+total|total\s+amount\s+due|amount\s+due|total\s+due|balance\s+due|total\s+to\s+pay|total\s+ttc|montant\s+ttc|net\s+à\s+payer|somme\s+à\s+payer|total\s+à\s+payer|total\s+a\s+pagar|te\s+betalen|totaal|total\s+amount|gesamtbetrag|rechnungsbetrag|zu\s+zahlen|importe\s+total|totale\s+fattura|totale\s+documento|importo\s+totale|totale|nale[żz]no[śs][ćc]\s+og[óo][łl]em|do\s+zap[łl]aty|total\s+for\s+this\s+invoice|total\s+facture)\b",
     },
     Label {
         field: "total",
@@ -115,7 +115,7 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "subtotal",
-        pattern: r"(?i)\b(?:sub-?total|total\s+ht|montant\s+ht|net\s+amount|total\s+net|total\s+excl(?:uding|\.)?\s*(?:vat|tax)?|total\s+before\s+tax|amount\s+untaxed|zwischensumme|nettobetrag|base\s+imponible|imponibile)\b",
+        pattern: r"(?i)\b(?:sub-?total|subtotaal|total\s+ht|montant\s+ht|net\s+amount|total\s+net|total\s+(?:excl|exkl|excluding|exclusive\s+of|hors|sans|senza|sin|zonder|sem)\.?\s*(?:vat|tax|mwst|tva|iva|btw|taxes)?|(?:total\s+)?(?:charges\s+)?before\s+(?:vat|tax)|amount\s+untaxed|zwischensumme|nettobetrag|netto|base\s+imponible|imponibile|total\s+il[íi]quido|base\s+tribut[áa]vel)\b",
     },
     Label {
         field: "tax",
@@ -123,7 +123,7 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "tax",
-        pattern: r"(?i)^\s*(?:tax|vat|tva|gst|ust|mwst|iva|btw|taxes)\b",
+        pattern: r"(?i)^\s*(?:tax|vat|tva|gst|hst|pst|qst|ust|mwst|iva|btw|taxes)\b",
     },
 ];
 
@@ -167,9 +167,22 @@ fn reference_regexes() -> &'static Vec<Regex> {
     R.get_or_init(|| compiled(&REFERENCES.iter().map(|r| r.0).collect::<Vec<_>>()))
 }
 
-/// An identifier token at the start of `s`: letters/digits with `-_/.`, containing a digit.
+/// An identifier token at the start of `s`: letters/digits with `-_/.`, containing a digit; or
+/// a series code and its number ("FT 2025/118", Portuguese invoices); or digit groups that fill
+/// their column ("8812 3344 5566").
 fn id_token(s: &str) -> Option<String> {
     static R: OnceLock<Regex> = OnceLock::new();
+    static SERIES: OnceLock<Regex> = OnceLock::new();
+    static GROUPS: OnceLock<Regex> = OnceLock::new();
+    if let Some(m) = re(&SERIES, r"^[A-Z]{1,4} [0-9][0-9/\-]*[0-9]\b").find(s.trim_start()) {
+        return Some(m.as_str().to_string());
+    }
+    // Digit groups up to the column's end: "8812 3344 5566" (an account number).
+    if let Some(c) =
+        re(&GROUPS, r"^([0-9]{2,}(?: [0-9]{2,})+)(?:\s{2,}|\s*$)").captures(s.trim_start())
+    {
+        return Some(c[1].to_string());
+    }
     let m = re(&R, r"^[A-Za-z0-9][A-Za-z0-9_\-/.]*[A-Za-z0-9]|^[0-9]").find(s.trim_start())?;
     let t = m.as_str().trim_end_matches('.');
     (t.chars().any(|c| c.is_ascii_digit()) && t.len() >= 3).then(|| t.to_string())
@@ -207,6 +220,10 @@ pub fn find(text: &str, month_first: bool) -> Candidates {
     for (li, label) in LABELS.iter().enumerate() {
         let r = &label_regexes()[li];
         for (i, line) in lines.iter().enumerate() {
+            // "Total exkl. MWST  990.00" is the subtotal, neither the total nor the tax.
+            if matches!(label.field, "total" | "tax") && is_subtotal_line(line) {
+                continue;
+            }
             if let Some(m) = r.find(line) {
                 labelled_value(
                     &mut c,
@@ -232,6 +249,14 @@ pub fn find(text: &str, month_first: bool) -> Candidates {
         references(&mut c, &lines, i);
     }
     c
+}
+
+/// Whether a subtotal label is on `line`.
+fn is_subtotal_line(line: &str) -> bool {
+    LABELS
+        .iter()
+        .zip(label_regexes())
+        .any(|(l, r)| l.field == "subtotal" && r.is_match(line))
 }
 
 /// Keep `v` in `slot` unless an earlier (higher-priority) label already filled it.
@@ -286,11 +311,13 @@ fn labelled_value(
                 return;
             };
             // A tax above the total is an id printed after a tax label ("VAT/TIN:
-            // 29670869006"), not an amount.
+            // 29670869006"), not an amount; so is a tax that is not money ("VAT Reg No: GB 123
+            // 4567 89").
             let total = c.total.as_ref().and_then(|t| money::decimal(&t.value));
             if field == "tax"
                 && (a.abs() >= Decimal::from(10_000_000)
-                    || total.is_some_and(|t| a.abs() > t.abs()))
+                    || total.is_some_and(|t| a.abs() > t.abs())
+                    || !crate::extract::values::states_money(rest))
             {
                 return;
             }

@@ -106,3 +106,71 @@ fn written_dates_and_hash_numbers() {
     );
     assert_eq!(c.invoice_number.unwrap().value, "invoice_number_1");
 }
+
+#[test]
+fn a_subtotal_row_is_neither_the_total_nor_the_tax_and_a_tax_is_money() {
+    // Swiss: "Total exkl. MWST" is the subtotal, "Total CHF" the total.
+    let c = find(
+        "UID: CHE-123.456.789 MWST
+Total exkl. MWST         990.00
+MWST 8.1%                 80.19
+Total CHF              1'070.19
+",
+        false,
+    );
+    let v = |x: &Option<Candidate>| x.as_ref().map(|c| c.value.clone());
+    assert_eq!(v(&c.subtotal), Some(json!(990.0)));
+    assert_eq!(v(&c.tax), Some(json!(80.19)));
+    assert_eq!(v(&c.total), Some(json!(1070.19)));
+    // A UK bill: the VAT registration number is not the tax; "before VAT" is the subtotal.
+    let c = find(
+        "VAT Reg No: GB 123 4567 89
+Total charges before VAT       £226.35
+VAT at 20%                      £45.27
+Total amount due               £271.62
+",
+        false,
+    );
+    assert_eq!(v(&c.subtotal), Some(json!(226.35)));
+    assert_eq!(v(&c.tax), Some(json!(45.27)));
+    assert_eq!(v(&c.total), Some(json!(271.62)));
+    // Canada's HST.
+    assert_eq!(
+        v(&find("HST 13%     $107.12\n", false).tax),
+        Some(json!(107.12))
+    );
+}
+
+#[test]
+fn header_labels_of_more_languages_and_document_styles() {
+    let c = find(
+        "Factuurnummer:     2025-0311\nFactuurdatum:      11-03-2025\nVervaldatum:       10-04-2025\nSubtotaal          € 411,00\nTotaal             € 497,31\n",
+        false,
+    );
+    assert_eq!(c.invoice_number.unwrap().value, "2025-0311");
+    assert_eq!(c.issue_date.unwrap().value, "2025-03-11");
+    assert_eq!(c.due_date.unwrap().value, "2025-04-10");
+    assert_eq!(c.subtotal.unwrap().value, 411.0);
+    assert_eq!(c.total.unwrap().value, 497.31);
+    // Portuguese: a series and its number; "Total ilíquido" is the subtotal.
+    let c = find(
+        "Fatura n.º FT 2025/118\nData de emissão: 05/02/2025\nTotal ilíquido   190,00 €\nTotal a pagar    233,70 €\n",
+        false,
+    );
+    assert_eq!(c.invoice_number.unwrap().value, "FT 2025/118");
+    assert_eq!(c.issue_date.unwrap().value, "2025-02-05");
+    assert_eq!(c.subtotal.unwrap().value, 190.0);
+    assert_eq!(c.total.unwrap().value, 233.7);
+    // A simplified invoice's number; a receipt's "Date paid".
+    let c = find("FACTURA SIMPLIFICADA N.º T-2025-004512\n", false);
+    assert_eq!(c.invoice_number.unwrap().value, "T-2025-004512");
+    let c = find("Receipt #2841-7731\nDate paid March 3, 2025\n", true);
+    assert_eq!(c.issue_date.unwrap().value, "2025-03-03");
+    // An account number in digit groups, whole; a number and a date after it stay apart.
+    let c = find(
+        "Account number:   8812 3344 5566\nInvoice No: 12345 01/02/2025\n",
+        false,
+    );
+    assert_eq!(c.reference_numbers[0].value["value"], "8812 3344 5566");
+    assert_eq!(c.invoice_number.unwrap().value, "12345");
+}

@@ -80,7 +80,7 @@ pub fn name_like(s: &str) -> bool {
     {
         return false;
     }
-    !is_label(t) && !f.ends_with(':')
+    !is_label(t) && !f.ends_with(':') && !numbered_title(t)
 }
 
 /// Which label `segment` starts with: (kind, label length in chars), kind `billing`, `shipping`
@@ -135,6 +135,10 @@ pub(super) fn after_label(segment: &str, n: usize) -> String {
 pub fn clean_name(s: &str) -> String {
     let s = sender_line(s).map_or(s, |(name, _)| name);
     let mut n = fix_legal_form(s.trim().trim_end_matches([',', ';', ':']).trim());
+    // "Receipt from Notion Labs, Inc.": the title and its "from" off.
+    if let Some(skip) = title_from(&n) {
+        n = n.chars().skip(skip).collect::<String>().trim().to_string();
+    }
     let f = fold(&n);
     for kind in &vocabulary().document_kinds.order {
         for p in vocabulary().document_kinds.phrases(kind) {
@@ -147,6 +151,34 @@ pub fn clean_name(s: &str) -> String {
         }
     }
     n
+}
+
+/// The length in chars of a leading "<title> from " ("Receipt from", "Invoice from": e-mailed
+/// receipts) in `name`, if it has one. English only: "de" / "di" / "von" after a title are
+/// mostly part of it ("Ticket de caisse", "Nota di credito").
+fn title_from(name: &str) -> Option<usize> {
+    let f = fold(name);
+    let v = vocabulary();
+    v.document_kinds.order.iter().find_map(|k| {
+        v.document_kinds.phrases(k).iter().find_map(|p| {
+            let pre = format!("{} from ", fold(p));
+            f.starts_with(&pre).then(|| pre.chars().count())
+        })
+    })
+}
+
+/// Whether `text` is a title with its number ("FACTURA SIMPLIFICADA N.º T-2025-004512",
+/// "Invoice 2024-001"): it starts with a document kind's phrase and has a digit.
+pub(super) fn numbered_title(text: &str) -> bool {
+    let f = fold(text);
+    text.chars().any(|c| c.is_ascii_digit())
+        && vocabulary().document_kinds.order.iter().any(|k| {
+            vocabulary()
+                .document_kinds
+                .phrases(k)
+                .iter()
+                .any(|p| f.starts_with(&format!("{} ", fold(p))))
+        })
 }
 
 /// An address label at the start of `text` ("Adresse de l'installation", "Warehouse Address:

@@ -190,7 +190,9 @@ fn letterhead(lines: &[&str], skip: &[usize]) -> Option<(usize, String, usize)> 
                     p.contains(' ') && has_words(&collapsed, &p) && has_words(&p, &f)
                 })
             });
+            // A name, not a legal footer ("Free SAS au capital de 3.441.812 Euros − …").
             if name_like(&name)
+                && name.split_whitespace().count() <= 8
                 && !title_only
                 && !title_word
                 && !column_word
@@ -315,6 +317,9 @@ fn issuer(
                 (Some(legal[0].1.clone()), Some("legal name".into()), 65)
             }
         };
+        if p.address.is_none() {
+            p.address = address_below_name(lines, p.name.as_deref(), *line);
+        }
         return p;
     }
     if let Some((line, name)) = payee(lines).or_else(|| legal.first().cloned()) {
@@ -327,6 +332,25 @@ fn issuer(
         };
     }
     Party::default()
+}
+
+/// The address below the issuer's legal name printed again as a block's first line, when the
+/// letterhead gave none ("Receipt from Notion Labs, Inc." above; "Notion Labs, Inc." / street /
+/// town further down). Not on the letterhead's own line; only an address with a postal code.
+fn address_below_name(lines: &[&str], name: Option<&str>, letterhead: usize) -> Option<String> {
+    let name = name?;
+    legal_names(lines)
+        .iter()
+        .filter(|(l, n)| *l != letterhead && n == name)
+        .find_map(|(l, n)| {
+            let seg = segments(lines[*l])
+                .into_iter()
+                .find(|s| s.text.trim_end_matches([',', '.']) == n.trim_end_matches([',', '.']))?;
+            // An address, not bank details below a payee's name: it has a postal code.
+            block(lines, *l, seg.col, false, Some(n.clone()))
+                .address
+                .filter(|a| postal_re().is_match(a))
+        })
 }
 
 /// An unlabelled address block (a window envelope's): aligned lines, one with a postal code,

@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use super::super::fold::fold;
 use super::super::names::{
-    address_label, after_label, clean_name, email_in, label_at, name_like, postal_re,
+    address_label, after_label, clean_name, email_in, label_at, name_like, numbered_title,
+    postal_re,
 };
 use super::super::segments::{at_column, segments, Segment};
 use super::super::vocabulary::vocabulary;
@@ -131,7 +132,7 @@ fn step(l: &str, seg: &Segment, named: bool, through_labels: bool) -> Step {
         }
         text = after_label(&text, n);
     }
-    if is_title(&text) {
+    if is_title(&text) || numbered_title(&text) {
         return Step::End;
     }
     if !named {

@@ -262,3 +262,32 @@ Rechnung                                                               Seite 1
         Some("93B Sai Yu Chung, Yuen Long, N.T., Hong Kong")
     );
 }
+
+#[test]
+fn a_receipt_from_a_company_and_a_numbered_title_are_not_names() {
+    let t = "Receipt from Notion Labs, Inc.
+Receipt #2841-7731
+Date paid March 3, 2025
+
+Notion Labs, Inc.                         Bill to
+2300 Harrison Street                      Koala Cafe Pty Ltd
+San Francisco, CA 94110                   accounts@koalacafe.com.au
+United States
+";
+    let p = read(t, "receipt");
+    assert_eq!(p.issuer.name.as_deref(), Some("Notion Labs, Inc."));
+    // Its address is below its name printed again, not the receipt's details.
+    assert_eq!(
+        p.issuer.address.as_deref(),
+        Some("2300 Harrison Street, San Francisco, CA 94110, United States")
+    );
+    assert_eq!(p.recipient.name.as_deref(), Some("Koala Cafe Pty Ltd"));
+    assert!(!name_like("FACTURA SIMPLIFICADA N.º T-2025-004512"));
+    assert_eq!(clean_name("Ticket de caisse"), "Ticket de caisse");
+    // "An:" (German), "Aan:" (Dutch) label the recipient.
+    let p = read(
+        "Holzhandel Brunner GmbH\n\nAn:\nSchreinerei Maier\nLindenallee 7\n84028 Landshut\n",
+        "credit_note",
+    );
+    assert_eq!(p.recipient.name.as_deref(), Some("Schreinerei Maier"));
+}
