@@ -95,11 +95,16 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "issue_date",
-        pattern: r"(?i)\b(?:invoice\s+date|date\s+of\s+issue|issue\s+date|issued\s+on|bill\s+date|receipt\s+date|date\s+paid|paid\s+on|payment\s+date|date\s+de\s+facture|date\s+de\s+facturation|date\s+d'émission|rechnungsdatum|ausstellungsdatum|fecha\s+de\s+factura|fecha\s+de\s+emisi[óo]n|fecha\s+factura|data\s+fattura|data\s+di\s+emissione|data\s+emissione|data\s+de\s+emiss[ãa]o|factuurdatum)\b",
+        pattern: r"(?i)\b(?:invoice\s+date|date\s+of\s+issue|issue\s+date|issued\s+on|bill\s+date|receipt\s+date|date\s+de\s+facture|date\s+de\s+facturation|date\s+d'émission|rechnungsdatum|ausstellungsdatum|fecha\s+de\s+factura|fecha\s+de\s+emisi[óo]n|fecha\s+factura|data\s+fattura|data\s+di\s+emissione|data\s+emissione|data\s+de\s+emiss[ãa]o|factuurdatum)\b",
     },
     Label {
         field: "issue_date",
         pattern: r"(?i)\b(?:facture|invoice|rechnung)\b[^\n]*?\b(?:du|dated|vom|del)\b",
+    },
+    Label {
+        field: "issue_date",
+        // A receipt's or a payment advice's date, after an invoice's own date labels.
+        pattern: r"(?i)\b(?:date\s+paid|paid\s+on|payment\s+date)\b",
     },
     Label {
         field: "issue_date",

@@ -166,6 +166,12 @@ fn header_labels_of_more_languages_and_document_styles() {
     assert_eq!(c.invoice_number.unwrap().value, "T-2025-004512");
     let c = find("Receipt #2841-7731\nDate paid March 3, 2025\n", true);
     assert_eq!(c.issue_date.unwrap().value, "2025-03-03");
+    // An invoice's own date beats a payment date printed above it.
+    let c = find(
+        "Payment date: 10/04/2025\nInvoice date: 11/03/2025\n",
+        false,
+    );
+    assert_eq!(c.issue_date.unwrap().value, "2025-03-11");
     // An account number in digit groups, whole; a number and a date after it stay apart.
     let c = find(
         "Account number:   8812 3344 5566\nInvoice No: 12345 01/02/2025\n",
