@@ -140,14 +140,11 @@ pub fn clean_name(s: &str) -> String {
         n = n.chars().skip(skip).collect::<String>().trim().to_string();
     }
     let f = fold(&n);
-    for kind in &vocabulary().document_kinds.order {
-        for p in vocabulary().document_kinds.phrases(kind) {
-            let p = fold(&p);
-            if f.ends_with(&format!(" {p}")) && has_words(&f, &p) {
-                let keep = n.chars().count() - p.chars().count();
-                n = n.chars().take(keep).collect::<String>().trim().to_string();
-                return n;
-            }
+    for p in &vocabulary().document_kinds.folded {
+        if f.ends_with(&format!(" {p}")) && has_words(&f, p) {
+            let keep = n.chars().count() - p.chars().count();
+            n = n.chars().take(keep).collect::<String>().trim().to_string();
+            return n;
         }
     }
     n
@@ -158,12 +155,9 @@ pub fn clean_name(s: &str) -> String {
 /// mostly part of it ("Ticket de caisse", "Nota di credito").
 fn title_from(name: &str) -> Option<usize> {
     let f = fold(name);
-    let v = vocabulary();
-    v.document_kinds.order.iter().find_map(|k| {
-        v.document_kinds.phrases(k).iter().find_map(|p| {
-            let pre = format!("{} from ", fold(p));
-            f.starts_with(&pre).then(|| pre.chars().count())
-        })
+    vocabulary().document_kinds.folded.iter().find_map(|p| {
+        let pre = format!("{p} from ");
+        f.starts_with(&pre).then(|| pre.chars().count())
     })
 }
 
@@ -172,13 +166,17 @@ fn title_from(name: &str) -> Option<usize> {
 pub(super) fn numbered_title(text: &str) -> bool {
     let f = fold(text);
     text.chars().any(|c| c.is_ascii_digit())
-        && vocabulary().document_kinds.order.iter().any(|k| {
-            vocabulary()
-                .document_kinds
-                .phrases(k)
-                .iter()
-                .any(|p| f.starts_with(&format!("{} ", fold(p))))
-        })
+        && vocabulary()
+            .document_kinds
+            .folded
+            .iter()
+            .any(|p| f.starts_with(&format!("{p} ")))
+}
+
+/// Whether `text` is a document's title alone ("Rechnung", "INVOICE").
+pub(super) fn is_title(text: &str) -> bool {
+    let f = fold(text.trim());
+    vocabulary().document_kinds.folded.contains(&f)
 }
 
 /// An address label at the start of `text` ("Adresse de l'installation", "Warehouse Address:

@@ -23,12 +23,13 @@ use serde::Serialize;
 
 use super::fold::{fold, has_words};
 use super::names::{
-    after_label, clean_name, email_in, label_at, legal_name_re, name_like, postal_re, sender_line,
+    after_label, clean_name, email_in, is_title, label_at, legal_name_re, name_like, postal_re,
+    sender_line,
 };
 use super::segments::{segments, Segment};
 use super::vocabulary::vocabulary;
 pub use block::Party;
-use block::{block, block_below, is_title};
+use block::{block, block_below};
 
 mod block;
 
@@ -184,12 +185,11 @@ fn letterhead(lines: &[&str], skip: &[usize]) -> Option<(usize, String, usize)> 
             let column_word = super::lines::column_kind(&seg.text).is_some();
             // A word of a title OCR spread apart ("PURCHASE      ORDER").
             let collapsed = fold(&line.split_whitespace().collect::<Vec<_>>().join(" "));
-            let title_word = vocabulary().document_kinds.order.iter().any(|k| {
-                vocabulary().document_kinds.phrases(k).iter().any(|p| {
-                    let p = fold(p);
-                    p.contains(' ') && has_words(&collapsed, &p) && has_words(&p, &f)
-                })
-            });
+            let title_word = vocabulary()
+                .document_kinds
+                .folded
+                .iter()
+                .any(|p| p.contains(' ') && has_words(&collapsed, p) && has_words(p, &f));
             // A name, not a legal footer ("Free SAS au capital de 3.441.812 Euros − …").
             if name_like(&name)
                 && name.split_whitespace().count() <= 8

@@ -88,11 +88,8 @@ fn label_in(text: &str) -> Option<(usize, usize)> {
         if start > 0 && chars[start - 1].is_alphanumeric() {
             continue;
         }
-        let best = vocabulary()
-            .tax_id_labels
-            .labels
+        let best = label_chars()
             .iter()
-            .map(|l| l.chars().collect::<Vec<_>>())
             .filter(|l| chars[start..].starts_with(l) && boundary(start + l.len()))
             .map(|l| l.len())
             .max();
@@ -101,6 +98,19 @@ fn label_in(text: &str) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+/// The tax labels as chars, made once (matched at every start position of every segment).
+fn label_chars() -> &'static [Vec<char>] {
+    static L: std::sync::OnceLock<Vec<Vec<char>>> = std::sync::OnceLock::new();
+    L.get_or_init(|| {
+        vocabulary()
+            .tax_id_labels
+            .labels
+            .iter()
+            .map(|l| l.chars().collect())
+            .collect()
+    })
 }
 
 /// The tax number at the start of `text` (after separators and a "No." word), if any.

@@ -45,6 +45,10 @@ pub struct Kinds {
     pub order: Vec<String>,
     #[serde(flatten)]
     pub words: BTreeMap<String, serde_json::Value>,
+    /// Every kind's phrases, folded, kinds in `order` (filled on load): what title checks
+    /// compare against, without parsing `words` again.
+    #[serde(skip)]
+    pub folded: Vec<String>,
 }
 
 impl Kinds {
@@ -90,6 +94,13 @@ pub fn vocabulary() -> &'static Vocabulary {
     V.get_or_init(|| {
         let mut v: Vocabulary =
             serde_json::from_str(VOCABULARY).expect("schema/reading/vocabulary.json is valid");
+        v.document_kinds.folded = v
+            .document_kinds
+            .order
+            .iter()
+            .flat_map(|k| v.document_kinds.phrases(k))
+            .map(|p| fold(&p))
+            .collect();
         folded(&mut v.title_markers);
         folded(&mut v.paid.stamps);
         folded(&mut v.paid.phrases);

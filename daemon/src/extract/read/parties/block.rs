@@ -3,13 +3,11 @@
 
 use serde::Serialize;
 
-use super::super::fold::fold;
 use super::super::names::{
-    address_label, after_label, clean_name, email_in, label_at, name_like, numbered_title,
-    postal_re,
+    address_label, after_label, clean_name, email_in, is_title, label_at, name_like,
+    numbered_title, postal_re,
 };
 use super::super::segments::{at_column, segments, Segment};
-use super::super::vocabulary::vocabulary;
 
 /// One party as read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -173,18 +171,6 @@ fn step(l: &str, seg: &Segment, named: bool, through_labels: bool) -> Step {
         }
         None => Step::Text(text),
     }
-}
-
-/// Whether `text` is a document's title alone ("Rechnung", "INVOICE").
-pub(super) fn is_title(text: &str) -> bool {
-    let f = fold(text.trim());
-    vocabulary().document_kinds.order.iter().any(|k| {
-        vocabulary()
-            .document_kinds
-            .phrases(k)
-            .iter()
-            .any(|p| fold(p) == f)
-    })
 }
 
 /// Whether `line` is a row of table column words ("Description   Quantity", an item table's
