@@ -288,26 +288,31 @@ fn layers_only_point_down() {
     );
 }
 
-#[test]
-fn no_import_cycles_between_files() {
-    let c = Crate::load();
-    let mut edges: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
+/// Edges between the files of the crate (a file → the files it uses), each file named by `node`
+/// (files `node` maps to `None` are left out; edges within one node are dropped).
+fn graph(c: &Crate, node: &dyn Fn(&Path) -> Option<String>) -> BTreeMap<String, BTreeSet<String>> {
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (m, f) in &c.files {
-        let e = edges.entry(f.clone()).or_default();
+        let Some(a) = node(f) else { continue };
+        let e = edges.entry(a.clone()).or_default();
         for u in c.uses(m, f) {
-            if let Some(g) = c.file_of(&u, 0) {
-                if &g != f {
-                    e.insert(g);
+            if let Some(b) = c.file_of(&u, 0).as_deref().and_then(node) {
+                if b != a {
+                    e.insert(b);
                 }
             }
         }
     }
-    // Depth-first search for a back edge; report the cycle.
+    edges
+}
+
+/// The cycles of `edges` (depth-first search for back edges), as `a → b → a`.
+fn cycles(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
     fn visit(
-        f: &PathBuf,
-        edges: &BTreeMap<PathBuf, BTreeSet<PathBuf>>,
-        state: &mut BTreeMap<PathBuf, u8>,
-        stack: &mut Vec<PathBuf>,
+        f: &String,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        state: &mut BTreeMap<String, u8>,
+        stack: &mut Vec<String>,
         cycles: &mut Vec<String>,
     ) {
         state.insert(f.clone(), 1);
@@ -317,10 +322,10 @@ fn no_import_cycles_between_files() {
                 0 => visit(g, edges, state, stack, cycles),
                 1 => {
                     let i = stack.iter().position(|x| x == g).unwrap();
-                    let names: Vec<String> = stack[i..]
+                    let names: Vec<&str> = stack[i..]
                         .iter()
                         .chain(std::iter::once(g))
-                        .map(|p| p.strip_prefix(src()).unwrap().display().to_string())
+                        .map(String::as_str)
                         .collect();
                     cycles.push(names.join(" → "));
                 }
@@ -331,13 +336,44 @@ fn no_import_cycles_between_files() {
         state.insert(f.clone(), 2);
     }
     let mut state = BTreeMap::new();
-    let mut cycles = Vec::new();
+    let mut found = Vec::new();
     for f in edges.keys() {
         if state.get(f).copied().unwrap_or(0) == 0 {
-            visit(f, &edges, &mut state, &mut Vec::new(), &mut cycles);
+            visit(f, edges, &mut state, &mut Vec::new(), &mut found);
         }
     }
-    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+    found
+}
+
+#[test]
+fn no_import_cycles_between_files() {
+    let c = Crate::load();
+    let name = |f: &Path| Some(f.strip_prefix(src()).unwrap().display().to_string());
+    let found = cycles(&graph(&c, &name));
+    assert!(found.is_empty(), "import cycles:\n{}", found.join("\n"));
+}
+
+/// The pipeline's steps (its files and folders: `stage2/`, `accounts`, `memory` …) use each
+/// other one way, down the flow: no step imports a step that imports it back.
+#[test]
+fn no_import_cycles_between_the_pipelines_steps() {
+    let c = Crate::load();
+    let step = |f: &Path| {
+        let rel = f.strip_prefix(src().join("pipeline")).ok()?;
+        let first = rel
+            .components()
+            .next()?
+            .as_os_str()
+            .to_string_lossy()
+            .into_owned();
+        (first != "mod.rs").then(|| first.trim_end_matches(".rs").to_string())
+    };
+    let found = cycles(&graph(&c, &step));
+    assert!(
+        found.is_empty(),
+        "import cycles between pipeline steps:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]

@@ -12,14 +12,12 @@ pub mod money;
 pub mod office;
 #[path = "../../daemon/src/extract/read/mod.rs"]
 pub mod read;
-#[path = "../../daemon/src/extract/reconcile.rs"]
-pub mod reconcile;
 #[path = "../../daemon/src/extract/values.rs"]
 pub mod values;
 
 pub use detect::{detect, DocumentKind};
 
-/// The one type `reconcile` needs from the PDF module (same shape as `extract::pdf`).
+/// The one type the reading needs from the PDF module (same shape as `extract::pdf`).
 pub mod pdf {
     #[derive(Debug, Clone, serde::Serialize)]
     pub struct LayoutLine {

@@ -1,5 +1,6 @@
-//! Deterministic field candidates from layout text, found before the model reads the document
-//! and used to check it afterwards ([`reconcile`]).
+//! Header labels and the values they introduce, in layout text: the rule reading's pick of each
+//! labelled header field ([`find`]), and the label patterns the candidates of every field are
+//! ranked by (`read::candidates`: [`labelled_fields`], [`number_labels`], [`find_references`]).
 //!
 //! - **Labels** (English, French, German, Spanish, Italian): a header field's label followed by
 //!   its value on the same line (`Invoice No : # BLR_WFLD…`, `Facture n°562044387`), or, in a
@@ -175,7 +176,7 @@ fn reference_regexes() -> &'static Vec<Regex> {
 /// An identifier token at the start of `s`: letters/digits with `-_/.`, containing a digit; or
 /// a series code and its number ("FT 2025/118", Portuguese invoices); or digit groups that fill
 /// their column ("8812 3344 5566").
-fn id_token(s: &str) -> Option<String> {
+pub fn id_token(s: &str) -> Option<String> {
     static R: OnceLock<Regex> = OnceLock::new();
     static SERIES: OnceLock<Regex> = OnceLock::new();
     static GROUPS: OnceLock<Regex> = OnceLock::new();
@@ -195,7 +196,7 @@ fn id_token(s: &str) -> Option<String> {
 
 /// The text in `next` under the columns `[start, end)` of the line above (char columns),
 /// widened to the word it falls in.
-fn below(next: &str, start: usize, end: usize) -> Option<String> {
+pub fn below(next: &str, start: usize, end: usize) -> Option<String> {
     let chars: Vec<char> = next.chars().collect();
     if start >= chars.len() {
         return None;
@@ -254,6 +255,35 @@ pub fn find(text: &str, month_first: bool) -> Candidates {
         references(&mut c, &lines, i);
     }
     c
+}
+
+/// The header fields whose labels occur in `text` (a line or a part of one), each once, in the
+/// order of [`LABELS`]; a subtotal label hides the total and tax labels it contains ("Total
+/// exkl. MWST" is a subtotal).
+pub fn labelled_fields(text: &str) -> Vec<&'static str> {
+    let subtotal = is_subtotal_line(text);
+    let mut out: Vec<&'static str> = Vec::new();
+    for (l, r) in LABELS.iter().zip(label_regexes()) {
+        if subtotal && matches!(l.field, "total" | "tax") || out.contains(&l.field) {
+            continue;
+        }
+        if r.is_match(text) {
+            out.push(l.field);
+        }
+    }
+    out
+}
+
+/// Every invoice-number label on `line`: (pattern rank, byte span of the label), most specific
+/// pattern first.
+pub fn number_labels(line: &str) -> Vec<(usize, (usize, usize))> {
+    LABELS
+        .iter()
+        .zip(label_regexes())
+        .filter(|(l, _)| l.field == "invoice_number")
+        .enumerate()
+        .flat_map(|(rank, (_, r))| r.find_iter(line).map(move |m| (rank, (m.start(), m.end()))))
+        .collect()
 }
 
 /// Whether a subtotal label is on `line`.
@@ -336,9 +366,11 @@ fn labelled_value(
     }
 }
 
-/// Reference numbers (order, booking, customer, account, registration) labelled on line `i`.
-fn references(c: &mut Candidates, lines: &[&str], i: usize) {
+/// Reference numbers (order, booking, customer, account, registration) labelled on line `i` of
+/// `lines`: (label reported, value), in label order.
+pub fn find_references(lines: &[&str], i: usize) -> Vec<(&'static str, String)> {
     let line = lines[i];
+    let mut out = Vec::new();
     for (k, r) in reference_regexes().iter().enumerate() {
         for m in r.find_iter(line) {
             let col = line[..m.start()].chars().count();
@@ -350,53 +382,29 @@ fn references(c: &mut Candidates, lines: &[&str], i: usize) {
                     .as_deref()
                     .and_then(id_token)
             });
-            let Some(v) = v else { continue };
-            let known = c
-                .reference_numbers
-                .iter()
-                .any(|r| r.value["value"] == json!(v));
-            if !known && c.reference_numbers.len() < 6 {
-                c.reference_numbers.push(Candidate {
-                    value: json!({"label": REFERENCES[k].1, "value": v}),
-                    line: i,
-                    rule: "label:reference",
-                });
+            if let Some(v) = v {
+                out.push((REFERENCES[k].1, v));
             }
         }
     }
+    out
 }
 
-/// The candidates as a short block for the extraction prompt.
-pub fn prompt_block(c: &Candidates) -> String {
-    let mut out = Vec::new();
-    let mut one = |name: &str, x: &Option<Candidate>| {
-        if let Some(x) = x {
-            out.push(format!("{name}: {}", x.value));
+/// Reference numbers labelled on line `i`, added to `c` (each value once, at most six).
+fn references(c: &mut Candidates, lines: &[&str], i: usize) {
+    for (label, v) in find_references(lines, i) {
+        let known = c
+            .reference_numbers
+            .iter()
+            .any(|r| r.value["value"] == json!(v));
+        if !known && c.reference_numbers.len() < 6 {
+            c.reference_numbers.push(Candidate {
+                value: json!({"label": label, "value": v}),
+                line: i,
+                rule: "label:reference",
+            });
         }
-    };
-    one("invoice_number", &c.invoice_number);
-    one("issue_date", &c.issue_date);
-    one("due_date", &c.due_date);
-    one("subtotal", &c.subtotal);
-    one("tax", &c.tax);
-    one("total", &c.total);
-    if !c.tax_ids.is_empty() {
-        out.push(format!(
-            "tax ids: {}",
-            c.tax_ids
-                .iter()
-                .map(|t| t.value.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
     }
-    for r in &c.reference_numbers {
-        out.push(format!(
-            "reference {}: {}",
-            r.value["label"], r.value["value"]
-        ));
-    }
-    out.join("\n")
 }
 
 #[cfg(test)]

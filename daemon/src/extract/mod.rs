@@ -1,9 +1,9 @@
 //! Extraction: a document file → type by content ([`detect`]) → layout text (PDF text layer
 //! [`pdf`], office formats [`office`], plain text) or, for e-invoices ([`einvoice`]: standalone
-//! CII/UBL XML, or the XML attached to a Factur-X/ZUGFeRD PDF), exact fields; rule
-//! [`candidates`] for header fields, [`reconcile`] (a model's reading checked against them and the
-//! text) and arithmetic [`checks`]. Extraction knows no model and no prompts: reading fields with
-//! a model is a pipeline stage (`pipeline::fields`) that uses these.
+//! CII/UBL XML, or the XML attached to a Factur-X/ZUGFeRD PDF), exact fields; the rule
+//! [`read`]ing with every field's candidates ([`read::candidates`]; header labels in
+//! [`candidates`]) and arithmetic [`checks`]. Extraction knows no model and no prompts: the
+//! model's choice among the candidates is a pipeline stage (`pipeline::fields`).
 //!
 //! Invariant: extraction only reads the original file; it never writes, moves or locks it.
 
@@ -19,7 +19,6 @@ pub mod ocr;
 pub mod office;
 pub mod pdf;
 pub mod read;
-pub mod reconcile;
 pub mod render;
 pub mod values;
 
@@ -182,11 +181,18 @@ impl Extractor {
         img: &::image::RgbImage,
         unit: f32,
     ) -> Result<Vec<pdf::LayoutLine>> {
-        // A photographed page is seldom straight: boxes are axis-aligned, so turn it first.
-        let straight = ocr::deskew::deskew(img.clone());
-        let img = &straight;
-        let boxes = self.ocr()?.recognize(img)?;
-        let h = img.height() as f32;
+        // A photographed page may lie on its side and is seldom straight: boxes are
+        // axis-aligned, so it is turned upright and straightened first.
+        let page_read = self.ocr()?.read_page(img.clone())?;
+        if page_read.degrees != 0 {
+            tracing::debug!(
+                page,
+                degrees = page_read.degrees,
+                "page turned upright for OCR"
+            );
+        }
+        let boxes = page_read.boxes;
+        let h = page_read.image.height() as f32;
         // Each recognised box becomes evenly spaced glyphs, so the PDF line builder lays OCR
         // text out exactly like a text layer (rows, word gaps, aligned columns).
         let mut glyphs = Vec::new();

@@ -55,8 +55,23 @@ pub fn states_money(text: &str) -> bool {
     text.lines().any(|l| r.is_match(l))
 }
 
+/// A value as printed on a line: its byte span there and its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Printed<T> {
+    pub value: T,
+    /// Byte offsets of the printed text in the line.
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
 /// Amounts printed on `line`, left to right.
 pub fn amounts_in(line: &str) -> Vec<Decimal> {
+    amount_spans(line).into_iter().map(|p| p.value).collect()
+}
+
+/// Amounts printed on `line`, left to right, with where each is printed.
+pub fn amount_spans(line: &str) -> Vec<Printed<Decimal>> {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = re(
         &R,
@@ -72,7 +87,12 @@ pub fn amounts_in(line: &str) -> Vec<Decimal> {
         };
         let g = c.get(1).expect("group 1");
         if let Some(v) = parse_amount(g.as_str()) {
-            out.push(v);
+            out.push(Printed {
+                value: v,
+                start: g.start(),
+                end: g.end(),
+                text: g.as_str().to_string(),
+            });
         }
         at = g.end();
     }
@@ -162,18 +182,26 @@ fn ymd(y: i32, m: u32, d: u32) -> Option<String> {
 /// Dates printed on `line`, as ISO strings, left to right. `month_first` reads `03/08/2014`
 /// as March 8 (US documents).
 pub fn dates_in(line: &str, month_first: bool) -> Vec<String> {
+    date_spans(line, month_first)
+        .into_iter()
+        .map(|p| p.value)
+        .collect()
+}
+
+/// Dates printed on `line` (ISO strings), left to right, with where each is printed.
+pub fn date_spans(line: &str, month_first: bool) -> Vec<Printed<String>> {
     static ISO: OnceLock<Regex> = OnceLock::new();
     static NUM: OnceLock<Regex> = OnceLock::new();
     static WORD_DMY: OnceLock<Regex> = OnceLock::new();
     static WORD_MDY: OnceLock<Regex> = OnceLock::new();
-    let mut found: Vec<(usize, String)> = Vec::new();
+    let mut found: Vec<(usize, usize, String)> = Vec::new();
     for c in re(&ISO, r"\b(\d{4})-(\d{2})-(\d{2})\b").captures_iter(line) {
         if let Some(d) = ymd(
             c[1].parse().unwrap_or(0),
             c[2].parse().unwrap_or(0),
             c[3].parse().unwrap_or(0),
         ) {
-            found.push((c.get(0).unwrap().start(), d));
+            found.push(span(&c, d));
         }
     }
     for c in re(&NUM, r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})\b").captures_iter(line) {
@@ -188,7 +216,7 @@ pub fn dates_in(line: &str, month_first: bool) -> Vec<String> {
             ymd(y, b, a)
         };
         if let Some(d) = d {
-            found.push((c.get(0).unwrap().start(), d));
+            found.push(span(&c, d));
         }
     }
     for c in re(
@@ -199,7 +227,7 @@ pub fn dates_in(line: &str, month_first: bool) -> Vec<String> {
     {
         if let (Some(m), Ok(d), Ok(y)) = (month(&c[2]), c[1].parse(), c[3].parse()) {
             if let Some(s) = ymd(y, m, d) {
-                found.push((c.get(0).unwrap().start(), s));
+                found.push(span(&c, s));
             }
         }
     }
@@ -211,13 +239,26 @@ pub fn dates_in(line: &str, month_first: bool) -> Vec<String> {
     {
         if let (Some(m), Ok(d), Ok(y)) = (month(&c[1]), c[2].parse(), c[3].parse()) {
             if let Some(s) = ymd(y, m, d) {
-                found.push((c.get(0).unwrap().start(), s));
+                found.push(span(&c, s));
             }
         }
     }
     found.sort();
-    found.dedup_by(|a, b| a.1 == b.1);
-    found.into_iter().map(|(_, d)| d).collect()
+    found.dedup_by(|a, b| a.2 == b.2);
+    found
+        .into_iter()
+        .map(|(start, end, value)| Printed {
+            value,
+            start,
+            end,
+            text: line[start..end].to_string(),
+        })
+        .collect()
+}
+
+fn span(c: &regex::Captures<'_>, iso: String) -> (usize, usize, String) {
+    let m = c.get(0).expect("group 0");
+    (m.start(), m.end(), iso)
 }
 
 /// Tax ids on `line`: EU VAT numbers and Indian GSTINs (spaces inside removed).

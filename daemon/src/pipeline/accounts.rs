@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use super::chart::{Account, Chart, Side};
 use super::judge::{self, Question};
-use super::llm_json::StageMetrics;
+use super::metrics::StageMetrics;
 use super::presets::Presets;
 use super::profile::BusinessProfile;
 use super::prompts::Prompts;

@@ -8,7 +8,9 @@
 //!    under a recipient label → `incoming`, the counterparty is the issuer;
 //! 3. the business is only mentioned somewhere else → `incoming` (confidence 60);
 //! 4. the business is not named at all → `incoming` as the likelier case for a document dropped
-//!    into an accountant's folder, confidence 40 (the result goes to review).
+//!    into an accountant's folder, confidence 40 (the result goes to review) — but 90 for a
+//!    receipt (its kind settled) whose issuer is read: a till receipt never names its buyer, and
+//!    its issuer is not the business.
 //!
 //! Names are compared as sets of significant words — folded (case, accents), punctuation and
 //! legal forms ("Ltd", "GmbH", "S.A.R.L." …) removed — or, for OCR noise, by at most one edit
@@ -198,6 +200,20 @@ pub fn decide(profile: &BusinessProfile, extracted: &Value, text: &str) -> Sides
             "mentioned",
             format!("{name} is mentioned in a document issued by another party"),
             60,
+        );
+    }
+    // A till receipt names no buyer: its issuer is not the business (checked above), so the
+    // business bought from it.
+    if extracted["document_type"] == "receipt"
+        && extracted["provenance"]["document_type"]["settled"] == true
+        && !from["name"].is_null()
+    {
+        return sides(
+            "incoming",
+            from,
+            "absent",
+            format!("a receipt names no buyer and {name} did not issue it: bought from its issuer"),
+            90,
         );
     }
     sides(

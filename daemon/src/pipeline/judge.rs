@@ -11,7 +11,7 @@ use anyhow::{anyhow, Result};
 use serde::Serialize;
 use serde_json::json;
 
-use super::llm_json::{engine_error, StageMetrics};
+use super::metrics::{engine_error, StageMetrics};
 use super::prompts::Prompts;
 use crate::llm::{EngineHandle, Message};
 

@@ -50,7 +50,7 @@ fn decision_of(result: &Value) -> Value {
         .unwrap_or_default();
     let primary = actions.iter().find(|a| a["action_type"] == "PRIMARY");
     let lines: Vec<Value> = primary
-        .and_then(super::stage2::lines_of)
+        .and_then(super::mapping::lines_of)
         .into_iter()
         .flatten()
         .filter_map(|l| {
@@ -95,7 +95,7 @@ fn default_of(lines: &[Value]) -> Value {
 
 /// `Name` of `{{lookup:Entity:Name}}` (anything else as is).
 pub fn unref(s: &str) -> String {
-    super::stage2::lookup_parts(s)
+    super::mapping::lookup_parts(s)
         .map(|(_, n)| n)
         .unwrap_or(s)
         .to_string()

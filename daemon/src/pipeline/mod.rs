@@ -1,11 +1,11 @@
 //! The document pipeline, one file per step in the order a document goes through it:
-//! extraction ([`crate::extract`]: text, e-invoice fields) → [`fields`] (rules read; the model
-//! fills only their gaps, checked against the text) → [`duplicates`] (Stage 0 field rules) →
+//! extraction ([`crate::extract`]: text, e-invoice fields) → [`fields`] (the rules propose every
+//! field's candidates, the model scores them, the arithmetic decides) → [`duplicates`] (Stage 0 field rules) →
 //! [`direction`] (who the business is in this document, the counterparty) → [`stage1`] (the
 //! [`decisions`] table; the model [`judge`]s only among the candidates it leaves) → [`accounts`]
 //! (each line's account from the [`chart`]: rules, else a judgment) → [`stage2`] (every field from
 //! its [`registry`] value source, validation computed) → [`result`] (confidence, review status).
-//! Support: [`profile`], [`prompts`], [`llm_json`] (one structured call), [`prompt_stage`] (what
+//! Support: [`profile`], [`prompts`], [`metrics`] (what model calls record), [`prompt_stage`] (what
 //! `/prompt` stages generate under).
 //!
 //! [`Pipeline::run`] computes a document's [`Run`] — its outcome and [`Verdict`] — and writes only
@@ -23,9 +23,10 @@ pub mod exchange;
 pub mod fields;
 pub mod judge;
 pub mod lines;
-pub mod llm_json;
 pub mod lookups;
+pub mod mapping;
 pub mod memory;
+pub mod metrics;
 pub mod payload;
 pub mod presets;
 pub mod primary;
@@ -51,7 +52,7 @@ use crate::extract::{self, DocumentText};
 use crate::failure::is_transient;
 use crate::llm::{EngineHandle, ModelSettings};
 use crate::store::{Job, Outcome, Status, Storage};
-use llm_json::StageMetrics;
+use metrics::StageMetrics;
 use profile::BusinessProfile;
 use prompts::Prompts;
 use registry::Registry;
@@ -135,6 +136,8 @@ struct Ctx<'a> {
     outcome: &'a mut Outcome,
     metrics: &'a mut Vec<StageMetrics>,
     warnings: Vec<String>,
+    /// Per field, its decision and candidates (`result.reading`).
+    reading: Value,
 }
 
 /// Stage 2.7: the document's exchange rate, or a warning when none was imported for its date.
@@ -177,6 +180,40 @@ fn rule_reviews(cx: &mut Ctx<'_>, party: &str, extracted: &Value) {
     };
     let reviews = presets.reviews(&mut cx.fired);
     cx.warnings.extend(reviews);
+}
+
+/// The result: review reasons and status, the combined result with what the run found
+/// (`extras`: duplicate candidates, exchange), rules fired, vendor memory and the reading.
+fn conclude(
+    cx: Ctx<'_>,
+    extracted: &Value,
+    s1: &stage1::Stage1,
+    mappings: Vec<Value>,
+    extras: Value,
+) -> Result<Status> {
+    let primary = s1.output["suggested_actions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["action_type"] == "PRIMARY"))
+        .and_then(|p| mappings.iter().find(|m| m["action"] == p["action"]));
+    let reasons = result::review_reasons(s1, extracted, primary, &cx.warnings);
+    let status = result::status(&reasons);
+    let mut r = result::combine(
+        &cx.job.doc.file_name,
+        s1,
+        &mappings,
+        status,
+        &reasons,
+        &cx.warnings,
+    );
+    r["duplicate_candidates"] = extras["duplicate_candidates"].clone();
+    r["exchange"] = extras["exchange"].clone();
+    r["rules_fired"] = serde_json::to_value(&cx.fired)?;
+    r["vendor_memory"] = json!(cx.memory.as_ref().map(memory::provenance));
+    r["reading"] = cx.reading;
+    cx.outcome.result = Some(r);
+    cx.outcome.stage2 = Some(Value::Array(mappings));
+    cx.outcome.warnings = cx.warnings;
+    Ok(status)
 }
 
 impl Pipeline {
@@ -253,6 +290,7 @@ impl Pipeline {
             outcome,
             metrics,
             warnings: Vec::new(),
+            reading: Value::Null,
         };
         let extracted = self.read_fields(&mut cx)?;
         let dupes = duplicates::find(cx.store, cx.job.doc.id, &extracted)?;
@@ -275,47 +313,35 @@ impl Pipeline {
             &mut mappings,
         )?;
         cx.warnings.extend(w);
-        let primary = s1.output["suggested_actions"]
-            .as_array()
-            .and_then(|a| a.iter().find(|x| x["action_type"] == "PRIMARY"))
-            .and_then(|p| mappings.iter().find(|m| m["action"] == p["action"]));
-        let reasons = result::review_reasons(&s1, &extracted, primary, &cx.warnings);
-        let status = result::status(&reasons);
-        let mut r = result::combine(
-            &cx.job.doc.file_name,
-            &s1,
-            &mappings,
-            status,
-            &reasons,
-            &cx.warnings,
-        );
-        r["duplicate_candidates"] = serde_json::to_value(&dupes)?;
-        r["rules_fired"] = serde_json::to_value(&cx.fired)?;
-        r["exchange"] = exchange.unwrap_or(Value::Null);
-        r["vendor_memory"] = json!(cx.memory.as_ref().map(memory::provenance));
-        cx.outcome.result = Some(r);
-        cx.outcome.stage2 = Some(Value::Array(mappings));
-        cx.outcome.warnings = cx.warnings;
-        Ok(status)
+        let extras = json!({
+            "duplicate_candidates": dupes,
+            "exchange": exchange,
+        });
+        conclude(cx, &extracted, &s1, mappings, extras)
     }
 
-    /// Fields: exact from an e-invoice, else by rules, the model filling gaps.
+    /// Fields: exact from an e-invoice, else candidates chosen by the model and the arithmetic.
     fn read_fields(&self, cx: &mut Ctx<'_>) -> Result<Value> {
-        let extracted = fields::read_fields(
+        let business = fields::Business {
+            name: &cx.profile.name,
+            tax_id: cx.profile.tax_id.as_deref(),
+        };
+        let read = fields::read_fields(
             &self.engine,
             &self.prompts,
-            &cx.job.doc.file_name,
             &cx.text,
             (
                 cx.profile.country.as_deref(),
                 cx.profile.currency.as_deref(),
             ),
+            &business,
             cx.metrics,
             &mut cx.warnings,
         )?;
         cx.outcome.model = self.engine.loaded_info().map(|i| i.name);
-        cx.outcome.extracted = Some(extracted.clone());
-        Ok(extracted)
+        cx.outcome.extracted = Some(read.doc.clone());
+        cx.reading = read.reading;
+        Ok(read.doc)
     }
 
     fn stage1(

@@ -17,7 +17,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::stage2::lookup_parts;
+use super::mapping::lookup_parts;
 
 /// A reference for `s` from the mapping's resolved lookups.
 fn reference(s: &str, resolved: &[Value]) -> Value {

@@ -1,7 +1,7 @@
-//! Prompt templates (`schema/prompts/*.j2`, minijinja): the model's reading of fields a rule
-//! could not read (`extract.*`) and its judgments among options (`judge.*`). Each has a system
-//! template — the same for every document, first, so a prefix cache can reuse it — and a user
-//! template with the document's part.
+//! Prompt templates (`schema/prompts/*.j2`, minijinja): the model's choice among a field's
+//! candidates (`read.*`: the document, then one question per field) and its judgments among
+//! options (`judge.*`). Each starts with a system template — the same for every document, so a
+//! prefix cache can reuse it — then the document's part.
 
 use anyhow::{anyhow, Result};
 use minijinja::Environment;
@@ -9,12 +9,16 @@ use serde::Serialize;
 
 const TEMPLATES: &[(&str, &str)] = &[
     (
-        "extract.system",
-        include_str!("../../../schema/prompts/extract.system.j2"),
+        "read.system",
+        include_str!("../../../schema/prompts/read.system.j2"),
     ),
     (
-        "extract.user",
-        include_str!("../../../schema/prompts/extract.user.j2"),
+        "read.document",
+        include_str!("../../../schema/prompts/read.document.j2"),
+    ),
+    (
+        "read.question",
+        include_str!("../../../schema/prompts/read.question.j2"),
     ),
     (
         "judge.system",

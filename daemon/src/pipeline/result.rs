@@ -7,7 +7,8 @@
 //! A result is `classified` only when every part of it was decided by rules that hold on the
 //! labelled set (see README "Confidence"): a posting document; the kind read from a title and
 //! the direction from a party match (both ≥ 90); the total, the date, the counterparty and (for
-//! numbered kinds) the document number read by rules; the PRIMARY action decided by the table,
+//! numbered kinds) the document number read, and every field holding a value settled (the rules'
+//! and the model's choices agree, or the arithmetic pins it); the PRIMARY action decided by the table,
 //! not the model; its mapping complete, adding up, tax consistent; every line account decided by
 //! rules or memory; no warning of any step. Everything else is `preview_required`, with the reasons in
 //! `review_reasons`.
@@ -30,27 +31,49 @@ const NUMBERED: &[&str] = &[
     "quote",
 ];
 
-/// The header facts a posting needs, each read by a rule (or exactly from an e-invoice): what is
-/// missing or only guessed.
+/// Fields that must be settled when they hold a value (the addresses are shown, not posted).
+const SETTLED: &[&str] = &[
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "total",
+    "subtotal",
+    "tax",
+    "amount_due",
+    "from.name",
+    "from.tax_id",
+    "to.name",
+    "to.tax_id",
+];
+
+/// The header facts a posting needs — the total, the date, the counterparty and (for numbered
+/// kinds) the document number — read, and every field that holds a value settled (the rules and
+/// the model agree, or the arithmetic pins it; see `pipeline::fields`), or read exactly from an
+/// e-invoice: what is missing or only guessed.
 fn unsure_fields(x: &Value, party_key: &str) -> Vec<String> {
     let exact = x["extraction_method"]
         .as_str()
         .is_some_and(|m| m.starts_with("einvoice"));
     let kind = x["document_type"].as_str().unwrap_or("");
-    let mut fields = vec![("total", 80), ("issue_date", 80), (party_key, 65)];
+    let mut needed = vec!["total", "issue_date", party_key];
     if NUMBERED.contains(&kind) {
-        fields.push(("invoice_number", 70));
+        needed.push("invoice_number");
     }
     let mut out = Vec::new();
-    for (f, min) in fields {
-        let value = f.split('.').fold(x, |v, k| &v[k]);
-        let p = &x["provenance"][f];
-        let by_rule = matches!(p["method"].as_str(), Some("rule" | "llm+rule" | "computed"));
-        let sure = exact || (by_rule && p["confidence"].as_i64().unwrap_or(0) >= min);
-        if value.is_null() {
+    for f in needed {
+        if f.split('.').fold(x, |v, k| &v[k]).is_null() {
             out.push(format!("{f} not read"));
-        } else if !sure {
-            out.push(format!("{f} not read by a rule"));
+        }
+    }
+    if exact {
+        return out;
+    }
+    for f in SETTLED {
+        let value = f.split('.').fold(x, |v, k| &v[k]);
+        let p = &x["provenance"][*f];
+        if !value.is_null() && p["settled"] != true {
+            let how = p["how"].as_str().unwrap_or("not decided by the reading");
+            out.push(format!("{f} not settled ({how})"));
         }
     }
     out
@@ -103,7 +126,7 @@ pub fn review_reasons(
             if v["tax_calculation_correct"] != true {
                 r.push("the tax does not add up".into());
             }
-            let judged = super::stage2::lines_of(m)
+            let judged = super::mapping::lines_of(m)
                 .into_iter()
                 .flatten()
                 .any(|l| l["account_decided_by"] == "model");

@@ -120,12 +120,16 @@ pub(super) fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<Exi
                 Ok(t) => read_fields(
                     &engine,
                     pipeline.prompts(),
-                    &stem,
                     t,
                     (None, None),
+                    &pipeline::fields::Business {
+                        name: "",
+                        tax_id: None,
+                    },
                     &mut Vec::new(),
                     &mut Vec::new(),
-                ),
+                )
+                .map(|f| f.doc),
                 Err(e) => Err(anyhow::anyhow!("{e:#}")),
             };
             let llm_s = t1.elapsed().as_secs_f64();

@@ -21,7 +21,8 @@ use anyhow::{bail, Context, Result};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use super::pipeline::{pct, profile_from_label};
+use super::pipeline::profile_from_label;
+use super::stats::pct;
 use crate::config::Config;
 use crate::extract::money::decimal;
 use crate::llm::EngineHandle;

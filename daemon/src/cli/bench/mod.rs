@@ -13,6 +13,7 @@ mod import;
 mod judge;
 mod pipeline;
 mod queue;
+mod recall;
 mod score;
 mod scoring;
 mod scratch;
@@ -36,6 +37,9 @@ pub enum BenchCommand {
         /// Only documents whose file path contains this string.
         #[arg(long)]
         only: Option<String>,
+        /// Only the documents of this half of a split set (`dev` or `test`: the labels' `split`).
+        #[arg(long)]
+        split: Option<String>,
         /// Also write every stored row to this JSON file.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -132,9 +136,20 @@ pub enum BenchCommand {
 
 pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
-        BenchCommand::Pipeline { corpus, only, json } => {
-            pipeline::run(cfg, &corpus, only.as_deref(), json.as_deref())
-        }
+        BenchCommand::Pipeline {
+            corpus,
+            only,
+            split,
+            json,
+        } => pipeline::run(
+            cfg,
+            &corpus,
+            pipeline::Select {
+                only: only.as_deref(),
+                split: split.as_deref(),
+            },
+            json.as_deref(),
+        ),
         BenchCommand::Judge { corpus, lines } => {
             judge::run(cfg, corpus.as_deref(), lines.as_deref())
         }

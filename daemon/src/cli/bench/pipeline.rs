@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::score::{score, Score};
 use super::scratch::tempfile_dir;
+use super::stats::pct;
 use crate::config::Config;
 use crate::llm::EngineHandle;
 use crate::pipeline::{self, profile::BusinessProfile, Pipeline};
@@ -77,15 +78,6 @@ impl Tally {
         self.accounts_by_model.0 += s.accounts_by_model.0;
         self.accounts_by_model.1 += s.accounts_by_model.1;
         self.seconds += seconds;
-    }
-}
-
-/// `a/b NN%`, or `-` when nothing was counted.
-pub(super) fn pct((a, b): (usize, usize)) -> String {
-    if b == 0 {
-        "-".into()
-    } else {
-        format!("{a}/{b} {:.0}%", 100.0 * a as f64 / b as f64)
     }
 }
 
@@ -154,10 +146,97 @@ fn print_row(i: usize, d: &Value, row: &Value, s: &Score, seconds: f64) {
     );
 }
 
+/// Everything the bench sums over the documents it ran.
+#[derive(Default)]
+struct Totals {
+    by_family: BTreeMap<String, Tally>,
+    all: Tally,
+    by_split: BTreeMap<String, Tally>,
+    recall: super::recall::Recall,
+    stages: BTreeMap<String, StageTally>,
+    /// (kind right, direction right, labelled with both).
+    kind_direction: (usize, usize, usize),
+}
+
+impl Totals {
+    fn add(&mut self, row: &Value, d: &Value, s: &Score, seconds: f64) {
+        let classified = row["status"] == "classified";
+        let family = d["family"]
+            .as_str()
+            .unwrap_or(d["document_type"].as_str().unwrap_or("-"))
+            .to_string();
+        self.by_family
+            .entry(family)
+            .or_default()
+            .add(s, classified, seconds);
+        self.all.add(s, classified, seconds);
+        if let Some(split) = d["split"].as_str() {
+            self.by_split
+                .entry(split.to_string())
+                .or_default()
+                .add(s, classified, seconds);
+        }
+        self.recall.add(row, d);
+        let sa = &row["stage1"]["semantic_analysis"];
+        if d["direction"].is_string() {
+            let kd = &mut self.kind_direction;
+            kd.2 += 1;
+            kd.1 += (sa["document_direction"] == d["direction"]) as usize;
+            let kind = d["document_type"].as_str().unwrap_or("");
+            kd.0 += (sa["document_type"] == kind
+                || (kind == "letter" && sa["document_type"] == "other"))
+                as usize;
+        }
+        for st in row["metrics"]["stages"].as_array().into_iter().flatten() {
+            self.stages
+                .entry(st["stage"].as_str().unwrap_or("").to_string())
+                .or_default()
+                .add(st);
+        }
+    }
+
+    fn print(&self) {
+        report(
+            &self.by_family,
+            &self.all,
+            self.kind_direction,
+            &self.stages,
+        );
+        for (split, t) in &self.by_split {
+            println!(
+                "split {split}: {} documents; PRIMARY {}, header fields {}, classified {} of {} (right {})",
+                t.docs,
+                pct(t.primary),
+                pct(t.fields),
+                t.classified.1,
+                t.docs,
+                pct(t.classified)
+            );
+        }
+        self.recall.print();
+    }
+}
+
+/// Which labelled documents to run.
+pub(super) struct Select<'a> {
+    /// Only file paths containing this.
+    pub only: Option<&'a str>,
+    /// Only this half (`dev`, `test`) of a split set.
+    pub split: Option<&'a str>,
+}
+
+impl Select<'_> {
+    fn takes(&self, d: &Value) -> bool {
+        self.only
+            .is_none_or(|o| d["file"].as_str().unwrap_or("").contains(o))
+            && self.split.is_none_or(|s| d["split"] == s)
+    }
+}
+
 pub(super) fn run(
     cfg: &Config,
     corpus: &Path,
-    only: Option<&str>,
+    select: Select<'_>,
     json_out: Option<&Path>,
 ) -> Result<ExitCode> {
     let labels: Value = serde_json::from_str(
@@ -175,10 +254,7 @@ pub(super) fn run(
         cfg.execution_provider,
         t0.elapsed().as_secs_f64()
     );
-    let mut by_family: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut all = Tally::default();
-    let mut stages: BTreeMap<String, StageTally> = BTreeMap::new();
-    let (mut kind_ok, mut dir_ok, mut labelled_kd) = (0, 0, 0);
+    let mut totals = Totals::default();
     let mut rows = Vec::new();
     for (i, d) in labels["documents"]
         .as_array()
@@ -186,7 +262,7 @@ pub(super) fn run(
         .iter()
         .enumerate()
     {
-        if only.is_some_and(|o| !d["file"].as_str().unwrap_or("").contains(o)) {
+        if !select.takes(d) {
             continue;
         }
         let (mut row, seconds) = run_one(&pipeline, corpus, &scratch, i, d)?;
@@ -196,36 +272,12 @@ pub(super) fn run(
             .and_then(|t| serde_json::from_str(&t).ok());
         let s = score(&row, d, truth.as_ref());
         print_row(i, d, &row, &s, seconds);
-        let classified = row["status"] == "classified";
-        let family = d["family"]
-            .as_str()
-            .unwrap_or(d["document_type"].as_str().unwrap_or("-"))
-            .to_string();
-        by_family
-            .entry(family)
-            .or_default()
-            .add(&s, classified, seconds);
-        all.add(&s, classified, seconds);
-        let sa = &row["stage1"]["semantic_analysis"];
-        if d["direction"].is_string() {
-            labelled_kd += 1;
-            dir_ok += (sa["document_direction"] == d["direction"]) as usize;
-            let kind = d["document_type"].as_str().unwrap_or("");
-            kind_ok += (sa["document_type"] == kind
-                || (kind == "letter" && sa["document_type"] == "other"))
-                as usize;
-        }
-        for st in row["metrics"]["stages"].as_array().into_iter().flatten() {
-            stages
-                .entry(st["stage"].as_str().unwrap_or("").to_string())
-                .or_default()
-                .add(st);
-        }
+        totals.add(&row, d, &s, seconds);
         row["label"] = d.clone();
         row["score"] = serde_json::to_value(&s)?;
         rows.push(row);
     }
-    report(&by_family, &all, (kind_ok, dir_ok, labelled_kd), &stages);
+    totals.print();
     if let Some(p) = json_out {
         std::fs::write(p, serde_json::to_string_pretty(&rows)?)?;
     }

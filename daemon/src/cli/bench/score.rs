@@ -36,11 +36,11 @@ pub struct Score {
     pub right: bool,
 }
 
-fn amount_eq(a: &Value, b: &Value) -> bool {
+pub(super) fn amount_eq(a: &Value, b: &Value) -> bool {
     matches!((a.as_f64(), b.as_f64()), (Some(x), Some(y)) if (x - y).abs() <= 0.011)
 }
 
-fn text_eq(a: &Value, b: &Value) -> bool {
+pub(super) fn text_eq(a: &Value, b: &Value) -> bool {
     match (a.as_str(), b.as_str()) {
         (Some(x), Some(y)) => !key(x).is_empty() && key(x) == key(y),
         _ => false,

@@ -15,6 +15,20 @@ const BATCH: usize = 6;
 
 /// Rotate the crops that read upside down.
 pub fn orient(session: &mut Session, crops: &mut [RgbImage]) -> Result<()> {
+    let probs = upside_down(session, crops)?;
+    for (c, p180) in crops.iter_mut().zip(probs) {
+        if p180 > THRESH {
+            image::imageops::rotate180_in_place(c);
+        }
+    }
+    Ok(())
+}
+
+/// For each crop, the probability (0–1) that it reads upside down.
+///
+/// Errors: ONNX Runtime fails to run the classifier.
+pub fn upside_down(session: &mut Session, crops: &[RgbImage]) -> Result<Vec<f32>> {
+    let mut shares = Vec::with_capacity(crops.len());
     for start in (0..crops.len()).step_by(BATCH) {
         let end = (start + BATCH).min(crops.len());
         let mut data = Vec::with_capacity((end - start) * 3 * (H * W) as usize);
@@ -33,12 +47,10 @@ pub fn orient(session: &mut Session, crops: &mut [RgbImage]) -> Result<()> {
         let (_, probs) = out[0]
             .try_extract_tensor::<f32>()
             .map_err(|e| anyhow!("reading the classifier output: {e}"))?;
-        for (k, c) in crops[start..end].iter_mut().enumerate() {
+        for k in 0..end - start {
             let (p0, p180) = (probs[2 * k], probs[2 * k + 1]);
-            if p180 > p0 && p180 > THRESH {
-                image::imageops::rotate180_in_place(c);
-            }
+            shares.push(p180 / (p0 + p180).max(f32::EPSILON));
         }
     }
-    Ok(())
+    Ok(shares)
 }

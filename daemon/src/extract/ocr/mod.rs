@@ -16,6 +16,7 @@ pub mod cls;
 pub mod deskew;
 pub mod det;
 pub mod image;
+pub mod orient;
 pub mod rec;
 
 use std::path::{Path, PathBuf};
@@ -105,6 +106,36 @@ impl Ocr {
             let mut det = self.det.lock().unwrap_or_else(|e| e.into_inner());
             det::detect(&mut det, img)?
         };
+        self.recognize_boxes(img, boxes)
+    }
+
+    /// Read a page: turned upright ([`orient`]: 90°, 180°, 270°), straightened ([`deskew`]),
+    /// then its lines recognised as by [`Ocr::recognize`]. The page's boxes are in pixels of
+    /// [`Page::image`], the page as read.
+    pub fn read_page(&self, img: RgbImage) -> Result<Page> {
+        let up = {
+            let mut det = self.det.lock().unwrap_or_else(|e| e.into_inner());
+            let mut cls = self.cls.lock().unwrap_or_else(|e| e.into_inner());
+            orient::upright(&mut det, &mut cls, img)?
+        };
+        let skew = deskew::skew_degrees(&up.image);
+        let (image, boxes) = if skew == 0.0 {
+            (up.image, up.boxes)
+        } else {
+            let image = deskew::rotate(&up.image, skew);
+            let mut det = self.det.lock().unwrap_or_else(|e| e.into_inner());
+            let boxes = det::detect(&mut det, &image)?;
+            (image, boxes)
+        };
+        let boxes = self.recognize_boxes(&image, boxes)?;
+        Ok(Page {
+            image,
+            degrees: up.degrees,
+            boxes,
+        })
+    }
+
+    fn recognize_boxes(&self, img: &RgbImage, boxes: Vec<[f32; 4]>) -> Result<Vec<TextBox>> {
         let mut crops: Vec<RgbImage> = boxes.iter().map(|b| det::crop(img, b)).collect();
         {
             let mut cls = self.cls.lock().unwrap_or_else(|e| e.into_inner());
@@ -125,4 +156,13 @@ impl Ocr {
             })
             .collect())
     }
+}
+
+/// A page as OCR read it.
+pub struct Page {
+    /// The page turned upright and straightened: what the boxes' pixels refer to.
+    pub image: RgbImage,
+    /// Clockwise degrees it was turned to stand upright (0, 90, 180, 270).
+    pub degrees: u16,
+    pub boxes: Vec<TextBox>,
 }

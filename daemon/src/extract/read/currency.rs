@@ -58,6 +58,50 @@ fn code_re() -> &'static Regex {
     R.get_or_init(|| Regex::new(&format!(r"\b({})\b", CODES.join("|"))).expect("valid"))
 }
 
+/// ISO codes printed on `line`: (char column, code), left to right.
+pub fn code_spans(line: &str) -> Vec<(usize, String)> {
+    code_re()
+        .find_iter(line)
+        .map(|m| (line[..m.start()].chars().count(), m.as_str().to_string()))
+        .collect()
+}
+
+/// The currencies whose symbols or words are printed in `text`: (code, symbol), each code once;
+/// a bare `$` as (`USD`, `$`).
+pub fn symbol_codes(text: &str) -> Vec<(&'static str, &'static str)> {
+    let lower = text.to_lowercase();
+    let mut out: Vec<(&'static str, &'static str)> = Vec::new();
+    for (sym, code) in SYMBOLS {
+        if stands_alone(&lower, sym) && !out.iter().any(|(c, _)| c == code) {
+            out.push((code, sym));
+        }
+    }
+    if text.contains('$') && !out.iter().any(|(c, _)| *c == "USD") {
+        out.push(("USD", "$"));
+    }
+    out
+}
+
+/// Whether `w` occurs in `lower` (lower-cased text) standing alone: symbols anywhere, words and
+/// abbreviations not inside another word ("rs" is not in "hours").
+fn stands_alone(lower: &str, w: &str) -> bool {
+    if !w.chars().any(|c| c.is_alphanumeric()) {
+        return lower.contains(w);
+    }
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(w) {
+        let s = from + i;
+        let e = s + w.len();
+        let before = lower[..s].chars().next_back();
+        let after = lower[e..].chars().next();
+        if before.is_none_or(|c| !c.is_alphabetic()) && after.is_none_or(|c| !c.is_alphabetic()) {
+            return true;
+        }
+        from = e;
+    }
+    false
+}
+
 /// The currency of `text`, with `country` (the issuer's or the business's) for a bare `$`.
 pub fn read(text: &str, country: Option<&str>) -> Option<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -68,28 +112,8 @@ pub fn read(text: &str, country: Option<&str>) -> Option<String> {
         return Some(code.to_string());
     }
     let lower = text.to_lowercase();
-    let word = |w: &str| {
-        let alnum = w.chars().any(|c| c.is_alphanumeric());
-        if !alnum {
-            return lower.contains(w);
-        }
-        // Words and abbreviations stand alone: "rs" must not match inside "hours".
-        let mut from = 0;
-        while let Some(i) = lower[from..].find(w) {
-            let s = from + i;
-            let e = s + w.len();
-            let before = lower[..s].chars().next_back();
-            let after = lower[e..].chars().next();
-            if before.is_none_or(|c| !c.is_alphabetic()) && after.is_none_or(|c| !c.is_alphabetic())
-            {
-                return true;
-            }
-            from = e;
-        }
-        false
-    };
     for (sym, code) in SYMBOLS {
-        if word(sym) {
+        if stands_alone(&lower, sym) {
             return Some(code.to_string());
         }
     }

@@ -14,6 +14,7 @@
 //! Computed, never guessed: `subtotal = total − tax` when both are printed and no subtotal is.
 
 use crate::extract::money::{self, decimal};
+use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
 use super::{currency, kind, lines, parties, payment, provenance::entry};
@@ -304,6 +305,24 @@ fn totals_from_table(doc: &mut Value, t: &lines::Table, prov: &mut Map<String, V
             json!({"method": "computed", "confidence": 80, "rule": "total − Σ net column"}),
         );
     }
+}
+
+/// (Σ net, Σ gross) of the item table of `text`: the rows' amounts, and their gross amounts
+/// where the table has a gross column (else the same sum); `(None, None)` without a table.
+pub fn line_sums(text: &str) -> (Option<Decimal>, Option<Decimal>) {
+    let Some(t) = lines::read(text) else {
+        return (None, None);
+    };
+    let net: Decimal = t.rows.iter().map(|r| r.amount).sum();
+    let gross: Decimal = t.rows.iter().map(|r| r.gross.unwrap_or(r.amount)).sum();
+    (Some(net), Some(gross))
+}
+
+/// `doc`'s line items read again from `text` for its (decided) subtotal and total: the column
+/// that adds up to them.
+pub fn refresh_items(doc: &mut Value, text: &str) {
+    let table = lines::read(text);
+    doc["line_items"] = line_items(table.as_ref(), doc);
 }
 
 /// The item table's rows, with the amounts of the column that adds up to the totals (else the

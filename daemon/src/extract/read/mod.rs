@@ -3,6 +3,7 @@
 //! its item table, on top of the header-field candidates of [`super::candidates`]. Words come
 //! from `schema/reading/vocabulary.json` ([`vocabulary`]), compared [`fold`]ed.
 
+pub mod candidates;
 pub mod currency;
 pub mod document;
 pub mod fold;

@@ -225,6 +225,57 @@ fn significant_words(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// A party name the text offers, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameOffered {
+    /// `issuer`, `recipient` or `either` (a name with a legal form, wherever it is printed).
+    pub role: &'static str,
+    /// 0-based line.
+    pub line: usize,
+    pub name: String,
+    /// `label`, `letterhead`, `payee` or `legal form`.
+    pub rule: &'static str,
+}
+
+/// Every name the text offers for a party: labelled blocks, the letterhead, the payee, and
+/// every name with a legal form. Candidates for [`super::candidates`], ranked there.
+pub fn names_offered(text: &str, document_kind: &str) -> Vec<NameOffered> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut push = |role, line, name: String, rule| {
+        out.push(NameOffered {
+            role,
+            line,
+            name,
+            rule,
+        })
+    };
+    for (kind, p) in labelled(&lines, document_kind) {
+        if let (Some(n), Some(l)) = (p.name, p.line) {
+            push(
+                if kind == "issuer" {
+                    "issuer"
+                } else {
+                    "recipient"
+                },
+                l,
+                n,
+                "label",
+            );
+        }
+    }
+    if let Some((l, n, _)) = letterhead(&lines, &[]) {
+        push("issuer", l, n, "letterhead");
+    }
+    if let Some((l, n)) = payee(&lines) {
+        push("issuer", l, n, "payee");
+    }
+    for (l, n) in legal_names(&lines) {
+        push("either", l, n, "legal form");
+    }
+    out
+}
+
 /// Read both parties of `text`, a document of `document_kind` (see [`super::kind`]).
 pub fn read(text: &str, document_kind: &str) -> Parties {
     let lines: Vec<&str> = text.lines().collect();

@@ -72,6 +72,39 @@ fn balance(line: &str) -> Option<rust_decimal::Decimal> {
     amounts_in(&rest).last().copied()
 }
 
+/// A till's payment lines in `text`: (a tendered line, a change line) — a word of
+/// `point_of_sale` opening a column segment of a line that also states an amount ("CASH
+/// TENDERED   50.00", "Change   4.35", "Rückgeld  0,50").
+pub fn till(text: &str) -> (Option<String>, Option<String>) {
+    let v = vocabulary();
+    let opens = |seg: &str, words: &[String]| {
+        let f = fold(seg);
+        words.iter().any(|w| {
+            f.starts_with(w.as_str())
+                && f[w.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric())
+        })
+    };
+    let (mut tendered, mut change) = (None, None);
+    for line in text.lines() {
+        if amounts_in(line).is_empty() {
+            continue;
+        }
+        for seg in segments(line) {
+            let t = seg.text.trim_start_matches(|c: char| !c.is_alphanumeric());
+            if tendered.is_none() && opens(t, &v.point_of_sale.tendered) {
+                tendered = Some(line.trim().to_string());
+            }
+            if change.is_none() && opens(t, &v.point_of_sale.change) {
+                change = Some(line.trim().to_string());
+            }
+        }
+    }
+    (tendered, change)
+}
+
 /// Read the payment evidence of `text`.
 pub fn read(text: &str) -> Payment {
     let v = vocabulary();
@@ -117,7 +150,9 @@ pub fn read(text: &str) -> Payment {
             .filter(|f| payment_cue(f))
             .find_map(|f| method_in(&f))
     });
-    let (paid, evidence) = if let Some(s) = stamp {
+    let (paid, evidence) = if let (Some(t), Some(c)) = till(text) {
+        (true, Some(format!("{t} / {c}")))
+    } else if let Some(s) = stamp {
         (true, Some(s))
     } else if open_balance.is_some() {
         (false, open_balance)

@@ -30,6 +30,15 @@ pub struct Vocabulary {
     pub address_labels: Labels,
     /// Labels printed before a tax identification number ("VAT No", "USt-IdNr.", "NIF").
     pub tax_id_labels: TaxIdLabels,
+    /// A till's lines: money tendered and change given.
+    pub point_of_sale: PointOfSale,
+}
+
+/// Words of a till receipt's payment lines.
+#[derive(Debug, Deserialize)]
+pub struct PointOfSale {
+    pub tendered: Vec<String>,
+    pub change: Vec<String>,
 }
 
 /// Tax id labels, and the words before one that make the id the recipient's ("Your VAT No").
@@ -115,6 +124,8 @@ pub fn vocabulary() -> &'static Vocabulary {
         folded(&mut v.address_labels.labels);
         folded(&mut v.tax_id_labels.labels);
         folded(&mut v.tax_id_labels.recipient_words);
+        folded(&mut v.point_of_sale.tendered);
+        folded(&mut v.point_of_sale.change);
         for l in v
             .payment_methods
             .values_mut()

@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::decisions::{Rule, Situation};
 use super::direction::same_name;
 use super::judge::{self, Question};
-use super::llm_json::StageMetrics;
+use super::metrics::StageMetrics;
 use super::profile::BusinessProfile;
 use super::prompts::Prompts;
 use crate::llm::EngineHandle;

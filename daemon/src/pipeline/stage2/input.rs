@@ -31,20 +31,3 @@ pub struct Mapped {
     /// 0–100, from the provenance of what it was built from.
     pub confidence: i64,
 }
-
-/// The `(entity, name)` of a `{{lookup:Entity:Name}}` string ([`lookup_ref`]'s inverse).
-pub fn lookup_parts(s: &str) -> Option<(&str, &str)> {
-    s.strip_prefix("{{lookup:")?
-        .strip_suffix("}}")?
-        .split_once(':')
-}
-
-/// `{{lookup:Entity:Name}}` with `name` trimmed to what the contract allows.
-pub fn lookup_ref(entity: &str, name: &str) -> String {
-    let n: String = name
-        .chars()
-        .filter(|c| !matches!(c, '{' | '}'))
-        .take(80)
-        .collect();
-    format!("{{{{lookup:{entity}:{}}}}}", n.trim())
-}

@@ -4,8 +4,9 @@
 
 use serde_json::{json, Value};
 
-use super::input::{lookup_ref, Mapped, Stage2Input};
+use super::input::{Mapped, Stage2Input};
 use crate::extract::money;
+use crate::pipeline::mapping::lookup_ref;
 
 /// The `lines:<kind>` value of field `field`.
 pub(super) fn value(input: &Stage2Input<'_>, kind: &str, field: &str) -> Option<Mapped> {

@@ -13,20 +13,10 @@ pub mod validate;
 
 use serde_json::{json, Map, Value};
 
+pub use super::mapping::{lines_of, lookup_parts, lookup_ref};
 use super::registry::Action;
 use super::sales_tax;
-pub use input::{lookup_parts, lookup_ref, Mapped, Stage2Input};
-
-/// The lines of a mapping (an action's field whose source is `lines:*`: QuickBooks' `Line`,
-/// Zoho Books' `line_items`), from its `field_sources`.
-pub fn lines_of(mapping: &Value) -> Option<&Vec<Value>> {
-    let name = mapping["field_sources"]
-        .as_object()?
-        .iter()
-        .find(|(_, s)| s.as_str().is_some_and(|s| s.starts_with("lines:")))?
-        .0;
-    mapping["field_mappings"][name.as_str()].as_array()
-}
+pub use input::{Mapped, Stage2Input};
 
 /// Map `suggestion` (one of Stage 1's suggested actions). `None` when the action is not in the
 /// registry.

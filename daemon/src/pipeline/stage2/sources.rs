@@ -5,7 +5,8 @@ use crate::extract::money;
 use chrono::Datelike;
 use serde_json::{json, Value};
 
-use super::input::{lookup_ref, Mapped, Stage2Input};
+use super::input::{Mapped, Stage2Input};
+use crate::pipeline::mapping::lookup_ref;
 use crate::pipeline::registry::Field;
 
 fn plain(value: Value, confidence: i64) -> Option<Mapped> {

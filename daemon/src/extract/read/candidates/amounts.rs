@@ -1,0 +1,190 @@
+//! Money candidates: every amount printed is a candidate of `total`, `subtotal`, `tax` and
+//! `amount_due`; its label decides its rank, not whether it is proposed.
+//!
+//! Priors (log-odds, added): the field's label before the amount on its line +2.5, or above it
+//! in its column +1.5; a label of another money field −1.5; the largest amount of the document
+//! +0.7 as the total; the last third of the document +0.3; a row of the item table −1.0; no
+//! decimals and no currency beside it −1.0 (a quantity, a year, a postcode); a negative total
+//! −2.0.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::{Candidate, Evidence, AMOUNTS};
+use crate::extract::candidates::{below, labelled_fields};
+use crate::extract::money;
+use crate::extract::read::fold::{fold, has_words};
+use crate::extract::read::segments::segments;
+use crate::extract::read::vocabulary::vocabulary;
+use crate::extract::values::{amount_spans, Printed};
+
+/// The label words before byte offset `start` of `line`: its column segment there (with the one
+/// before when that segment is only a currency sign or code).
+pub(super) fn label_before(line: &str, start: usize) -> String {
+    let head = &line[..start];
+    let segs = segments(head);
+    let mut parts: Vec<&str> = Vec::new();
+    for s in segs.iter().rev() {
+        parts.insert(0, s.text.as_str());
+        let letters = s.text.chars().filter(|c| c.is_alphabetic()).count();
+        if letters > 3 {
+            break;
+        }
+    }
+    parts.join(" ")
+}
+
+/// The text above char columns `[col, end)` of line `i`, in the nearest of the two lines above
+/// that has text there.
+pub(super) fn label_above(lines: &[&str], i: usize, col: usize, end: usize) -> Option<String> {
+    (1..=2)
+        .filter_map(|k| i.checked_sub(k))
+        .find_map(|j| below(lines[j], col, end))
+}
+
+/// The money fields a label names: total, subtotal, tax, and amount_due for a balance label.
+fn money_fields(label: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = labelled_fields(label)
+        .into_iter()
+        .filter(|f| AMOUNTS.contains(f))
+        .collect();
+    let f = fold(label);
+    if vocabulary()
+        .paid
+        .amount_zero
+        .iter()
+        .any(|b| has_words(&f, b))
+    {
+        out.push("amount_due");
+    }
+    out
+}
+
+/// What ranks an amount: the labels around it and where and how it is printed.
+struct Place<'a> {
+    on_line: &'a [&'static str],
+    above: &'a [&'static str],
+    largest: bool,
+    late: bool,
+    in_table: bool,
+    /// No decimals and no currency beside it.
+    plain: bool,
+    negative: bool,
+}
+
+impl Place<'_> {
+    /// The amount's prior as `field` (see the module documentation).
+    fn prior(&self, field: &str) -> f64 {
+        let mut prior = 0.0;
+        if self.on_line.contains(&field) {
+            prior += 2.5;
+        } else if self.above.contains(&field) {
+            prior += 1.5;
+        } else if !self.on_line.is_empty() || !self.above.is_empty() {
+            prior -= 1.5;
+        }
+        if field == "total" && self.largest {
+            prior += 0.7;
+        }
+        if self.late {
+            prior += 0.3;
+        }
+        if self.in_table {
+            prior -= 1.0;
+        }
+        if self.plain {
+            prior -= 1.0;
+        }
+        if field == "total" && self.negative {
+            prior -= 2.0;
+        }
+        prior
+    }
+}
+
+/// Whether the amount `p` on `line` has no cents and no currency beside it (a quantity, a
+/// year, a postcode more likely than money).
+fn plain(line: &str, p: &Printed<Decimal>) -> bool {
+    let cents = p
+        .text
+        .rsplit(['.', ','])
+        .next()
+        .is_some_and(|d| d.len() == 2)
+        && p.text.contains(['.', ',']);
+    let head: Vec<char> = line[..p.start].chars().collect();
+    let before: String = head[head.len().saturating_sub(4)..].iter().collect();
+    let after: String = line[p.end..].chars().take(4).collect();
+    let around = format!("{before}{after}");
+    let currency =
+        around.contains(['$', '€', '£', '₹']) || around.contains("EUR") || around.contains("USD");
+    !cents && !currency
+}
+
+/// Candidates of every money field, per field.
+pub(super) fn propose(
+    lines: &[&str],
+    table_rows: &[usize],
+) -> HashMap<&'static str, Vec<Candidate>> {
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        for p in amount_spans(line) {
+            found.push((i, p));
+        }
+    }
+    let largest = found
+        .iter()
+        .map(|(_, p)| p.value.abs())
+        .max()
+        .unwrap_or(Decimal::ZERO);
+    let n = lines.len().max(1);
+    let mut out: HashMap<&'static str, Vec<Candidate>> = HashMap::new();
+    for (i, p) in found {
+        let line = lines[i];
+        let col = line[..p.start].chars().count();
+        let end = col + p.text.chars().count();
+        let before = label_before(line, p.start);
+        let on_line = money_fields(&before);
+        let above_text = if on_line.is_empty() {
+            label_above(lines, i, col, end)
+        } else {
+            None
+        };
+        let above = above_text.as_deref().map(money_fields).unwrap_or_default();
+        let at = Place {
+            on_line: &on_line,
+            above: &above,
+            largest: p.value.abs() == largest,
+            late: i * 3 >= n * 2,
+            in_table: table_rows.contains(&i),
+            plain: plain(line, &p),
+            negative: p.value.is_sign_negative(),
+        };
+        for &field in AMOUNTS {
+            let prior = at.prior(field);
+            let label = if on_line.is_empty() {
+                above_text.clone().filter(|_| !above.is_empty())
+            } else {
+                Some(before.clone())
+            };
+            out.entry(field).or_default().push(Candidate {
+                value: money::to_json(p.value),
+                printed: p.text.clone(),
+                prior,
+                evidence: Evidence {
+                    line: i,
+                    col,
+                    rule: if !on_line.is_empty() {
+                        "label"
+                    } else if !above.is_empty() {
+                        "label above"
+                    } else {
+                        "amount"
+                    },
+                    label: label.filter(|l| !l.is_empty()),
+                },
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,115 @@
+//! The document's kind and payment state as candidates with evidence, like the header fields.
+//!
+//! Kinds (value: the kind, shown to the model as a phrase): its title +3.0, a mention in its
+//! head +1.0 ([`crate::extract::read::kind`]); a till's tendered and change lines +4.0 for a
+//! receipt (one of them +2.0) — a till receipt titled "Tax invoice" is a receipt paid on the
+//! spot; a balance due or a due date +0.5 for an invoice; no title at all +0.5 for an invoice
+//! and a receipt, +1.5 for a receipt that shows payment.
+//!
+//! Payment (value: paid or not): a stamp, a payment phrase or a zero balance +2.0 for paid; an
+//! open balance or a due-date phrase +2.0 for not paid; a till's lines +3.0 for paid; nothing
+//! shown +0.5 for not paid.
+
+use serde_json::json;
+
+use super::{Candidate, Evidence};
+use crate::extract::read::{kind, payment};
+
+/// The kinds offered, each with the phrase the model sees; invoices and receipts first (they
+/// are offered when priors tie).
+pub const KINDS: &[(&str, &str)] = &[
+    ("invoice", "invoice"),
+    ("receipt", "receipt"),
+    ("credit_note", "credit note"),
+    ("refund_receipt", "refund receipt"),
+    ("remittance_advice", "remittance advice"),
+    ("purchase_order", "purchase order"),
+    ("quote", "quote"),
+    ("delivery_note", "delivery note"),
+    ("bank_statement", "bank statement"),
+    ("other", "not a financial document"),
+];
+
+/// The payment states and their phrases.
+pub const PAID: &[(bool, &str)] = &[(true, "paid"), (false, "not paid yet")];
+
+fn candidate(
+    value: serde_json::Value,
+    printed: &str,
+    prior: f64,
+    rule: &'static str,
+    line: usize,
+) -> Candidate {
+    Candidate {
+        value,
+        printed: printed.to_string(),
+        prior,
+        evidence: Evidence {
+            line,
+            col: 0,
+            label: None,
+            rule,
+        },
+    }
+}
+
+/// Candidates of `document_type` in `text`.
+pub(super) fn kinds(text: &str) -> Vec<Candidate> {
+    let read = kind::read(text);
+    let (tendered, change) = payment::till(text);
+    let till = tendered.is_some() as u8 + change.is_some() as u8;
+    let pay = payment::read(text);
+    KINDS
+        .iter()
+        .map(|(k, phrase)| {
+            let mut prior = 0.0;
+            let mut rule = "kind";
+            if *k == read.kind && read.kind != "other" {
+                prior += if read.confidence >= 90 { 3.0 } else { 1.0 };
+                rule = if read.confidence >= 90 {
+                    "title"
+                } else {
+                    "mention"
+                };
+            }
+            if *k == "receipt" && till > 0 {
+                prior += if till == 2 { 4.0 } else { 2.0 };
+                rule = "till lines";
+            }
+            if *k == "invoice" && !pay.paid && pay.evidence.is_some() {
+                prior += 0.5;
+            }
+            // No title: a document stating money is an invoice or a receipt before anything
+            // else, a receipt when it shows payment.
+            if read.kind == "other" {
+                prior += match *k {
+                    "invoice" => 0.5,
+                    "receipt" if pay.paid => 1.5,
+                    "receipt" => 0.5,
+                    _ => 0.0,
+                };
+            }
+            let line = read.evidence.as_ref().map_or(0, |e| e.1);
+            candidate(json!(k), phrase, prior, rule, line)
+        })
+        .collect()
+}
+
+/// Candidates of the payment state (`payment.paid`) in `text`.
+pub(super) fn paid(text: &str) -> Vec<Candidate> {
+    let pay = payment::read(text);
+    let (tendered, change) = payment::till(text);
+    let till = tendered.is_some() && change.is_some();
+    PAID.iter()
+        .map(|(paid, phrase)| {
+            let prior = match (*paid, pay.paid, pay.evidence.is_some()) {
+                (true, _, _) if till => 3.0,
+                (true, true, _) => 2.0,
+                (false, false, true) => 2.0,
+                (false, false, false) => 0.5,
+                _ => 0.0,
+            };
+            candidate(json!(paid), phrase, prior, "payment evidence", 0)
+        })
+        .collect()
+}

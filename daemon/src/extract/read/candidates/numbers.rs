@@ -1,0 +1,154 @@
+//! Document-number candidates: the value after or under **every** number label (not only the
+//! first, as the rule reading takes), the value on the line below a label that stands alone
+//! (key–value pages printed by e-invoice viewers), reference numbers, and id-like tokens in the
+//! document's head.
+//!
+//! Priors (log-odds): a number label 2.5, less 0.2 per rank of its pattern (the specific
+//! "Invoice No" before the bare "No:"); the line below a lone label 1.5; a booking reference 0.0,
+//! other reference numbers −1.0; an unlabelled id-like token in the first [`HEAD`] lines −1.5.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde_json::json;
+
+use super::{Candidate, Evidence};
+use crate::extract::candidates::{below, id_token, number_labels};
+use crate::extract::values::{amounts_in, dates_in};
+
+/// Lines looked at for unlabelled id-like tokens.
+pub const HEAD: usize = 15;
+
+fn candidate(
+    value: String,
+    line: usize,
+    col: usize,
+    prior: f64,
+    label: Option<String>,
+    rule: &'static str,
+) -> Candidate {
+    Candidate {
+        value: json!(value),
+        printed: value,
+        prior,
+        evidence: Evidence {
+            line,
+            col,
+            label,
+            rule,
+        },
+    }
+}
+
+/// An id-like token: letters and digits with `-/_.`, at least one digit and one letter or
+/// separator, 4–24 characters; not a date, an amount, a phone number or a bare postcode.
+fn id_like(token: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = R.get_or_init(|| {
+        Regex::new(r"^[A-Za-z0-9][A-Za-z0-9_\-/.]{2,22}[A-Za-z0-9]$").expect("valid pattern")
+    });
+    let digits = token.chars().filter(char::is_ascii_digit).count();
+    let other = token
+        .chars()
+        .any(|c| c.is_ascii_alphabetic() || "-/_".contains(c));
+    r.is_match(token)
+        && digits >= 2
+        && other
+        && dates_in(token, false).is_empty()
+        && amounts_in(token).is_empty()
+        && !token.contains("www")
+        && !token.contains("http")
+}
+
+/// Candidates of `invoice_number`.
+pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        for (rank, (a, b)) in number_labels(line) {
+            let label = line[a..b].trim().to_string();
+            let col = line[..a].chars().count();
+            let col_end = line[..b].chars().count();
+            let prior = 2.5 - 0.2 * rank as f64;
+            if let Some(v) = id_token(&line[b..]).or_else(|| short_number(&line[b..])) {
+                let at = line[b..]
+                    .find(&v)
+                    .map_or(col_end, |k| line[..b + k].chars().count());
+                out.push(candidate(v, i, at, prior, Some(label.clone()), "label"));
+            } else if let Some(v) = lines
+                .get(i + 1)
+                .and_then(|n| below(n, col, col_end))
+                .as_deref()
+                .and_then(id_token)
+            {
+                out.push(candidate(
+                    v,
+                    i + 1,
+                    col,
+                    prior - 0.5,
+                    Some(label.clone()),
+                    "label above",
+                ));
+            } else if line[b..].trim().is_empty() {
+                // A label alone at the end of its line: the value is the next line's first.
+                if let Some(v) = lines.get(i + 1).and_then(|n| id_token(n.trim_start())) {
+                    out.push(candidate(
+                        v,
+                        i + 1,
+                        0,
+                        1.5 - 0.2 * rank as f64,
+                        Some(label),
+                        "line below",
+                    ));
+                }
+            }
+        }
+        for r in crate::extract::candidates::find_references(lines, i) {
+            let prior = if r.0 == "Booking" { 0.0 } else { -1.0 };
+            out.push(candidate(
+                r.1,
+                i,
+                0,
+                prior,
+                Some(r.0.to_string()),
+                "reference",
+            ));
+        }
+        if i < HEAD {
+            for (col, token) in tokens(line) {
+                if id_like(&token) {
+                    out.push(candidate(token, i, col, -1.5, None, "id-like token"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A short document number right after a label ("Invoice No: 14", "N° 1"): one to three
+/// digits, alone in its column.
+fn short_number(s: &str) -> Option<String> {
+    let t = s.trim_start_matches([' ', ':', '#', '.']);
+    let n: String = t.chars().take_while(char::is_ascii_digit).collect();
+    let rest = &t[n.len()..];
+    (!n.is_empty()
+        && n.len() <= 3
+        && (rest.is_empty()
+            || rest.starts_with("  ")
+            || rest.starts_with(' ')
+                && !rest.trim_start().starts_with(|c: char| c.is_ascii_digit())))
+    .then_some(n)
+}
+
+/// The whitespace-separated tokens of `line` with their char columns, `:;,()` trimmed.
+fn tokens(line: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut col = 0;
+    for part in line.split(' ') {
+        let t = part.trim_matches(|c: char| ":;,()[]#".contains(c) || c.is_whitespace());
+        if !t.is_empty() {
+            out.push((col, t.to_string()));
+        }
+        col += part.chars().count() + 1;
+    }
+    out
+}

@@ -1,0 +1,124 @@
+//! Party candidates: names for `from.name` and `to.name` from every labelled block, the
+//! letterhead, the payee, every name with a legal form and the name-like segments of the head;
+//! every tax id printed for `from.tax_id` and `to.tax_id`; the rule reading's addresses.
+//!
+//! Priors (log-odds): a name under the party's own label 2.0, the letterhead or payee as the
+//! issuer 1.0, a legal-form name 0.3, a head segment −0.5 and two head segments one above the
+//! other −0.8 (each 1.5 less as the recipient: a head names the issuer), a name offered for the
+//! other side −1.5; a tax id 0.0, +2.0 for the recipient after a recipient's label
+//! ("Customer VAT No") and −2.0 for the issuer.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use super::{Candidate, Evidence};
+use crate::extract::read::names::{clean_name, is_label, is_title, name_like};
+use crate::extract::read::parties::names_offered;
+use crate::extract::read::segments::segments;
+use crate::extract::read::tax_ids;
+use crate::extract::values::tax_ids_in;
+
+/// Lines of the head whose name-like segments are proposed.
+const HEAD: usize = 8;
+
+fn candidate(value: String, line: usize, col: usize, prior: f64, rule: &'static str) -> Candidate {
+    Candidate {
+        value: json!(value),
+        printed: value,
+        prior,
+        evidence: Evidence {
+            line,
+            col,
+            label: None,
+            rule,
+        },
+    }
+}
+
+/// Name-like segments of the head (−0.5), and each joined with the name-like segment right
+/// below it in its column (−0.8: a shop's name printed over two lines, "DELPHIN" / "APOTHEKE").
+fn head_names(lines: &[&str]) -> Vec<(usize, String, usize, f64)> {
+    let mut out = Vec::new();
+    let mut above: Vec<(usize, String, usize)> = Vec::new();
+    for (i, line) in lines.iter().enumerate().take(HEAD) {
+        let mut here = Vec::new();
+        for seg in segments(line) {
+            let name = clean_name(&seg.text);
+            if name_like(&name)
+                && !is_title(&name)
+                && !is_label(&name)
+                && name.split_whitespace().count() <= 8
+            {
+                out.push((i, name.clone(), seg.col, -0.5));
+                for (j, a, col) in &above {
+                    if j + 1 == i && col.abs_diff(seg.col) <= 4 {
+                        out.push((*j, format!("{a} {name}"), *col, -0.8));
+                    }
+                }
+                here.push((i, name, seg.col));
+            }
+        }
+        if !line.trim().is_empty() {
+            above = here;
+        }
+    }
+    out
+}
+
+/// Candidates of the party fields (`from.name`, `to.name`, `from.tax_id`, `to.tax_id`; the
+/// addresses come from the rule reading in `doc` only).
+pub(super) fn propose(
+    text: &str,
+    lines: &[&str],
+    doc: &Value,
+) -> HashMap<&'static str, Vec<Candidate>> {
+    let mut out: HashMap<&'static str, Vec<Candidate>> = HashMap::new();
+    let kind = doc["document_type"].as_str().unwrap_or("invoice");
+    for n in names_offered(text, kind) {
+        let (from, to) = match (n.role, n.rule) {
+            ("issuer", "label") => (2.0, -1.5),
+            ("issuer", _) => (1.0, -1.5),
+            ("recipient", _) => (-1.5, 2.0),
+            _ => (0.3, 0.3),
+        };
+        out.entry("from.name").or_default().push(candidate(
+            n.name.clone(),
+            n.line,
+            0,
+            from,
+            n.rule,
+        ));
+        out.entry("to.name")
+            .or_default()
+            .push(candidate(n.name, n.line, 0, to, n.rule));
+    }
+    for (i, name, col, prior) in head_names(lines) {
+        out.entry("from.name")
+            .or_default()
+            .push(candidate(name.clone(), i, col, prior, "head"));
+        out.entry("to.name")
+            .or_default()
+            .push(candidate(name, i, col, prior - 1.5, "head"));
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let labelled = tax_ids::labelled(line)
+            .into_iter()
+            .map(|t| (t.id, t.recipient, t.col));
+        let plain = tax_ids_in(line).into_iter().map(|id| (id, false, 0));
+        for (id, recipient, col) in labelled.chain(plain) {
+            let (from, to) = if recipient { (-2.0, 2.0) } else { (0.0, 0.0) };
+            out.entry("from.tax_id").or_default().push(candidate(
+                id.clone(),
+                i,
+                col,
+                from,
+                "tax id",
+            ));
+            out.entry("to.tax_id")
+                .or_default()
+                .push(candidate(id, i, col, to, "tax id"));
+        }
+    }
+    out
+}

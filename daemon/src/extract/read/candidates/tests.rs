@@ -1,0 +1,122 @@
+use serde_json::json;
+
+use super::*;
+use crate::extract::read::read;
+
+fn proposals(text: &str) -> Proposals {
+    propose(text, &read(text, &[], None))
+}
+
+fn values(p: &Proposals, field: &str) -> Vec<serde_json::Value> {
+    p.of(field).iter().map(|c| c.value.clone()).collect()
+}
+
+#[test]
+fn every_amount_is_a_money_candidate_ranked_by_its_label() {
+    let t = "ACME Supplies Ltd\nInvoice No: INV-204\nDate: 12/03/2024\n\n\
+             Widgets            2     40.00     80.00\n\
+             Subtotal                            80.00\n\
+             VAT 20%                             16.00\n\
+             Total                               96.00\n";
+    let p = proposals(t);
+    for f in AMOUNTS {
+        let v = values(&p, f);
+        for a in [80.0, 16.0, 96.0] {
+            assert!(v.contains(&json!(a)), "{f} lacks {a}: {v:?}");
+        }
+    }
+    assert_eq!(p.of("total")[0].value, json!(96.0));
+    assert_eq!(p.of("subtotal")[0].value, json!(80.0));
+    assert_eq!(p.of("tax")[0].value, json!(16.0));
+    assert_eq!(p.of("total")[0].evidence.label.as_deref(), Some("Total"));
+}
+
+#[test]
+fn every_date_and_every_labelled_number_is_proposed() {
+    let t = "Rechnung\nRechnungsnummer:\n2024-0815\nKundennummer: K-99812\nDatum: 03.04.2024\n\
+             Fällig am: 17.04.2024\nLieferdatum 01.04.2024\nGesamtbetrag 119,00 EUR\n";
+    let p = proposals(t);
+    let numbers = values(&p, "invoice_number");
+    assert!(numbers.contains(&json!("2024-0815")), "{numbers:?}");
+    assert!(numbers.contains(&json!("K-99812")), "{numbers:?}");
+    let issue = values(&p, "issue_date");
+    for d in ["2024-04-03", "2024-04-17", "2024-04-01"] {
+        assert!(issue.contains(&json!(d)), "{issue:?}");
+    }
+    assert_eq!(p.of("due_date")[0].value, json!("2024-04-17"));
+    assert_eq!(p.of("issue_date")[0].value, json!("2024-04-03"));
+    assert_eq!(p.of("currency")[0].value, json!("EUR"));
+}
+
+#[test]
+fn parties_and_tax_ids_are_proposed_for_both_sides() {
+    let t = "Nordlicht Software GmbH\nHafenstraße 4, 20457 Hamburg\nUSt-IdNr. DE811907980\n\n\
+             Rechnung an:\nBäckerei Sonnenschein KG\nMarktplatz 1, 80331 München\n\
+             Ihre USt-IdNr.: DE129273398\n\nRechnung Nr. R-2024-17\nSumme 59,50 EUR\n";
+    let p = proposals(t);
+    let from = values(&p, "from.name");
+    let to = values(&p, "to.name");
+    assert_eq!(
+        p.of("from.name")[0].value,
+        json!("Nordlicht Software GmbH"),
+        "{from:?}"
+    );
+    assert_eq!(
+        p.of("to.name")[0].value,
+        json!("Bäckerei Sonnenschein KG"),
+        "{to:?}"
+    );
+    assert!(from.contains(&json!("Bäckerei Sonnenschein KG")));
+    for f in ["from.tax_id", "to.tax_id"] {
+        let v = values(&p, f);
+        assert!(
+            v.contains(&json!("DE811907980")) && v.contains(&json!("DE129273398")),
+            "{f}: {v:?}"
+        );
+    }
+    assert_eq!(p.of("to.tax_id")[0].value, json!("DE129273398"));
+}
+
+#[test]
+fn a_till_receipt_titled_tax_invoice_ranks_as_a_paid_receipt() {
+    let t = "KEDAI RUNCIT MAJU SDN BHD\nTAX INVOICE\nMilo 1kg        1    18.90\n\
+             TOTAL           18.90\nCASH            50.00\nCHANGE          31.10\n";
+    let p = proposals(t);
+    assert_eq!(p.of("document_type")[0].value, json!("receipt"));
+    assert_eq!(p.of("payment")[0].value, json!(true));
+    // The title still proposes an invoice.
+    assert!(values(&p, "document_type").contains(&json!("invoice")));
+}
+
+#[test]
+fn a_credit_note_and_a_sales_invoice_offer_their_values_too() {
+    // A supplier's credit note: its number, date, negative amounts and both parties.
+    let t = "Bureau Vallée SARL\n12 rue de la Paix, 75002 Paris\nAVOIR N° AV-2024-118\n\
+             Date : 05/06/2024\nClient : Atelier Lumière\n\
+             Retour cartouches            -41,67\nTotal HT                     -41,67\n\
+             TVA 20 %                     -8,33\nTotal TTC                    -50,00 €\n";
+    let p = proposals(t);
+    assert!(values(&p, "invoice_number").contains(&json!("AV-2024-118")));
+    assert_eq!(p.of("issue_date")[0].value, json!("2024-06-05"));
+    assert!(
+        values(&p, "total").contains(&json!(-50.0)),
+        "{:?}",
+        values(&p, "total")
+    );
+    assert!(values(&p, "subtotal").contains(&json!(-41.67)));
+    assert!(values(&p, "tax").contains(&json!(-8.33)));
+    assert_eq!(p.of("document_type")[0].value, json!("credit_note"));
+    assert!(values(&p, "from.name").contains(&json!("Bureau Vallée SARL")));
+    // An invoice the business issued: the customer is a recipient candidate.
+    let t =
+        "Taylor's Store\n500 Main St, Springfield IL 62701\nINVOICE #1042\nDate: March 3, 2025\n\
+             Due: April 2, 2025\nBill To: Greenfield Bakery LLC\n\
+             Cash register repair            2     95.00    190.00\n\
+             Subtotal 190.00\nSales tax 6.25% 11.88\nBalance due $201.88\n";
+    let p = proposals(t);
+    assert!(values(&p, "invoice_number").contains(&json!("1042")));
+    assert_eq!(p.of("due_date")[0].value, json!("2025-04-02"));
+    assert_eq!(p.of("to.name")[0].value, json!("Greenfield Bakery LLC"));
+    assert!(values(&p, "amount_due").contains(&json!(201.88)));
+    assert!(values(&p, "total").contains(&json!(201.88)));
+}

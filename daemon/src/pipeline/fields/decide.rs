@@ -1,0 +1,182 @@
+//! Every field decided: the options of each field ([`super::joint::options`]), the joint choices
+//! (money, dates, parties, tax ids) and the rest alone; then the decisions written into the
+//! extracted document with their provenance, and a report of the candidates for review and the
+//! bench (`result.reading`).
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+
+use super::choose::Judged;
+use super::joint::{self, decision, Decision, Opt};
+use crate::extract::pdf::LayoutLine;
+use crate::extract::read::candidates::{Proposals, AMOUNTS, FIELDS, STATES};
+use crate::extract::read::provenance::entry;
+
+/// The business as the identity check sees it: its name and tax id.
+pub struct Business<'a> {
+    pub name: &'a str,
+    pub tax_id: Option<&'a str>,
+}
+
+/// Every field and state decided, in this order.
+fn all_fields() -> impl Iterator<Item = &'static str> {
+    FIELDS.iter().chain(STATES).copied()
+}
+
+/// Decide every field of [`FIELDS`] and [`STATES`]. `lines` = (Σ net, Σ gross) of the item
+/// table.
+pub fn decide(
+    p: &Proposals,
+    judged: &HashMap<&'static str, Judged>,
+    lines: (Option<Decimal>, Option<Decimal>),
+    business: &Business<'_>,
+) -> Vec<Decision> {
+    let opts: HashMap<&'static str, Vec<Opt>> = all_fields()
+        .map(|f| (f, joint::options(f, p.of(f), judged.get(f))))
+        .collect();
+    let mut chosen: HashMap<&'static str, (usize, bool)> = HashMap::new();
+    let all = [0, 1, 2, 3].map(|i| opts[AMOUNTS[i]].as_slice());
+    let money = joint::Money {
+        lines,
+        amounts: p
+            .of("total")
+            .iter()
+            .filter_map(|c| crate::extract::money::decimal(&c.value))
+            .collect(),
+    };
+    if let Some((k, pins)) = joint::money(all, &money) {
+        for i in 0..4 {
+            chosen.insert(AMOUNTS[i], (k[i], pins[i]));
+        }
+    }
+    if let Some([i, d]) = joint::dates(&opts["issue_date"], &opts["due_date"]) {
+        chosen.insert("issue_date", (i, false));
+        chosen.insert("due_date", (d, false));
+    }
+    let is_business = |v: &Value| joint::is_business(v, business.name, business.tax_id);
+    for (a, b) in [("from.name", "to.name"), ("from.tax_id", "to.tax_id")] {
+        if let Some([x, y]) = joint::parties(&opts[a], &opts[b], &is_business) {
+            chosen.insert(a, (x, false));
+            chosen.insert(b, (y, false));
+        }
+    }
+    if let Some([k, d]) = joint::kind_and_payment(&opts["document_type"], &opts["payment"]) {
+        chosen.insert("document_type", (k, false));
+        chosen.insert("payment", (d, false));
+    }
+    all_fields()
+        .map(|f| {
+            let o = &opts[f];
+            let (k, pinned) = chosen.get(f).copied().unwrap_or((joint::alone(o), false));
+            decision(f, o, k, judged.get(f), p.of(f), pinned)
+        })
+        .collect()
+}
+
+/// Write `decisions` into `doc` (the rule reading's shape) with their provenance: method
+/// `rule+model` (agreed), `arithmetic`, `rule` (the model not asked) or `joint` (decided against
+/// one of them, not settled); confidence 95 / 90 settled, 60 not; `settled`, `how` and where.
+pub fn apply(
+    doc: &mut Value,
+    decisions: &[Decision],
+    p: &Proposals,
+    layout: &[LayoutLine],
+    text: &str,
+) {
+    let mut prov = doc["provenance"].as_object().cloned().unwrap_or_default();
+    for d in decisions {
+        // A state with no option chosen keeps the rule reading's.
+        if STATES.contains(&d.field) && d.value.is_null() {
+            continue;
+        }
+        let path = if d.field == "payment" {
+            "payment.paid"
+        } else {
+            d.field
+        };
+        let slot = path.split('.').fold(&mut *doc, |v, k| &mut v[k]);
+        *slot = clip(d.field, &d.value);
+        let c = d.chosen.map(|k| &p.of(d.field)[k]);
+        let method = match (d.settled, d.how.as_str()) {
+            (true, "arithmetic") => "arithmetic",
+            (true, _) => "rule+model",
+            (false, h) if h.starts_with("rules only") => "rule",
+            _ => "joint",
+        };
+        let confidence = match (d.settled, method) {
+            (true, "arithmetic") => 95,
+            (true, _) => 90,
+            _ => 60,
+        };
+        let rule = c.map(|c| c.evidence.rule);
+        let mut e = entry(
+            method,
+            confidence,
+            rule,
+            c.map(|c| c.evidence.line),
+            layout,
+            text,
+        );
+        e["settled"] = json!(d.settled);
+        e["how"] = json!(d.how);
+        if let Some(l) = c.and_then(|c| c.evidence.label.clone()) {
+            e["label"] = json!(l);
+        }
+        if d.value.is_null() {
+            prov.remove(d.field);
+        } else {
+            prov.insert(d.field.to_string(), e);
+        }
+    }
+    doc["provenance"] = Value::Object(prov);
+}
+
+/// Names to 80 characters and addresses to 160, as the schema bounds them.
+fn clip(field: &str, v: &Value) -> Value {
+    let max = if field.ends_with(".address") { 160 } else { 80 };
+    match v.as_str() {
+        Some(s) => json!(crate::extract::einvoice::xml::clip(s, max)),
+        None => v.clone(),
+    }
+}
+
+/// The reading as reviewed and scored: per field its decision and its candidates (value, as
+/// printed, prior, the model's share when asked, rule, line).
+pub fn report(
+    decisions: &[Decision],
+    p: &Proposals,
+    judged: &HashMap<&'static str, Judged>,
+) -> Value {
+    let mut out = Map::new();
+    for d in decisions {
+        let j = judged.get(d.field);
+        let cands: Vec<Value> = p
+            .of(d.field)
+            .iter()
+            .map(|c| {
+                json!({
+                    "value": c.value,
+                    "printed": c.printed,
+                    "prior": (c.prior * 100.0).round() / 100.0,
+                    "model": j.map(|j| j.of(&c.printed)).filter(|m| m.is_finite()).map(|m| (m * 100.0).round() / 100.0),
+                    "rule": c.evidence.rule,
+                    "line": c.evidence.line + 1,
+                })
+            })
+            .collect();
+        out.insert(
+            d.field.to_string(),
+            json!({
+                "value": d.value,
+                "settled": d.settled,
+                "how": d.how,
+                "model_none": j.map(|j| j.of(super::choose::NONE)).filter(|m| m.is_finite()),
+                "model_raw": j.map(|j| json!({"options": j.options, "raw": j.raw})),
+                "candidates": cands,
+            }),
+        );
+    }
+    Value::Object(out)
+}

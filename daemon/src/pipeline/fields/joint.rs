@@ -1,0 +1,315 @@
+//! Arithmetic decides: the joint choice of every field's value that maximises prior × model score
+//! (the sum of the rules' log-odds and the model's log share) subject to the document's own
+//! arithmetic and identity:
+//! - money: subtotal + tax = total (within rounding) when all three are chosen, the tax below
+//!   the total, the subtotal not above it, the amount due not above it; one printed number is one
+//!   field's (the amount due may be the total's); the item lines adding up to the total or the
+//!   subtotal count for that choice; a "total" whose sum with the tax is printed too is the net;
+//! - dates: the due date not before the issue date;
+//! - parties: the issuer is not the recipient; when the business's name or tax id is among the
+//!   candidates, exactly one side is the business.
+//!
+//! A field is **settled** when the rules' best candidate and the model's agree, or when the
+//! arithmetic pins it (a total, subtotal and tax that add up, all three printed; a total or
+//! subtotal the item lines add up to). Nothing else is: a field the model and the rules disagree
+//! on is decided by the joint score, but it is not settled, and the document goes to review.
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use super::choose::{Judged, NONE, TOP};
+use crate::extract::money::decimal;
+use crate::extract::read::candidates::{same_value, Candidate, STATES};
+use crate::extract::read::fold::key;
+
+/// Weight of the model's log share against the rules' log-odds.
+pub const W_MODEL: f64 = 1.0;
+/// Bonus of a total, subtotal and tax that add up; of item lines that add up to a total.
+pub const ADDS_UP: f64 = 2.0;
+pub const LINES_ADD_UP: f64 = 1.0;
+/// Penalty of a choice that breaks an identity (both or neither party the business).
+pub const IDENTITY: f64 = 2.0;
+/// Penalty of a total with a tax but no subtotal when total + tax is printed: that total is
+/// the net amount.
+pub const NET_AS_TOTAL: f64 = 3.0;
+
+/// Log-odds of "not on the document" for each field (a total is nearly always printed).
+pub fn none_prior(field: &str) -> f64 {
+    match field {
+        "total" => -3.0,
+        "issue_date" | "from.name" => -2.0,
+        "currency" => -1.0,
+        "invoice_number" | "from.address" | "to.address" => -0.5,
+        _ => 0.0,
+    }
+}
+
+/// One option of a field: a candidate (its index) or none.
+#[derive(Debug, Clone)]
+pub struct Opt {
+    pub cand: Option<usize>,
+    pub value: Value,
+    /// The rules' log-odds.
+    pub prior: f64,
+    /// The prior plus [`W_MODEL`] × the model's log share.
+    pub score: f64,
+    /// Where it is printed: (line, column).
+    pub at: Option<(usize, usize)>,
+}
+
+/// The options of `field`: the candidates offered to the model (or all, when it was not
+/// asked) and none (not for a state: a document always has a kind and a payment state), each scored prior + [`W_MODEL`] × model share.
+pub fn options(field: &str, cands: &[Candidate], judged: Option<&Judged>) -> Vec<Opt> {
+    let offered = if judged.is_some() { TOP } else { cands.len() };
+    let model = |printed: &str| judged.map_or(0.0, |j| W_MODEL * j.of(printed));
+    let mut out: Vec<Opt> = cands
+        .iter()
+        .take(offered)
+        .enumerate()
+        .map(|(i, c)| Opt {
+            cand: Some(i),
+            value: c.value.clone(),
+            prior: c.prior,
+            score: c.prior + model(&c.printed),
+            // The rule reading's own pick (an address block) has no single place.
+            at: (c.evidence.rule != "rule").then_some((c.evidence.line, c.evidence.col)),
+        })
+        .collect();
+    if STATES.contains(&field) {
+        return out;
+    }
+    out.push(Opt {
+        cand: None,
+        value: Value::Null,
+        prior: none_prior(field),
+        score: none_prior(field) + model(NONE),
+        at: None,
+    });
+    out
+}
+
+/// What was decided for one field.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Decision {
+    pub field: &'static str,
+    /// The chosen candidate's index in the field's candidates; `None`: not on the document.
+    pub chosen: Option<usize>,
+    pub value: Value,
+    pub settled: bool,
+    /// Why: `rules and model agree`, `arithmetic`, `rules over model`, `model over rules` …
+    pub how: String,
+}
+
+/// Whether `a` and `b` are the same printed instance.
+fn same_place(a: &Opt, b: &Opt) -> bool {
+    a.at.is_some() && a.at == b.at
+}
+
+/// What the money check knows besides the options: the item table's sums and every amount
+/// printed.
+pub struct Money {
+    /// (Σ net, Σ gross) of the item table.
+    pub lines: (Option<Decimal>, Option<Decimal>),
+    /// Every amount printed on the document.
+    pub amounts: Vec<Decimal>,
+}
+
+impl Money {
+    /// Whether `v` is printed (within two cents).
+    fn printed(&self, v: Decimal) -> bool {
+        self.amounts.iter().any(|a| (*a - v).abs() <= tolerance(2))
+    }
+}
+
+/// Tolerance of a sum: a cent per term, at least two.
+fn tolerance(terms: usize) -> Decimal {
+    Decimal::new(terms.max(2) as i64, 2)
+}
+
+/// The arithmetic's verdict on (total, subtotal, tax, amount due): `None` when broken, else the
+/// bonus and which of them it pins: all three of a printed total, subtotal and tax that add up
+/// (three places on the page; a printed zero tax counts); a total or subtotal the item lines add up to; an amount due
+/// equal to a pinned total.
+fn money_check(o: [&Opt; 4], ctx: &Money) -> Option<(f64, [bool; 4])> {
+    let lines = ctx.lines;
+    let [t, s, x, d] = o.map(|v| decimal(&v.value));
+    if same_place(o[0], o[1]) || same_place(o[0], o[2]) || same_place(o[1], o[2]) {
+        return None;
+    }
+    let mut bonus = 0.0;
+    let mut pinned = false;
+    match (t, s, x) {
+        (Some(t), Some(s), Some(x)) => {
+            if (s + x - t).abs() > tolerance(3) {
+                return None;
+            }
+            bonus += ADDS_UP;
+            pinned = true;
+        }
+        (Some(t), Some(s), None) if s > t + tolerance(2) => return None,
+        (Some(t), None, Some(x)) if x.abs() >= t.abs() && !x.is_zero() => return None,
+        // A "total" the tax is added to elsewhere on the page is the net amount.
+        (Some(t), None, Some(x)) if !x.is_zero() && ctx.printed(t + x) => bonus -= NET_AS_TOTAL,
+        (None, Some(_), _) | (None, _, Some(_)) => return None,
+        _ => {}
+    }
+    if let (Some(t), Some(d)) = (t, d) {
+        if d > t + tolerance(2) || d.is_sign_negative() {
+            return None;
+        }
+    }
+    let near = |a: Option<Decimal>, b: Option<Decimal>| matches!((a, b), (Some(a), Some(b)) if (a - b).abs() <= tolerance(2));
+    let lines_total = near(t, lines.1) || near(t, lines.0) && x.is_none_or(|x| x.is_zero());
+    let lines_net = near(s, lines.0);
+    if lines_total {
+        bonus += LINES_ADD_UP;
+    }
+    if lines_net {
+        bonus += LINES_ADD_UP;
+    }
+    let pin_total = pinned || lines_total;
+    let due_pinned = pin_total && near(d, t);
+    Some((bonus, [pin_total, pinned || lines_net, pinned, due_pinned]))
+}
+
+/// The money fields decided together: the chosen option of each field and
+/// which of them the arithmetic pins (fields in the order of
+/// [`crate::extract::read::candidates::AMOUNTS`]). `lines` = (Σ net, Σ gross) of the item table.
+pub fn money(all: [&[Opt]; 4], ctx: &Money) -> Option<([usize; 4], [bool; 4])> {
+    let mut best: Option<(f64, [usize; 4], [bool; 4])> = None;
+    for (a, t) in all[0].iter().enumerate() {
+        for (b, s) in all[1].iter().enumerate() {
+            for (c, x) in all[2].iter().enumerate() {
+                for (e, d) in all[3].iter().enumerate() {
+                    let Some((bonus, pins)) = money_check([t, s, x, d], ctx) else {
+                        continue;
+                    };
+                    let score = t.score + s.score + x.score + d.score + bonus;
+                    if best.as_ref().is_none_or(|b| score > b.0) {
+                        best = Some((score, [a, b, c, e], pins));
+                    }
+                }
+            }
+        }
+    }
+    best.map(|(_, k, pins)| (k, pins))
+}
+
+/// Issue and due date decided together (the due date not before the issue date).
+pub fn dates(issue: &[Opt], due: &[Opt]) -> Option<[usize; 2]> {
+    pair(issue, due, |i, d| {
+        match (i.value.as_str(), d.value.as_str()) {
+            (Some(i), Some(d)) => (d >= i).then_some(0.0),
+            _ => Some(0.0),
+        }
+    })
+}
+
+/// Issuer and recipient decided together: not the same name; exactly one of them the business
+/// when `business` (a predicate on a value) matches any candidate of either side.
+pub fn parties(from: &[Opt], to: &[Opt], business: &dyn Fn(&Value) -> bool) -> Option<[usize; 2]> {
+    let any = from.iter().chain(to).any(|o| business(&o.value));
+    pair(from, to, |f, t| {
+        if !f.value.is_null() && same_value(&f.value, &t.value) {
+            return None;
+        }
+        let sides = business(&f.value) as u8 + business(&t.value) as u8;
+        Some(if any && sides != 1 { -IDENTITY } else { 0.0 })
+    })
+}
+
+/// Kind and payment decided together: a receipt (a refund receipt) is paid.
+pub fn kind_and_payment(kind: &[Opt], paid: &[Opt]) -> Option<[usize; 2]> {
+    pair(kind, paid, |k, p| {
+        let receipt = matches!(k.value.as_str(), Some("receipt" | "refund_receipt"));
+        Some(if receipt && p.value == Value::Bool(false) {
+            -IDENTITY
+        } else {
+            0.0
+        })
+    })
+}
+
+/// The best pair of options under `check` (None: not allowed; Some(bonus)).
+fn pair(a: &[Opt], b: &[Opt], check: impl Fn(&Opt, &Opt) -> Option<f64>) -> Option<[usize; 2]> {
+    let mut best: Option<(f64, [usize; 2])> = None;
+    for (i, x) in a.iter().enumerate() {
+        for (j, y) in b.iter().enumerate() {
+            if same_place(x, y) && x.at.is_some() {
+                continue;
+            }
+            if let Some(bonus) = check(x, y) {
+                let s = x.score + y.score + bonus;
+                if best.is_none_or(|b| s > b.0) {
+                    best = Some((s, [i, j]));
+                }
+            }
+        }
+    }
+    best.map(|b| b.1)
+}
+
+/// The field-by-field best option (no identity to keep).
+pub fn alone(opts: &[Opt]) -> usize {
+    let mut best = 0;
+    for (i, o) in opts.iter().enumerate() {
+        if o.score > opts[best].score {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The decision for `field` whose option `k` of `opts` was chosen: settled when the rules' best
+/// option (by prior) and the model's best option are the chosen one, or `pinned`.
+pub fn decision(
+    field: &'static str,
+    opts: &[Opt],
+    k: usize,
+    judged: Option<&Judged>,
+    cands: &[Candidate],
+    pinned: bool,
+) -> Decision {
+    let chosen = &opts[k];
+    let mut rules_best = 0;
+    for (i, o) in opts.iter().enumerate() {
+        if o.prior > opts[rules_best].prior {
+            rules_best = i;
+        }
+    }
+    let rules_best = opts[rules_best].cand;
+    // The model's best option as a candidate index (`Some(None)`: "not on the document").
+    let model_best = judged.map(|j| {
+        let b = &j.options[j.best()];
+        cands.iter().position(|c| &c.printed == b)
+    });
+    let agree = model_best == Some(chosen.cand) && rules_best == chosen.cand;
+    let how = if pinned {
+        "arithmetic"
+    } else if agree {
+        "rules and model agree"
+    } else {
+        match model_best {
+            None => "rules only (the model was not asked)",
+            Some(m) if m == chosen.cand => "model over rules",
+            Some(_) if rules_best == chosen.cand => "rules over model",
+            Some(_) => "joint score",
+        }
+    };
+    Decision {
+        field,
+        chosen: chosen.cand,
+        value: chosen.value.clone(),
+        settled: pinned || agree,
+        how: how.to_string(),
+    }
+}
+
+/// Whether `v` names the business: its name's key contains the business name's key or the
+/// other way round (at least four characters), or equals its tax id.
+pub fn is_business(v: &Value, name: &str, tax_id: Option<&str>) -> bool {
+    let Some(s) = v.as_str() else { return false };
+    let (k, b) = (key(s), key(name));
+    (b.len() >= 4 && k.len() >= 4 && (k.contains(&b) || b.contains(&k)))
+        || tax_id.is_some_and(|t| !t.is_empty() && key(t) == k)
+}

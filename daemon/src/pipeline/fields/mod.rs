@@ -1,0 +1,165 @@
+//! The fields of a document: **code proposes candidates, the model chooses among them,
+//! arithmetic decides.**
+//!
+//! 1. An e-invoice is read exactly (its XML); nothing else is needed.
+//! 2. The rules read the document ([`crate::extract::read`]) and propose every candidate of
+//!    every header field with its evidence ([`crate::extract::read::candidates`]); the rules'
+//!    picks rank first, but they do not decide.
+//! 3. The model scores each field's top candidates and "not on the document" as the answer to
+//!    the field's question after the document ([`choose`]: one prefill of the document shared
+//!    by all fields through the prefix KV cache). It never writes a value.
+//! 4. The joint choice maximises prior × model score under the document's arithmetic and the
+//!    business's identity ([`joint`], [`decide`]); a field is `settled` when the rules and the
+//!    model agree or the arithmetic pins it — the review status is built on that.
+//!
+//! Then [`crate::extract::checks`] adds arithmetic warnings. A model that cannot run (other than
+//! not loadable, which retries the document) never fails a document: the rules' ranking stands,
+//! nothing is settled by the model, and a warning says why.
+
+pub mod choose;
+pub mod decide;
+pub mod joint;
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use serde_json::{json, Value};
+
+use super::metrics::StageMetrics;
+use super::prompts::Prompts;
+use crate::extract::read::candidates::{self, FIELDS, STATES};
+use crate::extract::{checks, read, DocumentText};
+use crate::failure::is_transient;
+use crate::llm::EngineHandle;
+use crate::schemas::{self, Kind};
+pub use decide::Business;
+
+/// Fields the model is not asked about: the parties' addresses are shown for review, not posted,
+/// and cost a long option each (the rules' block reading stands).
+pub const NOT_ASKED: &[&str] = &["from.address", "to.address"];
+
+/// The fields read, and how.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// The extracted document (`schema/extracted_document.schema.json`).
+    pub doc: Value,
+    /// Per field: the decision and its candidates ([`decide::report`]); `Null` for an e-invoice.
+    pub reading: Value,
+}
+
+/// Read the fields of `document` (see the module documentation). `country` is the business's
+/// (a bare `$`, date order); its currency is taken, as an assumption, when the document prints
+/// none. `business` is who the books belong to (exactly one party is the business when its name
+/// or tax id is among the candidates). Appends warnings (prefixed `extract:`) to `warnings`.
+///
+/// Errors: the model cannot be loaded ([`crate::failure::Transient`]), or the result does not
+/// fit the schema.
+#[allow(clippy::too_many_arguments)] // the document, the business and what the run records
+pub fn read_fields(
+    engine: &EngineHandle,
+    prompts: &Prompts,
+    document: &DocumentText,
+    (country, business_currency): (Option<&str>, Option<&str>),
+    business: &Business<'_>,
+    metrics: &mut Vec<StageMetrics>,
+    warnings: &mut Vec<String>,
+) -> Result<Fields> {
+    if let Some(v) = &document.einvoice {
+        warnings.extend(
+            checks::arithmetic_warnings(v)
+                .into_iter()
+                .map(|w| format!("e-invoice: {w}")),
+        );
+        return Ok(Fields {
+            doc: v.clone(),
+            reading: Value::Null,
+        });
+    }
+    let text = document.text.as_str();
+    let reading = read::read(text, &document.lines, country);
+    let proposals = candidates::propose(text, &reading);
+    let mut doc = reading.doc.clone();
+    // A text that states no sum of money records nothing (a letter, a notice, junk): the
+    // model is not asked.
+    let sums = read::document::line_sums(text);
+    // What the arithmetic pins on the rules' ranking alone needs no model.
+    let pinned: Vec<&str> = decide::decide(&proposals, &HashMap::new(), sums, business)
+        .into_iter()
+        .filter(|d| d.settled)
+        .map(|d| d.field)
+        .collect();
+    let judged = if crate::extract::values::states_money(text) {
+        let ask: Vec<&'static str> = FIELDS
+            .iter()
+            .chain(STATES)
+            .copied()
+            .filter(|f| !pinned.contains(f) && !NOT_ASKED.contains(f))
+            .collect();
+        ask_model(engine, prompts, text, &proposals, &ask, metrics, warnings)?
+    } else {
+        warnings.push("extract: no amount stated anywhere; not read by the model".into());
+        HashMap::new()
+    };
+    let decisions = decide::decide(&proposals, &judged, sums, business);
+    decide::apply(&mut doc, &decisions, &proposals, &document.lines, text);
+    read::document::refresh_items(&mut doc, text);
+    if doc["currency"].is_null() {
+        if let Some(c) = business_currency {
+            // Nothing printed names the currency: the business's own (recorded as assumed).
+            doc["currency"] = json!(c);
+            doc["provenance"]["currency"] =
+                json!({"method": "assumed", "confidence": 60, "rule": "the business's currency"});
+        }
+    }
+    schemas::validate(Kind::ExtractedDocument, &doc)?;
+    warnings.extend(
+        checks::arithmetic_warnings(&doc)
+            .into_iter()
+            .map(|w| format!("extract: {w}")),
+    );
+    Ok(Fields {
+        reading: decide::report(&decisions, &proposals, &judged),
+        doc,
+    })
+}
+
+/// The model's shares of each field's options; a model that cannot load retries the document
+/// (the error is returned); any other failure leaves the rules' ranking, with a warning.
+fn ask_model(
+    engine: &EngineHandle,
+    prompts: &Prompts,
+    text: &str,
+    proposals: &candidates::Proposals,
+    fields: &[&'static str],
+    metrics: &mut Vec<StageMetrics>,
+    warnings: &mut Vec<String>,
+) -> Result<HashMap<&'static str, choose::Judged>> {
+    let asked: Vec<(&'static str, Vec<String>)> = fields
+        .iter()
+        .map(|f| {
+            let mut o: Vec<String> = Vec::new();
+            for c in proposals.of(f).iter().take(choose::TOP) {
+                if !o.contains(&c.printed) {
+                    o.push(c.printed.clone());
+                }
+            }
+            if !STATES.contains(f) {
+                o.push(choose::NONE.to_string());
+            }
+            (*f, o)
+        })
+        .collect();
+    match choose::ask(engine, prompts, text, &asked, metrics) {
+        Ok(j) => Ok(j),
+        Err(e) if is_transient(&e) => Err(e),
+        Err(e) => {
+            warnings.push(format!(
+                "extract: the model could not score the fields ({e:#}); the rules' ranking stands"
+            ));
+            Ok(HashMap::new())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

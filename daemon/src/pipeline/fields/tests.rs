@@ -1,0 +1,110 @@
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::choose::{Judged, NONE};
+use super::decide::{decide, Business};
+use super::joint::Decision;
+use crate::extract::read::candidates::{propose, Proposals};
+use crate::extract::read::{document::line_sums, read};
+
+const NOBODY: Business<'static> = Business {
+    name: "",
+    tax_id: None,
+};
+
+fn proposals(text: &str) -> Proposals {
+    propose(text, &read(text, &[], None))
+}
+
+fn decided<'a>(d: &'a [Decision], field: &str) -> &'a Decision {
+    d.iter().find(|x| x.field == field).unwrap()
+}
+
+/// The model's shares as a field's scoring would give them: `best` (as printed) far ahead.
+fn model_prefers(p: &Proposals, field: &'static str, best: &str) -> (&'static str, Judged) {
+    let mut options: Vec<String> = p
+        .of(field)
+        .iter()
+        .take(4)
+        .map(|c| c.printed.clone())
+        .collect();
+    options.push(NONE.into());
+    let logp = options
+        .iter()
+        .map(|o| if o == best { -0.05 } else { -4.0 })
+        .collect();
+    let raw = options.iter().map(|_| (0.0, 1, 0.0)).collect();
+    (field, Judged { options, logp, raw })
+}
+
+#[test]
+fn the_arithmetic_overrules_a_first_total_label_that_is_the_net() {
+    let t = "INVOICE\nInvoice No: 77\nDate: 02/01/2025\nTotal            100.00\n\
+             VAT 20%           20.00\nTotal incl. VAT  120.00\n";
+    let p = proposals(t);
+    let d = decide(&p, &HashMap::new(), line_sums(t), &NOBODY);
+    assert_eq!(decided(&d, "total").value, json!(120.0));
+    assert_eq!(decided(&d, "subtotal").value, json!(100.0));
+    assert_eq!(decided(&d, "tax").value, json!(20.0));
+    assert!(decided(&d, "total").settled);
+    assert_eq!(decided(&d, "total").how, "arithmetic");
+}
+
+#[test]
+fn a_confident_model_overrules_the_rules_pick_but_the_field_is_not_settled() {
+    // The first number label is the customer's; the document's own number is further down.
+    let t = "Supplier Co Ltd\nNo: CUST-0042\nInvoice Number: INV-9981\nDate: 02/01/2025\n\
+             Total 50.00\n";
+    let p = proposals(t);
+    let first = p.of("invoice_number")[0].printed.clone();
+    let other = if first == "INV-9981" {
+        "CUST-0042"
+    } else {
+        "INV-9981"
+    };
+    let judged: HashMap<_, _> = [model_prefers(&p, "invoice_number", other)].into();
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    let n = decided(&d, "invoice_number");
+    assert_eq!(n.value, json!(other), "{:?}", p.of("invoice_number"));
+    assert!(!n.settled, "rules and model disagree: a person looks");
+    // Where they agree, the field is settled.
+    let judged: HashMap<_, _> = [model_prefers(&p, "invoice_number", &first)].into();
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    assert!(decided(&d, "invoice_number").settled);
+    assert_eq!(decided(&d, "invoice_number").how, "rules and model agree");
+}
+
+#[test]
+fn issuer_and_recipient_differ_and_exactly_one_is_the_business() {
+    let t =
+        "Bill to: Greenfield Bakery LLC\nGreenfield Bakery LLC\nMain St 1, Springfield IL 62701\n\
+             Invoice 5\nTotal 10.00\n";
+    let p = proposals(t);
+    let business = Business {
+        name: "Greenfield Bakery LLC",
+        tax_id: None,
+    };
+    let d = decide(&p, &HashMap::new(), line_sums(t), &business);
+    let (from, to) = (decided(&d, "from.name"), decided(&d, "to.name"));
+    assert_ne!(from.value, to.value);
+    assert_eq!(to.value, json!("Greenfield Bakery LLC"));
+}
+
+#[test]
+fn a_due_date_never_comes_before_the_issue_date() {
+    let t = "Invoice 9\nDue date: 01/02/2025\nInvoice date: 15/02/2025\nTotal 10.00\n";
+    let p = proposals(t);
+    // The model insists the due date is the earlier one and the issue date the later: the
+    // pair must still be ordered.
+    let judged: HashMap<_, _> = [
+        model_prefers(&p, "issue_date", "01/02/2025"),
+        model_prefers(&p, "due_date", "15/02/2025"),
+    ]
+    .into();
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    let (i, due) = (decided(&d, "issue_date"), decided(&d, "due_date"));
+    if let (Some(i), Some(due)) = (i.value.as_str(), due.value.as_str()) {
+        assert!(due >= i, "{i} → {due}");
+    }
+}
