@@ -204,6 +204,16 @@ pub fn date_spans(line: &str, month_first: bool) -> Vec<Printed<String>> {
             found.push(span(&c, d));
         }
     }
+    static YMD: OnceLock<Regex> = OnceLock::new();
+    for c in re(&YMD, r"\b(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b").captures_iter(line) {
+        if let Some(d) = ymd(
+            c[1].parse().unwrap_or(0),
+            c[2].parse().unwrap_or(0),
+            c[3].parse().unwrap_or(0),
+        ) {
+            found.push(span(&c, d));
+        }
+    }
     for c in re(&NUM, r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})\b").captures_iter(line) {
         let (a, b, y): (u32, u32, i32) = (
             c[1].parse().unwrap_or(0),
@@ -221,7 +231,7 @@ pub fn date_spans(line: &str, month_first: bool) -> Vec<Printed<String>> {
     }
     for c in re(
         &WORD_DMY,
-        r"(?i)\b(\d{1,2})(?:er|st|nd|rd|th)?[\s\-.]+([a-zéûä]{3,9})\.?[\s\-.,]+(\d{4})\b",
+        r"(?i)\b(\d{1,2})(?:er|st|nd|rd|th)?[\s\-.]+([a-zéûä]{3,9})\.?[\s\-.,]+(\d{4}|\d{2})\b",
     )
     .captures_iter(line)
     {

@@ -142,6 +142,14 @@ fn under_recipient_label(profile: &BusinessProfile, text: &str) -> bool {
     false
 }
 
+/// A till receipt names no buyer: a receipt (its kind settled) whose issuer is read — and is not
+/// the business, which `decide` checks first — was bought from that issuer.
+fn bought_at_a_till(extracted: &Value) -> bool {
+    extracted["document_type"] == "receipt"
+        && extracted["provenance"]["document_type"]["settled"] == true
+        && !extracted["from"]["name"].is_null()
+}
+
 /// Decide the direction of `extracted` (with its layout `text`) for `profile`.
 pub fn decide(profile: &BusinessProfile, extracted: &Value, text: &str) -> Sides {
     let (from, to) = (&extracted["from"], &extracted["to"]);
@@ -202,12 +210,7 @@ pub fn decide(profile: &BusinessProfile, extracted: &Value, text: &str) -> Sides
             60,
         );
     }
-    // A till receipt names no buyer: its issuer is not the business (checked above), so the
-    // business bought from it.
-    if extracted["document_type"] == "receipt"
-        && extracted["provenance"]["document_type"]["settled"] == true
-        && !from["name"].is_null()
-    {
+    if bought_at_a_till(extracted) {
         return sides(
             "incoming",
             from,

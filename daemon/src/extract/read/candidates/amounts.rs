@@ -179,7 +179,7 @@ pub(super) fn propose(
                     } else if !above.is_empty() {
                         "label above"
                     } else {
-                        "amount"
+                        "amount printed"
                     },
                     label: label.filter(|l| !l.is_empty()),
                 },

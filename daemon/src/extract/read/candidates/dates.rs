@@ -27,6 +27,41 @@ fn date_fields(label: &str) -> Vec<&'static str> {
     }
 }
 
+/// How much less the other reading of an ambiguous numeric date (03/04/2024) ranks.
+pub const SWAPPED: f64 = 1.0;
+
+/// The other reading of a numeric date printed as `text` and read as ISO `iso`, when day and
+/// month could be either ("03/04/2024": April 3 or March 4).
+fn swapped(text: &str, iso: &str) -> Option<String> {
+    let parts: Vec<&str> = text.split(['/', '.', '-']).collect();
+    if parts.len() != 3
+        || parts[0].len() > 2
+        || !text
+            .chars()
+            .all(|c| c.is_ascii_digit() || "/.-".contains(c))
+    {
+        return None;
+    }
+    let (y, m, d) = (&iso[..4], &iso[5..7], &iso[8..10]);
+    let (mi, di): (u32, u32) = (m.parse().ok()?, d.parse().ok()?);
+    (mi != di && di <= 12).then(|| format!("{y}-{d}-{m}"))
+}
+
+fn candidate(iso: &str, printed: &str, prior: f64, line: usize, col: usize) -> Candidate {
+    Candidate {
+        value: serde_json::json!(iso),
+        // The option shown to the model says which reading it is.
+        printed: format!("{printed} ({iso})"),
+        prior,
+        evidence: Evidence {
+            line,
+            col,
+            label: None,
+            rule: "date printed",
+        },
+    }
+}
+
 /// Candidates of both date fields, per field. `month_first` reads `03/08/2014` as March 8.
 pub(super) fn propose(lines: &[&str], month_first: bool) -> HashMap<&'static str, Vec<Candidate>> {
     let mut out: HashMap<&'static str, Vec<Candidate>> = HashMap::new();
@@ -64,9 +99,21 @@ pub(super) fn propose(lines: &[&str], month_first: bool) -> HashMap<&'static str
                 } else {
                     Some(before.clone())
                 };
+                let other = swapped(&p.text, &p.value);
+                if let Some(other) = &other {
+                    // The other reading of an ambiguous numeric date, for the arithmetic (due ≥
+                    // issue) and the model to weigh; the document's convention ranks first.
+                    let mut c = candidate(other, &p.text, prior - SWAPPED, i, col);
+                    c.evidence.rule = "other date order";
+                    out.entry(field).or_default().push(c);
+                }
                 out.entry(field).or_default().push(Candidate {
                     value: serde_json::json!(p.value),
-                    printed: p.text.clone(),
+                    printed: if other.is_some() {
+                        format!("{} ({})", p.text, p.value)
+                    } else {
+                        p.text.clone()
+                    },
                     prior,
                     evidence: Evidence {
                         line: i,
@@ -77,7 +124,7 @@ pub(super) fn propose(lines: &[&str], month_first: bool) -> HashMap<&'static str
                         } else if !above.is_empty() {
                             "label above"
                         } else {
-                            "date"
+                            "date printed"
                         },
                     },
                 });

@@ -63,7 +63,7 @@ pub(super) fn kinds(text: &str) -> Vec<Candidate> {
         .iter()
         .map(|(k, phrase)| {
             let mut prior = 0.0;
-            let mut rule = "kind";
+            let mut rule = "no evidence";
             if *k == read.kind && read.kind != "other" {
                 prior += if read.confidence >= 90 { 3.0 } else { 1.0 };
                 rule = if read.confidence >= 90 {

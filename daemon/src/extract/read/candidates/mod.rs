@@ -162,10 +162,36 @@ fn settle(
 /// Most candidates kept per field.
 pub const KEEP: usize = 8;
 
+/// Longest line looked at for candidates (characters): a real document's line is far shorter, and
+/// a hostile text's one enormous line costs nothing.
+pub const MAX_LINE: usize = 2000;
+/// Lines looked at: the first [`HEAD_LINES`] and the last [`TAIL_LINES`] (totals are at the end).
+pub const HEAD_LINES: usize = 1500;
+pub const TAIL_LINES: usize = 500;
+
+/// `text`'s lines as the candidates see them: every line kept in place (line numbers hold), but
+/// lines past [`MAX_LINE`] characters and the middle of a very long text read as empty.
+fn bounded(text: &str) -> Vec<&str> {
+    let all: Vec<&str> = text.lines().collect();
+    let n = all.len();
+    all.into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let kept = i < HEAD_LINES || i + TAIL_LINES >= n;
+            if kept && l.len() <= MAX_LINE * 4 && l.chars().count() <= MAX_LINE {
+                l
+            } else {
+                ""
+            }
+        })
+        .collect()
+}
+
 /// Propose the candidates of every field of [`FIELDS`] from `text` (layout text) and the rule
 /// `reading` of it (its picks are raised by [`RULE_PICK`]).
 pub fn propose(text: &str, reading: &Reading) -> Proposals {
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = bounded(text);
+    let text = &lines.join("\n");
     let doc = &reading.doc;
     // A value the rules computed (a subtotal as total − tax) is printed nowhere: no candidate.
     let pick = |f: &str| {

@@ -6,7 +6,8 @@
 //! issuer 1.0, a legal-form name 0.3, a head segment −0.5 and two head segments one above the
 //! other −0.8 (each 1.5 less as the recipient: a head names the issuer), a name offered for the
 //! other side −1.5; a tax id 0.0, +2.0 for the recipient after a recipient's label
-//! ("Customer VAT No") and −2.0 for the issuer.
+//! ("Customer VAT No") and −2.0 for the issuer; an unlabelled registration-like number in the
+//! head −1.5 for the issuer, −2.5 for the recipient.
 
 use std::collections::HashMap;
 
@@ -61,6 +62,31 @@ fn head_names(lines: &[&str]) -> Vec<(usize, String, usize, f64)> {
         }
         if !line.trim().is_empty() {
             above = here;
+        }
+    }
+    out
+}
+
+/// Unlabelled registration-like numbers in the head: a token of 8 to 20 letters and digits
+/// (with `-./` inside) holding at least 7 digits that is neither a date nor an amount — a Spanish
+/// NIF "B87530432", a number whose label the layout lost.
+fn head_ids(lines: &[&str]) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate().take(HEAD * 2) {
+        let mut col = 0;
+        for part in line.split(' ') {
+            let t = part.trim_matches(|c: char| ":;,()".contains(c));
+            let digits = t.chars().filter(char::is_ascii_digit).count();
+            let ok = (8..=20).contains(&t.len())
+                && digits >= 7
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-./".contains(c))
+                && crate::extract::values::dates_in(t, false).is_empty()
+                && !t.contains(',');
+            if ok {
+                out.push((i, col, t.to_string()));
+            }
+            col += part.chars().count() + 1;
         }
     }
     out
