@@ -29,6 +29,8 @@ pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
     let _instance = lock_instance(&cfg)?;
     let store = Store::open(&cfg.database_path())?;
     let policy = Policy::from_config(&cfg);
+    std::fs::create_dir_all(&cfg.drop_folder)
+        .with_context(|| format!("creating the drop folder {}", cfg.drop_folder.display()))?;
     let sources = watch::sources::configured(&cfg);
     let moves = moves_for(&cfg, &sources);
     recover(&store, &policy, &moves)?;
@@ -101,7 +103,12 @@ fn check_remote_key(cfg: &Config, key: &crate::key_store::ApiKey) -> Result<()> 
 
 fn moves_for(cfg: &Config, sources: &[Source]) -> Moves {
     Moves {
-        drop_folder: cfg.move_originals.then(|| cfg.drop_folder.clone()),
+        // Canonical, as the watcher records paths: moves follow no link.
+        drop_folder: cfg.move_originals.then(|| {
+            cfg.drop_folder
+                .canonicalize()
+                .unwrap_or_else(|_| cfg.drop_folder.clone())
+        }),
         sources: sources
             .iter()
             .filter(|s| s.may_move)

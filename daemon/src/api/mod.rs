@@ -19,6 +19,7 @@ pub mod model_call;
 pub mod observe;
 pub mod openai;
 pub mod openapi;
+pub mod originals;
 pub mod prompt;
 pub mod review;
 pub mod session;

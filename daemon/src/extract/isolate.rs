@@ -57,6 +57,8 @@ impl ChildLimits {
 /// What the child is asked to do: extract `path` with these libraries and limits.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ChildRequest {
+    /// The document, as the OS spells it (hex of its raw bytes in the JSON: any file name).
+    #[serde(with = "crate::os_path::hex")]
     pub path: PathBuf,
     pub pdfium_library: PathBuf,
     pub ort_library: PathBuf,

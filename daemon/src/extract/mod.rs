@@ -17,6 +17,7 @@ pub mod isolate;
 pub mod money;
 pub mod ocr;
 pub mod office;
+pub mod original;
 pub mod pdf;
 pub mod read;
 pub mod reconcile;
@@ -239,17 +240,7 @@ fn plain(kind: DocumentKind, text: String) -> Result<DocumentText> {
 /// Errors carry a reason meant for people ("the file is empty (0 bytes)", "the PDF is
 /// encrypted (password protected)", "unsupported document type: …", …).
 pub fn extract_text(path: &Path, x: &Extractor) -> Result<DocumentText> {
-    let limits = &x.limits;
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if meta.len() > limits.max_file_bytes {
-        bail!(
-            "the file is {} bytes, above the limit of {} bytes (max_file_bytes)",
-            meta.len(),
-            limits.max_file_bytes
-        );
-    }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = original::read(path, x.limits.max_file_bytes)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -8,6 +8,8 @@
 //! 3. the confirmation ([`crate::store::Storage::settle_move`]). A stop between 1 and 3 leaves the
 //!    move pending, and [`super::originals::recover`] finishes it at the next start.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
 
 use super::originals::Moves;
@@ -35,7 +37,41 @@ pub fn finish(
     policy: &Policy,
     moves: &Moves,
 ) -> Result<Finished> {
-    let (plan, stored, error) = match &run.verdict {
+    let (plan, stored, error) = write(store, job, run, policy, moves)?;
+    let Some(status) = stored else {
+        tracing::warn!(
+            id = job.doc.id,
+            "the lease was lost (another worker took the document over); nothing stored"
+        );
+        return Ok(Finished {
+            status: Status::Queued,
+            error: Some("the lease was lost; nothing stored".into()),
+            lost: true,
+        });
+    };
+    log_stored(job, run, status, &error);
+    if let Some(to) = plan {
+        moves.perform(store, job.doc.id, &job.doc.original(), &to, 0);
+    }
+    Ok(Finished {
+        status,
+        error,
+        lost: false,
+    })
+}
+
+/// The verdict's write: the planned move, the stored status (`None`: the lease was lost) and
+/// the failure's reason.
+type Written = (Option<PathBuf>, Option<Status>, Option<String>);
+
+fn write(
+    store: &dyn Storage,
+    job: &Job,
+    run: &Run,
+    policy: &Policy,
+    moves: &Moves,
+) -> Result<Written> {
+    Ok(match &run.verdict {
         Verdict::Done(status) => {
             let plan = moves.plan(job, *status);
             let ok = store.complete(job, *status, &run.outcome, plan.as_deref())?;
@@ -56,18 +92,10 @@ pub fn finish(
             let plan = plan.filter(|_| status == Some(Status::Dead));
             (plan, status, Some(reason.clone()))
         }
-    };
-    let Some(status) = stored else {
-        tracing::warn!(
-            id = job.doc.id,
-            "the lease was lost (another worker took the document over); nothing stored"
-        );
-        return Ok(Finished {
-            status: Status::Queued,
-            error: Some("the lease was lost; nothing stored".into()),
-            lost: true,
-        });
-    };
+    })
+}
+
+fn log_stored(job: &Job, run: &Run, status: Status, error: &Option<String>) {
     match (&run.verdict, status) {
         (Verdict::Done(_), _) => {
             tracing::info!(
@@ -82,12 +110,4 @@ pub fn finish(
             tracing::warn!(id = job.doc.id, status = status.as_str(), reason = ?error, "document will be retried or was dead-lettered")
         }
     }
-    if let Some(to) = plan {
-        moves.perform(store, job.doc.id, &job.doc.original_path, &to);
-    }
-    Ok(Finished {
-        status,
-        error,
-        lost: false,
-    })
 }

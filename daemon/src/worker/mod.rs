@@ -7,7 +7,8 @@
 //!
 //! The worker stores each run's verdict ([`finish`]): the terminal row and the move of the
 //! original it decides are one statement; the file is renamed after the commit and the move
-//! confirmed ([`originals`]), so a stop in between is finished by start-up recovery.
+//! confirmed ([`originals`]), so a stop in between is finished by start-up recovery; between
+//! documents it tries the blocked moves again ([`originals::retry_due`]).
 
 pub mod batches;
 pub mod finish;
@@ -89,6 +90,9 @@ impl Worker {
                 Err(e) => {
                     tracing::error!(error = %format!("{e:#}"), "cannot read the pause switch")
                 }
+            }
+            if let Err(e) = originals::retry_due(&*self.store, &self.moves) {
+                tracing::debug!(error = %format!("{e:#}"), "cannot retry the blocked moves yet");
             }
             match self.store.claim(None, &self.owner, &self.policy) {
                 Ok(Some(job)) => {

@@ -175,6 +175,35 @@ fn a_failed_retry_writes_nothing() {
 }
 
 #[test]
+fn a_blocked_move_stays_pending_with_its_reason_and_is_retried_when_due() {
+    let t = setup();
+    let p = t.file("a.pdf");
+    let id = t.enqueue(&p);
+    // A file where the processed/ folder should be.
+    std::fs::write(t.inbox().join("processed"), "in the way").unwrap();
+    let job = t.claim(&policy());
+    let run = checksum::run(&job, Duration::ZERO);
+    let done = finish(t.s(), &job, &run, &policy(), &t.moves()).unwrap();
+    assert_eq!(done.status, Status::Classified);
+    let d = t.row(id);
+    assert!(d.move_pending.is_some(), "still pending");
+    assert!(
+        d.move_error.as_deref().unwrap().contains("not moved"),
+        "{d:?}"
+    );
+    assert!(p.exists());
+    // Not due yet: nothing tried.
+    assert_eq!(super::originals::retry_due(t.s(), &t.moves()).unwrap(), 0);
+    std::fs::remove_file(t.inbox().join("processed")).unwrap();
+    // At the next start (or once due) it is moved.
+    assert_eq!(recover(t.s(), &t.moves()).unwrap(), 1);
+    let d = t.row(id);
+    assert!(d.move_pending.is_none() && d.move_error.is_none());
+    assert!(d.moved_to.unwrap().ends_with("processed/a.pdf"));
+    assert_eq!(t.processed(), ["a.pdf"]);
+}
+
+#[test]
 fn a_stolen_lease_stores_nothing_and_does_not_move_the_original() {
     let t = setup();
     let p = t.file("a.pdf");
@@ -216,7 +245,12 @@ fn a_move_interrupted_after_the_commit_is_finished_once_at_start_up() {
     let to = t.moves().plan(&job, Status::Classified).unwrap();
     assert!(t
         .s()
-        .complete(&job, Status::Classified, &Outcome::default(), Some(&to))
+        .complete(
+            &job,
+            Status::Classified,
+            &Outcome::default(),
+            Some(to.as_path())
+        )
         .unwrap());
     assert!(a.exists());
     // b: renamed, but the confirmation fails.
