@@ -33,7 +33,8 @@ pub fn safe_name(name: &str) -> Option<String> {
 }
 
 /// `POST /documents?name=invoice.pdf` → 201 `{"id", "status": "queued" | "duplicate" | "known",
-/// "duplicate_of"}`; 400 without a usable name or with an empty body; 413 over `max_file_bytes`.
+/// "duplicate_of"}`; 400 without a usable name or with an empty body; 413 over `max_file_bytes`;
+/// 507 when the disk is full (nothing stored).
 #[utoipa::path(post, path = "/documents", tag = "documents", params(("name" = crate::api::shapes::FileName, Query, description = "The file name (its last component is kept)")), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 201, description = "Enqueued: id, status, duplicate_of", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn upload(
     State(s): State<AppState>,
@@ -78,8 +79,14 @@ pub async fn upload(
         let dir = uploads.canonicalize()?.join(stamp);
         std::fs::create_dir(&dir)?;
         let path = dir.join(&name);
-        crate::private_file::write(&path, &body)?;
-        store.enqueue(&path, "upload", 5)
+        let stored = crate::private_file::write(&path, &body)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| store.enqueue(&path, "upload", 5));
+        if stored.is_err() {
+            // Nothing half-stored: no partial file, no folder.
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        stored
     })
     .await;
     if matches!(stored, Ok(Ok(_))) {
@@ -88,7 +95,7 @@ pub async fn upload(
     stored_response(stored)
 }
 
-/// The answer to an upload: 201 with what the enqueue did, else 500.
+/// The answer to an upload: 201 with what the enqueue did, 507 on a full disk, else 500.
 fn stored_response(stored: Result<anyhow::Result<Enqueued>, tokio::task::JoinError>) -> Response {
     match stored {
         Ok(Ok(e)) => {
@@ -102,6 +109,14 @@ fn stored_response(stored: Result<anyhow::Result<Enqueued>, tokio::task::JoinErr
                 Json(json!({"success": true, "id": e.id(), "status": status, "duplicate_of": of})),
             )
                 .into_response()
+        }
+        Ok(Err(e)) if crate::failure::is_disk_full(&e) => {
+            tracing::error!(error = %format!("{e:#}"), "upload refused: the disk is full");
+            error_response(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "the disk holding the data folder is full: nothing was stored; free some space and send the file again",
+            )
+            .into_response()
         }
         Ok(Err(e)) => {
             error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")).into_response()

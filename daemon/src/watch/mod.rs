@@ -17,7 +17,8 @@
 //! Symbolic links are never followed, at start or later, file or folder links: walks type
 //! entries by `lstat` ([`scan`]), every event path is dropped when a component between the
 //! folder and the file is a link, and originals are opened through [`crate::no_follow`]. Each
-//! skipped link is logged once.
+//! skipped link is logged once. When the database refuses an enqueue (a full disk), the
+//! watcher waits 0.5 s, doubling to 60 s, with one log line per step ([`ENQUEUE_BACKOFF`]).
 
 pub mod filter;
 pub mod mount;
@@ -35,6 +36,7 @@ use anyhow::{Context, Result};
 use notify::RecursiveMode;
 
 use crate::content::hash_reader;
+use crate::failure::Backoff;
 use crate::no_follow;
 use crate::store::Enqueued;
 use crate::store::Store;
@@ -47,6 +49,10 @@ pub const DEBOUNCE: Duration = Duration::from_millis(150);
 /// Full rescan period of event-watched folders.
 pub const RESCAN_EVERY: Duration = Duration::from_secs(60);
 const TICK: Duration = Duration::from_millis(50);
+
+/// First and longest wait after the database refused an enqueue (e.g. a full disk).
+pub const ENQUEUE_BACKOFF: (Duration, Duration) =
+    (Duration::from_millis(500), Duration::from_secs(60));
 
 /// Timing of a watcher.
 #[derive(Debug, Clone, Copy)]
@@ -129,6 +135,8 @@ pub fn spawn(
                 known: HashMap::new(),
                 rescan_now,
                 links: HashSet::new(),
+                backoff: Backoff::new(ENQUEUE_BACKOFF.0, ENQUEUE_BACKOFF.1),
+                hold_until: None,
             };
             w.run(&rx, &stop2, &on_enqueued);
         })?;
@@ -201,6 +209,10 @@ struct Loop {
     rescan_now: Arc<AtomicBool>,
     /// Symbolic links skipped and logged (each once while it exists).
     links: HashSet<PathBuf>,
+    /// Waits after the database refused an enqueue.
+    backoff: Backoff,
+    /// No enqueue before this (backing off).
+    hold_until: Option<Instant>,
 }
 
 impl Loop {
@@ -230,6 +242,9 @@ impl Loop {
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => std::thread::sleep(TICK),
+            }
+            if self.hold_until.is_some_and(|t| Instant::now() < t) {
+                continue;
             }
             let ready = self.ready();
             if !ready.is_empty() {
@@ -368,6 +383,11 @@ impl Loop {
             .collect();
         match self.store.enqueue_batch(&items, self.source, 0) {
             Ok(results) => {
+                if self.backoff.is_backing_off() {
+                    tracing::info!(source = self.source, "enqueueing works again");
+                }
+                self.backoff.reset();
+                self.hold_until = None;
                 for ((path, _, size, mtime), r) in batch.iter().zip(results) {
                     let ctime = std::fs::symlink_metadata(path).map_or(0, |m| changed(&m));
                     self.known.insert(path.clone(), (*size, *mtime, ctime));
@@ -384,7 +404,9 @@ impl Loop {
                 }
             }
             Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "cannot enqueue; retrying");
+                let wait = self.backoff.next();
+                self.hold_until = Some(Instant::now() + wait);
+                tracing::error!(error = %format!("{e:#}"), files = batch.len(), retry_in_ms = wait.as_millis() as u64, "cannot enqueue; retrying after a pause");
                 for (path, ..) in batch {
                     self.note(path, false);
                 }

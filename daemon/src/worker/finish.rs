@@ -7,6 +7,10 @@
 //! 2. the rename, after the commit;
 //! 3. the confirmation ([`crate::store::Storage::settle_move`]). A stop between 1 and 3 leaves the
 //!    move pending, and [`super::originals::recover`] finishes it at the next start.
+//!
+//! A terminal write that fails (a full disk) wrote nothing: the document is released at once —
+//! queued again, the claim not counted as an attempt — instead of staying in flight until its
+//! lease expires; it runs again when the write can succeed (the worker backs off meanwhile).
 
 use std::path::PathBuf;
 
@@ -29,7 +33,8 @@ pub struct Finished {
 
 /// Store `run`'s verdict for `job` under `policy`, then move the original as `moves` says.
 ///
-/// Errors: the database write failed (then nothing was written and nothing moved).
+/// Errors: the database write failed (then nothing was written and nothing moved, and the
+/// document was released when the database allowed that).
 pub fn finish(
     store: &dyn Storage,
     job: &Job,
@@ -37,7 +42,25 @@ pub fn finish(
     policy: &Policy,
     moves: &Moves,
 ) -> Result<Finished> {
-    let (plan, stored, error) = write(store, job, run, policy, moves)?;
+    let (plan, stored, error) = match write(store, job, run, policy, moves) {
+        Ok(w) => w,
+        Err(e) => {
+            match store.release(job) {
+                Ok(true) => tracing::warn!(
+                    id = job.doc.id,
+                    error = %format!("{e:#}"),
+                    "the result could not be stored; the document is queued again, not counted as an attempt"
+                ),
+                Ok(false) => {}
+                Err(r) => tracing::error!(
+                    id = job.doc.id,
+                    error = %format!("{r:#}"),
+                    "the result could not be stored, nor the document released"
+                ),
+            }
+            return Err(e);
+        }
+    };
     let Some(status) = stored else {
         tracing::warn!(
             id = job.doc.id,
