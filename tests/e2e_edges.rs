@@ -2,12 +2,13 @@
 //! folders: symbolic links in the drop folder are never followed (at start or later, file or
 //! folder links; the API serves no original through one); file names that are not UTF-8;
 //! originals never left without a trace (a re-dropped file after its first copy was moved, a
-//! blocked move retried also after a restart).
+//! blocked move retried also after a restart); every private path tightened at start.
 #![cfg(unix)]
 
 mod support;
 
 use std::os::unix::fs::symlink;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use support::daemon::*;
@@ -265,4 +266,58 @@ fn a_blocked_move_is_shown_and_retried_also_after_a_restart() {
         .as_array()
         .unwrap()
         .is_empty());
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+fn set_mode(p: &Path, m: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+}
+
+#[test]
+fn start_up_makes_every_private_path_private_and_says_so() {
+    let env = Env::new();
+    let (config, uploads) = (
+        env.path("config"),
+        env.path("data/uploads/20240101T000000-1"),
+    );
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::create_dir_all(&uploads).unwrap();
+    let key = config.join("api_key");
+    std::fs::write(
+        &key,
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    )
+    .unwrap();
+    std::fs::write(uploads.join("invoice.pdf"), "%PDF uploaded").unwrap();
+    // As an older version (or a hand) left them.
+    set_mode(&config, 0o755);
+    set_mode(&key, 0o644);
+    set_mode(&env.path("data/uploads"), 0o755);
+    set_mode(&uploads, 0o755);
+    set_mode(&uploads.join("invoice.pdf"), 0o644);
+    let d = start_with(&env, &[CHECKSUM]);
+    assert_eq!(mode(&config), 0o700, "config folder");
+    assert_eq!(mode(&key), 0o600, "API key file");
+    assert_eq!(mode(&env.path("data/uploads")), 0o700, "uploads");
+    assert_eq!(mode(&uploads), 0o700, "an upload's folder");
+    assert_eq!(
+        mode(&uploads.join("invoice.pdf")),
+        0o600,
+        "an uploaded file"
+    );
+    let text = log(&env);
+    for p in [&config, &key, &uploads.join("invoice.pdf")] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains("made private") && l.contains(p.to_str().unwrap())),
+            "{} not logged:\n{text}",
+            p.display()
+        );
+    }
+    d.stop();
 }

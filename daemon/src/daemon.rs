@@ -24,8 +24,7 @@ use crate::worker::{self, originals::Moves, Wake};
 /// cannot be read or created, the address cannot be bound.
 pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
     std::fs::create_dir_all(&cfg.data_dir)?;
-    crate::private_file::tighten_data_dir(&cfg.data_dir)
-        .with_context(|| format!("making {} private", cfg.data_dir.display()))?;
+    tighten(&cfg)?;
     let _instance = lock_instance(&cfg)?;
     let store = Store::open(&cfg.database_path())?;
     let policy = Policy::from_config(&cfg);
@@ -69,6 +68,24 @@ pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
     serve(&cfg, state)?;
     drop(watchers);
     running.stop(&store, Duration::from_millis(cfg.shutdown_grace_ms));
+    Ok(())
+}
+
+/// Make every private path private (data folder, database, logs, uploads, config folder, API
+/// key file), logging each mode changed.
+///
+/// Errors: a mode cannot be changed.
+fn tighten(cfg: &Config) -> Result<()> {
+    let mut changed = crate::private_file::tighten_data_dir(&cfg.data_dir)
+        .with_context(|| format!("making {} private", cfg.data_dir.display()))?;
+    changed.extend(
+        crate::private_file::tighten_config_dir(&cfg.config_file).with_context(|| {
+            format!("making the folder of {} private", cfg.config_file.display())
+        })?,
+    );
+    for t in changed {
+        tracing::warn!(path = %t.path.display(), from = %format!("{:o}", t.from), to = %format!("{:o}", t.to), "made private (its mode let other users read it)");
+    }
     Ok(())
 }
 
