@@ -142,6 +142,9 @@ pub struct Settings {
     /// many MiB (KV copies of the prompt + logits); 0 scores one option per pass.
     #[arg(long, env = "ZOPILOT_SCORE_BATCH_MB", global = true)]
     pub score_batch_mb: Option<usize>,
+    /// Longest the API waits for a request's body, in seconds; then 408.
+    #[arg(long, env = "ZOPILOT_BODY_TIMEOUT_SECONDS", global = true)]
+    pub body_timeout_seconds: Option<u64>,
     /// Longest an API model call may take, waiting included, in seconds; then 504 and the
     /// generation is stopped.
     #[arg(long, env = "ZOPILOT_REQUEST_TIMEOUT_SECONDS", global = true)]
@@ -237,6 +240,7 @@ impl Settings {
             extract_ocr_seconds_per_page: over
                 .extract_ocr_seconds_per_page
                 .or(self.extract_ocr_seconds_per_page),
+            body_timeout_seconds: over.body_timeout_seconds.or(self.body_timeout_seconds),
             api_concurrency: over.api_concurrency.or(self.api_concurrency),
             api_queue: over.api_queue.or(self.api_queue),
             prefix_cache_mb: over.prefix_cache_mb.or(self.prefix_cache_mb),
@@ -292,6 +296,8 @@ pub struct Config {
     pub extract_cpu_seconds: u64,
     pub extract_timeout_seconds: u64,
     pub extract_ocr_seconds_per_page: u64,
+    /// Longest wait for a request body, seconds (408 after).
+    pub body_timeout_seconds: u64,
     /// Model calls the API runs at once.
     pub api_concurrency: usize,
     /// Model calls waiting for a turn before 429.
@@ -409,6 +415,7 @@ impl Config {
             extract_cpu_seconds: s.extract_cpu_seconds.unwrap_or(300).max(5),
             extract_timeout_seconds: s.extract_timeout_seconds.unwrap_or(600).max(5),
             extract_ocr_seconds_per_page: s.extract_ocr_seconds_per_page.unwrap_or(15),
+            body_timeout_seconds: s.body_timeout_seconds.unwrap_or(30).max(1),
             api_concurrency: s.api_concurrency.unwrap_or(1).max(1),
             api_queue: s.api_queue.unwrap_or(8),
             prefix_cache_mb: s.prefix_cache_mb.unwrap_or(512),
