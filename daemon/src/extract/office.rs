@@ -39,7 +39,8 @@ pub fn check_inflation(bytes: &[u8], what: &str) -> Result<()> {
             .with_context(|| format!("the {what}'s part {name} is damaged"))?;
         if n > left {
             bail!(
-                "the {what} inflates to more than {} MiB (its part {name} alone is too large):                  refused before reading it (a ZIP bomb, or not an office document)",
+                "the {what} inflates to more than {} MiB (passed at its part {name}): refused \
+                 before reading it (a ZIP bomb, or not an office document)",
                 MAX_INFLATED_BYTES >> 20
             );
         }
