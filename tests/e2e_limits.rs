@@ -89,3 +89,98 @@ fn a_call_past_the_timeout_is_504_and_the_engine_is_free_again() {
     assert!(served, "the engine never became free again");
     d.stop();
 }
+
+/// Send `head` and then `body` raw on a new connection to `base`, write nothing more, and read
+/// the answer (waiting at most `wait`): its status code and JSON body.
+fn raw_request(
+    base: &str,
+    head: &str,
+    body: &[u8],
+    wait: std::time::Duration,
+) -> (u16, serde_json::Value) {
+    use std::io::{BufRead, Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(wait)).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    s.flush().unwrap();
+    let mut r = std::io::BufReader::new(s);
+    let mut status = String::new();
+    r.read_line(&mut status)
+        .unwrap_or_else(|e| panic!("no answer within {wait:?}: {e}"));
+    let code: u16 = status.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap();
+        }
+    }
+    let mut json = vec![0u8; length];
+    r.read_exact(&mut json).unwrap();
+    (code, serde_json::from_slice(&json).unwrap())
+}
+
+#[test]
+fn a_body_announced_over_the_limit_is_refused_before_it_is_sent() {
+    let env = Env::new();
+    // A body timeout far longer than the wait below: only an early answer passes.
+    let d = start_with(
+        &env,
+        &[
+            ("ZOPILOT_PIPELINE", "checksum"),
+            ("ZOPILOT_BODY_TIMEOUT_SECONDS", "600"),
+        ],
+    );
+    for path in ["/prompt", "/documents?name=big.pdf"] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nX-API-Key: {}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100000000000\r\n\r\n",
+            d.key
+        );
+        let (code, body) = raw_request(&d.base, &head, b"", std::time::Duration::from_secs(60));
+        assert_eq!(code, 413, "{path}: {body}");
+        assert_eq!(body["success"], false, "{path}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("over the limit"),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn a_stalled_body_is_answered_408() {
+    let env = Env::new();
+    let d = start_with(
+        &env,
+        &[
+            ("ZOPILOT_PIPELINE", "checksum"),
+            ("ZOPILOT_BODY_TIMEOUT_SECONDS", "2"),
+        ],
+    );
+    let head = format!(
+        "POST /prompt HTTP/1.1\r\nHost: localhost\r\nX-API-Key: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n",
+        d.key
+    );
+    let (code, body) = raw_request(
+        &d.base,
+        &head,
+        b"{\"prompt\":",
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(code, 408, "{body}");
+    assert_eq!(body["success"], false);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("body_timeout_seconds"),
+        "{body}"
+    );
+}

@@ -115,6 +115,10 @@ pub struct Settings {
     /// Wall-clock limit of the extraction child process, in seconds.
     #[arg(long, env = "ZOPILOT_EXTRACT_TIMEOUT_SECONDS", global = true)]
     pub extract_timeout_seconds: Option<u64>,
+    /// CPU and wall-clock seconds the extraction child gets in addition for each page it reads
+    /// by OCR (0: none; the base limits then cover every page).
+    #[arg(long, env = "ZOPILOT_EXTRACT_OCR_SECONDS_PER_PAGE", global = true)]
+    pub extract_ocr_seconds_per_page: Option<u64>,
     /// Model calls the API runs at once (`/prompt`); more wait in the queue.
     #[arg(long, env = "ZOPILOT_API_CONCURRENCY", global = true)]
     pub api_concurrency: Option<usize>,
@@ -138,6 +142,9 @@ pub struct Settings {
     /// many MiB (KV copies of the prompt + logits); 0 scores one option per pass.
     #[arg(long, env = "ZOPILOT_SCORE_BATCH_MB", global = true)]
     pub score_batch_mb: Option<usize>,
+    /// Longest the API waits for a request's body, in seconds; then 408.
+    #[arg(long, env = "ZOPILOT_BODY_TIMEOUT_SECONDS", global = true)]
+    pub body_timeout_seconds: Option<u64>,
     /// Longest an API model call may take, waiting included, in seconds; then 504 and the
     /// generation is stopped.
     #[arg(long, env = "ZOPILOT_REQUEST_TIMEOUT_SECONDS", global = true)]
@@ -230,6 +237,10 @@ impl Settings {
             extract_timeout_seconds: over
                 .extract_timeout_seconds
                 .or(self.extract_timeout_seconds),
+            extract_ocr_seconds_per_page: over
+                .extract_ocr_seconds_per_page
+                .or(self.extract_ocr_seconds_per_page),
+            body_timeout_seconds: over.body_timeout_seconds.or(self.body_timeout_seconds),
             api_concurrency: over.api_concurrency.or(self.api_concurrency),
             api_queue: over.api_queue.or(self.api_queue),
             prefix_cache_mb: over.prefix_cache_mb.or(self.prefix_cache_mb),
@@ -279,10 +290,14 @@ pub struct Config {
     pub health_public: bool,
     pub max_file_bytes: u64,
     pub max_pages: usize,
-    /// Extraction child process limits: memory (MiB), CPU time (s), wall time (s).
+    /// Extraction child process limits: memory (MiB), CPU time (s), wall time (s), and the
+    /// CPU and wall seconds each page read by OCR adds.
     pub extract_memory_mb: u64,
     pub extract_cpu_seconds: u64,
     pub extract_timeout_seconds: u64,
+    pub extract_ocr_seconds_per_page: u64,
+    /// Longest wait for a request body, seconds (408 after).
+    pub body_timeout_seconds: u64,
     /// Model calls the API runs at once.
     pub api_concurrency: usize,
     /// Model calls waiting for a turn before 429.
@@ -399,6 +414,8 @@ impl Config {
             extract_memory_mb: s.extract_memory_mb.unwrap_or(2048).max(256),
             extract_cpu_seconds: s.extract_cpu_seconds.unwrap_or(300).max(5),
             extract_timeout_seconds: s.extract_timeout_seconds.unwrap_or(600).max(5),
+            extract_ocr_seconds_per_page: s.extract_ocr_seconds_per_page.unwrap_or(15),
+            body_timeout_seconds: s.body_timeout_seconds.unwrap_or(30).max(1),
             api_concurrency: s.api_concurrency.unwrap_or(1).max(1),
             api_queue: s.api_queue.unwrap_or(8),
             prefix_cache_mb: s.prefix_cache_mb.unwrap_or(512),
@@ -457,35 +474,4 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flags_override_file_and_file_overrides_defaults() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("config.toml");
-        std::fs::write(
-            &file,
-            "drop_folder = \"/tmp/in\"\nexecution_provider = \"cuda\"\nlisten = \"127.0.0.1:9999\"\n",
-        )
-        .unwrap();
-        let cli = Settings {
-            drop_folder: Some("/tmp/flag".into()),
-            ..Default::default()
-        };
-        let cfg = Config::load(Some(&file), cli).unwrap();
-        assert_eq!(cfg.drop_folder, PathBuf::from("/tmp/flag"));
-        assert_eq!(cfg.execution_provider, ExecutionProvider::Cuda);
-        assert_eq!(cfg.listen.port(), 9999);
-        assert_eq!(cfg.stability_window_ms, 2000);
-    }
-
-    #[test]
-    fn unknown_keys_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("config.toml");
-        std::fs::write(&file, "drop_foldr = \"/tmp/in\"\n").unwrap();
-        let err = Config::load(Some(&file), Settings::default()).unwrap_err();
-        assert!(format!("{err:#}").contains("drop_foldr"), "{err:#}");
-    }
-}
+mod tests;

@@ -24,11 +24,12 @@ use crate::worker::{self, originals::Moves, Wake};
 /// cannot be read or created, the address cannot be bound.
 pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
     std::fs::create_dir_all(&cfg.data_dir)?;
-    crate::private_file::tighten_data_dir(&cfg.data_dir)
-        .with_context(|| format!("making {} private", cfg.data_dir.display()))?;
+    tighten(&cfg)?;
     let _instance = lock_instance(&cfg)?;
     let store = Store::open(&cfg.database_path())?;
     let policy = Policy::from_config(&cfg);
+    std::fs::create_dir_all(&cfg.drop_folder)
+        .with_context(|| format!("creating the drop folder {}", cfg.drop_folder.display()))?;
     let sources = watch::sources::configured(&cfg);
     let moves = moves_for(&cfg, &sources);
     recover(&store, &policy, &moves)?;
@@ -70,6 +71,24 @@ pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
     Ok(())
 }
 
+/// Make every private path private (data folder, database, logs, uploads, config folder, API
+/// key file), logging each mode changed.
+///
+/// Errors: a mode cannot be changed.
+fn tighten(cfg: &Config) -> Result<()> {
+    let mut changed = crate::private_file::tighten_data_dir(&cfg.data_dir)
+        .with_context(|| format!("making {} private", cfg.data_dir.display()))?;
+    changed.extend(
+        crate::private_file::tighten_config_dir(&cfg.config_file).with_context(|| {
+            format!("making the folder of {} private", cfg.config_file.display())
+        })?,
+    );
+    for t in changed {
+        tracing::warn!(path = %t.path.display(), from = %format!("{:o}", t.from), to = %format!("{:o}", t.to), "made private (its mode let other users read it)");
+    }
+    Ok(())
+}
+
 /// A non-loopback `listen` needs `allow_remote = true`.
 ///
 /// Errors: `listen` is not a loopback address and `allow_remote` is off.
@@ -101,7 +120,12 @@ fn check_remote_key(cfg: &Config, key: &crate::key_store::ApiKey) -> Result<()> 
 
 fn moves_for(cfg: &Config, sources: &[Source]) -> Moves {
     Moves {
-        drop_folder: cfg.move_originals.then(|| cfg.drop_folder.clone()),
+        // Canonical, as the watcher records paths: moves follow no link.
+        drop_folder: cfg.move_originals.then(|| {
+            cfg.drop_folder
+                .canonicalize()
+                .unwrap_or_else(|_| cfg.drop_folder.clone())
+        }),
         sources: sources
             .iter()
             .filter(|s| s.may_move)

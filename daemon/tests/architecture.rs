@@ -28,6 +28,8 @@ const LAYERS: &[(&str, u32)] = &[
     ("schemas", 0),
     ("onnx_runtime", 0),
     ("process_memory", 0),
+    ("no_follow", 0),
+    ("os_path", 0),
     // Storage: the only SQL.
     ("store", 1),
     // Reading documents, and the model engine: neither knows the other.

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod batches;
+pub mod body;
 pub mod books;
 pub mod control;
 pub mod documents;
@@ -19,6 +20,7 @@ pub mod model_call;
 pub mod observe;
 pub mod openai;
 pub mod openapi;
+pub mod originals;
 pub mod prompt;
 pub mod review;
 pub mod session;
@@ -130,7 +132,11 @@ pub fn router(state: AppState) -> Router {
             .route(
                 "/documents",
                 get(documents::list).post(upload::upload).layer(
-                    axum::extract::DefaultBodyLimit::max(state.config.max_file_bytes as usize),
+                    axum::extract::DefaultBodyLimit::max(body::limit(
+                        &state.config,
+                        &axum::http::Method::POST,
+                        "/documents",
+                    )),
                 ),
             )
             .route("/documents/{id}/file", get(upload::file))
@@ -162,6 +168,11 @@ pub fn router(state: AppState) -> Router {
             .route("/v1/batches/{id}", get(batches::get))
             .route("/v1/batches/{id}/cancel", post(batches::cancel))
             .fallback(not_found)
+            // Inside the key check: only keyed requests have their body read.
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                body::guard,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 auth::require_key,

@@ -208,13 +208,15 @@ pub async fn page(State(s): State<AppState>, Path((id, file)): Path<(i64, String
         .into_response();
     };
     let (store, cfg) = (s.store.clone(), s.config.clone());
+    let roots = super::originals::roots(&s);
     let r = tokio::task::spawn_blocking(
         move || -> anyhow::Result<Option<crate::extract::render::PageImage>> {
             let Some(doc) = store.document(id)? else {
                 return Ok(None);
             };
-            let path =
-                std::path::PathBuf::from(doc.moved_to.as_deref().unwrap_or(&doc.original_path));
+            let Some(path) = super::originals::servable(&doc, &roots) else {
+                return Ok(None);
+            };
             let x = crate::extract::Extractor::new(&cfg);
             Ok(Some(x.render_page(&path, n)?))
         },

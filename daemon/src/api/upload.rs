@@ -1,6 +1,7 @@
 //! `POST /documents?name=FILE` (the file as the raw body): kept under the data folder's
 //! `uploads/` (private, 0600) and enqueued like a dropped file (source `upload`); and
-//! `GET /documents/{id}/file`: the original's bytes, wherever it is now.
+//! `GET /documents/{id}/file`: the original's bytes, wherever it is now — inside a watched or the
+//! uploads folder, never through a symbolic link.
 //!
 //! The daemon never parses the uploaded bytes itself: type detection, text and OCR happen in the
 //! extraction child like for any dropped file. The content type of `/file` is chosen from the
@@ -32,7 +33,8 @@ pub fn safe_name(name: &str) -> Option<String> {
 }
 
 /// `POST /documents?name=invoice.pdf` → 201 `{"id", "status": "queued" | "duplicate" | "known",
-/// "duplicate_of"}`; 400 without a usable name or with an empty body; 413 over `max_file_bytes`.
+/// "duplicate_of"}`; 400 without a usable name or with an empty body; 413 over `max_file_bytes`;
+/// 507 when the disk is full (nothing stored).
 #[utoipa::path(post, path = "/documents", tag = "documents", params(("name" = crate::api::shapes::FileName, Query, description = "The file name (its last component is kept)")), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 201, description = "Enqueued: id, status, duplicate_of", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn upload(
     State(s): State<AppState>,
@@ -65,21 +67,38 @@ pub async fn upload(
         .into_response();
     }
     let store = s.store.clone();
-    let dir = s.config.data_dir.join("uploads").join(format!(
+    let uploads = s.config.data_dir.join("uploads");
+    let stamp = format!(
         "{}-{:08x}",
         chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"),
         rand::random::<u32>()
-    ));
+    );
     let stored = tokio::task::spawn_blocking(move || -> anyhow::Result<Enqueued> {
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(&uploads)?;
+        // Canonical, like the watched folders: the recorded path holds no link.
+        let dir = uploads.canonicalize()?.join(stamp);
+        std::fs::create_dir(&dir)?;
         let path = dir.join(&name);
-        crate::private_file::write(&path, &body)?;
-        store.enqueue(&path, "upload", 5)
+        let stored = crate::private_file::write(&path, &body)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| store.enqueue(&path, "upload", 5));
+        if stored.is_err() {
+            // Nothing half-stored: no partial file, no folder.
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        stored
     })
     .await;
+    if matches!(stored, Ok(Ok(_))) {
+        s.wake.notify();
+    }
+    stored_response(stored)
+}
+
+/// The answer to an upload: 201 with what the enqueue did, 507 on a full disk, else 500.
+fn stored_response(stored: Result<anyhow::Result<Enqueued>, tokio::task::JoinError>) -> Response {
     match stored {
         Ok(Ok(e)) => {
-            s.wake.notify();
             let (status, of) = match e {
                 Enqueued::New(_) => ("queued", None),
                 Enqueued::Known(_) => ("known", None),
@@ -90,6 +109,14 @@ pub async fn upload(
                 Json(json!({"success": true, "id": e.id(), "status": status, "duplicate_of": of})),
             )
                 .into_response()
+        }
+        Ok(Err(e)) if crate::failure::is_disk_full(&e) => {
+            tracing::error!(error = %format!("{e:#}"), "upload refused: the disk is full");
+            error_response(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "the disk holding the data folder is full: nothing was stored; free some space and send the file again",
+            )
+            .into_response()
         }
         Ok(Err(e)) => {
             error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")).into_response()
@@ -117,16 +144,30 @@ fn content_type(bytes: &[u8]) -> &'static str {
 }
 
 /// `GET /documents/{id}/file` → the original (where it was moved, else where it was found);
-/// 404 for an unknown document or an original that is gone.
+/// 404 for an unknown document, an original that is gone, or one that is not inside a watched
+/// or the uploads folder with no symbolic link on the way ([`super::originals`]).
 #[utoipa::path(get, path = "/documents/{id}/file", tag = "documents", params(("id" = i64, Path, description = "Document id")), responses((status = 200, description = "The original, byte for byte", content_type = "*/*", body = Vec<u8>), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn file(State(s): State<AppState>, Path(id): Path<i64>) -> Response {
     let store = s.store.clone();
+    let roots = super::originals::roots(&s);
     let read = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<(String, Vec<u8>)>> {
         let Some(d) = store.document(id)? else {
             return Ok(None);
         };
-        let path = d.moved_to.clone().unwrap_or(d.original_path.clone());
-        Ok(std::fs::read(&path).ok().map(|b| (d.file_name, b)))
+        let Some(path) = super::originals::servable(&d, &roots) else {
+            tracing::warn!(
+                id,
+                "original outside the watched and upload folders; not served"
+            );
+            return Ok(None);
+        };
+        match super::originals::read(&path) {
+            Ok(b) => Ok(Some((d.file_name, b))),
+            Err(e) => {
+                tracing::warn!(id, error = %e, "original not served");
+                Ok(None)
+            }
+        }
     })
     .await;
     match read {

@@ -18,7 +18,7 @@ mod status;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Settings};
@@ -203,6 +203,10 @@ fn run(cfg: Config, command: Command) -> Result<ExitCode> {
     match command {
         Command::Process { file } => process::run(&cfg, &file),
         Command::Text { file, fields } => {
+            // The file named here is the user's choice: its links are resolved now (the
+            // extraction child follows none).
+            let file = std::fs::canonicalize(&file)
+                .with_context(|| format!("{} does not exist", file.display()))?;
             let t = crate::extract::Extractor::new(&cfg).extract(&file)?;
             match (fields, &t.einvoice) {
                 (false, _) => print!("{}", t.text),

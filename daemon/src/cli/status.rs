@@ -40,6 +40,14 @@ pub fn run(cfg: &Config) -> Result<ExitCode> {
             .collect();
         println!("{source:>14}: {}", parts.join(", "));
     }
+    for m in s["moves_blocked"].as_array().into_iter().flatten() {
+        println!(
+            "move blocked: document {} ({}): {}",
+            m["id"],
+            m["file"].as_str().unwrap_or(""),
+            m["error"].as_str().unwrap_or("")
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -64,7 +72,8 @@ pub fn retry(cfg: &Config, id: i64) -> Result<ExitCode> {
     }
 }
 
-/// `zopilot sources`: what is watched and how.
+/// `zopilot sources`: what is watched and how, and the symbolic links in each folder that
+/// watching skips (with their targets).
 pub fn sources(cfg: &Config) -> Result<ExitCode> {
     for s in crate::watch::sources::configured(cfg) {
         println!(
@@ -79,6 +88,13 @@ pub fn sources(cfg: &Config) -> Result<ExitCode> {
             },
             s.why
         );
+        for (link, target) in crate::watch::scan::links(&s.path) {
+            println!(
+                "  skipped link (links are not followed): {} -> {}",
+                link.display(),
+                target.map_or("?".into(), |t| t.display().to_string())
+            );
+        }
     }
     if !cfg.watch_drive {
         println!("google_drive  off (watch_drive = false)");

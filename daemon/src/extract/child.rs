@@ -38,7 +38,7 @@ pub fn main() -> ExitCode {
         eprintln!("extract-child: malformed request");
         return ExitCode::from(2);
     };
-    let x = Extractor::from_parts(
+    let mut x = Extractor::from_parts(
         req.pdfium_library.clone(),
         req.ort_library.clone(),
         req.ocr_models_dir.clone(),
@@ -48,6 +48,7 @@ pub fn main() -> ExitCode {
             max_pages: req.max_pages,
         },
     );
+    x.ocr_budget = req.ocr_budget;
     std::panic::set_hook(Box::new(|_| {}));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match req.render_page {
         Some(n) => {

@@ -17,6 +17,7 @@ pub mod isolate;
 pub mod money;
 pub mod ocr;
 pub mod office;
+pub mod original;
 pub mod pdf;
 pub mod read;
 pub mod render;
@@ -54,8 +55,11 @@ pub struct Extractor {
     /// Where set, [`Extractor::extract`] runs in a resource-limited child process (this binary,
     /// `extract-child`) under these limits; see [`isolate`].
     pub child: Option<(PathBuf, isolate::ChildLimits)>,
-    /// What the last child process cost (peak RSS, wall time).
+    /// What the last child process cost (peak RSS, CPU and wall time).
     pub last_child: Mutex<Option<isolate::ChildStats>>,
+    /// In the extraction child: the CPU time OCR pages add, told to the parent as progress
+    /// ([`isolate::progress`]); `None` in-process.
+    pub ocr_budget: Option<isolate::progress::OcrBudget>,
     ocr: Mutex<Option<Arc<ocr::Ocr>>>,
 }
 
@@ -104,6 +108,7 @@ impl Extractor {
             limits,
             child: None,
             last_child: Mutex::new(None),
+            ocr_budget: None,
             ocr: Mutex::new(None),
         }
     }
@@ -161,6 +166,13 @@ impl Extractor {
     }
 
     fn child_request(&self, path: &Path) -> isolate::ChildRequest {
+        let budget = self
+            .child
+            .as_ref()
+            .map(|(_, l)| isolate::progress::OcrBudget {
+                cpu_seconds: l.cpu_seconds,
+                per_page: l.ocr_seconds_per_page,
+            });
         isolate::ChildRequest {
             path: path.to_path_buf(),
             pdfium_library: self.pdfium_library.clone(),
@@ -170,6 +182,22 @@ impl Extractor {
             max_file_bytes: self.limits.max_file_bytes,
             max_pages: self.limits.max_pages,
             render_page: None,
+            ocr_budget: budget,
+        }
+    }
+
+    /// Tell the parent (in the child) that `pages` pages will be read by OCR: their CPU time is
+    /// added to the limit.
+    fn admit_ocr_pages(&self, pages: usize) {
+        if let Some(b) = &self.ocr_budget {
+            b.admit(pages);
+        }
+    }
+
+    /// Tell the parent (in the child) that page `page` of `of` is next.
+    fn at_page(&self, page: usize, of: usize) {
+        if let Some(b) = &self.ocr_budget {
+            b.page(page, of);
         }
     }
 
@@ -245,17 +273,7 @@ fn plain(kind: DocumentKind, text: String) -> Result<DocumentText> {
 /// Errors carry a reason meant for people ("the file is empty (0 bytes)", "the PDF is
 /// encrypted (password protected)", "unsupported document type: …", …).
 pub fn extract_text(path: &Path, x: &Extractor) -> Result<DocumentText> {
-    let limits = &x.limits;
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if meta.len() > limits.max_file_bytes {
-        bail!(
-            "the file is {} bytes, above the limit of {} bytes (max_file_bytes)",
-            meta.len(),
-            limits.max_file_bytes
-        );
-    }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = original::read(path, x.limits.max_file_bytes)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -264,6 +282,8 @@ pub fn extract_text(path: &Path, x: &Extractor) -> Result<DocumentText> {
     match kind {
         DocumentKind::Pdf => extract_pdf(&bytes, x),
         k if k.is_image() => {
+            x.admit_ocr_pages(1);
+            x.at_page(1, 1);
             let img = ocr::image::load(&bytes)?;
             let lines = x.ocr_lines(1, &img, 1.0)?;
             let t = pdf::PdfText { pages: 1, lines };
@@ -330,20 +350,25 @@ fn extract_pdf(bytes: &[u8], x: &Extractor) -> Result<DocumentText> {
         .filter(|&p| chars_on(&t.lines, p) < SPARSE_PAGE_CHARS)
         .collect();
     if !bare.is_empty() && einvoice.is_none() {
-        pdf::render_pages(
-            &x.pdfium_library,
-            bytes,
-            &bare,
-            OCR_DPI,
-            |page, img, unit| {
-                let ocr = x.ocr_lines(page, &img, unit)?;
-                if chars_on(&ocr, page) > chars_on(&t.lines, page) {
-                    t.lines.retain(|l| l.page != page);
-                    t.lines.extend(ocr);
-                }
-                Ok(())
-            },
-        )?;
+        x.admit_ocr_pages(bare.len());
+        // Page by page, so that a limit that stops the child names the page.
+        for &p in &bare {
+            x.at_page(p, t.pages);
+            pdf::render_pages(
+                &x.pdfium_library,
+                bytes,
+                &[p],
+                OCR_DPI,
+                |page, img, unit| {
+                    let ocr = x.ocr_lines(page, &img, unit)?;
+                    if chars_on(&ocr, page) > chars_on(&t.lines, page) {
+                        t.lines.retain(|l| l.page != page);
+                        t.lines.extend(ocr);
+                    }
+                    Ok(())
+                },
+            )?;
+        }
         t.lines.sort_by_key(|l| l.page);
     }
     let mut text = t.text();

@@ -1,6 +1,11 @@
 //! Office documents and plain tables as layout text: DOCX paragraphs and tables (ECMA-376
 //! WordprocessingML: `w:p` paragraphs of `w:t` runs, `w:tab`/`w:br`, tables as ` | `-joined
 //! cells), XLSX sheets through `calamine` (one line per row, cells joined with ` | `), CSV as is.
+//!
+//! Office files are ZIP archives, and a small one can inflate to gigabytes: before any parser
+//! reads a member, every member is inflated through a counting cap into nothing
+//! ([`check_inflation`], [`MAX_INFLATED_BYTES`]), so a bomb is refused with a sentence, its
+//! bytes never held in memory.
 
 use std::io::Read;
 
@@ -9,10 +14,47 @@ use anyhow::{bail, Context, Result};
 /// Largest `word/document.xml` read (decompressed), in bytes.
 const MAX_PART: u64 = 32 * 1024 * 1024;
 
+/// Most bytes the members of one office file may inflate to, together: far above the text of
+/// any real invoice or export, far below the extraction child's memory limit.
+pub const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Inflate every member of the ZIP archive in `bytes` (a `what`, e.g. "XLSX workbook") into
+/// nothing, counting, streaming 64 KiB at a time.
+///
+/// Errors: not a readable ZIP, a damaged or encrypted member, or members that together would
+/// yield more than [`MAX_INFLATED_BYTES`] — refused as soon as the cap is passed.
+pub fn check_inflation(bytes: &[u8], what: &str) -> Result<()> {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .with_context(|| format!("the {what} is not a readable ZIP archive"))?;
+    let mut left = MAX_INFLATED_BYTES;
+    for i in 0..z.len() {
+        let mut member = z
+            .by_index(i)
+            .with_context(|| format!("the {what} has a member that cannot be read"))?;
+        let name = member
+            .name()
+            .map(|n| n.into_owned())
+            .unwrap_or_else(|_| format!("number {}", i + 1));
+        let n = std::io::copy(&mut (&mut member).take(left + 1), &mut std::io::sink())
+            .with_context(|| format!("the {what}'s part {name} is damaged"))?;
+        if n > left {
+            bail!(
+                "the {what} inflates to more than {} MiB (passed at its part {name}): refused \
+                 before reading it (a ZIP bomb, or not an office document)",
+                MAX_INFLATED_BYTES >> 20
+            );
+        }
+        left -= n;
+    }
+    Ok(())
+}
+
 /// The text of a DOCX file.
 ///
-/// Errors: not a readable ZIP, no `word/document.xml`, or malformed XML.
+/// Errors: not a readable ZIP, inflating past [`MAX_INFLATED_BYTES`], no `word/document.xml`, or
+/// malformed XML.
 pub fn docx_text(bytes: &[u8]) -> Result<String> {
+    check_inflation(bytes, "DOCX document")?;
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .context("the DOCX is not a readable ZIP archive")?;
     let mut xml = String::new();
@@ -83,9 +125,11 @@ const MAX_GAP: u32 = 8;
 /// streamed (`calamine`'s cell reader), at most [`MAX_CELLS`] per workbook, so a workbook with
 /// cells at A1 and XFD1048576 costs two cells.
 ///
-/// Errors: the workbook cannot be opened by calamine, or has no sheets.
+/// Errors: inflating past [`MAX_INFLATED_BYTES`], the workbook cannot be opened by calamine, or
+/// has no sheets.
 pub fn xlsx_text(bytes: &[u8]) -> Result<String> {
     use calamine::Reader;
+    check_inflation(bytes, "XLSX workbook")?;
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
         .context("the XLSX workbook cannot be read")?;
     let mut out = String::new();
@@ -164,6 +208,27 @@ mod tests {
 </w:body></w:document>"#).unwrap();
         z.finish().unwrap();
         buf.into_inner()
+    }
+
+    #[test]
+    fn a_member_inflating_past_the_cap_is_refused_with_a_sentence() {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("xl/workbook.xml", o).unwrap();
+        z.write_all(b"<workbook/>").unwrap();
+        z.start_file("xl/sharedStrings.xml", o).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..(MAX_INFLATED_BYTES >> 20) + 1 {
+            z.write_all(&zeros).unwrap();
+        }
+        z.finish().unwrap();
+        let e = xlsx_text(&buf.into_inner()).unwrap_err().to_string();
+        assert!(
+            e.contains("inflates to more than 64 MiB") && e.contains("xl/sharedStrings.xml"),
+            "{e}"
+        );
+        assert!(check_inflation(&docx(), "DOCX document").is_ok());
     }
 
     #[test]

@@ -60,10 +60,7 @@ pub fn page_image(
     pdfium: &Path,
     max_file_bytes: u64,
 ) -> Result<PageImage> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.len() as u64 > max_file_bytes {
-        bail!("the file is over max_file_bytes");
-    }
+    let bytes = super::original::read(path, max_file_bytes)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

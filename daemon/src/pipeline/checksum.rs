@@ -3,13 +3,14 @@
 //! the model (watching, queueing, leases, fencing, recovery, moves) at thousands of documents a
 //! minute, for the soak test and the queue benchmarks.
 
-use std::path::Path;
 use std::time::Instant;
 
+use anyhow::Context;
 use serde_json::json;
 
 use super::{Run, Verdict};
-use crate::content::hash_file;
+use crate::content::hash_reader;
+use crate::no_follow;
 use crate::store::{Job, Outcome, Status};
 
 /// Run `job`: wait `stage` (standing in for model time), hash the original again and report
@@ -17,7 +18,11 @@ use crate::store::{Job, Outcome, Status};
 pub fn run(job: &Job, stage: std::time::Duration) -> Run {
     let t0 = Instant::now();
     std::thread::sleep(stage);
-    let (verdict, outcome) = match hash_file(Path::new(&job.doc.original_path)) {
+    let path = job.doc.original();
+    let hashed = no_follow::open(&path)
+        .and_then(hash_reader)
+        .with_context(|| format!("cannot read {}", path.display()));
+    let (verdict, outcome) = match hashed {
         Ok((sha, size)) => (
             Verdict::Done(Status::Classified),
             Outcome {

@@ -41,7 +41,6 @@ pub mod sales_tax;
 pub mod stage1;
 pub mod stage2;
 
-use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -274,7 +273,7 @@ impl Pipeline {
             Some(f) => rules::load(f).map_err(|e| crate::failure::transient(format!("{e:#}")))?,
             None => Vec::new(),
         };
-        let text = self.extractor.extract(Path::new(&job.doc.original_path))?;
+        let text = self.extractor.extract(&job.doc.original())?;
         let mut cx = Ctx {
             store,
             job,

@@ -6,11 +6,13 @@ use anyhow::Result;
 use super::Storage;
 
 /// The daemon's state for `zopilot status` and `GET /status`:
-/// `{paused, current: [{id, file}], done_today, last_error: {id, file, error} | null, queued,
-/// running, done, failed, dead, duplicate, total, by_source: {source: {status: n}}}`
+/// `{paused, current: [{id, file}], done_today, last_error: {id, file, error} | null,
+/// moves_blocked: [{id, file, error}], queued, running, done, failed, dead, duplicate, total,
+/// by_source: {source: {status: n}}}`
 /// where `running` counts the in-flight statuses, `done` the classified and preview-required
 /// ones, `done_today` those finished since local midnight, and `last_error` is the newest
-/// finished document when it failed (a later success clears it).
+/// finished document when it failed (a later success clears it); `moves_blocked` lists the
+/// originals whose move failed and is being retried.
 pub fn summary(store: &dyn Storage) -> Result<serde_json::Value> {
     let mut by_source = serde_json::Map::new();
     let (mut queued, mut running, mut done, mut failed, mut dead, mut duplicate, mut total) =
@@ -37,6 +39,7 @@ pub fn summary(store: &dyn Storage) -> Result<serde_json::Value> {
         "current": activity.current.iter().map(|(id, file)| serde_json::json!({"id": id, "file": file})).collect::<Vec<_>>(),
         "done_today": activity.done_since,
         "last_error": activity.last_error.map(|(id, file, error)| serde_json::json!({"id": id, "file": file, "error": error})),
+        "moves_blocked": activity.blocked_moves.iter().map(|(id, file, error)| serde_json::json!({"id": id, "file": file, "error": error})).collect::<Vec<_>>(),
         "queued": queued,
         "running": running,
         "done": done,

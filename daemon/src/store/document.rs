@@ -3,6 +3,7 @@
 //! ([`Enqueued`]), the retry and lease [`Policy`], what the daemon is doing ([`Activity`]) and an
 //! original's move still to be done ([`PendingMove`]). No SQL here: see [`super::sqlite`].
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use rand::Rng;
@@ -113,6 +114,14 @@ pub struct Document {
     /// A move of the original decided with the final status and not yet confirmed done: start-up
     /// recovery finishes it.
     pub move_pending: Option<String>,
+    /// Why the pending move of the original failed, when it did: it stays pending and is
+    /// retried with back-off (also after a restart).
+    #[serde(default)]
+    pub move_error: Option<String>,
+    /// The paths as the operating system spells them (lossless; the text fields above are for
+    /// people). Not serialized.
+    #[serde(skip)]
+    pub raw: RawPaths,
     /// Claims ended by a stop of the daemon (kill, crash, shutdown), not by the document: they
     /// do not count against `max_attempts`.
     #[serde(default)]
@@ -121,6 +130,34 @@ pub struct Document {
     /// corrections made and the decision remembered for the counterparty.
     pub approved_at: Option<String>,
     pub approval: Option<Value>,
+}
+
+/// A document's paths as the operating system spells them (a name need not be UTF-8); `None`
+/// where unset (or for a row read from JSON: the text fields then stand in).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawPaths {
+    pub original: Option<PathBuf>,
+    pub moved_to: Option<PathBuf>,
+    pub move_pending: Option<PathBuf>,
+}
+
+impl Document {
+    /// Where the original was found, as the OS spells it.
+    pub fn original(&self) -> PathBuf {
+        self.raw
+            .original
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&self.original_path))
+    }
+
+    /// Where the original is now: where it was moved, else where it was found.
+    pub fn current_path(&self) -> PathBuf {
+        self.raw
+            .moved_to
+            .clone()
+            .or_else(|| self.moved_to.as_ref().map(PathBuf::from))
+            .unwrap_or_else(|| self.original())
+    }
 }
 
 /// Everything a finished pipeline run writes.
@@ -231,17 +268,22 @@ pub struct Job {
 pub struct PendingMove {
     pub id: i64,
     /// Where the original was when the document was enqueued.
-    pub from: String,
+    pub from: PathBuf,
     /// Where it is to go (`processed/…` or `failed/…` under the drop folder).
-    pub to: String,
+    pub to: PathBuf,
+    /// Failed tries so far (a blocked move), and when the next one is due (unix ms; 0 = now).
+    pub attempts: i64,
+    pub next_ms: i64,
 }
 
 /// What the daemon is doing (see [`super::Storage::activity`]): successes since a time, the
-/// in-flight documents `(id, file name)`, and the newest finished document when it failed or went
-/// dead `(id, file name, error)`.
+/// in-flight documents `(id, file name)`, the newest finished document when it failed or went
+/// dead `(id, file name, error)`, and the originals whose move is blocked `(id, file name,
+/// why)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activity {
     pub done_since: i64,
     pub current: Vec<(i64, String)>,
     pub last_error: Option<(i64, String, String)>,
+    pub blocked_moves: Vec<(i64, String, String)>,
 }

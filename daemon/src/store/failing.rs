@@ -165,7 +165,7 @@ impl<S: Storage> Storage for FailingStore<S> {
         job: &Job,
         status: Status,
         o: &Outcome,
-        move_to: Option<&str>,
+        move_to: Option<&std::path::Path>,
     ) -> Result<bool> {
         self.fenced(Op::Complete, false, || {
             self.inner.complete(job, status, o, move_to)
@@ -176,7 +176,7 @@ impl<S: Storage> Storage for FailingStore<S> {
         job: &Job,
         reason: &str,
         partial: &Outcome,
-        move_to: Option<&str>,
+        move_to: Option<&std::path::Path>,
     ) -> Result<bool> {
         self.fenced(Op::Fail, false, || {
             self.inner.fail(job, reason, partial, move_to)
@@ -187,7 +187,7 @@ impl<S: Storage> Storage for FailingStore<S> {
         job: &Job,
         reason: &str,
         policy: &Policy,
-        move_if_dead: Option<&str>,
+        move_if_dead: Option<&std::path::Path>,
     ) -> Result<Option<Status>> {
         self.fenced(Op::RetryOrDead, None, || {
             self.inner.retry_or_dead(job, reason, policy, move_if_dead)
@@ -205,9 +205,19 @@ impl<S: Storage> Storage for FailingStore<S> {
     fn pending_moves(&self) -> Result<Vec<PendingMove>> {
         self.plain(Op::PendingMoves, || self.inner.pending_moves())
     }
-    fn settle_move(&self, id: i64, moved_to: Option<&str>, note: Option<&str>) -> Result<()> {
+    fn settle_move(
+        &self,
+        id: i64,
+        moved_to: Option<&std::path::Path>,
+        note: Option<&str>,
+    ) -> Result<()> {
         self.plain(Op::SettleMove, || {
             self.inner.settle_move(id, moved_to, note)
+        })
+    }
+    fn move_blocked(&self, id: i64, error: &str, retry_at_ms: i64) -> Result<()> {
+        self.plain(Op::SettleMove, || {
+            self.inner.move_blocked(id, error, retry_at_ms)
         })
     }
     fn document(&self, id: i64) -> Result<Option<Document>> {

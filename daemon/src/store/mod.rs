@@ -31,7 +31,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 pub use document::{
-    now, now_ms, Activity, Document, Enqueued, Job, Outcome, PendingMove, Policy, Status,
+    now, now_ms, Activity, Document, Enqueued, Job, Outcome, PendingMove, Policy, RawPaths, Status,
 };
 
 /// A file to enqueue: its absolute path, content SHA-256 (hex) and size in bytes.
@@ -64,7 +64,7 @@ pub trait Storage: books::Books + batches::Batches + Send + Sync {
         job: &Job,
         status: Status,
         o: &Outcome,
-        move_to: Option<&str>,
+        move_to: Option<&Path>,
     ) -> Result<bool>;
     /// Finish `job` as `failed` (a problem with the document itself) with the reason and what
     /// stages produced, recording `move_to` as the original's pending move.
@@ -73,7 +73,7 @@ pub trait Storage: books::Books + batches::Batches + Send + Sync {
         job: &Job,
         reason: &str,
         partial: &Outcome,
-        move_to: Option<&str>,
+        move_to: Option<&Path>,
     ) -> Result<bool>;
     /// After a transient failure: queue `job` again after a backoff, or dead-letter it when its
     /// attempts are used up (then recording `move_if_dead`). The new status, or `None` when the
@@ -83,7 +83,7 @@ pub trait Storage: books::Books + batches::Batches + Send + Sync {
         job: &Job,
         reason: &str,
         policy: &Policy,
-        move_if_dead: Option<&str>,
+        move_if_dead: Option<&Path>,
     ) -> Result<Option<Status>>;
     /// Give `job` back unfinished (shutdown past its grace period): queued again at once, the
     /// interrupted claim not counted as an attempt.
@@ -94,11 +94,15 @@ pub trait Storage: books::Books + batches::Batches + Send + Sync {
     /// At start-up, with the instance lock held: in-flight rows belong to a process that is gone;
     /// back to `queued`, or `dead` when their attempts are used up. (requeued, dead-lettered).
     fn recover_in_flight(&self, policy: &Policy) -> Result<(usize, usize)>;
-    /// Moves decided with a final status and not yet confirmed.
+    /// Moves decided with a final status and not yet confirmed (blocked ones included, with
+    /// when their next try is due).
     fn pending_moves(&self) -> Result<Vec<PendingMove>>;
     /// Confirm document `id`'s pending move: `Some(path)` where the original is now, `None` when
     /// it stayed where it was; `note` is recorded in the event log.
-    fn settle_move(&self, id: i64, moved_to: Option<&str>, note: Option<&str>) -> Result<()>;
+    fn settle_move(&self, id: i64, moved_to: Option<&Path>, note: Option<&str>) -> Result<()>;
+    /// Document `id`'s pending move failed with `error` (a sentence); it stays pending, the next
+    /// try due at `retry_at_ms` (unix ms). Shown on the document (`move_error`) and in the status.
+    fn move_blocked(&self, id: i64, error: &str, retry_at_ms: i64) -> Result<()>;
     /// One document by id.
     fn document(&self, id: i64) -> Result<Option<Document>>;
     /// Documents, newest first, optionally with one status.

@@ -13,12 +13,19 @@
 //! ([`filter`]), and it can be opened for reading. Ready files are hashed and enqueued in one
 //! transaction per batch; a per-path `(size, mtime)` memory keeps rescans from re-hashing
 //! unchanged files.
+//!
+//! Symbolic links are never followed, at start or later, file or folder links: walks type
+//! entries by `lstat` ([`scan`]), every event path is dropped when a component between the
+//! folder and the file is a link, and originals are opened through [`crate::no_follow`]. Each
+//! skipped link is logged once. When the database refuses an enqueue (a full disk), the
+//! watcher waits 0.5 s, doubling to 60 s, with one log line per step ([`ENQUEUE_BACKOFF`]).
 
 pub mod filter;
 pub mod mount;
+pub mod scan;
 pub mod sources;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
@@ -28,9 +35,12 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, Result};
 use notify::RecursiveMode;
 
-use crate::content::hash_file;
+use crate::content::hash_reader;
+use crate::failure::Backoff;
+use crate::no_follow;
 use crate::store::Enqueued;
 use crate::store::Store;
+use scan::{scan, Found};
 use sources::{Method, Source};
 
 /// Event coalescing window of the debouncer (well inside the p99 budget of window + 0.5 s).
@@ -39,6 +49,10 @@ pub const DEBOUNCE: Duration = Duration::from_millis(150);
 /// Full rescan period of event-watched folders.
 pub const RESCAN_EVERY: Duration = Duration::from_secs(60);
 const TICK: Duration = Duration::from_millis(50);
+
+/// First and longest wait after the database refused an enqueue (e.g. a full disk).
+pub const ENQUEUE_BACKOFF: (Duration, Duration) =
+    (Duration::from_millis(500), Duration::from_secs(60));
 
 /// Timing of a watcher.
 #[derive(Debug, Clone, Copy)]
@@ -120,6 +134,9 @@ pub fn spawn(
                 pending: HashMap::new(),
                 known: HashMap::new(),
                 rescan_now,
+                links: HashSet::new(),
+                backoff: Backoff::new(ENQUEUE_BACKOFF.0, ENQUEUE_BACKOFF.1),
+                hold_until: None,
             };
             w.run(&rx, &stop2, &on_enqueued);
         })?;
@@ -141,7 +158,7 @@ fn os_watch(
         notify_debouncer_full::RecommendedCache,
     >,
 > {
-    let mut w = notify_debouncer_full::new_debouncer(
+    let mut w = notify_debouncer_full::new_debouncer_opt::<_, notify::RecommendedWatcher, _>(
         DEBOUNCE,
         None,
         move |res: notify_debouncer_full::DebounceEventResult| {
@@ -167,6 +184,9 @@ fn os_watch(
                 }
             }
         },
+        notify_debouncer_full::RecommendedCache::new(),
+        // A linked folder gets no OS watch (its events are dropped in `note` besides).
+        notify::Config::default().with_follow_symlinks(false),
     )
     .context("starting the file watcher")?;
     w.watch(folder, RecursiveMode::Recursive)
@@ -182,10 +202,17 @@ struct Loop {
     store: Store,
     /// Candidates waiting to become stable.
     pending: HashMap<PathBuf, Seen>,
-    /// (size, mtime) of paths already enqueued or known, so rescans skip them.
-    known: HashMap<PathBuf, (u64, Option<SystemTime>)>,
+    /// (size, mtime, ctime) of paths already enqueued or known, so rescans skip them; a file
+    /// moved away and put back has a new ctime, so it is looked at again.
+    known: HashMap<PathBuf, (u64, Option<SystemTime>, i64)>,
     /// Set by the debouncer when events were lost.
     rescan_now: Arc<AtomicBool>,
+    /// Symbolic links skipped and logged (each once while it exists).
+    links: HashSet<PathBuf>,
+    /// Waits after the database refused an enqueue.
+    backoff: Backoff,
+    /// No enqueue before this (backing off).
+    hold_until: Option<Instant>,
 }
 
 impl Loop {
@@ -200,13 +227,10 @@ impl Loop {
             if last_scan.is_none_or(|t| t.elapsed() >= self.rescan)
                 || self.rescan_now.swap(false, Ordering::SeqCst)
             {
-                let mut found = Vec::new();
-                scan(&self.folder, &mut |p| found.push(p));
-                for p in found {
-                    self.note(p, false);
-                }
+                self.scan_into(&self.folder.clone());
                 // Forget paths that are gone, so a file put back later is seen again.
                 self.known.retain(|p, _| p.exists());
+                self.links.retain(|p| no_follow::is_link(p));
                 last_scan = Some(Instant::now());
             }
             match rx.recv_timeout(TICK) {
@@ -219,6 +243,9 @@ impl Loop {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => std::thread::sleep(TICK),
             }
+            if self.hold_until.is_some_and(|t| Instant::now() < t) {
+                continue;
+            }
             let ready = self.ready();
             if !ready.is_empty() {
                 self.enqueue(ready, on_enqueued);
@@ -226,21 +253,53 @@ impl Loop {
         }
     }
 
+    /// Note every file under `dir`; log the links met.
+    fn scan_into(&mut self, dir: &Path) {
+        let mut found = Vec::new();
+        scan(dir, &mut |f| found.push(f));
+        for f in found {
+            match f {
+                Found::File(p) => self.note(p, false),
+                Found::Link(p) => self.skip_link(p),
+            }
+        }
+    }
+
+    /// Log a skipped link once — a link that would otherwise have been read: to a folder, or
+    /// with a document's name (an editor's lock link is no news).
+    fn skip_link(&mut self, link: PathBuf) {
+        let matters = filter::is_candidate(&link) || link.is_dir();
+        if matters && self.links.insert(link.clone()) {
+            let target = std::fs::read_link(&link)
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
+            tracing::warn!(source = self.source, link = %link.display(), target = %target, "symbolic link not followed: links in watched folders are skipped");
+        }
+    }
+
     /// Consider `path`; `arrived` = it was just created or moved in.
     fn note(&mut self, path: PathBuf, arrived: bool) {
+        if !path.starts_with(&self.folder) {
+            return;
+        }
+        // Never through a link: not the file itself, not a folder on the way.
+        if let Some(link) = no_follow::first_link(&self.folder, &path) {
+            if path
+                .strip_prefix(&self.folder)
+                .is_ok_and(|r| !filter::in_ignored_dir(r))
+            {
+                self.skip_link(link);
+            }
+            return;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            return;
+        };
         // A new (or moved-in) folder: files created in it before the OS watch on it was added
         // fired no event, so look inside now.
-        if path.is_dir() {
-            if arrived
-                && path != self.folder
-                && path.starts_with(&self.folder)
-                && !filter::is_ignored_dir(&path)
-            {
-                let mut found = Vec::new();
-                scan(&path, &mut |p| found.push(p));
-                for p in found {
-                    self.note(p, false);
-                }
+        if meta.is_dir() {
+            if arrived && path != self.folder && !filter::is_ignored_dir(&path) {
+                self.scan_into(&path);
             }
             return;
         }
@@ -254,7 +313,7 @@ impl Loop {
             return;
         }
         if let Some((size, mtime)) = stat(&path) {
-            if self.known.get(&path) == Some(&(size, mtime)) {
+            if self.known.get(&path) == Some(&(size, mtime, changed(&meta))) {
                 return;
             }
             self.pending.insert(
@@ -291,7 +350,7 @@ impl Loop {
                 let stable =
                     seen.confirmed && (seen.since.elapsed() >= window || mtime_age >= window);
                 seen.confirmed = true;
-                if stable && std::fs::File::open(path).is_ok() {
+                if stable && no_follow::open(path).is_ok() {
                     ready.push((path.clone(), size, mtime));
                     false
                 } else {
@@ -309,7 +368,7 @@ impl Loop {
     ) {
         let mut batch = Vec::with_capacity(ready.len());
         for (path, size, mtime) in ready {
-            match hash_file(&path) {
+            match no_follow::open(&path).and_then(hash_reader) {
                 // Changed while hashing: look again next tick.
                 Ok((_, n)) if n != size => self.note(path, false),
                 Ok((sha, n)) => batch.push((path, sha, n, mtime)),
@@ -324,8 +383,14 @@ impl Loop {
             .collect();
         match self.store.enqueue_batch(&items, self.source, 0) {
             Ok(results) => {
+                if self.backoff.is_backing_off() {
+                    tracing::info!(source = self.source, "enqueueing works again");
+                }
+                self.backoff.reset();
+                self.hold_until = None;
                 for ((path, _, size, mtime), r) in batch.iter().zip(results) {
-                    self.known.insert(path.clone(), (*size, *mtime));
+                    let ctime = std::fs::symlink_metadata(path).map_or(0, |m| changed(&m));
+                    self.known.insert(path.clone(), (*size, *mtime, ctime));
                     match r {
                         Enqueued::New(id) => {
                             tracing::info!(id, source = self.source, file = %path.display(), "enqueued");
@@ -339,7 +404,9 @@ impl Loop {
                 }
             }
             Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "cannot enqueue; retrying");
+                let wait = self.backoff.next();
+                self.hold_until = Some(Instant::now() + wait);
+                tracing::error!(error = %format!("{e:#}"), files = batch.len(), retry_in_ms = wait.as_millis() as u64, "cannot enqueue; retrying after a pause");
                 for (path, ..) in batch {
                     self.note(path, false);
                 }
@@ -348,21 +415,22 @@ impl Loop {
     }
 }
 
-fn stat(path: &Path) -> Option<(u64, Option<SystemTime>)> {
-    let m = std::fs::metadata(path).ok()?;
-    m.is_file().then(|| (m.len(), m.modified().ok()))
+/// Size and mtime of the regular file at `path` (`lstat`: a link is no file).
+/// The inode's change time (ns; 0 where there is none): renames and re-creations change it.
+fn changed(m: &std::fs::Metadata) -> i64 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        m.ctime() * 1_000_000_000 + m.ctime_nsec()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        0
+    }
 }
 
-fn scan(folder: &Path, f: &mut dyn FnMut(PathBuf)) {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        match e.file_type() {
-            Ok(t) if t.is_dir() && !filter::is_ignored_dir(&p) => scan(&p, f),
-            Ok(t) if t.is_file() => f(p),
-            _ => {}
-        }
-    }
+fn stat(path: &Path) -> Option<(u64, Option<SystemTime>)> {
+    let m = std::fs::symlink_metadata(path).ok()?;
+    m.is_file().then(|| (m.len(), m.modified().ok()))
 }

@@ -7,6 +7,12 @@
 //! 2. the rename, after the commit;
 //! 3. the confirmation ([`crate::store::Storage::settle_move`]). A stop between 1 and 3 leaves the
 //!    move pending, and [`super::originals::recover`] finishes it at the next start.
+//!
+//! A terminal write that fails (a full disk) wrote nothing: the document is released at once —
+//! queued again, the claim not counted as an attempt — instead of staying in flight until its
+//! lease expires; it runs again when the write can succeed (the worker backs off meanwhile).
+
+use std::path::PathBuf;
 
 use anyhow::Result;
 
@@ -27,7 +33,8 @@ pub struct Finished {
 
 /// Store `run`'s verdict for `job` under `policy`, then move the original as `moves` says.
 ///
-/// Errors: the database write failed (then nothing was written and nothing moved).
+/// Errors: the database write failed (then nothing was written and nothing moved, and the
+/// document was released when the database allowed that).
 pub fn finish(
     store: &dyn Storage,
     job: &Job,
@@ -35,7 +42,59 @@ pub fn finish(
     policy: &Policy,
     moves: &Moves,
 ) -> Result<Finished> {
-    let (plan, stored, error) = match &run.verdict {
+    let (plan, stored, error) = match write(store, job, run, policy, moves) {
+        Ok(w) => w,
+        Err(e) => {
+            match store.release(job) {
+                Ok(true) => tracing::warn!(
+                    id = job.doc.id,
+                    error = %format!("{e:#}"),
+                    "the result could not be stored; the document is queued again, not counted as an attempt"
+                ),
+                Ok(false) => {}
+                Err(r) => tracing::error!(
+                    id = job.doc.id,
+                    error = %format!("{r:#}"),
+                    "the result could not be stored, nor the document released"
+                ),
+            }
+            return Err(e);
+        }
+    };
+    let Some(status) = stored else {
+        tracing::warn!(
+            id = job.doc.id,
+            "the lease was lost (another worker took the document over); nothing stored"
+        );
+        return Ok(Finished {
+            status: Status::Queued,
+            error: Some("the lease was lost; nothing stored".into()),
+            lost: true,
+        });
+    };
+    log_stored(job, run, status, &error);
+    if let Some(to) = plan {
+        moves.perform(store, job.doc.id, &job.doc.original(), &to, 0);
+    }
+    Ok(Finished {
+        status,
+        error,
+        lost: false,
+    })
+}
+
+/// The verdict's write: the planned move, the stored status (`None`: the lease was lost) and
+/// the failure's reason.
+type Written = (Option<PathBuf>, Option<Status>, Option<String>);
+
+fn write(
+    store: &dyn Storage,
+    job: &Job,
+    run: &Run,
+    policy: &Policy,
+    moves: &Moves,
+) -> Result<Written> {
+    Ok(match &run.verdict {
         Verdict::Done(status) => {
             let plan = moves.plan(job, *status);
             let ok = store.complete(job, *status, &run.outcome, plan.as_deref())?;
@@ -56,18 +115,10 @@ pub fn finish(
             let plan = plan.filter(|_| status == Some(Status::Dead));
             (plan, status, Some(reason.clone()))
         }
-    };
-    let Some(status) = stored else {
-        tracing::warn!(
-            id = job.doc.id,
-            "the lease was lost (another worker took the document over); nothing stored"
-        );
-        return Ok(Finished {
-            status: Status::Queued,
-            error: Some("the lease was lost; nothing stored".into()),
-            lost: true,
-        });
-    };
+    })
+}
+
+fn log_stored(job: &Job, run: &Run, status: Status, error: &Option<String>) {
     match (&run.verdict, status) {
         (Verdict::Done(_), _) => {
             tracing::info!(
@@ -82,12 +133,4 @@ pub fn finish(
             tracing::warn!(id = job.doc.id, status = status.as_str(), reason = ?error, "document will be retried or was dead-lettered")
         }
     }
-    if let Some(to) = plan {
-        moves.perform(store, job.doc.id, &job.doc.original_path, &to);
-    }
-    Ok(Finished {
-        status,
-        error,
-        lost: false,
-    })
 }

@@ -7,7 +7,12 @@
 //!
 //! The worker stores each run's verdict ([`finish`]): the terminal row and the move of the
 //! original it decides are one statement; the file is renamed after the commit and the move
-//! confirmed ([`originals`]), so a stop in between is finished by start-up recovery.
+//! confirmed ([`originals`]), so a stop in between is finished by start-up recovery; between
+//! documents it tries the blocked moves again ([`originals::retry_due`]).
+//!
+//! When the database refuses a write (a full disk) the worker backs off — 0.5 s doubling to
+//! 60 s ([`STORE_BACKOFF`]), one log line per step — and a document whose result could not be
+//! stored is released at once (not counted as an attempt), to run again when space returns.
 
 pub mod batches;
 pub mod finish;
@@ -19,9 +24,22 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crate::config::PipelineKind;
+use crate::failure::Backoff;
 use crate::pipeline::profile::BusinessProfile;
 use crate::pipeline::{checksum, Pipeline, Run, Verdict};
 use crate::store::{Job, Outcome, Policy, Store};
+
+/// First and longest wait after the database refused a write (claim, result, release).
+pub const STORE_BACKOFF: (Duration, Duration) =
+    (Duration::from_millis(500), Duration::from_secs(60));
+
+/// Sleep `d`, or less when `stop` is set.
+fn pause(d: Duration, stop: &AtomicBool) {
+    let until = std::time::Instant::now() + d;
+    while !stop.load(Ordering::SeqCst) && std::time::Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
 
 /// Wakes the worker when work arrives (or on resume / stop).
 #[derive(Clone, Default)]
@@ -79,6 +97,7 @@ pub fn worker_id() -> String {
 impl Worker {
     /// Run until `stop` is set; the current document is finished first.
     pub fn run(&self, wake: &Wake, stop: &AtomicBool, current: &Current) {
+        let mut backoff = Backoff::new(STORE_BACKOFF.0, STORE_BACKOFF.1);
         while !stop.load(Ordering::SeqCst) {
             match self.store.is_paused() {
                 Ok(true) => {
@@ -90,11 +109,24 @@ impl Worker {
                     tracing::error!(error = %format!("{e:#}"), "cannot read the pause switch")
                 }
             }
+            if let Err(e) = originals::retry_due(&*self.store, &self.moves) {
+                tracing::debug!(error = %format!("{e:#}"), "cannot retry the blocked moves yet");
+            }
             match self.store.claim(None, &self.owner, &self.policy) {
                 Ok(Some(job)) => {
                     *current.lock().unwrap_or_else(|e| e.into_inner()) = Some(job.clone());
-                    self.process(&job);
+                    let stored = self.process(&job, stop);
                     *current.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                    if stored {
+                        backoff.reset();
+                    } else {
+                        let d = backoff.next();
+                        tracing::warn!(
+                            retry_in_ms = d.as_millis() as u64,
+                            "the database refused a result; claiming again after a pause"
+                        );
+                        pause(d, stop);
+                    }
                     // One batch request between two documents: neither starves the other.
                     self.batch_line();
                 }
@@ -104,8 +136,9 @@ impl Worker {
                     }
                 }
                 Err(e) => {
-                    tracing::error!(error = %format!("{e:#}"), "queue error");
-                    wake.wait(Duration::from_secs(1));
+                    let d = backoff.next();
+                    tracing::error!(error = %format!("{e:#}"), retry_in_ms = d.as_millis() as u64, "queue error");
+                    pause(d, stop);
                 }
             }
         }
@@ -123,7 +156,9 @@ impl Worker {
         })
     }
 
-    fn process(&self, job: &Job) {
+    /// Run `job` and store its verdict; `false` when the database refused the write (the
+    /// document is then released, here if `finish` could not).
+    fn process(&self, job: &Job, stop: &AtomicBool) -> bool {
         tracing::info!(id = job.doc.id, attempt = job.token, "processing");
         let t0 = std::time::Instant::now();
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| match self.kind {
@@ -143,9 +178,24 @@ impl Worker {
                 seconds: t0.elapsed().as_secs_f64(),
             }
         });
-        if let Err(e) = finish::finish(&*self.store, job, &run, &self.policy, &self.moves) {
-            tracing::error!(id = job.doc.id, error = %format!("{e:#}"), "cannot store the result");
+        let Err(e) = finish::finish(&*self.store, job, &run, &self.policy, &self.moves) else {
+            return true;
+        };
+        tracing::error!(id = job.doc.id, error = %format!("{e:#}"), "cannot store the result");
+        // Until the release is written (`Ok(false)`: it was, or the lease is gone) the heartbeat
+        // keeps the lease.
+        let mut backoff = Backoff::new(STORE_BACKOFF.0, STORE_BACKOFF.1);
+        while !stop.load(Ordering::SeqCst) {
+            match self.store.release(job) {
+                Ok(_) => break,
+                Err(e) => {
+                    let d = backoff.next();
+                    tracing::error!(id = job.doc.id, error = %format!("{e:#}"), retry_in_ms = d.as_millis() as u64, "cannot release the document yet");
+                    pause(d, stop);
+                }
+            }
         }
+        false
     }
 }
 

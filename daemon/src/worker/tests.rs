@@ -78,8 +78,10 @@ fn policy() -> Policy {
     }
 }
 
-fn in_flight_and_unwritten(d: &Document) {
-    assert_eq!(d.status, Status::Extracting, "still in flight");
+/// A terminal write that failed: nothing written, and the document queued again at once, the
+/// claim not counted as an attempt.
+fn released_and_unwritten(d: &Document) {
+    assert_eq!((d.status, d.attempts), (Status::Queued, 0), "released");
     assert!(d.result.is_none() && d.finished_at.is_none() && d.error.is_none());
     assert!(d.move_pending.is_none() && d.moved_to.is_none());
 }
@@ -120,12 +122,14 @@ fn a_failed_complete_writes_nothing_moves_nothing_and_recovery_redoes_it() {
     assert_eq!(run.verdict, Verdict::Done(Status::Classified));
     t.s().fail_at(Op::Complete, 1, Fault::DiskFull);
     assert!(finish(t.s(), &job, &run, &policy(), &t.moves()).is_err());
-    in_flight_and_unwritten(&t.row(id));
+    released_and_unwritten(&t.row(id));
     assert!(p.exists(), "the original was not moved");
     assert!(t.processed().is_empty());
-    // The next start: the document is queued again and finishes once, moved once.
-    assert_eq!(t.s().recover_in_flight(&policy()).unwrap(), (1, 0));
+    // Nothing in flight for a restart to find: it is claimed again at once, on its first
+    // counted attempt, and finishes once, moved once.
+    assert_eq!(t.s().recover_in_flight(&policy()).unwrap(), (0, 0));
     let job = t.claim(&policy());
+    assert_eq!(job.token, 1);
     let run = checksum::run(&job, Duration::ZERO);
     let done = finish(t.s(), &job, &run, &policy(), &t.moves()).unwrap();
     assert_eq!(done.status, Status::Classified);
@@ -149,10 +153,11 @@ fn a_failed_fail_writes_nothing_and_moves_nothing() {
     };
     t.s().fail_at(Op::Fail, 1, Fault::Busy);
     assert!(finish(t.s(), &job, &run, &policy(), &t.moves()).is_err());
-    in_flight_and_unwritten(&t.row(id));
+    released_and_unwritten(&t.row(id));
     assert!(p.exists());
     assert!(!t.inbox().join("failed").join("bad.pdf").exists());
-    // Without the fault it is failed and moved to failed/.
+    // Claimed again, without the fault it is failed and moved to failed/.
+    let job = t.claim(&policy());
     let done = finish(t.s(), &job, &run, &policy(), &t.moves()).unwrap();
     assert_eq!(done.status, Status::Failed);
     assert!(t.inbox().join("failed").join("bad.pdf").exists());
@@ -171,7 +176,55 @@ fn a_failed_retry_writes_nothing() {
     };
     t.s().fail_at(Op::RetryOrDead, 1, Fault::DiskFull);
     assert!(finish(t.s(), &job, &run, &policy(), &t.moves()).is_err());
-    in_flight_and_unwritten(&t.row(id));
+    released_and_unwritten(&t.row(id));
+}
+
+#[test]
+fn a_release_refused_too_leaves_the_claim_for_the_worker_to_release() {
+    let t = setup();
+    let id = t.enqueue(&t.file("a.pdf"));
+    let job = t.claim(&policy());
+    let run = checksum::run(&job, Duration::ZERO);
+    t.s().fail_at(Op::Complete, 1, Fault::DiskFull);
+    t.s().fail_at(Op::Release, 1, Fault::DiskFull);
+    assert!(finish(t.s(), &job, &run, &policy(), &t.moves()).is_err());
+    assert_eq!(
+        t.row(id).status,
+        Status::Extracting,
+        "nothing could be written"
+    );
+    // The worker's next try (once space returns).
+    assert!(t.s().release(&job).unwrap());
+    released_and_unwritten(&t.row(id));
+}
+
+#[test]
+fn a_blocked_move_stays_pending_with_its_reason_and_is_retried_when_due() {
+    let t = setup();
+    let p = t.file("a.pdf");
+    let id = t.enqueue(&p);
+    // A file where the processed/ folder should be.
+    std::fs::write(t.inbox().join("processed"), "in the way").unwrap();
+    let job = t.claim(&policy());
+    let run = checksum::run(&job, Duration::ZERO);
+    let done = finish(t.s(), &job, &run, &policy(), &t.moves()).unwrap();
+    assert_eq!(done.status, Status::Classified);
+    let d = t.row(id);
+    assert!(d.move_pending.is_some(), "still pending");
+    assert!(
+        d.move_error.as_deref().unwrap().contains("not moved"),
+        "{d:?}"
+    );
+    assert!(p.exists());
+    // Not due yet: nothing tried.
+    assert_eq!(super::originals::retry_due(t.s(), &t.moves()).unwrap(), 0);
+    std::fs::remove_file(t.inbox().join("processed")).unwrap();
+    // At the next start (or once due) it is moved.
+    assert_eq!(recover(t.s(), &t.moves()).unwrap(), 1);
+    let d = t.row(id);
+    assert!(d.move_pending.is_none() && d.move_error.is_none());
+    assert!(d.moved_to.unwrap().ends_with("processed/a.pdf"));
+    assert_eq!(t.processed(), ["a.pdf"]);
 }
 
 #[test]
@@ -216,7 +269,12 @@ fn a_move_interrupted_after_the_commit_is_finished_once_at_start_up() {
     let to = t.moves().plan(&job, Status::Classified).unwrap();
     assert!(t
         .s()
-        .complete(&job, Status::Classified, &Outcome::default(), Some(&to))
+        .complete(
+            &job,
+            Status::Classified,
+            &Outcome::default(),
+            Some(to.as_path())
+        )
         .unwrap());
     assert!(a.exists());
     // b: renamed, but the confirmation fails.

@@ -13,6 +13,9 @@
 //! | `zip-bomb.docx` | `word/document.xml` inflates to 1 GiB |
 //! | `billion-laughs.xml` | nested entity expansion (10 levels × 10) |
 //! | `pages-2000.pdf` | 2,000 pages |
+//! | `zip-inflation.xlsx` | `xl/sharedStrings.xml` inflates to 1 GiB of zeros |
+//! | `huge-mediabox.pdf` | a blank 200 × 150 inch page (14,400 × 10,800 points): rendered for OCR |
+//! | `link-to-passwd.txt` | a symbolic link to `/etc/passwd` (Unix): never followed |
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,6 +27,8 @@ pub struct Hostile {
     pub name: &'static str,
     /// Whether extraction must refuse it (`failed`); otherwise it may also be read (bounded).
     pub must_fail: bool,
+    /// A symbolic link: the watcher never queues it, the extraction child refuses to open it.
+    pub link: bool,
 }
 
 /// The probe list, in the order [`write_all`] makes them.
@@ -31,65 +36,108 @@ pub const FILES: &[Hostile] = &[
     Hostile {
         name: "far-corner.xlsx",
         must_fail: false,
+        link: false,
     },
     Hostile {
         name: "attachments-120.pdf",
         must_fail: false,
+        link: false,
     },
     Hostile {
         name: "huge-80mpx.png",
         must_fail: true,
+        link: false,
     },
     Hostile {
         name: "objstm-1gib.pdf",
         must_fail: true,
+        link: false,
     },
     Hostile {
         name: "nesting-200k.pdf",
         must_fail: false,
+        link: false,
     },
     Hostile {
         name: "nesting-200k.xml",
         must_fail: false,
+        link: false,
     },
     Hostile {
         name: "zip-bomb.docx",
         must_fail: true,
+        link: false,
     },
     Hostile {
         name: "billion-laughs.xml",
         must_fail: true,
+        link: false,
     },
     Hostile {
         name: "pages-2000.pdf",
         must_fail: true,
+        link: false,
+    },
+    Hostile {
+        name: "zip-inflation.xlsx",
+        must_fail: true,
+        link: false,
+    },
+    Hostile {
+        name: "huge-mediabox.pdf",
+        must_fail: true,
+        link: false,
+    },
+    Hostile {
+        name: "link-to-passwd.txt",
+        must_fail: true,
+        link: true,
     },
 ];
 
-/// Write every file of [`FILES`] into `dir`; returns their paths in that order.
+/// Write every file of [`FILES`] into `dir`; returns their paths in that order (the link only
+/// on Unix).
 ///
 /// Errors: a file cannot be written.
 pub fn write_all(dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
     let mut out = Vec::new();
     for h in FILES {
-        let p = dir.join(h.name);
-        let bytes = match h.name {
-            "far-corner.xlsx" => far_corner_xlsx()?,
-            "attachments-120.pdf" => attachments_pdf(120, 20 << 20)?,
-            "huge-80mpx.png" => huge_png(10_000, 8_000)?,
-            "objstm-1gib.pdf" => object_stream_pdf(1 << 30)?,
-            "nesting-200k.pdf" => nested_pdf(200_000),
-            "nesting-200k.xml" => nested_xml(200_000),
-            "zip-bomb.docx" => zip_bomb_docx(1 << 30)?,
-            "billion-laughs.xml" => billion_laughs(),
-            "pages-2000.pdf" => pages_pdf(2_000),
-            other => anyhow::bail!("no generator for {other}"),
-        };
-        std::fs::write(&p, bytes)?;
-        out.push(p);
+        if h.link && !cfg!(unix) {
+            continue;
+        }
+        out.push(write(dir, h.name)?);
     }
     Ok(out)
+}
+
+/// Write the hostile file `name` of [`FILES`] into `dir`; its path.
+///
+/// Errors: no such hostile file, or it cannot be written.
+pub fn write(dir: &Path, name: &str) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let p = dir.join(name);
+    if FILES.iter().any(|h| h.name == name && h.link) {
+        let _ = std::fs::remove_file(&p);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/etc/passwd", &p)?;
+        return Ok(p);
+    }
+    let bytes = match name {
+        "far-corner.xlsx" => far_corner_xlsx()?,
+        "attachments-120.pdf" => attachments_pdf(120, 20 << 20)?,
+        "huge-80mpx.png" => huge_png(10_000, 8_000)?,
+        "objstm-1gib.pdf" => object_stream_pdf(1 << 30)?,
+        "nesting-200k.pdf" => nested_pdf(200_000),
+        "nesting-200k.xml" => nested_xml(200_000),
+        "zip-bomb.docx" => zip_bomb_docx(1 << 30)?,
+        "billion-laughs.xml" => billion_laughs(),
+        "pages-2000.pdf" => pages_pdf(2_000),
+        "zip-inflation.xlsx" => zip_inflation_xlsx(1 << 30)?,
+        "huge-mediabox.pdf" => huge_mediabox_pdf(),
+        other => anyhow::bail!("no generator for {other}"),
+    };
+    std::fs::write(&p, bytes)?;
+    Ok(p)
 }
 
 /// `n` bytes of `byte`, deflated (zlib) without holding them in memory.
@@ -106,6 +154,29 @@ fn deflated(n: u64, byte: u8) -> Result<Vec<u8>> {
 }
 
 fn far_corner_xlsx() -> Result<Vec<u8>> {
+    xlsx_with(|_| Ok(()))
+}
+
+/// A workbook whose shared strings are `inflated` bytes of zeros.
+fn zip_inflation_xlsx(inflated: u64) -> Result<Vec<u8>> {
+    xlsx_with(|z| {
+        let o = zip::write::SimpleFileOptions::default().large_file(true);
+        z.start_file("xl/sharedStrings.xml", o)?;
+        let chunk = vec![0u8; 1 << 20];
+        let mut left = inflated;
+        while left > 0 {
+            let k = left.min(chunk.len() as u64) as usize;
+            z.write_all(&chunk[..k])?;
+            left -= k as u64;
+        }
+        Ok(())
+    })
+}
+
+type Zip<'a> = zip::ZipWriter<&'a mut std::io::Cursor<Vec<u8>>>;
+
+/// The far-corner workbook, with `more` parts added by the caller.
+fn xlsx_with(more: impl FnOnce(&mut Zip) -> Result<()>) -> Result<Vec<u8>> {
     let mut buf = std::io::Cursor::new(Vec::new());
     let mut z = zip::ZipWriter::new(&mut buf);
     let o = zip::write::SimpleFileOptions::default();
@@ -135,8 +206,19 @@ fn far_corner_xlsx() -> Result<Vec<u8>> {
         z.start_file(name, o)?;
         z.write_all(xml.as_bytes())?;
     }
+    more(&mut z)?;
     z.finish()?;
     Ok(buf.into_inner())
+}
+
+/// One blank page of 14,400 × 10,800 points (the largest PDF allows): no text layer, so it is
+/// rendered for OCR.
+fn huge_mediabox_pdf() -> Vec<u8> {
+    pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 10800] >>".to_vec(),
+    ])
 }
 
 /// A minimal PDF from `objects` (object 1 is the catalog), with a correct xref table.

@@ -27,12 +27,14 @@ pub fn run(
     let t0 = Instant::now();
     let files = super::hostile::write_all(&dir)?;
     println!(
-        "hostile files written to {} in {:.1} s; extraction limits: {} MiB, {} s CPU, {} s wall",
+        "hostile files written to {} in {:.1} s; extraction limits: {} MiB, {} s CPU, {} s wall \
+         (+{} s per page read by OCR)",
         dir.display(),
         t0.elapsed().as_secs_f64(),
         cfg.extract_memory_mb,
         cfg.extract_cpu_seconds,
-        cfg.extract_timeout_seconds
+        cfg.extract_timeout_seconds,
+        cfg.extract_ocr_seconds_per_page
     );
     let x = Extractor::new(cfg);
     if x.child.is_none() {
@@ -44,7 +46,7 @@ pub fn run(
         "file", "size KB", "child peak MB", "wall ms"
     );
     for f in &files {
-        let size = std::fs::metadata(f)?.len();
+        let size = std::fs::symlink_metadata(f)?.len();
         let r = x.extract(f);
         let stats = x.last_child.lock().unwrap().unwrap_or_default();
         let outcome = match r {

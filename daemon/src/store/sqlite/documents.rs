@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
-use super::rows::{event, from_row, COLUMNS, FENCE};
+use super::rows::{event, from_row, path_params, COLUMNS, FENCE};
 use crate::store::{now, Activity, Document, Job, Outcome, PendingMove, Status};
 
 fn opt_json(v: &Option<Value>) -> Option<String> {
@@ -44,9 +44,10 @@ pub(super) fn complete(
     job: &Job,
     status: Status,
     o: &Outcome,
-    move_to: Option<&str>,
+    move_to: Option<&std::path::Path>,
 ) -> Result<bool> {
     debug_assert!(status.is_terminal());
+    let (move_text, move_raw) = path_params(move_to);
     let ts = now();
     let tx = c.transaction()?;
     let n = tx.execute(
@@ -54,7 +55,7 @@ pub(super) fn complete(
             "UPDATE documents SET status = ?4, updated_at = ?5, finished_at = ?5, business_json = ?6,
                 extracted_json = ?7, stage1_json = ?8, stage2_json = ?9, result_json = ?10, warnings_json = ?11,
                 metrics_json = ?12, model = ?13, error = NULL, lease_owner = NULL, lease_expires_ms = NULL,
-                move_pending = ?14
+                move_pending = ?14, move_pending_raw = ?15
              WHERE {FENCE}"
         ),
         params![
@@ -71,7 +72,8 @@ pub(super) fn complete(
             serde_json::to_string(&o.warnings)?,
             opt_json(&o.metrics),
             o.model,
-            move_to,
+            move_text,
+            move_raw,
         ],
     )?;
     if n == 1 {
@@ -92,9 +94,10 @@ pub(super) fn fail(
     job: &Job,
     reason: &str,
     partial: &Outcome,
-    move_to: Option<&str>,
+    move_to: Option<&std::path::Path>,
 ) -> Result<bool> {
     let ts = now();
+    let (move_text, move_raw) = path_params(move_to);
     let tx = c.transaction()?;
     let n = tx.execute(
         &format!(
@@ -102,7 +105,7 @@ pub(super) fn fail(
                 business_json = COALESCE(?6, business_json), extracted_json = COALESCE(?7, extracted_json),
                 stage1_json = COALESCE(?8, stage1_json), metrics_json = COALESCE(?9, metrics_json),
                 warnings_json = ?10, model = COALESCE(?11, model), lease_owner = NULL, lease_expires_ms = NULL,
-                move_pending = ?12
+                move_pending = ?12, move_pending_raw = ?13
              WHERE {FENCE}"
         ),
         params![
@@ -117,7 +120,8 @@ pub(super) fn fail(
             opt_json(&partial.metrics),
             serde_json::to_string(&partial.warnings)?,
             partial.model,
-            move_to,
+            move_text,
+            move_raw,
         ],
     )?;
     if n == 1 {
@@ -135,13 +139,18 @@ pub(super) fn fail(
 
 pub(super) fn pending_moves(c: &Connection) -> Result<Vec<PendingMove>> {
     let mut st = c.prepare(
-        "SELECT id, original_path, move_pending FROM documents WHERE move_pending IS NOT NULL ORDER BY id",
+        "SELECT id, COALESCE(original_path_raw, CAST(original_path AS BLOB)),
+                COALESCE(move_pending_raw, CAST(move_pending AS BLOB)), move_attempts, move_next_ms
+         FROM documents WHERE move_pending IS NOT NULL ORDER BY id",
     )?;
     let rows = st.query_map([], |r| {
+        let (from, to): (Vec<u8>, Vec<u8>) = (r.get(1)?, r.get(2)?);
         Ok(PendingMove {
             id: r.get(0)?,
-            from: r.get(1)?,
-            to: r.get(2)?,
+            from: crate::os_path::from_bytes(&from),
+            to: crate::os_path::from_bytes(&to),
+            attempts: r.get(3)?,
+            next_ms: r.get(4)?,
         })
     })?;
     rows.collect::<rusqlite::Result<_>>()
@@ -151,20 +160,40 @@ pub(super) fn pending_moves(c: &Connection) -> Result<Vec<PendingMove>> {
 pub(super) fn settle_move(
     c: &mut Connection,
     id: i64,
-    moved_to: Option<&str>,
+    moved_to: Option<&std::path::Path>,
     note: Option<&str>,
 ) -> Result<()> {
+    let (text, raw) = path_params(moved_to);
     let tx = c.transaction()?;
     tx.execute(
-        "UPDATE documents SET moved_to = COALESCE(?2, moved_to), move_pending = NULL WHERE id = ?1",
-        params![id, moved_to],
+        "UPDATE documents SET moved_to = COALESCE(?2, moved_to), moved_to_raw = COALESCE(?3, moved_to_raw),
+            move_pending = NULL, move_pending_raw = NULL, move_error = NULL, move_next_ms = 0
+         WHERE id = ?1",
+        params![id, text, raw],
     )?;
     let what = if moved_to.is_some() {
         "moved"
     } else {
         "not_moved"
     };
-    event(&tx, id, what, None, note.or(moved_to))?;
+    event(&tx, id, what, None, note.or(text.as_deref()))?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub(super) fn move_blocked(
+    c: &mut Connection,
+    id: i64,
+    error: &str,
+    retry_at_ms: i64,
+) -> Result<()> {
+    let tx = c.transaction()?;
+    tx.execute(
+        "UPDATE documents SET move_error = ?2, move_attempts = move_attempts + 1, move_next_ms = ?3
+         WHERE id = ?1 AND move_pending IS NOT NULL",
+        params![id, error, retry_at_ms],
+    )?;
+    event(&tx, id, "move_blocked", None, Some(error))?;
     tx.commit()?;
     Ok(())
 }
@@ -202,10 +231,18 @@ pub(super) fn activity(c: &Connection, since: &str) -> Result<Activity> {
     let last_error = last
         .filter(|(_, _, status, _)| status == "failed" || status == "dead")
         .map(|(id, file, _, error)| (id, file, error.unwrap_or_default()));
+    let mut stmt = c.prepare(
+        "SELECT id, file_name, move_error FROM documents
+         WHERE move_pending IS NOT NULL AND move_error IS NOT NULL ORDER BY id",
+    )?;
+    let blocked_moves = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(Activity {
         done_since,
         current,
         last_error,
+        blocked_moves,
     })
 }
 

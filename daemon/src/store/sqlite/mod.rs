@@ -63,6 +63,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_review",
         include_str!("../../../../schema/migrations/0007_review.sql"),
     ),
+    (
+        "0008_raw_paths",
+        include_str!("../../../../schema/migrations/0008_raw_paths.sql"),
+    ),
+    (
+        "0009_move_retries",
+        include_str!("../../../../schema/migrations/0009_move_retries.sql"),
+    ),
 ];
 
 /// The database: one connection, serialised by a mutex.
@@ -133,7 +141,7 @@ impl Storage for SqliteStore {
         job: &Job,
         status: Status,
         o: &Outcome,
-        move_to: Option<&str>,
+        move_to: Option<&Path>,
     ) -> Result<bool> {
         documents::complete(&mut self.lock(), job, status, o, move_to)
     }
@@ -143,7 +151,7 @@ impl Storage for SqliteStore {
         job: &Job,
         reason: &str,
         partial: &Outcome,
-        move_to: Option<&str>,
+        move_to: Option<&Path>,
     ) -> Result<bool> {
         documents::fail(&mut self.lock(), job, reason, partial, move_to)
     }
@@ -153,7 +161,7 @@ impl Storage for SqliteStore {
         job: &Job,
         reason: &str,
         policy: &Policy,
-        move_if_dead: Option<&str>,
+        move_if_dead: Option<&Path>,
     ) -> Result<Option<Status>> {
         queue::retry_or_dead(&mut self.lock(), job, reason, policy, move_if_dead)
     }
@@ -174,8 +182,12 @@ impl Storage for SqliteStore {
         documents::pending_moves(&self.lock())
     }
 
-    fn settle_move(&self, id: i64, moved_to: Option<&str>, note: Option<&str>) -> Result<()> {
+    fn settle_move(&self, id: i64, moved_to: Option<&Path>, note: Option<&str>) -> Result<()> {
         documents::settle_move(&mut self.lock(), id, moved_to, note)
+    }
+
+    fn move_blocked(&self, id: i64, error: &str, retry_at_ms: i64) -> Result<()> {
+        documents::move_blocked(&mut self.lock(), id, error, retry_at_ms)
     }
 
     fn document(&self, id: i64) -> Result<Option<Document>> {

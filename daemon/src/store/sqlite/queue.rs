@@ -18,7 +18,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::{event, from_row, COLUMNS, FENCE};
+use super::rows::{event, from_row, path_params, COLUMNS, FENCE};
 use crate::store::{now, now_ms, Enqueued, Job, Policy, Status};
 
 pub(super) fn enqueue_in(
@@ -29,16 +29,19 @@ pub(super) fn enqueue_in(
     source: &str,
     priority: i64,
 ) -> Result<Enqueued> {
-    let path_s = path.to_string_lossy().into_owned();
+    let (path_s, raw) = path_params(Some(path));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let ts = now();
+    // Known while its original is still where it was found; the same file dropped again after
+    // the first copy was moved away is a new row (a duplicate of it, below).
     if let Some(id) = tx
         .query_row(
-            "SELECT id FROM documents WHERE sha256 = ?1 AND original_path = ?2",
-            params![sha, path_s],
+            "SELECT id FROM documents WHERE sha256 = ?1 AND original_path_raw = ?2
+                AND moved_to_raw IS NULL",
+            params![sha, raw],
             |r| r.get(0),
         )
         .optional()?
@@ -59,9 +62,9 @@ pub(super) fn enqueue_in(
     };
     tx.execute(
         "INSERT INTO documents (original_path, file_name, sha256, size_bytes, source, status, priority,
-             created_at, updated_at, finished_at, duplicate_of)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
-        params![path_s, name, sha, size as i64, source, status, priority, ts, finished, first],
+             created_at, updated_at, finished_at, duplicate_of, original_path_raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11)",
+        params![path_s, name, sha, size as i64, source, status, priority, ts, finished, first, raw],
     )?;
     let id = tx.last_insert_rowid();
     match first {
@@ -166,17 +169,19 @@ pub(super) fn retry_or_dead(
     job: &Job,
     reason: &str,
     policy: &Policy,
-    move_if_dead: Option<&str>,
+    move_if_dead: Option<&Path>,
 ) -> Result<Option<Status>> {
+    let (move_text, move_raw) = path_params(move_if_dead);
     let tx = c.transaction()?;
     let dead = policy.is_last_attempt(job);
     let n = if dead {
         tx.execute(
             &format!(
                 "UPDATE documents SET status = 'dead', error = ?4, updated_at = ?5, finished_at = ?5,
-                    lease_owner = NULL, lease_expires_ms = NULL, move_pending = ?6 WHERE {FENCE}"
+                    lease_owner = NULL, lease_expires_ms = NULL, move_pending = ?6, move_pending_raw = ?7
+                 WHERE {FENCE}"
             ),
-            params![job.doc.id, job.owner, job.token, format!("gave up after {} attempts: {reason}", job.token), now(), move_if_dead],
+            params![job.doc.id, job.owner, job.token, format!("gave up after {} attempts: {reason}", job.token), now(), move_text, move_raw],
         )?
     } else {
         let at = now_ms() + policy.backoff(job.token).as_millis() as i64;

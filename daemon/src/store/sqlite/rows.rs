@@ -4,11 +4,25 @@
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;
 
-use crate::store::{now_ms, Document, Status};
+use crate::store::{now_ms, Document, RawPaths, Status};
 
 pub(super) const COLUMNS: &str = "id, original_path, file_name, sha256, size_bytes, source, status, attempts, created_at, \
     updated_at, started_at, finished_at, business_json, extracted_json, stage1_json, stage2_json, result_json, \
-    warnings_json, metrics_json, model, error, duplicate_of, moved_to, move_pending, interruptions, approved_at, approval_json";
+    warnings_json, metrics_json, model, error, duplicate_of, moved_to, move_pending, interruptions, approved_at, approval_json, \
+    original_path_raw, moved_to_raw, move_pending_raw, move_error";
+
+fn path_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<std::path::PathBuf>> {
+    let b: Option<Vec<u8>> = row.get(i)?;
+    Ok(b.map(|b| crate::os_path::from_bytes(&b)))
+}
+
+/// A path's columns: its text for people (lossy) and its raw bytes.
+pub(super) fn path_params(p: Option<&std::path::Path>) -> (Option<String>, Option<Vec<u8>>) {
+    (
+        p.map(|p| p.to_string_lossy().into_owned()),
+        p.map(crate::os_path::to_bytes),
+    )
+}
 
 fn json_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Value>> {
     let s: Option<String> = row.get(i)?;
@@ -45,6 +59,12 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Document> {
         interruptions: row.get(24)?,
         approved_at: row.get(25)?,
         approval: json_col(row, 26)?,
+        raw: RawPaths {
+            original: path_col(row, 27)?,
+            moved_to: path_col(row, 28)?,
+            move_pending: path_col(row, 29)?,
+        },
+        move_error: row.get(30)?,
     })
 }
 

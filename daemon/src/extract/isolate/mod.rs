@@ -4,59 +4,55 @@
 //!
 //! - `RLIMIT_AS` (address space, [`ChildLimits::memory_bytes`]): an allocation past it fails,
 //!   which aborts the child, not the daemon;
-//! - `RLIMIT_CPU` (CPU seconds; `SIGXCPU` at the soft limit, `SIGKILL` 5 s later);
+//! - `RLIMIT_CPU` (CPU seconds; `SIGXCPU` at the soft limit): [`ChildLimits::cpu_seconds`], and
+//!   [`ChildLimits::ocr_seconds_per_page`] more for each page the child reads by OCR — the
+//!   child raises its own soft limit once it knows ([`progress`]), up to a hard limit that
+//!   covers every page `max_pages` admits;
 //! - `RLIMIT_FSIZE` = 0 (the child writes no files) and `RLIMIT_CORE` = 0;
-//! - a wall-clock limit enforced by the parent (the child is killed);
+//! - a wall-clock limit enforced by the parent (the child is killed), scaled the same way;
+//! - on Linux the child dies with the daemon (`PR_SET_PDEATHSIG`), so a killed daemon leaves no
+//!   orphan running beside the next start's child for the same document;
 //! - where the kernel allows it, a new network namespace without interfaces (no network);
 //! - stdout is read up to [`MAX_OUTPUT_BYTES`].
 //!
 //! The protocol: the parent writes one JSON [`ChildRequest`] on the child's stdin; the child
 //! writes one JSON [`ChildReply`] on stdout and exits 0. Anything else — a signal, an abort, an
-//! exit without a reply, a reply too large — becomes an error naming the parser and the limit
-//! that stopped it ("the spreadsheet parser ran out of its 2048 MiB memory limit"). Such an
-//! error is the document's own failure ([`ChildFailure`]), never a daemon restart.
+//! exit without a reply, a reply too large — becomes an error naming the parser, the limit
+//! that stopped it and the page it was on ("the PDF reader ran out of its 2048 MiB memory limit
+//! (extract_memory_mb) at page 3 of 12"; [`reasons`]). Such an error is the document's own
+//! failure ([`ChildFailure`]), never a daemon restart.
 //!
 //! Limits are POSIX `setrlimit(2)`; on other systems the child runs without them.
 
-use std::io::{Read, Write};
+mod limits;
+pub mod progress;
+mod reasons;
+#[cfg(unix)]
+mod unix;
+
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::document_text::DocumentText;
+pub use limits::ChildLimits;
+use progress::{OcrBudget, Progress};
+pub use reasons::parser_name;
+use reasons::{out_of_memory, Stop};
 
 /// Largest reply read from the child, in bytes (the layout text of 50 dense pages is ≈ 2 MB).
 pub const MAX_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Limits of one extraction child.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct ChildLimits {
-    /// Address-space limit in bytes (`RLIMIT_AS`).
-    pub memory_bytes: u64,
-    /// CPU time in seconds (`RLIMIT_CPU`).
-    pub cpu_seconds: u64,
-    /// Wall-clock time in seconds.
-    pub wall_seconds: u64,
-}
-
-impl ChildLimits {
-    /// From the configuration (`extract_memory_mb`, `extract_cpu_seconds`,
-    /// `extract_timeout_seconds`).
-    pub fn from_config(cfg: &crate::config::Config) -> ChildLimits {
-        ChildLimits {
-            memory_bytes: cfg.extract_memory_mb * 1024 * 1024,
-            cpu_seconds: cfg.extract_cpu_seconds,
-            wall_seconds: cfg.extract_timeout_seconds,
-        }
-    }
-}
-
 /// What the child is asked to do: extract `path` with these libraries and limits.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ChildRequest {
+    /// The document, as the OS spells it (hex of its raw bytes in the JSON: any file name).
+    #[serde(with = "crate::os_path::hex")]
     pub path: PathBuf,
     pub pdfium_library: PathBuf,
     pub ort_library: PathBuf,
@@ -67,6 +63,9 @@ pub struct ChildRequest {
     /// Render this page (1-based) as an image instead of extracting the text.
     #[serde(default)]
     pub render_page: Option<usize>,
+    /// The CPU time OCR pages add (the child raises its own limit by it).
+    #[serde(default)]
+    pub ocr_budget: Option<OcrBudget>,
 }
 
 /// The child's answer.
@@ -94,11 +93,12 @@ impl std::fmt::Display for ChildFailure {
 
 impl std::error::Error for ChildFailure {}
 
-/// What one child cost: its peak resident set (bytes, from `wait4`'s `ru_maxrss`) and its wall
-/// time (ms, spawn to exit).
+/// What one child cost: its peak resident set (bytes, from `wait4`'s `ru_maxrss`), its CPU time
+/// (ms, user + system) and its wall time (ms, spawn to exit).
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct ChildStats {
     pub peak_rss_bytes: u64,
+    pub cpu_ms: u64,
     pub wall_ms: u64,
 }
 
@@ -140,6 +140,7 @@ pub fn render_in_child(
     }
 }
 
+// long: one child's life in order — spawn under limits, request, read replies, wait, judge.
 fn run_child(
     exe: &Path,
     req: &ChildRequest,
@@ -154,7 +155,7 @@ fn run_child(
         .stderr(Stdio::piped())
         .env("ZOPILOT_LOG", "error");
     #[cfg(unix)]
-    unix::limit(&mut cmd, limits);
+    unix::limit(&mut cmd, limits, limits.cpu_for(req.max_pages as u64) + 5);
     let mut child = cmd.spawn().map_err(|e| {
         anyhow!(crate::failure::Transient(format!(
             "cannot start the extraction process {}: {e}",
@@ -173,17 +174,19 @@ fn run_child(
         let _ = stdout.take(MAX_OUTPUT_BYTES + 1).read_to_end(&mut buf);
         buf
     });
-    let err = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stderr.take(256 * 1024).read_to_end(&mut buf);
-        buf
-    });
-    let deadline = Instant::now() + Duration::from_secs(limits.wall_seconds);
+    let progress = Arc::new(Mutex::new(Progress::default()));
+    let err = {
+        let progress = progress.clone();
+        std::thread::spawn(move || read_stderr(stderr, &progress))
+    };
+    let heard = || *progress.lock().unwrap_or_else(|e| e.into_inner());
+    let t0 = Instant::now();
     let (status, timed_out) = loop {
         if let Some(s) = reap(&mut child, stats, false)? {
             break (s, false);
         }
-        if Instant::now() >= deadline {
+        let allowed = Duration::from_secs(limits.wall_for(heard().ocr_pages));
+        if t0.elapsed() >= allowed {
             let _ = child.kill();
             let s = reap(&mut child, stats, true)?.context("the killed child did not exit")?;
             break (s, true);
@@ -192,22 +195,44 @@ fn run_child(
     };
     let out = out.join().unwrap_or_default();
     let err = err.join().unwrap_or_default();
-    let stderr_text = String::from_utf8_lossy(&err);
+    let stop = Stop {
+        parser: &parser,
+        limits,
+        progress: heard(),
+        cpu_ms: stats.cpu_ms,
+    };
     if timed_out {
-        return Err(ChildFailure(format!(
-            "the {parser} took longer than its {} s time limit (extract_timeout_seconds)",
-            limits.wall_seconds
-        ))
-        .into());
+        return Err(ChildFailure(stop.wall_time()).into());
     }
     if status.success() {
-        return interpret(&out, &parser, limits);
+        return interpret(&out, &stop);
     }
-    Err(ChildFailure(why_it_died(&parser, status, &stderr_text, limits)).into())
+    Err(ChildFailure(stop.died(status, &String::from_utf8_lossy(&err))).into())
+}
+
+/// The child's stderr: progress lines go to `progress`; up to 256 KiB of the rest is kept for
+/// the reason.
+fn read_stderr(stderr: impl Read, progress: &Mutex<Progress>) -> Vec<u8> {
+    let mut r = std::io::BufReader::new(stderr.take(16 << 20));
+    let (mut kept, mut line) = (Vec::new(), Vec::new());
+    loop {
+        line.clear();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(&line);
+        let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        if !p.read_line(&text) && kept.len() < 256 * 1024 {
+            kept.extend_from_slice(&line);
+        }
+    }
+    kept
 }
 
 /// The reply of a child that exited 0.
-fn interpret(out: &[u8], parser: &str, limits: ChildLimits) -> Result<ChildReply> {
+fn interpret(out: &[u8], stop: &Stop) -> Result<ChildReply> {
+    let parser = stop.parser;
     if out.len() as u64 > MAX_OUTPUT_BYTES {
         return Err(ChildFailure(format!(
             "the {parser} produced more than {} MiB of text",
@@ -220,7 +245,7 @@ fn interpret(out: &[u8], parser: &str, limits: ChildLimits) -> Result<ChildReply
         // A parser that reports a failed allocation (ONNX Runtime's arena, a C++ bad_alloc)
         // was stopped by the memory limit, whatever it called the problem.
         Ok(ChildReply::Error { reason, .. }) if out_of_memory(&reason) => {
-            Err(ChildFailure(memory_message(parser, limits)).into())
+            Err(ChildFailure(stop.memory()).into())
         }
         Ok(ChildReply::Error {
             reason,
@@ -259,6 +284,8 @@ fn reap(
     // ru_maxrss is in kilobytes on Linux, bytes on macOS.
     let unit = if cfg!(target_os = "macos") { 1 } else { 1024 };
     stats.peak_rss_bytes = usage.ru_maxrss.max(0) as u64 * unit;
+    let ms = |t: libc::timeval| t.tv_sec.max(0) as u64 * 1000 + t.tv_usec.max(0) as u64 / 1000;
+    stats.cpu_ms = ms(usage.ru_utime) + ms(usage.ru_stime);
     Ok(Some(std::process::ExitStatus::from_raw(status)))
 }
 
@@ -272,162 +299,4 @@ fn reap(
         return Ok(Some(child.wait()?));
     }
     Ok(child.try_wait()?)
-}
-
-/// Whether `text` (a reason or stderr) says an allocation failed.
-fn out_of_memory(text: &str) -> bool {
-    [
-        "memory allocation of",
-        "bad_alloc",
-        "out of memory",
-        "Cannot allocate memory",
-        "Failed to allocate memory",
-    ]
-    .iter()
-    .any(|m| text.contains(m))
-}
-
-fn memory_message(parser: &str, limits: ChildLimits) -> String {
-    format!(
-        "the {parser} ran out of its {} MiB memory limit (extract_memory_mb)",
-        limits.memory_bytes >> 20
-    )
-}
-
-/// A sentence for how the child ended.
-fn why_it_died(
-    parser: &str,
-    status: std::process::ExitStatus,
-    stderr: &str,
-    limits: ChildLimits,
-) -> String {
-    let memory = || memory_message(parser, limits);
-    let out_of_memory = out_of_memory(stderr);
-    if stderr.contains("overflowed its stack") {
-        return format!("the {parser} ran out of stack space (a structure nested too deeply)");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(sig) = status.signal() {
-            return match sig {
-                libc::SIGXCPU => format!(
-                    "the {parser} used up its {} s of CPU time (extract_cpu_seconds)",
-                    limits.cpu_seconds
-                ),
-                libc::SIGKILL if out_of_memory => memory(),
-                libc::SIGKILL => format!(
-                    "the {parser} was killed (CPU limit of {} s or the system's memory killer)",
-                    limits.cpu_seconds
-                ),
-                libc::SIGABRT | libc::SIGSEGV | libc::SIGBUS if out_of_memory => memory(),
-                libc::SIGABRT | libc::SIGSEGV | libc::SIGBUS => {
-                    // A parser that cannot allocate often dies without saying so.
-                    format!(
-                        "the {parser} crashed (signal {sig}{}) — likely its {} MiB memory limit",
-                        signal_name(sig),
-                        limits.memory_bytes >> 20
-                    )
-                }
-                libc::SIGXFSZ => format!("the {parser} tried to write a file and was stopped"),
-                _ => format!("the {parser} crashed (signal {sig}{})", signal_name(sig)),
-            };
-        }
-    }
-    if out_of_memory {
-        return memory();
-    }
-    let last = stderr
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim();
-    format!(
-        "the {parser} stopped with exit code {}{}",
-        status.code().unwrap_or(-1),
-        if last.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", last.chars().take(300).collect::<String>())
-        }
-    )
-}
-
-fn signal_name(sig: i32) -> &'static str {
-    #[cfg(unix)]
-    {
-        match sig {
-            libc::SIGABRT => ", abort",
-            libc::SIGSEGV => ", segmentation fault",
-            libc::SIGBUS => ", bus error",
-            libc::SIGKILL => ", killed",
-            _ => "",
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = sig;
-        ""
-    }
-}
-
-/// The parser a file goes to, by its name, for messages ("the spreadsheet parser").
-pub fn parser_name(path: &Path) -> String {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "pdf" => "PDF reader",
-        "xlsx" | "xlsm" | "xls" | "ods" => "spreadsheet parser",
-        "docx" | "odt" => "word-processor document parser",
-        "png" | "jpg" | "jpeg" | "tif" | "tiff" | "webp" | "heic" => "image decoder and OCR",
-        "xml" => "XML e-invoice parser",
-        _ => "document reader",
-    }
-    .into()
-}
-
-#[cfg(unix)]
-mod unix {
-    use std::os::unix::process::CommandExt;
-    use std::process::Command;
-
-    use crate::extract::isolate::ChildLimits;
-
-    /// Install the limits in the forked child before `exec`. Only async-signal-safe calls
-    /// (`setrlimit`, `unshare`) run there.
-    pub(super) fn limit(cmd: &mut Command, limits: ChildLimits) {
-        let set = move |resource, soft: u64, hard: u64| {
-            let r = libc::rlimit {
-                rlim_cur: soft as libc::rlim_t,
-                rlim_max: hard as libc::rlim_t,
-            };
-            // SAFETY: setrlimit with a valid pointer to a local struct.
-            unsafe { libc::setrlimit(resource, &r) }
-        };
-        // SAFETY: the closure calls only async-signal-safe functions and allocates nothing.
-        unsafe {
-            cmd.pre_exec(move || {
-                if set(libc::RLIMIT_AS, limits.memory_bytes, limits.memory_bytes) != 0
-                    || set(libc::RLIMIT_CPU, limits.cpu_seconds, limits.cpu_seconds + 5) != 0
-                    || set(libc::RLIMIT_FSIZE, 0, 0) != 0
-                    || set(libc::RLIMIT_CORE, 0, 0) != 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
-                #[cfg(target_os = "linux")]
-                {
-                    // No network: a network namespace of its own (needs CAP_SYS_ADMIN, or an
-                    // unprivileged user namespace); where neither is allowed the child keeps
-                    // the host's network, and nothing it runs opens sockets.
-                    if libc::unshare(libc::CLONE_NEWNET) != 0 {
-                        let _ = libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET);
-                    }
-                }
-                Ok(())
-            });
-        }
-    }
 }
