@@ -4,7 +4,8 @@
 //! head +1.0 ([`crate::extract::read::kind`]); a till's tendered and change lines +4.0 for a
 //! receipt (one of them +2.0) — a till receipt titled "Tax invoice" is a receipt paid on the
 //! spot; a balance due or a due date +0.5 for an invoice; no title at all +0.5 for an invoice
-//! and a receipt, +1.5 for a receipt that shows payment.
+//! and a receipt, +1.5 for a receipt that shows payment — or, when no sum of money is stated
+//! anywhere, +2.0 for "not a financial document".
 //!
 //! Payment (value: paid or not): a stamp, a payment phrase or a zero balance +2.0 for paid; an
 //! open balance or a due-date phrase +2.0 for not paid; a till's lines +3.0 for paid; nothing
@@ -59,6 +60,7 @@ pub(super) fn kinds(text: &str) -> Vec<Candidate> {
     let (tendered, change) = payment::till(text);
     let till = tendered.is_some() as u8 + change.is_some() as u8;
     let pay = payment::read(text);
+    let money = crate::extract::values::states_money(text);
     KINDS
         .iter()
         .map(|(k, phrase)| {
@@ -80,8 +82,10 @@ pub(super) fn kinds(text: &str) -> Vec<Candidate> {
                 prior += 0.5;
             }
             // No title: a document stating money is an invoice or a receipt before anything
-            // else, a receipt when it shows payment.
-            if read.kind == "other" {
+            // else, a receipt when it shows payment; one stating none records nothing.
+            if read.kind == "other" && !money {
+                prior += if *k == "other" { 2.0 } else { 0.0 };
+            } else if read.kind == "other" {
                 prior += match *k {
                     "invoice" => 0.5,
                     "receipt" if pay.paid => 1.5,

@@ -127,6 +127,11 @@ pub(super) fn propose(
             .or_default()
             .push(candidate(name, i, col, prior - 1.5, "head"));
     }
+    for (i, col, id) in head_ids(lines) {
+        let head = |prior| candidate(id.clone(), i, col, prior, "id in the head");
+        out.entry("from.tax_id").or_default().push(head(-1.5));
+        out.entry("to.tax_id").or_default().push(head(-2.5));
+    }
     for (i, line) in lines.iter().enumerate() {
         let labelled = tax_ids::labelled(line)
             .into_iter()
