@@ -48,6 +48,23 @@ pub(super) fn enqueue_in(
     {
         return Ok(Enqueued::Known(id));
     }
+    // Seen before its document's original was moved away, and gone now: the same document (the
+    // watcher hashed it just before the worker moved it). Only a file that is back at the path
+    // after the move is a new drop. Looked at inside the transaction, after the row: a move is
+    // renamed first and recorded after, so whatever the order, a moved file is not found here.
+    if std::fs::symlink_metadata(path).is_err() {
+        if let Some(id) = tx
+            .query_row(
+                "SELECT id FROM documents WHERE sha256 = ?1 AND original_path_raw = ?2
+                 ORDER BY id DESC LIMIT 1",
+                params![sha, raw],
+                |r| r.get(0),
+            )
+            .optional()?
+        {
+            return Ok(Enqueued::Known(id));
+        }
+    }
     let first: Option<i64> = tx
         .query_row(
             "SELECT id FROM documents WHERE sha256 = ?1 AND status NOT IN ('failed', 'dead', 'duplicate')
