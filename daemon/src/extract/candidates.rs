@@ -64,7 +64,7 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "invoice_number",
-        pattern: r"(?i)\b(?:rechnungsnummer|rechnungsnr\.?|belegnummer|belegnr\.?|gutschriftsnr\.?|gutschrift-nr\.?|factuurnummer|factuurnr\.?|invoice\s+id|document\s+(?:no|number))\s*[:.]?\s*#?\s*",
+        pattern: r"(?i)\b(?:rechnungsnummer|rechnungsnr\.?|belegnummer|belegnr\.?|gutschriftsnr\.?|gutschrift-nr\.?|factuurnummer|factuurnr\.?|invoice\s+id|document\s+(?:no|number)|fakturanummer|fakturanr\.?|kreditnotanummer|kreditnotanr\.?|kreditnota\s+nr\.?|laskun\s+numero|laskunumero|laskunro|fakturanumero)\s*[:.]?\s*#?\s*",
     },
     Label {
         field: "invoice_number",
@@ -92,11 +92,11 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "due_date",
-        pattern: r"(?i)\b(?:due\s+date|payment\s+due|due\s+by|due\s+on|pay\s+by|date\s+limite\s+de\s+paiement|échéance|echeance|fällig(?:keitsdatum)?|zahlbar\s+bis|fecha\s+de\s+vencimiento|scadenza|vervaldatum|data\s+de\s+vencimento|vencimento)\b",
+        pattern: r"(?i)\b(?:due\s+date|payment\s+due|due\s+by|due\s+on|pay\s+by|date\s+limite\s+de\s+paiement|échéance|echeance|fällig(?:keitsdatum)?|zahlbar\s+bis|fecha\s+de\s+vencimiento|scadenza|vervaldatum|data\s+de\s+vencimento|vencimento|forfallsdato|forfallsdag|forfall|förfallodatum|förfallodag|forfaldsdato|betalingsfrist|eräpäivä|sista\s+betalningsdag)\b",
     },
     Label {
         field: "issue_date",
-        pattern: r"(?i)\b(?:invoice\s+date|date\s+of\s+issue|issue\s+date|issued\s+on|bill\s+date|receipt\s+date|date\s+de\s+facture|date\s+de\s+facturation|date\s+d'émission|rechnungsdatum|ausstellungsdatum|fecha\s+de\s+factura|fecha\s+de\s+emisi[óo]n|fecha\s+factura|data\s+fattura|data\s+di\s+emissione|data\s+emissione|data\s+de\s+emiss[ãa]o|factuurdatum)\b",
+        pattern: r"(?i)\b(?:invoice\s+date|date\s+of\s+issue|issue\s+date|issued\s+on|bill\s+date|receipt\s+date|date\s+de\s+facture|date\s+de\s+facturation|date\s+d'émission|rechnungsdatum|ausstellungsdatum|fecha\s+de\s+factura|fecha\s+de\s+emisi[óo]n|fecha\s+factura|data\s+fattura|data\s+di\s+emissione|data\s+emissione|data\s+de\s+emiss[ãa]o|factuurdatum|fakturadato|fakturadatum|faktureringsdato|laskun\s+päivämäärä|laskupäivä|päiväys)\b",
     },
     Label {
         field: "issue_date",
@@ -109,11 +109,11 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "issue_date",
-        pattern: r"(?i)(?:^|\s)(?:date|datum|fecha|data)\s*:",
+        pattern: r"(?i)(?:^|\s)(?:date|datum|fecha|data|dato|päivämäärä)\s*:",
     },
     Label {
         field: "total",
-        pattern: r"(?i)\b(?:grand\s+total|total\s+amount\s+due|amount\s+due|total\s+due|balance\s+due|total\s+to\s+pay|total\s+ttc|montant\s+ttc|net\s+à\s+payer|somme\s+à\s+payer|total\s+à\s+payer|total\s+a\s+pagar|te\s+betalen|totaal|total\s+amount|gesamtbetrag|rechnungsbetrag|zu\s+zahlen|importe\s+total|totale\s+fattura|totale\s+documento|importo\s+totale|totale|nale[żz]no[śs][ćc]\s+og[óo][łl]em|do\s+zap[łl]aty|total\s+for\s+this\s+invoice|total\s+facture)\b",
+        pattern: r"(?i)\b(?:grand\s+total|total\s+amount\s+due|amount\s+due|total\s+due|balance\s+due|total\s+to\s+pay|total\s+ttc|montant\s+ttc|net\s+à\s+payer|somme\s+à\s+payer|total\s+à\s+payer|total\s+a\s+pagar|te\s+betalen|totaal|total\s+amount|gesamtbetrag|rechnungsbetrag|zu\s+zahlen|importe\s+total|totale\s+fattura|totale\s+documento|importo\s+totale|totale|nale[żz]no[śs][ćc]\s+og[óo][łl]em|do\s+zap[łl]aty|total\s+for\s+this\s+invoice|total\s+facture|å\s+betale|att\s+betala|at\s+betale|totalt\s+(?:nok|sek|dkk|eur)|totalbeløp|totalbelopp|beløp\s+å\s+betale|yhteensä|maksettava|loppusumma)\b",
     },
     Label {
         field: "total",
@@ -121,15 +121,15 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "subtotal",
-        pattern: r"(?i)\b(?:sub-?total|subtotaal|total\s+ht|montant\s+ht|net\s+amount|total\s+net|total\s+(?:excl|exkl|excluding|exclusive\s+of|hors|sans|senza|sin|zonder|sem)\.?\s*(?:vat|tax|mwst|tva|iva|btw|taxes)?|(?:total\s+)?(?:charges\s+)?before\s+(?:vat|tax)|amount\s+untaxed|zwischensumme|nettobetrag|netto|base\s+imponible|imponibile|total\s+il[íi]quido|base\s+tribut[áa]vel)\b",
+        pattern: r"(?i)\b(?:sub-?total|subtotaal|total\s+ht|montant\s+ht|net\s+amount|total\s+net|total\s+(?:excl|exkl|excluding|exclusive\s+of|hors|sans|senza|sin|zonder|sem)\.?\s*(?:vat|tax|mwst|tva|iva|btw|taxes)?|(?:total\s+)?(?:charges\s+)?before\s+(?:vat|tax)|amount\s+untaxed|zwischensumme|nettobetrag|netto|base\s+imponible|imponibile|total\s+il[íi]quido|base\s+tribut[áa]vel|total\s+netto|sum\s+eks\.?\s*mva|eks\.?\s*mva|ekskl\.?\s*mva|exkl\.?\s*moms|ekskl\.?\s*moms|nettobeløp|nettobelopp|veroton)\b",
     },
     Label {
         field: "tax",
-        pattern: r"(?i)\b(?:total\s+tax|total\s+vat|tax\s+amount|vat\s+amount|montant\s+tva|total\s+tva|mwst\.?|umsatzsteuer|iva|sales\s+tax)\b",
+        pattern: r"(?i)\b(?:total\s+tax|total\s+vat|tax\s+amount|vat\s+amount|montant\s+tva|total\s+tva|mwst\.?|umsatzsteuer|iva|sales\s+tax|totalt\s+mva\.?|mva\s+beløp|moms|alv|arvonlisävero)\b",
     },
     Label {
         field: "tax",
-        pattern: r"(?i)^\s*(?:tax|vat|tva|gst|hst|pst|qst|ust|mwst|iva|btw|taxes)\b",
+        pattern: r"(?i)^\s*(?:tax|vat|tva|gst|hst|pst|qst|ust|mwst|iva|btw|taxes|mva|moms|alv)\b",
     },
 ];
 

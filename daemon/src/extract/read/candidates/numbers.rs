@@ -3,7 +3,8 @@
 //! (key–value pages printed by e-invoice viewers), reference numbers, and id-like tokens in the
 //! document's head.
 //!
-//! Priors (log-odds): a number label 2.5, less 0.2 per rank of its pattern (the specific
+//! Priors (log-odds): a number after the document's title in its segment ("Kreditnota
+//! 5326721-2") 2.0; a number label 2.5, less 0.2 per rank of its pattern (the specific
 //! "Invoice No" before the bare "No:"); the line below a lone label 1.5; a booking reference 0.0,
 //! other reference numbers −1.0; an unlabelled id-like token in the first [`HEAD`] lines −1.5.
 
@@ -14,6 +15,8 @@ use serde_json::json;
 
 use super::{Candidate, Evidence};
 use crate::extract::candidates::{below, id_token, number_labels};
+use crate::extract::read::names::numbered_title;
+use crate::extract::read::segments::segments;
 use crate::extract::values::{amounts_in, dates_in};
 
 /// Lines looked at for unlabelled id-like tokens.
@@ -114,6 +117,18 @@ pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
             ));
         }
         if i < HEAD {
+            for seg in segments(line) {
+                if let Some(v) = titled_number(&seg.text) {
+                    out.push(candidate(
+                        v,
+                        i,
+                        seg.col,
+                        2.0,
+                        Some(seg.text.clone()),
+                        "numbered title",
+                    ));
+                }
+            }
             for (col, token) in tokens(line) {
                 if id_like(&token) {
                     out.push(candidate(token, i, col, -1.5, None, "id-like token"));
@@ -122,6 +137,21 @@ pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
         }
     }
     out
+}
+
+/// The number after a document's title in the same segment ("Kreditnota 5326721-2", "Rechnung
+/// 2024-001", "INVOICE 7"): the first token holding a digit after the title's words.
+fn titled_number(segment: &str) -> Option<String> {
+    if !numbered_title(segment) {
+        return None;
+    }
+    segment
+        .split_whitespace()
+        .skip(1)
+        .map(|t| t.trim_matches(|c: char| ":#.,()".contains(c)))
+        .find(|t| t.chars().any(|c| c.is_ascii_digit()))
+        .filter(|t| dates_in(t, false).is_empty() && dates_in(t, true).is_empty())
+        .and_then(|t| id_token(t).or_else(|| short_number(t)))
 }
 
 /// A short document number right after a label ("Invoice No: 14", "N° 1"): one to three

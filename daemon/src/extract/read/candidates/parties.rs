@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use super::{Candidate, Evidence};
-use crate::extract::read::names::{clean_name, is_label, is_title, name_like};
+use crate::extract::read::names::{
+    address_label, clean_name, is_label, is_title, label_at, name_like,
+};
 use crate::extract::read::parties::names_offered;
 use crate::extract::read::segments::segments;
 use crate::extract::read::tax_ids;
@@ -46,9 +48,14 @@ fn head_names(lines: &[&str]) -> Vec<(usize, String, usize, f64)> {
         let mut here = Vec::new();
         for seg in segments(line) {
             let name = clean_name(&seg.text);
+            // A header field's or an address's label ("Invoice Number", "Adresse") names nobody.
+            let label = !crate::extract::candidates::labelled_fields(&name).is_empty()
+                || address_label(&name).is_some()
+                || label_at(&name).is_some();
             if name_like(&name)
                 && !is_title(&name)
                 && !is_label(&name)
+                && !label
                 && name.split_whitespace().count() <= 8
             {
                 out.push((i, name.clone(), seg.col, -0.5));
