@@ -111,7 +111,15 @@ pub fn read_fields(
                 json!({"method": "assumed", "confidence": 60, "rule": "the business's currency"});
         }
     }
-    schemas::validate(Kind::ExtractedDocument, &doc)?;
+    if let Err(e) = schemas::validate(Kind::ExtractedDocument, &doc) {
+        // A choice that breaks the schema never fails the document: the rule reading stands,
+        // nothing settled.
+        warnings.push(format!(
+            "extract: the reading's choice does not fit the schema ({e:#}); the rule reading stands"
+        ));
+        doc = reading.doc.clone();
+        schemas::validate(Kind::ExtractedDocument, &doc)?;
+    }
     warnings.extend(
         checks::arithmetic_warnings(&doc)
             .into_iter()

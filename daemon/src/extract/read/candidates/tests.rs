@@ -120,3 +120,21 @@ fn a_credit_note_and_a_sales_invoice_offer_their_values_too() {
     assert!(values(&p, "amount_due").contains(&json!(201.88)));
     assert!(values(&p, "total").contains(&json!(201.88)));
 }
+
+#[test]
+fn a_payment_reference_read_as_a_number_is_no_amount() {
+    // A Norwegian KID line: the reference would parse as 1.0e22.
+    let t = "Faktura 5326721\nKID-nummer                     Total netto   Totalt NOK\n\
+             0010000200000532672100028        -8.349,00     -10.436,25\n";
+    let p = proposals(t);
+    for f in AMOUNTS {
+        assert!(
+            p.of(f)
+                .iter()
+                .all(|c| c.value.as_f64().unwrap().abs() < 1e9),
+            "{f}: {:?}",
+            values(&p, f)
+        );
+    }
+    assert!(values(&p, "total").contains(&json!(-10436.25)));
+}
