@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::{Candidate, Evidence};
 use crate::extract::candidates::{below, id_token, number_labels};
-use crate::extract::read::names::numbered_title;
+use crate::extract::read::names::{is_title, numbered_title};
 use crate::extract::read::segments::segments;
 use crate::extract::values::{amounts_in, dates_in};
 
@@ -117,16 +117,17 @@ pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
             ));
         }
         if i < HEAD {
-            for seg in segments(line) {
-                if let Some(v) = titled_number(&seg.text) {
-                    out.push(candidate(
-                        v,
-                        i,
-                        seg.col,
-                        2.0,
-                        Some(seg.text.clone()),
-                        "numbered title",
-                    ));
+            let segs = segments(line);
+            for (k, seg) in segs.iter().enumerate() {
+                // "Rechnung 2024-001" in one segment, or "Kreditnota      5326721-2" across a gap.
+                let beside = segs
+                    .get(k + 1)
+                    .filter(|_| is_title(&seg.text))
+                    .and_then(|n| id_token(&n.text).map(|v| (v, n.col)));
+                let found = titled_number(&seg.text).map(|v| (v, seg.col)).or(beside);
+                if let Some((v, col)) = found {
+                    let label = Some(seg.text.clone());
+                    out.push(candidate(v, i, col, 2.0, label, "numbered title"));
                 }
             }
             for (col, token) in tokens(line) {
