@@ -35,35 +35,8 @@ pub(super) fn enqueue_in(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let ts = now();
-    // Known while its original is still where it was found; the same file dropped again after
-    // the first copy was moved away is a new row (a duplicate of it, below).
-    if let Some(id) = tx
-        .query_row(
-            "SELECT id FROM documents WHERE sha256 = ?1 AND original_path_raw = ?2
-                AND moved_to_raw IS NULL",
-            params![sha, raw],
-            |r| r.get(0),
-        )
-        .optional()?
-    {
+    if let Some(id) = known(tx, path, sha, raw.as_deref())? {
         return Ok(Enqueued::Known(id));
-    }
-    // Seen before its document's original was moved away, and gone now: the same document (the
-    // watcher hashed it just before the worker moved it). Only a file that is back at the path
-    // after the move is a new drop. Looked at inside the transaction, after the row: a move is
-    // renamed first and recorded after, so whatever the order, a moved file is not found here.
-    if std::fs::symlink_metadata(path).is_err() {
-        if let Some(id) = tx
-            .query_row(
-                "SELECT id FROM documents WHERE sha256 = ?1 AND original_path_raw = ?2
-                 ORDER BY id DESC LIMIT 1",
-                params![sha, raw],
-                |r| r.get(0),
-            )
-            .optional()?
-        {
-            return Ok(Enqueued::Known(id));
-        }
     }
     let first: Option<i64> = tx
         .query_row(
@@ -109,6 +82,43 @@ pub(super) fn enqueue_in(
             Ok(Enqueued::New(id))
         }
     }
+}
+
+/// The document this drop already is, if any: the row whose original is still at `path` with
+/// the same SHA-256, or — when nothing is at `path` any more — the latest row for that path and
+/// content (the watcher hashed it just before the worker moved it away).
+fn known(tx: &Connection, path: &Path, sha: &str, raw: Option<&[u8]>) -> Result<Option<i64>> {
+    // Known while its original is still where it was found; the same file dropped again after
+    // the first copy was moved away is a new row (a duplicate of it, below).
+    if let Some(id) = tx
+        .query_row(
+            "SELECT id FROM documents WHERE sha256 = ?1 AND original_path_raw = ?2
+                AND moved_to_raw IS NULL",
+            params![sha, raw],
+            |r| r.get(0),
+        )
+        .optional()?
+    {
+        return Ok(Some(id));
+    }
+    // Seen before its document's original was moved away, and gone now: the same document (the
+    // watcher hashed it just before the worker moved it). Only a file that is back at the path
+    // after the move is a new drop. Looked at inside the transaction, after the row: a move is
+    // renamed first and recorded after, so whatever the order, a moved file is not found here.
+    if std::fs::symlink_metadata(path).is_err() {
+        if let Some(id) = tx
+            .query_row(
+                "SELECT id FROM documents WHERE sha256 = ?1 AND original_path_raw = ?2
+                 ORDER BY id DESC LIMIT 1",
+                params![sha, raw],
+                |r| r.get(0),
+            )
+            .optional()?
+        {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
 }
 
 pub(super) fn claim(
