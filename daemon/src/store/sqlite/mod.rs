@@ -16,6 +16,7 @@
 mod batches;
 mod books;
 mod documents;
+mod history;
 mod queue;
 mod rows;
 #[cfg(test)]
@@ -62,6 +63,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0007_review",
         include_str!("../../../../schema/migrations/0007_review.sql"),
+    ),
+    (
+        "0010_history",
+        include_str!("../../../../schema/migrations/0010_history.sql"),
     ),
 ];
 
