@@ -81,6 +81,15 @@ impl Reader {
                 let Some(cols) = cols else {
                     bail!("row {row}: a TRNS line before its !TRNS header line");
                 };
+                // Its own date, account and amount must read, like its SPL lines'.
+                let layout = &layouts().iif_transactions;
+                Row {
+                    layout,
+                    header: &cols,
+                    cells,
+                    row,
+                }
+                .posted(None)?;
                 self.open = Some(Open {
                     row,
                     cols,

@@ -69,9 +69,36 @@ pub struct Layouts {
     inactive_values: Vec<String>,
     /// Transaction types as exports write them → the canonical type.
     transaction_types: BTreeMap<String, String>,
+    /// Canonical transaction types of sales (their counterparties are customers).
+    pub sales_transaction_types: Vec<String>,
     /// Names of payment-side accounts (A/P, bank, card) when the chart does not give a type.
     pub settlement_accounts: Vec<String>,
     account_types: BTreeMap<String, String>,
+}
+
+/// The list row `cells` (file row `row`) under `header` goes to: the layout's, or the one its
+/// list column names.
+///
+/// Errors: a list column value the layout does not know, with the row number.
+fn list_of(layout: &Layout, header: &[String], cells: &[String], row: usize) -> Result<BookList> {
+    match (&layout.list, &layout.list_column) {
+        (Some(l), _) => Ok(*l),
+        (None, Some(col)) => {
+            let v = header
+                .iter()
+                .position(|x| norm(x) == norm(col))
+                .and_then(|i| cells.get(i))
+                .map(|v| norm(v))
+                .unwrap_or_default();
+            layout.list_values.get(&v).copied().with_context(|| {
+                format!(
+                    "row {row}: {col} {v:?} is not one of {:?}",
+                    layout.list_values.keys().collect::<Vec<_>>()
+                )
+            })
+        }
+        (None, None) => bail!("layout {} names no list", layout.format),
+    }
 }
 
 /// The layouts (parsed once).
@@ -174,22 +201,7 @@ impl Layouts {
         if norm(&name) == "total" || (norm(&name).starts_with("total ") && get("kind").is_none()) {
             return Ok(None);
         }
-        let list = match (&layout.list, &layout.list_column) {
-            (Some(l), _) => *l,
-            (None, Some(col)) => {
-                let v = idx(col)
-                    .and_then(|i| cells.get(i))
-                    .map(|v| norm(v))
-                    .unwrap_or_default();
-                *layout.list_values.get(&v).with_context(|| {
-                    format!(
-                        "row {row}: {col} {v:?} is not one of {:?}",
-                        layout.list_values.keys().collect::<Vec<_>>()
-                    )
-                })?
-            }
-            (None, None) => bail!("layout {} names no list", layout.format),
-        };
+        let list = list_of(layout, header, cells, row)?;
         let inactive_col = header.iter().enumerate().any(|(i, h)| {
             self.inactive_columns.contains(&norm(h))
                 && cells

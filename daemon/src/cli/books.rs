@@ -107,7 +107,13 @@ pub fn run(cfg: &Config, cmd: BooksCommand) -> Result<ExitCode> {
         BooksCommand::Show { list } if is_history(&list) => {
             let (_, key) = business(cfg)?;
             let mut lines = Vec::new();
-            for party in store.history_counterparties(&key)? {
+            let mut parties: Vec<String> = store
+                .history_counterparties(&key)?
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect();
+            parties.dedup();
+            for party in parties {
                 lines.extend(store.history_of(&key, &party)?);
             }
             println!("{}", serde_json::to_string_pretty(&lines)?);

@@ -194,8 +194,9 @@ pub trait Books: Send + Sync {
         lines: &[Posted],
         source: &str,
     ) -> Result<ImportCounts>;
-    /// The counterparty names of `business`'s history, each once.
-    fn history_counterparties(&self, business: &str) -> Result<Vec<String>>;
+    /// The counterparties of `business`'s history with the transaction types posted for them:
+    /// each `(counterparty, kind)` pair once.
+    fn history_counterparties(&self, business: &str) -> Result<Vec<(String, String)>>;
     /// The posted lines of `counterparty` (as the books name it) of `business`, newest first.
     fn history_of(&self, business: &str, counterparty: &str) -> Result<Vec<Posted>>;
     /// Replace the lines approved document `document` added to `business`'s history with

@@ -255,7 +255,7 @@ impl<S: Storage> Books for FailingStore<S> {
     fn import_history(&self, b: &str, lines: &[Posted], source: &str) -> Result<ImportCounts> {
         self.inner.import_history(b, lines, source)
     }
-    fn history_counterparties(&self, b: &str) -> Result<Vec<String>> {
+    fn history_counterparties(&self, b: &str) -> Result<Vec<(String, String)>> {
         self.inner.history_counterparties(b)
     }
     fn history_of(&self, b: &str, counterparty: &str) -> Result<Vec<Posted>> {

@@ -126,7 +126,7 @@ impl Books for SqliteStore {
         history::import(&mut self.lock(), business, lines, source)
     }
 
-    fn history_counterparties(&self, business: &str) -> Result<Vec<String>> {
+    fn history_counterparties(&self, business: &str) -> Result<Vec<(String, String)>> {
         history::counterparties(&self.lock(), business)
     }
 

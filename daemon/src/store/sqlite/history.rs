@@ -52,14 +52,15 @@ pub(super) fn import(
     Ok(n)
 }
 
-/// The counterparties of the history, each once.
-pub(super) fn counterparties(c: &Connection, business: &str) -> Result<Vec<String>> {
+/// The counterparties of the history with their transaction types, each pair once.
+pub(super) fn counterparties(c: &Connection, business: &str) -> Result<Vec<(String, String)>> {
     let mut st = c.prepare(
-        "SELECT DISTINCT counterparty FROM book_history WHERE business = ?1 ORDER BY counterparty",
+        "SELECT DISTINCT counterparty, kind FROM book_history WHERE business = ?1
+         ORDER BY counterparty, kind",
     )?;
     let rows = st
-        .query_map(params![business], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
+        .query_map(params![business], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
     Ok(rows)
 }
 
