@@ -72,33 +72,70 @@ pub struct Decided {
     pub evidence: String,
 }
 
+/// The history's counterparties, each once: names with the same significant words (`Lidl`,
+/// `LIDL` of an approval) are one counterparty, named as first spelled.
+fn counterparties(names: &[(String, String)]) -> Vec<(BookEntry, Vec<String>)> {
+    let mut out: Vec<(BookEntry, Vec<String>)> = Vec::new();
+    for (name, _) in names {
+        let key = words(name);
+        match out.iter_mut().find(|(e, _)| words(&e.name) == key) {
+            Some((_, all)) if !all.contains(name) => all.push(name.clone()),
+            Some(_) => {}
+            None => out.push((
+                BookEntry {
+                    list: BookList::Vendors,
+                    id: None,
+                    name: name.clone(),
+                    kind: None,
+                    number: None,
+                    currency: None,
+                    active: true,
+                    detail: Value::Null,
+                },
+                vec![name.clone()],
+            )),
+        }
+    }
+    out
+}
+
+/// The group of `groups` (the history's counterparties) that names `party`, matched as the
+/// lookups match, with how; `None` when none does (or several are as close).
+fn matched<'a>(
+    groups: &'a [(BookEntry, Vec<String>)],
+    party: &str,
+) -> Option<(&'static str, &'a (BookEntry, Vec<String>))> {
+    let refs: Vec<&BookEntry> = groups.iter().map(|(e, _)| e).collect();
+    let Found::Match(how, e, _) = find(&refs, party) else {
+        return None;
+    };
+    groups
+        .iter()
+        .find(|(g, _)| std::ptr::eq(g, e))
+        .map(|g| (how, g))
+}
+
+/// How the books' history names `party` (for an approval's lines): its name there when the
+/// history knows it, else `party`.
+pub fn books_name(store: &dyn Storage, business: &str, party: &str) -> Result<String> {
+    let groups = counterparties(&store.history_counterparties(business)?);
+    Ok(matched(&groups, party)
+        .map(|(_, (e, _))| e.name.clone())
+        .unwrap_or_else(|| party.to_string()))
+}
+
 /// The history of `party` in `ledger`'s books, or `None` when the history has no counterparty
 /// of that name (or several as close).
 pub fn recall(store: &dyn Storage, ledger: &Ledger, party: &str) -> Result<Option<History>> {
-    let mut names: Vec<&str> = ledger
-        .counterparties
-        .iter()
-        .map(|(n, _)| n.as_str())
-        .collect();
-    names.dedup();
-    let entries: Vec<BookEntry> = names
-        .iter()
-        .map(|n| BookEntry {
-            list: BookList::Vendors,
-            id: None,
-            name: n.to_string(),
-            kind: None,
-            number: None,
-            currency: None,
-            active: true,
-            detail: Value::Null,
-        })
-        .collect();
-    let refs: Vec<&BookEntry> = entries.iter().collect();
-    let Found::Match(matched, e, _) = find(&refs, party) else {
+    let groups = counterparties(&ledger.counterparties);
+    let Some((matched, (e, names))) = matched(&groups, party) else {
         return Ok(None);
     };
-    let all = store.history_of(&ledger.business, &e.name)?;
+    let mut all = Vec::new();
+    for n in names {
+        all.extend(store.history_of(&ledger.business, n)?);
+    }
+    all.sort_by(|a, b| b.day.cmp(&a.day));
     let mut transactions: Vec<(&str, Option<&str>, Option<&str>)> = all
         .iter()
         .map(|p| (p.kind.as_str(), p.day.as_deref(), p.number.as_deref()))
@@ -392,6 +429,16 @@ mod tests {
         assert!(h
             .primary(&["createVendorCredit".to_string()], &actions)
             .is_none());
+        let names = [
+            ("Lidl", "expense"),
+            ("LIDL", "expense"),
+            ("Aldi", "expense"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()));
+        let groups = counterparties(&names);
+        assert_eq!(groups.len(), 2, "Lidl and LIDL are one counterparty");
+        let (how, (e, all)) = matched(&groups, "LiDL").unwrap();
+        assert_eq!((how, e.name.as_str(), all.len()), ("normalized", "Lidl", 2));
         let a = &h.accounts()[0];
         assert_eq!(
             (a.account.as_str(), a.lines, a.last.as_deref()),

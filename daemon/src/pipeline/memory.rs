@@ -213,8 +213,9 @@ pub fn approve(store: &dyn Storage, doc: &Document, sets: &[String]) -> Result<V
     let action = decision["action"].as_str().unwrap_or("");
     if let Some(kind) = table.history_kind(action) {
         let who = decision["vendor"].as_str().unwrap_or(party);
+        let who = super::history::books_name(store, &business_key(business), who)?;
         let extracted = doc.extracted.clone().unwrap_or(Value::Null);
-        let lines = super::history::approved(doc.id, who, kind, &decision, &fields, &extracted);
+        let lines = super::history::approved(doc.id, &who, kind, &decision, &fields, &extracted);
         store.record_approved(&business_key(business), doc.id, &lines)?;
     }
     let approval = json!({"corrections": sets, "decision": decision, "fields": fields,

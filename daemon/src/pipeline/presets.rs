@@ -3,13 +3,14 @@
 //!
 //! 1. the business's **rules file** (an account for a vendor, or for lines naming words);
 //! 2. **vendor memory** of the same line (the account the accountant approved for a line with
-//!    this description from this counterparty);
+//!    this description from this counterparty; lines read from an item table);
 //! 3. the **fixed-asset** rule: equipment at or above the threshold → the fixed-asset account;
 //! 4. the **prepaid** rule: a period paid ahead at or above the threshold → the prepaid account;
 //! 5. **inventory items**: for a business that tracks inventory, a line naming an imported
 //!    inventory item posts that item (its asset account), not an expense;
 //! 6. the **transaction history** of the same or a similar line text ([`super::history`]: the
-//!    account ≥ 80 % of the vendor's posted lines like it went to);
+//!    account ≥ 80 % of the vendor's posted lines like it went to; lines read from an item
+//!    table);
 //! 7. **vendor memory** of the counterparty's other lines (the account most of its last approved
 //!    document's lines went to), where the history agrees or holds no line of the vendor;
 //! 8. the **transaction history**'s dominant account (≥ 80 % of the vendor's posted lines).
@@ -36,6 +37,9 @@ pub struct Presets<'a> {
     pub memory: Option<&'a Memory>,
     /// The counterparty's transaction history.
     pub history: Option<&'a History>,
+    /// The lines were read from an item table: their texts say what was bought (one line made
+    /// for the whole document says nothing a line of another document could share).
+    pub itemised: bool,
     pub ledger: &'a Ledger,
     pub counterparty: &'a str,
     /// The document's total (amount rules).
@@ -90,7 +94,7 @@ impl Presets<'_> {
         if line.account.is_some() {
             return true;
         }
-        if let Some(m) = self.memory {
+        if let Some(m) = self.memory.filter(|_| self.itemised) {
             if let Some(a) = memory::account_for(m, &line.description) {
                 self.remembered(m, line, &a, fired);
                 return true;
@@ -99,7 +103,8 @@ impl Presets<'_> {
         if self.stage_2_6(chart, line, text, fired) {
             return true;
         }
-        if let Some(d) = self.history.and_then(|h| h.account_for(&line.description)) {
+        let like = self.history.filter(|_| self.itemised);
+        if let Some(d) = like.and_then(|h| h.account_for(&line.description)) {
             self.posted(line, d, 92, fired);
             return true;
         }
