@@ -17,6 +17,7 @@ mod pipeline;
 mod queue;
 mod recall;
 mod replay;
+mod replay_items;
 mod score;
 mod scoring;
 mod scratch;
@@ -65,6 +66,9 @@ pub enum BenchCommand {
         /// Only documents whose file path contains this string.
         #[arg(long)]
         only: Option<String>,
+        /// Also write every stored row (label, position, right) to this JSON file.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// The model's line-account judgment over labelled purchase lines, all expense accounts
     /// as options: accuracy, seconds and prefix-cache tokens per judgment.
@@ -177,6 +181,7 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
             history,
             accounts,
             only,
+            json,
         } => replay::run(
             cfg,
             replay::Replay {
@@ -184,6 +189,7 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
                 history: &history,
                 accounts: accounts.as_deref(),
                 only: only.as_deref(),
+                json: json.as_deref(),
             },
         ),
         BenchCommand::Judge { corpus, lines } => {

@@ -15,35 +15,37 @@
 //! A document whose labels repeat an earlier one's (a rotated or scanned copy of it) is skipped:
 //! it is the same document again, which the duplicate check rightly sends to review.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::pipeline::profile_from_label;
-use super::score::{score, text_eq};
+use super::replay_items::{accounts_right, corrections, items, reason_kind, Item};
+use super::score::score;
 use super::scratch::tempfile_dir;
 use super::stats::pct;
 use crate::config::Config;
 use crate::llm::EngineHandle;
-use crate::pipeline::memory::{approve, counterparty_key};
+use crate::pipeline::memory::approve;
 use crate::pipeline::{self, Pipeline};
 use crate::store::books::{business_key, Posted};
-use crate::store::{Policy, Store};
+use crate::store::{Document, Policy, Store};
 use crate::worker::{finish, originals::Moves};
 
-/// One document to replay: its label, expected line accounts, vendor and position.
-struct Item {
-    label: Value,
-    /// One account per line, or one for every line.
-    accounts: Vec<String>,
-    /// `(business, counterparty key)`.
-    vendor: (String, String),
+/// What the replay reads.
+pub(super) struct Replay<'a> {
+    pub corpus: &'a Path,
+    pub history: &'a Path,
+    pub accounts: Option<&'a Path>,
+    pub only: Option<&'a str>,
+    /// Also write every stored row (with its label, position and whether it was right) here.
+    pub json: Option<&'a Path>,
 }
 
-/// Per position: (documents, classified, classified and right).
+/// Per group of documents: how many, classified, classified and right.
 #[derive(Default)]
 struct Tally {
     docs: usize,
@@ -51,185 +53,71 @@ struct Tally {
     right: usize,
 }
 
-impl Tally {
-    fn line(&self, name: &str) -> String {
-        format!(
-            "{name}: {} documents, classified {} of {} ({}), right among the classified {}",
-            self.docs,
-            self.classified,
-            self.docs,
-            pct((self.classified, self.docs)),
-            pct((self.right, self.classified))
-        )
-    }
+/// The figures: per group (`first`, `later`, `with history` …), per position and kind of review
+/// reason, and the rows kept for `--json`.
+#[derive(Default)]
+struct Totals {
+    groups: BTreeMap<&'static str, Tally>,
+    why_review: BTreeMap<(&'static str, String), usize>,
+    rows: Vec<Value>,
 }
 
-/// The accounts a label gives its lines: `lines[].account`, else `accounts[file]`.
-fn expected(label: &Value, accounts: &Value) -> Vec<String> {
-    let own: Vec<String> = label["lines"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|l| l["account"].as_str().map(str::to_string))
-        .collect();
-    if !own.is_empty() {
-        return own;
-    }
-    match &accounts[label["file"].as_str().unwrap_or("")] {
-        Value::String(a) => vec![a.clone()],
-        Value::Array(a) => a
-            .iter()
-            .filter_map(|x| x.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The label's counterparty: the issuer of an incoming document, the recipient of an outgoing one.
-fn counterparty(label: &Value) -> Option<&str> {
-    let f = &label["fields"];
-    if label["direction"] == "outgoing" {
-        f["to.name"].as_str()
-    } else {
-        f["from.name"].as_str()
-    }
-}
-
-/// The documents to replay, in date order (undated last), copies left out (counted).
-fn items(labels: &Value, accounts: &Value, only: Option<&str>) -> (Vec<Item>, usize) {
-    let mut seen = HashSet::new();
-    let mut copies = 0;
-    let mut out: Vec<Item> = Vec::new();
-    for d in labels["documents"].as_array().into_iter().flatten() {
-        let file = d["file"].as_str().unwrap_or("");
-        let accounts = expected(d, accounts);
-        if accounts.is_empty() || only.is_some_and(|o| !file.contains(o)) {
-            continue;
+impl Totals {
+    fn add(&mut self, position: &'static str, row: &Value, right: bool) {
+        let classified = row["status"] == "classified";
+        let covered = if row["result"]["history"].is_null() {
+            "without history"
+        } else {
+            "with history"
+        };
+        for key in [position, covered, "all"] {
+            let t = self.groups.entry(key).or_default();
+            t.docs += 1;
+            t.classified += classified as usize;
+            t.right += right as usize;
         }
-        let business = d["business"]["name"].as_str().unwrap_or("").to_string();
-        let f = &d["fields"];
-        let same = format!(
-            "{business}|{}|{}|{}|{}",
-            counterparty(d).map(counterparty_key).unwrap_or_default(),
-            f["invoice_number"],
-            f["issue_date"],
-            f["total"]
-        );
-        if !seen.insert(same) {
-            copies += 1;
-            continue;
+        let kinds: BTreeSet<String> = reasons(row).iter().map(|r| reason_kind(r)).collect();
+        for k in kinds {
+            *self.why_review.entry((position, k)).or_default() += 1;
         }
-        let party = counterparty(d)
-            .map(counterparty_key)
-            .unwrap_or_else(|| file.to_string());
-        out.push(Item {
-            label: d.clone(),
-            accounts,
-            vendor: (business, party),
-        });
     }
-    out.sort_by_key(|i| {
-        i.label["fields"]["issue_date"]
-            .as_str()
-            .unwrap_or("9999")
-            .to_string()
-    });
-    (out, copies)
+
+    fn print(&self) {
+        println!();
+        for (key, name) in [
+            ("first", "first document of a vendor"),
+            ("later", "later documents of a vendor"),
+            ("with history", "documents whose vendor the history covers"),
+            (
+                "without history",
+                "documents whose vendor the history does not cover",
+            ),
+            ("all", "all documents"),
+        ] {
+            if let Some(t) = self.groups.get(key) {
+                println!(
+                    "{name}: {} documents, classified {} of {} ({}), right among the classified {}",
+                    t.docs,
+                    t.classified,
+                    t.docs,
+                    pct((t.classified, t.docs)),
+                    pct((t.right, t.classified))
+                );
+            }
+        }
+        for ((position, kind), n) in &self.why_review {
+            println!("review reason of {position} documents: {kind}: {n}");
+        }
+    }
 }
 
-/// Whether every line of the stored PRIMARY went to its expected account.
-fn accounts_right(row: &Value, want: &[String]) -> bool {
-    let lines = row["result"]["suggested_actions"]
-        .as_array()
-        .and_then(|a| a.iter().find(|a| a["action_type"] == "PRIMARY"))
-        .and_then(crate::pipeline::mapping::lines_of);
-    let Some(lines) = lines.filter(|l| !l.is_empty()) else {
-        return false;
-    };
-    let account = |l: &Value| {
-        Value::from(crate::pipeline::memory::unref(
-            l["account"].as_str().unwrap_or(""),
-        ))
-    };
-    if want.len() == 1 {
-        return lines
-            .iter()
-            .all(|l| text_eq(&account(l), &Value::from(want[0].as_str())));
-    }
-    lines.len() == want.len()
-        && lines
-            .iter()
-            .zip(want)
-            .all(|(l, w)| text_eq(&account(l), &Value::from(w.as_str())))
-}
-
-/// The corrections that approve `row` as its label says.
-fn corrections(row: &Value, item: &Item) -> Vec<String> {
-    let label = &item.label;
-    let mut sets = Vec::new();
-    let accepted: Vec<&str> = label["primary_any_of"]
+fn reasons(row: &Value) -> Vec<&str> {
+    row["result"]["review_reasons"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .collect();
-    let primary = row["result"]["primary_action"].as_str().unwrap_or("");
-    if let (false, Some(first)) = (accepted.contains(&primary), accepted.first()) {
-        sets.push(format!("action={first}"));
-    }
-    if let Some(p) = counterparty(label) {
-        sets.push(format!("vendor={p}"));
-    }
-    for (k, v) in label["fields"].as_object().into_iter().flatten() {
-        let key = k.as_str();
-        if matches!(
-            key,
-            "invoice_number"
-                | "issue_date"
-                | "due_date"
-                | "currency"
-                | "subtotal"
-                | "tax"
-                | "total"
-        ) {
-            let v = v
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| v.to_string());
-            sets.push(format!("field.{key}={v}"));
-        }
-    }
-    let lines = row["result"]["suggested_actions"]
-        .as_array()
-        .and_then(|a| a.iter().find(|a| a["action_type"] == "PRIMARY"))
-        .and_then(crate::pipeline::mapping::lines_of)
-        .map(Vec::len)
-        .unwrap_or(0);
-    let w = &item.accounts;
-    if w.len() == lines && w.len() > 1 {
-        sets.extend(
-            w.iter()
-                .enumerate()
-                .map(|(i, a)| format!("line.{}.account={a}", i + 1)),
-        );
-    } else {
-        // Several lines read where one account was labelled, or lines read otherwise than
-        // labelled: the account most of the labelled lines go to.
-        let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-        w.iter().for_each(|a| *count.entry(a).or_default() += 1);
-        if let Some((a, _)) = count.iter().max_by_key(|(_, n)| **n) {
-            sets.push(format!("account={a}"));
-        }
-    }
-    sets
-}
-
-/// The replay: what it reads and what it keeps.
-pub(super) struct Replay<'a> {
-    pub corpus: &'a Path,
-    pub history: &'a Path,
-    pub accounts: Option<&'a Path>,
-    pub only: Option<&'a str>,
+        .collect()
 }
 
 fn read_json(p: &Path) -> Result<Value> {
@@ -239,34 +127,109 @@ fn read_json(p: &Path) -> Result<Value> {
     .with_context(|| format!("parsing {}", p.display()))
 }
 
-/// Process one document in its business's store: the stored row and seconds.
-fn run_one(
-    pipeline: &Pipeline,
-    store: &Store,
-    scratch: &Path,
-    corpus: &Path,
-    i: usize,
-    label: &Value,
-) -> Result<(Value, crate::store::Document)> {
-    let src = corpus.join(label["file"].as_str().unwrap_or_default());
-    let copy: PathBuf = scratch.join(format!(
-        "{i:03}_{}",
-        src.file_name().unwrap_or_default().to_string_lossy()
-    ));
-    std::fs::copy(&src, &copy).with_context(|| format!("copying {}", src.display()))?;
-    let policy = Policy {
-        max_attempts: 1,
-        ..Policy::default()
-    };
-    let id = store.enqueue(&copy, "bench", 0)?.id();
-    let job = store.claim(Some(id), "bench", &policy)?.context("claim")?;
-    let run = pipeline.run(&**store, &job, &profile_from_label(&label["business"]));
-    finish::finish(&**store, &job, &run, &policy, &Moves::default())?;
-    let doc = store.document(id)?.context("row")?;
-    Ok((serde_json::to_value(&doc)?, doc))
+/// The replay under way: one store per business (its books hold the history), the vendors met.
+struct Replayer<'a> {
+    pipeline: Pipeline,
+    scratch: std::path::PathBuf,
+    corpus: &'a Path,
+    history: Vec<Posted>,
+    stores: HashMap<String, Store>,
+    met: HashSet<(String, String)>,
 }
 
-// long: one loop that processes, scores, approves and tallies each document in turn
+impl Replayer<'_> {
+    /// The store of `business`, its books holding the history from the start.
+    fn store(&mut self, business: &str) -> Result<Store> {
+        if let Some(s) = self.stores.get(business) {
+            return Ok(s.clone());
+        }
+        let key = business_key(business);
+        let s = Store::open(&self.scratch.join(format!("{key}.sqlite3")))?;
+        s.import_history(&key, &self.history, "replay history")?;
+        self.stores.insert(business.to_string(), s.clone());
+        Ok(s)
+    }
+
+    /// Process document `i` in its business's store: the stored row.
+    fn process(&self, store: &Store, i: usize, label: &Value) -> Result<(Value, Document)> {
+        let src = self.corpus.join(label["file"].as_str().unwrap_or_default());
+        let copy = self.scratch.join(format!(
+            "{i:03}_{}",
+            src.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        std::fs::copy(&src, &copy).with_context(|| format!("copying {}", src.display()))?;
+        let policy = Policy {
+            max_attempts: 1,
+            ..Policy::default()
+        };
+        let id = store.enqueue(&copy, "bench", 0)?.id();
+        let job = store.claim(Some(id), "bench", &policy)?.context("claim")?;
+        let run = self
+            .pipeline
+            .run(&**store, &job, &profile_from_label(&label["business"]));
+        finish::finish(&**store, &job, &run, &policy, &Moves::default())?;
+        let doc = store.document(id)?.context("row")?;
+        Ok((serde_json::to_value(&doc)?, doc))
+    }
+
+    /// Replay document `i`: process, score, approve with its labels; print its line.
+    fn step(&mut self, i: usize, item: &Item, totals: &mut Totals, keep: bool) -> Result<()> {
+        let store = self.store(&item.vendor.0)?;
+        let position = if self.met.insert(item.vendor.clone()) {
+            "first"
+        } else {
+            "later"
+        };
+        let (row, doc) = self.process(&store, i, &item.label)?;
+        let classified = row["status"] == "classified";
+        let right = classified
+            && score(&row, &item.label, None).right
+            && accounts_right(&row, &item.accounts);
+        totals.add(position, &row, right);
+        let sets = corrections(&row, item);
+        let approved = approve(&*store, &doc, &sets).or_else(|_| {
+            // A labelled header field the correction check refuses: approve without them.
+            let plain: Vec<String> = sets
+                .iter()
+                .filter(|s| !s.starts_with("field."))
+                .cloned()
+                .collect();
+            approve(&*store, &doc, &plain)
+        });
+        let why: Vec<String> = reasons(&row)
+            .iter()
+            .map(|s| s.chars().take(60).collect())
+            .collect();
+        let file: String = item.label["file"]
+            .as_str()
+            .unwrap_or("")
+            .chars()
+            .take(44)
+            .collect();
+        println!(
+            "{i:>3} {position:<5} {file:<44} {:<16} {:<5} {}{}",
+            row["status"].as_str().unwrap_or(""),
+            match (classified, right) {
+                (false, _) => "-",
+                (true, true) => "right",
+                (true, false) => "WRONG",
+            },
+            why.join("; "),
+            approved
+                .err()
+                .map(|e| format!(" (not approved: {e})"))
+                .unwrap_or_default()
+        );
+        if keep {
+            let mut kept = row;
+            kept["label"] = item.label.clone();
+            kept["replay"] = json!({"position": position, "right": right, "corrections": sets});
+            totals.rows.push(kept);
+        }
+        Ok(())
+    }
+}
+
 pub(super) fn run(cfg: &Config, r: Replay<'_>) -> Result<ExitCode> {
     let labels = read_json(&r.corpus.join("labels.json"))?;
     let accounts = match r.accounts {
@@ -284,9 +247,7 @@ pub(super) fn run(cfg: &Config, r: Replay<'_>) -> Result<ExitCode> {
         !items.is_empty(),
         "no labelled document with line accounts to replay"
     );
-    let scratch = tempfile_dir()?;
     let engine = EngineHandle::spawn(pipeline::model_settings(cfg), 1);
-    let pipeline = Pipeline::new(cfg, engine.clone())?;
     let info = engine.info().map_err(|e| anyhow::anyhow!("{e}"))?;
     let vendors: HashSet<&(String, String)> = items.iter().map(|i| &i.vendor).collect();
     println!(
@@ -297,96 +258,22 @@ pub(super) fn run(cfg: &Config, r: Replay<'_>) -> Result<ExitCode> {
         r.history.display(),
         history.len()
     );
-    let mut stores: HashMap<String, Store> = HashMap::new();
-    let mut met: HashSet<(String, String)> = HashSet::new();
-    let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut replayer = Replayer {
+        pipeline: Pipeline::new(cfg, engine)?,
+        scratch: tempfile_dir()?,
+        corpus: r.corpus,
+        history,
+        stores: HashMap::new(),
+        met: HashSet::new(),
+    };
+    let mut totals = Totals::default();
     for (i, item) in items.iter().enumerate() {
-        let business = &item.vendor.0;
-        if !stores.contains_key(business) {
-            let s = Store::open(&scratch.join(format!("{}.sqlite3", business_key(business))))?;
-            s.import_history(&business_key(business), &history, "replay history")?;
-            stores.insert(business.clone(), s);
-        }
-        let store = &stores[business];
-        let position = if met.insert(item.vendor.clone()) {
-            "first"
-        } else {
-            "later"
-        };
-        let (row, doc) = run_one(&pipeline, store, &scratch, r.corpus, i, &item.label)?;
-        let classified = row["status"] == "classified";
-        let right = classified
-            && score(&row, &item.label, None).right
-            && accounts_right(&row, &item.accounts);
-        let covered = !row["result"]["history"].is_null();
-        for key in [
-            position,
-            if covered {
-                "with history"
-            } else {
-                "without history"
-            },
-            "all",
-        ] {
-            let t = tallies.entry(key).or_default();
-            t.docs += 1;
-            t.classified += classified as usize;
-            t.right += right as usize;
-        }
-        let sets = corrections(&row, item);
-        let approved = approve(&**store, &doc, &sets).or_else(|_| {
-            // A labelled header field the correction check refuses: approve without them.
-            let plain: Vec<String> = sets
-                .iter()
-                .filter(|s| !s.starts_with("field."))
-                .cloned()
-                .collect();
-            approve(&**store, &doc, &plain)
-        });
-        let why: Vec<String> = row["result"]["review_reasons"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|r| r.as_str().map(|s| s.chars().take(60).collect()))
-            .collect();
-        println!(
-            "{i:>3} {position:<5} {:<44} {:<16} {:<5} {}{}",
-            item.label["file"]
-                .as_str()
-                .unwrap_or("")
-                .chars()
-                .take(44)
-                .collect::<String>(),
-            row["status"].as_str().unwrap_or(""),
-            if !classified {
-                "-"
-            } else if right {
-                "right"
-            } else {
-                "WRONG"
-            },
-            why.join("; "),
-            approved
-                .err()
-                .map(|e| format!(" (not approved: {e})"))
-                .unwrap_or_default()
-        );
+        replayer.step(i, item, &mut totals, r.json.is_some())?;
     }
-    println!();
-    for (key, name) in [
-        ("first", "first document of a vendor"),
-        ("later", "later documents of a vendor"),
-        ("with history", "documents whose vendor the history covers"),
-        (
-            "without history",
-            "documents whose vendor the history does not cover",
-        ),
-        ("all", "all documents"),
-    ] {
-        if let Some(t) = tallies.get(key) {
-            println!("{}", t.line(name));
-        }
+    totals.print();
+    if let Some(p) = r.json {
+        std::fs::write(p, serde_json::to_string_pretty(&totals.rows)?)?;
     }
-    let _ = std::fs::remove_dir_all(&scratch);
+    let _ = std::fs::remove_dir_all(&replayer.scratch);
     Ok(ExitCode::SUCCESS)
 }
