@@ -66,7 +66,7 @@ pub fn read_export(path: &std::path::Path) -> Result<Export> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    read_bytes(&name, &bytes).with_context(|| format!("{name}"))
+    read_bytes(&name, &bytes).with_context(|| name.clone())
 }
 
 /// [`read_export`] on bytes already read (`name` for the extension only).

@@ -169,7 +169,7 @@ fn ranked(values: impl Iterator<Item = String>) -> Vec<(String, usize)> {
             None => out.push((v, 1)),
         }
     }
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|v| std::cmp::Reverse(v.1));
     out
 }
 

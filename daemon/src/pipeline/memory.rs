@@ -224,6 +224,26 @@ pub fn approve(store: &dyn Storage, doc: &Document, sets: &[String]) -> Result<V
     Ok(approval)
 }
 
+/// The remembered account of a line with the same `description`.
+pub fn account_for(m: &Memory, description: &str) -> Option<String> {
+    m.decision["lines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| {
+            l["description"]
+                .as_str()
+                .is_some_and(|x| counterparty_key(x) == counterparty_key(description))
+        })
+        .and_then(|l| l["account"].as_str())
+        .map(str::to_string)
+}
+
+/// The remembered account of this counterparty's other lines.
+pub fn default_account(m: &Memory) -> Option<String> {
+    m.decision["account"].as_str().map(str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,24 +294,4 @@ mod tests {
         assert!(correct(&mut d, &["field.colour=red".into()]).is_err());
         assert_eq!(counterparty_key("Staples, Inc."), "staples");
     }
-}
-
-/// The remembered account of a line with the same `description`.
-pub fn account_for(m: &Memory, description: &str) -> Option<String> {
-    m.decision["lines"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|l| {
-            l["description"]
-                .as_str()
-                .is_some_and(|x| counterparty_key(x) == counterparty_key(description))
-        })
-        .and_then(|l| l["account"].as_str())
-        .map(str::to_string)
-}
-
-/// The remembered account of this counterparty's other lines.
-pub fn default_account(m: &Memory) -> Option<String> {
-    m.decision["account"].as_str().map(str::to_string)
 }

@@ -77,7 +77,7 @@ fn kind(
     }
     // No title and no sum of money anywhere (a letter, a notice): nothing to record, and
     // nothing for the model to guess a financial kind from.
-    if x["total"].is_null() && !crate::extract::values::states_money(&input.text) {
+    if x["total"].is_null() && !crate::extract::values::states_money(input.text) {
         return Ok(("other".into(), 70, "no title and no amount stated".into()));
     }
     let head: String = input.text.lines().take(40).collect::<Vec<_>>().join("\n");
