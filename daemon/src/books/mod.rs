@@ -1,17 +1,25 @@
 //! Reading the business's books from the files accountants already have: the accounting
-//! software's list exports (chart of accounts, vendors, customers, items) and exchange-rate
-//! files. Knows no model, no document and no SQL: it turns a file into
-//! [`BookEntry`](crate::store::books::BookEntry)s and [`Rate`](crate::store::books::Rate)s that the
-//! store keeps.
+//! software's list exports (chart of accounts, vendors, customers, items), its transaction
+//! reports (the history: what was posted, to which account, for whom) and exchange-rate files.
+//! Knows no model, no document and no SQL: it turns a file into
+//! [`BookEntry`](crate::store::books::BookEntry)s, [`Posted`] lines and
+//! [`Rate`](crate::store::books::Rate)s that the store keeps.
 //!
 //! Formats (`schema/books/layouts.json` maps each export's headers):
 //! - QuickBooks Online: Account List, Vendor Contact List, Customer Contact List (report exports,
-//!   title rows above the header are skipped), Products and Services — CSV or XLSX;
-//! - QuickBooks Desktop IIF lists ([`iif`]);
-//! - Zoho Books: Chart of Accounts, Contacts (customers and vendors in one file), Items — CSV or
-//!   XLSX;
-//! - the plain template `List,Id,Name,Type,Number,Currency,Active` (README, "Importing books").
+//!   title rows above the header are skipped), Products and Services; Transaction Detail by
+//!   Account and Transaction List by Vendor ([`history`]) — CSV or XLSX;
+//! - QuickBooks Desktop IIF lists and transactions ([`iif`]);
+//! - Zoho Books: Chart of Accounts, Contacts (customers and vendors in one file), Items; bills
+//!   and expenses — CSV or XLSX;
+//! - the plain templates `List,Id,Name,Type,Number,Currency,Active` and `date, type,
+//!   counterparty, number, account, amount, currency, memo, class, tax code` (README, "The
+//!   business's books").
+//!
+//! A header row no layout really takes (a transaction export is never read as a list) is
+//! refused, naming the layouts known.
 
+pub mod history;
 pub mod iif;
 pub mod layouts;
 pub mod rates;
@@ -19,15 +27,17 @@ pub mod table;
 
 use anyhow::{bail, Context, Result};
 
-use crate::store::books::BookEntry;
+use crate::store::books::{BookEntry, Posted};
 use layouts::layouts;
 
-/// A file's entries and the export format they were read as.
+/// A file's entries or posted lines and the export format they were read as.
 #[derive(Debug)]
 pub struct Export {
-    /// `quickbooks_online.account_list`, `quickbooks.iif`, `zoho_books.contacts`, …
+    /// `quickbooks_online.account_list`, `quickbooks.iif`, `zoho_books.bills`, …
     pub format: String,
     pub entries: Vec<BookEntry>,
+    /// The transaction history's lines (a transaction report, IIF transactions).
+    pub history: Vec<Posted>,
 }
 
 /// At most this many bytes are read from one export.
@@ -56,7 +66,7 @@ pub fn read_export(path: &std::path::Path) -> Result<Export> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    read_bytes(&name, &bytes).with_context(|| format!("{name}"))
+    read_bytes(&name, &bytes).with_context(|| name.clone())
 }
 
 /// [`read_export`] on bytes already read (`name` for the extension only).
@@ -68,17 +78,18 @@ pub fn read_bytes(name: &str, bytes: &[u8]) -> Result<Export> {
     let text = std::str::from_utf8(bytes)
         .context("not UTF-8 text (export the list as CSV UTF-8, XLSX or IIF)")?;
     if iif::is_iif(text) {
-        let entries = iif::entries(text)?;
+        let iif = iif::read(text)?;
         return nonempty(Export {
             format: "quickbooks.iif".into(),
-            entries,
+            entries: iif.entries,
+            history: iif.history,
         });
     }
     table_export(table::csv_rows(text)?)
 }
 
 fn nonempty(e: Export) -> Result<Export> {
-    if e.entries.is_empty() {
+    if e.entries.is_empty() && e.history.is_empty() {
         bail!("no entry under the header ({})", e.format);
     }
     Ok(e)
@@ -98,6 +109,13 @@ fn table_export(rows: Vec<Vec<String>>) -> Result<Export> {
             known.join(", ")
         );
     };
+    if layout.history {
+        return nonempty(Export {
+            format: layout.format.clone(),
+            entries: Vec::new(),
+            history: history::lines(layout, &rows, at)?,
+        });
+    }
     let header = &rows[at];
     let mut entries = Vec::new();
     for (i, r) in rows.iter().enumerate().skip(at + 1) {
@@ -108,6 +126,7 @@ fn table_export(rows: Vec<Vec<String>>) -> Result<Export> {
     nonempty(Export {
         format: layout.format.clone(),
         entries,
+        history: Vec::new(),
     })
 }
 
@@ -127,5 +146,22 @@ mod tests {
         assert!(err.to_string().contains("no known header row"), "{err}");
         let err = read_bytes("x.csv", b"List,Name\nvendor,Acme\nbill,Nope\n").unwrap_err();
         assert!(err.to_string().starts_with("row 3:"), "{err}");
+        // The issue's transaction export: posted lines, never an account list.
+        let csv = "date,type,counterparty,number,account,amount,currency,memo\n\
+                   2024-01-05,Bill,Staples,1001,Office Supplies,120.00,USD,Toner\n";
+        let e = read_bytes("history.csv", csv.as_bytes()).unwrap();
+        assert_eq!(
+            (e.format.as_str(), e.entries.len(), e.history.len()),
+            ("zopilot.history_template", 0, 1)
+        );
+        let err = read_bytes(
+            "x.csv",
+            b"Date,Type,Account,Amount\n2024-01-05,Bill,Office,3\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("quickbooks_online.account_list"),
+            "{err}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! `zopilot books import|list|show|clear` — the business's own lists (chart of accounts,
-//! vendors, customers, items) from its accounting software's exports — and `zopilot rates
-//! import|show`. The business is the configured profile's (`--business FILE`).
+//! vendors, customers, items) and transaction history from its accounting software's exports —
+//! and `zopilot rates import|show`. The business is the configured profile's (`--business
+//! FILE`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,14 +17,18 @@ use crate::store::Store;
 #[derive(Debug, Subcommand)]
 pub enum BooksCommand {
     /// Import a list export (QuickBooks Online CSV/XLSX lists, QuickBooks IIF, Zoho Books
-    /// exports, or the plain template): rows are added or updated in place; a bad row fails the
-    /// whole file and changes nothing.
+    /// exports, or the plain template) or a transaction history (QuickBooks Online Transaction
+    /// Detail by Account / Transaction List by Vendor, Zoho Books bills or expenses, IIF
+    /// transactions, the history template): list rows are added or updated in place, posted
+    /// lines already imported are not added again; a bad row fails the whole file and changes
+    /// nothing.
     Import { file: PathBuf },
-    /// How many accounts, vendors, customers and items each business has.
+    /// How many accounts, vendors, customers, items and posted lines (history) each business
+    /// has.
     List,
-    /// Print one list (accounts, vendors, customers, items) of the business as JSON.
+    /// Print one list (accounts, vendors, customers, items, history) of the business as JSON.
     Show { list: String },
-    /// Delete one list of the business, or all of them.
+    /// Delete one list of the business (or its history), or all of them.
     Clear { list: Option<String> },
 }
 
@@ -49,6 +54,14 @@ fn business(cfg: &Config) -> Result<(BusinessProfile, String)> {
     Ok((p, key))
 }
 
+/// Whether `list` names the transaction history.
+fn is_history(list: &str) -> bool {
+    matches!(
+        list.trim().to_ascii_lowercase().as_str(),
+        "history" | "transactions"
+    )
+}
+
 pub fn run(cfg: &Config, cmd: BooksCommand) -> Result<ExitCode> {
     let store = Store::open(&cfg.database_path())?;
     match cmd {
@@ -60,25 +73,50 @@ pub fn run(cfg: &Config, cmd: BooksCommand) -> Result<ExitCode> {
                 export.format,
                 file.file_name().unwrap_or_default().to_string_lossy()
             );
-            let n = store.import_books(&key, &export.entries, &source)?;
+            let history = !export.history.is_empty();
+            let n = if history {
+                store.import_history(&key, &export.history, &source)?
+            } else {
+                store.import_books(&key, &export.entries, &source)?
+            };
+            let counts = if history {
+                format!(
+                    "posted lines: {} added, {} already there",
+                    n.added, n.updated
+                )
+            } else {
+                format!("{} added, {} updated", n.added, n.updated)
+            };
             eprintln!(
-                "{}: read as {}; {} added, {} updated for {}",
+                "{}: read as {}; {counts} for {}",
                 file.display(),
                 export.format,
-                n.added,
-                n.updated,
                 p.name
             );
             println!(
                 "{}",
                 serde_json::json!({"business": key, "format": export.format,
-                "added": n.added, "updated": n.updated})
+                "history": history, "added": n.added, "updated": n.updated})
             );
         }
         BooksCommand::List => {
             for (b, list, n) in store.book_counts()? {
                 println!("{b}\t{list}\t{n}");
             }
+        }
+        BooksCommand::Show { list } if is_history(&list) => {
+            let (_, key) = business(cfg)?;
+            let mut lines = Vec::new();
+            let mut parties: Vec<String> = store
+                .history_counterparties(&key)?
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect();
+            parties.dedup();
+            for party in parties {
+                lines.extend(store.history_of(&key, &party)?);
+            }
+            println!("{}", serde_json::to_string_pretty(&lines)?);
         }
         BooksCommand::Show { list } => {
             let (_, key) = business(cfg)?;
@@ -90,8 +128,11 @@ pub fn run(cfg: &Config, cmd: BooksCommand) -> Result<ExitCode> {
         }
         BooksCommand::Clear { list } => {
             let (p, key) = business(cfg)?;
-            let l = list.as_deref().map(BookList::parse).transpose()?;
-            let n = store.clear_books(&key, l)?;
+            let n = match list.as_deref() {
+                Some(l) if is_history(l) => store.clear_history(&key)?,
+                Some(l) => store.clear_books(&key, Some(BookList::parse(l)?))?,
+                None => store.clear_books(&key, None)? + store.clear_history(&key)?,
+            };
             eprintln!("{n} entries deleted from {}'s books", p.name);
         }
     }

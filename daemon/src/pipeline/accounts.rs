@@ -9,7 +9,9 @@
 //!    nothing; one account ahead of the others decides (confidence 80);
 //! 3. **judgment**: otherwise the model chooses among the tied accounts (or all expense
 //!    accounts when no keyword matched), each shown with its description, by scoring them
-//!    ([`super::judge`], [`line_question`]); confidence from its margin, at most 75.
+//!    ([`super::judge`], [`line_question`]); confidence from its margin, at most 75. A chart with
+//!    no expense account to choose from leaves the line without an account (the result says so
+//!    and goes to review), never a failed document.
 //!
 //! Sales lines name an item by their description (QuickBooks sales forms post items, whose
 //! income account is the item's).
@@ -84,6 +86,7 @@ fn keyword_choice(
             name: a.name.clone(),
             method: "keywords".into(),
             confidence: 80,
+            evidence: None,
         }),
         _ => None,
     }
@@ -118,6 +121,8 @@ pub fn decide(
         let choice = if let Some(c) = keyword_choice(&options, &line_text(line), input.counterparty)
         {
             c
+        } else if options.is_empty() {
+            continue;
         } else {
             judged(engine, prompts, input, &options, line, metrics)?
         };
@@ -148,6 +153,7 @@ fn judged(
         name: c.option.clone(),
         method: "model".into(),
         confidence: c.confidence().min(75),
+        evidence: None,
     })
 }
 

@@ -2,7 +2,8 @@
 //! import` (chart of accounts, vendors, customers, items), loaded once per run.
 //!
 //! - The profile's names are completed from them, so Stage 1's "known counterparty" and "known
-//!   item" checks (the createVendor / createCustomer / createItem PREREQUISITEs) use the books.
+//!   item" checks (the createVendor / createCustomer / createItem PREREQUISITEs) use the books;
+//!   a counterparty of the transaction history (its transactions were posted) is known too.
 //! - An imported chart of accounts *replaces* the default chart as the options a line's account
 //!   is chosen among ([`Ledger::chart_accounts`]): each account keeps its type; keywords and
 //!   roles come from the default account of the same name, else from a default account sharing a
@@ -25,6 +26,8 @@ pub struct Ledger {
     /// The business's key in the store.
     pub business: String,
     pub entries: Vec<BookEntry>,
+    /// The transaction history's counterparties with the types of their transactions.
+    pub counterparties: Vec<(String, String)>,
 }
 
 /// Roles an imported account of a type serves when no default account of its name does.
@@ -53,7 +56,12 @@ impl Ledger {
     pub fn load(store: &dyn Storage, profile: &BusinessProfile) -> Result<Ledger> {
         let business = business_key(&profile.name);
         let entries = store.book_entries(&business, None)?;
-        Ok(Ledger { business, entries })
+        let counterparties = store.history_counterparties(&business)?;
+        Ok(Ledger {
+            business,
+            entries,
+            counterparties,
+        })
     }
 
     /// The entries of `list`.
@@ -64,6 +72,26 @@ impl Ledger {
     /// Whether `list` was imported.
     pub fn has(&self, list: BookList) -> bool {
         self.list(list).next().is_some()
+    }
+
+    /// Whether `account` is the payment side of a transaction (A/P, A/R, a bank or card
+    /// account): by its type in the imported chart, else by its name
+    /// (`settlement_accounts` of `schema/books/layouts.json`).
+    pub fn is_settlement(&self, account: &str) -> bool {
+        let key = words(account);
+        let in_chart = self
+            .list(BookList::Accounts)
+            .find(|e| e.name == account || words(&e.name) == key);
+        match in_chart.and_then(|e| e.kind.as_deref()) {
+            Some(t) => matches!(
+                t,
+                "Bank" | "Credit Card" | "Accounts payable" | "Accounts receivable"
+            ),
+            None => crate::books::layouts::layouts()
+                .settlement_accounts
+                .iter()
+                .any(|s| words(s) == key),
+        }
     }
 
     /// `profile` with the books' active vendors, customers and items added to its lists.
@@ -79,6 +107,17 @@ impl Ledger {
         add(&mut p.vendors, BookList::Vendors);
         add(&mut p.customers, BookList::Customers);
         add(&mut p.items, BookList::Items);
+        let sales = &crate::books::layouts::layouts().sales_transaction_types;
+        for (name, kind) in &self.counterparties {
+            let target = if sales.contains(kind) {
+                &mut p.customers
+            } else {
+                &mut p.vendors
+            };
+            if !target.contains(name) {
+                target.push(name.clone());
+            }
+        }
         p
     }
 

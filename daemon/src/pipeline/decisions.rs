@@ -54,6 +54,9 @@ pub struct Situation<'a> {
 pub struct Table {
     pub software: String,
     pub rules: Vec<Rule>,
+    /// A posted transaction's canonical type (`bill`, `expense` …) → the PRIMARY action it was.
+    #[serde(default)]
+    pub history: BTreeMap<String, String>,
 }
 
 fn matches(cond: Option<&str>, value: Option<&str>) -> bool {
@@ -82,6 +85,15 @@ impl Table {
             Some(r) if r.kind == "*" && r.direction.is_none() && r.paid.is_none() => Ok(t),
             _ => bail!("the decision table must end with a rule for any document (kind \"*\")"),
         }
+    }
+
+    /// The canonical transaction type an approved `action` posts (the first `history` type
+    /// mapped to it), or `None`.
+    pub fn history_kind(&self, action: &str) -> Option<&str> {
+        self.history
+            .iter()
+            .find(|(_, a)| *a == action)
+            .map(|(k, _)| k.as_str())
     }
 
     /// The first rule that fits `s`.

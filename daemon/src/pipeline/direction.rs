@@ -150,6 +150,17 @@ fn bought_at_a_till(extracted: &Value) -> bool {
         && !extracted["from"]["name"].is_null()
 }
 
+/// Why the issuer `from` of a document not naming the business is one of its vendors: its
+/// books (vendor list, transaction history) or profile know it.
+fn known_vendor(profile: &BusinessProfile, from: &Value) -> Option<String> {
+    let issuer = from["name"].as_str()?;
+    let known = profile.vendors.iter().find(|v| same_name(v, issuer))?;
+    Some(format!(
+        "{} is not named; its issuer is {known}, a vendor of its books: bought from it",
+        profile.name
+    ))
+}
+
 /// Decide the direction of `extracted` (with its layout `text`) for `profile`.
 pub fn decide(profile: &BusinessProfile, extracted: &Value, text: &str) -> Sides {
     let (from, to) = (&extracted["from"], &extracted["to"]);
@@ -196,6 +207,9 @@ pub fn decide(profile: &BusinessProfile, extracted: &Value, text: &str) -> Sides
             format!("{name} is named under a recipient label"),
             90,
         );
+    }
+    if let Some(why) = known_vendor(profile, from) {
+        return sides("incoming", from, "absent", why, 90);
     }
     let mentioned = text
         .lines()
@@ -255,6 +269,15 @@ mod tests {
             (s.direction, s.business_is, s.confidence),
             ("incoming", "absent", 40)
         );
+        // A vendor of its books (a list, the transaction history) sold it.
+        let mut known = p.clone();
+        known.vendors = vec!["Sammy Maystone LLC".into()];
+        let s = decide(
+            &known,
+            &doc("SAMMY MAYSTONE", "Taylor Riddel"),
+            "nothing here",
+        );
+        assert_eq!((s.direction, s.confidence), ("incoming", 90));
         let l = BusinessProfile::named("iViveLabs Limited");
         let s = decide(
             &l,

@@ -14,9 +14,13 @@ use crate::extract::money::{self, cents, decimal};
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AccountChoice {
     pub name: String,
-    /// `fixed_asset_rule`, `keywords`, `model`, `memory`.
+    /// `business_rule`, `memory`, `fixed_asset_rule`, `prepaid_rule`, `inventory_item`,
+    /// `history`, `keywords`, `model`.
     pub method: String,
     pub confidence: i64,
+    /// What decided it, in words ("from 14 of 15 posted lines of this vendor").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// One line as an action posts it.

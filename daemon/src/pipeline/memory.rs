@@ -1,7 +1,9 @@
 //! Vendor memory: when an accountant approves a result (`zopilot approve ID [--set …]`), the
 //! decision — the PRIMARY action, each line's account, the class and tax code — is remembered
 //! for the business and the counterparty. The next document of that counterparty uses it before
-//! any model call, and says so ("from 3 approved documents of this vendor").
+//! any model call, and says so ("from 3 approved documents of this vendor"). The approved lines
+//! also join the business's transaction history ([`super::history`]) as posted lines of the
+//! counterparty, so the history's counts include them.
 //!
 //! Corrections (`--set key=value`): `action=createExpense`, `account=Office Supplies` (every
 //! line), `line.N.account=…` (line N, from 1), `class=…`, `tax_code=…`, `vendor=…` (the
@@ -55,12 +57,15 @@ fn decision_of(result: &Value) -> Value {
         .flatten()
         .filter_map(|l| {
             let (d, a) = (l["description"].as_str()?, l["account"].as_str()?);
-            Some(json!({"description": d, "account": unref(a),
-                "decided_by": l["account_decided_by"]}))
+            Some(
+                json!({"description": d, "account": unref(a), "amount": l["amount"],
+                "decided_by": l["account_decided_by"]}),
+            )
         })
         .collect();
     json!({
         "action": primary.map(|p| p["action"].clone()).unwrap_or(Value::Null),
+        "document_type": result["document_type"],
         "lines": lines,
         "account": Value::Null,
         "class": Value::Null,
@@ -200,10 +205,43 @@ pub fn approve(store: &dyn Storage, doc: &Document, sets: &[String]) -> Result<V
     decision["account"] = default_of(&lines);
     let key = counterparty_key(party);
     let approvals = store.remember(&business_key(business), &key, party, &decision)?;
+    let software = doc
+        .business
+        .as_ref()
+        .and_then(|b| b["accounting_software"].as_str());
+    let table = super::decisions::Table::for_software(software.unwrap_or("quickbooks"))?;
+    let action = decision["action"].as_str().unwrap_or("");
+    if let Some(kind) = table.history_kind(action) {
+        let who = decision["vendor"].as_str().unwrap_or(party);
+        let who = super::history::books_name(store, &business_key(business), who)?;
+        let extracted = doc.extracted.clone().unwrap_or(Value::Null);
+        let lines = super::history::approved(doc.id, &who, kind, &decision, &fields, &extracted);
+        store.record_approved(&business_key(business), doc.id, &lines)?;
+    }
     let approval = json!({"corrections": sets, "decision": decision, "fields": fields,
         "counterparty": party, "approvals_of_counterparty": approvals});
     store.approve(doc.id, &approval)?;
     Ok(approval)
+}
+
+/// The remembered account of a line with the same `description`.
+pub fn account_for(m: &Memory, description: &str) -> Option<String> {
+    m.decision["lines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| {
+            l["description"]
+                .as_str()
+                .is_some_and(|x| counterparty_key(x) == counterparty_key(description))
+        })
+        .and_then(|l| l["account"].as_str())
+        .map(str::to_string)
+}
+
+/// The remembered account of this counterparty's other lines.
+pub fn default_account(m: &Memory) -> Option<String> {
+    m.decision["account"].as_str().map(str::to_string)
 }
 
 #[cfg(test)]
@@ -256,24 +294,4 @@ mod tests {
         assert!(correct(&mut d, &["field.colour=red".into()]).is_err());
         assert_eq!(counterparty_key("Staples, Inc."), "staples");
     }
-}
-
-/// The remembered account of a line with the same `description`.
-pub fn account_for(m: &Memory, description: &str) -> Option<String> {
-    m.decision["lines"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|l| {
-            l["description"]
-                .as_str()
-                .is_some_and(|x| counterparty_key(x) == counterparty_key(description))
-        })
-        .and_then(|l| l["account"].as_str())
-        .map(str::to_string)
-}
-
-/// The remembered account of this counterparty's other lines.
-pub fn default_account(m: &Memory) -> Option<String> {
-    m.decision["account"].as_str().map(str::to_string)
 }

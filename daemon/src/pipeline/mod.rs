@@ -1,7 +1,8 @@
 //! The document pipeline, one file per step in the order a document goes through it:
 //! extraction ([`crate::extract`]: text, e-invoice fields) → [`fields`] (the rules propose every
 //! field's candidates, the model scores them, the arithmetic decides) → [`duplicates`] (Stage 0 field rules) →
-//! [`direction`] (who the business is in this document, the counterparty) → [`stage1`] (the
+//! [`direction`] (who the business is in this document, the counterparty; what [`memory`] and the
+//! transaction [`history`] of the books know about it) → [`stage1`] (the
 //! [`decisions`] table; the model [`judge`]s only among the candidates it leaves) → [`accounts`]
 //! (each line's account from the [`chart`]: rules, else a judgment) → [`stage2`] (every field from
 //! its [`registry`] value source, validation computed) → [`result`] (confidence, review status).
@@ -21,6 +22,7 @@ pub mod direction;
 pub mod duplicates;
 pub mod exchange;
 pub mod fields;
+pub mod history;
 pub mod judge;
 pub mod lines;
 pub mod lookups;
@@ -127,6 +129,8 @@ struct Ctx<'a> {
     rules: Vec<rules::Rule>,
     /// What approvals taught about the counterparty (looked up once the direction is known).
     memory: Option<crate::store::books::Memory>,
+    /// The counterparty's transaction history in the books.
+    history: Option<history::History>,
     fired: Vec<rules::Fired>,
     registry: Registry,
     table: decisions::Table,
@@ -173,6 +177,8 @@ fn rule_reviews(cx: &mut Ctx<'_>, party: &str, extracted: &Value) {
         profile: cx.profile,
         rules: &cx.rules,
         memory: None,
+        history: None,
+        itemised: false,
         ledger: cx.ledger,
         counterparty: party,
         total: crate::extract::money::decimal(&extracted["total"]),
@@ -208,6 +214,7 @@ fn conclude(
     r["exchange"] = extras["exchange"].clone();
     r["rules_fired"] = serde_json::to_value(&cx.fired)?;
     r["vendor_memory"] = json!(cx.memory.as_ref().map(memory::provenance));
+    r["history"] = json!(cx.history.as_ref().map(history::History::summary));
     r["reading"] = cx.reading;
     cx.outcome.result = Some(r);
     cx.outcome.stage2 = Some(Value::Array(mappings));
@@ -281,6 +288,7 @@ impl Pipeline {
             ledger: &ledger,
             rules,
             memory: None,
+            history: None,
             fired: Vec::new(),
             registry,
             table,
@@ -300,6 +308,7 @@ impl Pipeline {
         let sides = direction::decide(cx.profile, &extracted, &cx.text.text);
         if let Some(party) = sides.counterparty["name"].as_str() {
             cx.memory = memory::recall(cx.store, &cx.profile.name, party)?;
+            cx.history = history::recall(cx.store, cx.ledger, party)?;
         }
         let exchange = exchange_of(&mut cx, &extracted)?;
         let s1 = self.stage1(&mut cx, &extracted, &sides)?;
@@ -357,6 +366,7 @@ impl Pipeline {
             table: &cx.table,
             sides,
             memory: cx.memory.as_ref(),
+            history: cx.history.as_ref(),
         };
         let s1 = stage1::run(&self.engine, &self.prompts, &input, cx.metrics)?;
         crate::schemas::validate(crate::schemas::Kind::Stage1, &s1.output)?;
@@ -407,6 +417,8 @@ impl Pipeline {
                 profile: cx.profile,
                 rules: &cx.rules,
                 memory: cx.memory.as_ref(),
+                history: cx.history.as_ref(),
+                itemised: lines.itemised,
                 ledger: cx.ledger,
                 counterparty: &party,
                 total: crate::extract::money::decimal(&extracted["total"]),

@@ -3,21 +3,26 @@
 //!
 //! 1. the business's **rules file** (an account for a vendor, or for lines naming words);
 //! 2. **vendor memory** of the same line (the account the accountant approved for a line with
-//!    this description from this counterparty);
+//!    this description from this counterparty; lines read from an item table);
 //! 3. the **fixed-asset** rule: equipment at or above the threshold → the fixed-asset account;
 //! 4. the **prepaid** rule: a period paid ahead at or above the threshold → the prepaid account;
 //! 5. **inventory items**: for a business that tracks inventory, a line naming an imported
 //!    inventory item posts that item (its asset account), not an expense;
-//! 6. **vendor memory** of the counterparty's other lines (the account most of its approved
-//!    lines went to).
+//! 6. the **transaction history** of the same or a similar line text ([`super::history`]: the
+//!    account ≥ 80 % of the vendor's posted lines like it went to; lines read from an item
+//!    table);
+//! 7. **vendor memory** of the counterparty's other lines (the account most of its last approved
+//!    document's lines went to), where the history agrees or holds no line of the vendor;
+//! 8. the **transaction history**'s dominant account (≥ 80 % of the vendor's posted lines).
 //!
-//! Classes and tax codes come from the rules file or memory. Rules that fire are named
+//! Classes and tax codes come from the rules file, memory or the history. Rules that fire are named
 //! ([`Fired`]); a rule with `review = true` or over its `amount_over` sends the document to
 //! review.
 
 use super::books::Ledger;
 use super::chart::Chart;
 use super::direction::same_name;
+use super::history::{Decided, History};
 use super::lines::{AccountChoice, Line};
 use super::memory;
 use super::profile::BusinessProfile;
@@ -30,6 +35,11 @@ pub struct Presets<'a> {
     pub profile: &'a BusinessProfile,
     pub rules: &'a [Rule],
     pub memory: Option<&'a Memory>,
+    /// The counterparty's transaction history.
+    pub history: Option<&'a History>,
+    /// The lines were read from an item table: their texts say what was bought (one line made
+    /// for the whole document says nothing a line of another document could share).
+    pub itemised: bool,
     pub ledger: &'a Ledger,
     pub counterparty: &'a str,
     /// The document's total (amount rules).
@@ -41,6 +51,7 @@ fn choice(name: &str, method: &str, confidence: i64) -> AccountChoice {
         name: name.to_string(),
         method: method.into(),
         confidence,
+        evidence: None,
     }
 }
 
@@ -83,7 +94,7 @@ impl Presets<'_> {
         if line.account.is_some() {
             return true;
         }
-        if let Some(m) = self.memory {
+        if let Some(m) = self.memory.filter(|_| self.itemised) {
             if let Some(a) = memory::account_for(m, &line.description) {
                 self.remembered(m, line, &a, fired);
                 return true;
@@ -92,13 +103,44 @@ impl Presets<'_> {
         if self.stage_2_6(chart, line, text, fired) {
             return true;
         }
+        let like = self.history.filter(|_| self.itemised);
+        if let Some(d) = like.and_then(|h| h.account_for(&line.description)) {
+            self.posted(line, d, 92, fired);
+            return true;
+        }
+        let dominant = self.history.and_then(History::dominant);
         if let Some(m) = self.memory {
-            if let Some(a) = memory::default_account(m) {
+            // The last approval's account, where the vendor's history (which holds every
+            // approval) agrees or has nothing to say — never against it, nor for a vendor whose
+            // lines go to several accounts.
+            let agrees = |a: &String| match (&dominant, self.history) {
+                (Some(d), _) => d.account == *a,
+                (None, Some(h)) => h.lines.is_empty(),
+                (None, None) => true,
+            };
+            if let Some(a) = memory::default_account(m).filter(agrees) {
                 self.remembered(m, line, &a, fired);
                 return true;
             }
         }
+        if let Some(d) = dominant {
+            self.posted(line, d, 90, fired);
+            return true;
+        }
         false
+    }
+
+    /// `line` decided by the transaction history.
+    fn posted(&self, line: &mut Line, d: Decided, confidence: i64, fired: &mut Vec<Fired>) {
+        let mut c = choice(&d.account, "history", confidence);
+        c.evidence = Some(d.evidence.clone());
+        line.account = Some(c);
+        line.class = line.class.clone().or(d.class);
+        line.tax_code = line.tax_code.clone().or(d.tax_code);
+        fired.push(Fired {
+            rule: "transaction history".into(),
+            effect: format!("{}: account {} {}", line.description, d.account, d.evidence),
+        });
     }
 
     /// The rules file's account, class and tax code for `line`.

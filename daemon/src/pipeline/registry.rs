@@ -116,7 +116,8 @@ pub fn field_schema(field_type: &str) -> Value {
                 "amount": {"type": "number", "minimum": -1000000000, "maximum": 1000000000, "multipleOf": 0.001},
                 "account": {"type": "string", "pattern": pattern_ref("Account")},
                 "item": {"type": "string", "pattern": pattern_ref("Item")},
-                "account_decided_by": {"enum": ["fixed_asset_rule", "keywords", "model", "memory", "rule"]}
+                "account_decided_by": {"enum": ["fixed_asset_rule", "keywords", "model", "memory", "rule", "business_rule", "prepaid_rule", "inventory_item", "history"]},
+                "account_evidence": {"type": "string", "pattern": "^[^\\\\\\x00-\\x1f]{0,200}$"}
             }, "required": ["description", "amount"], "additionalProperties": false}
         }),
         t if t.starts_with("ref:") => json!({"type": "string", "pattern": pattern_ref(&t[4..])}),

@@ -8,9 +8,10 @@
 //! labelled set (see README "Confidence"): a posting document; the kind read from a title and
 //! the direction from a party match (both ≥ 90); the total, the date, the counterparty and (for
 //! numbered kinds) the document number read, and every field holding a value settled (the rules'
-//! and the model's choices agree, or the arithmetic pins it); the PRIMARY action decided by the table,
-//! not the model; its mapping complete, adding up, tax consistent; every line account decided by
-//! rules or memory; no warning of any step. Everything else is `preview_required`, with the reasons in
+//! and the model's choices agree, or the arithmetic pins it); the PRIMARY action decided by the table
+//! (or, where it leaves a choice, by the counterparty's history or memory), not the model; its
+//! mapping complete, adding up, tax consistent; every line account decided by rules, the
+//! transaction history or memory (none left without one); no warning of any step. Everything else is `preview_required`, with the reasons in
 //! `review_reasons`.
 
 use serde_json::{json, Value};
@@ -79,6 +80,20 @@ fn unsure_fields(x: &Value, party_key: &str) -> Vec<String> {
     out
 }
 
+/// How many lines of mapping `m` that post to accounts (`lines:accounts`) have none.
+fn unaccounted(m: &Value) -> usize {
+    let field = m["field_sources"]
+        .as_object()
+        .and_then(|o| o.iter().find(|(_, s)| *s == "lines:accounts"))
+        .map(|(k, _)| k.as_str());
+    field
+        .and_then(|f| m["field_mappings"][f].as_array())
+        .into_iter()
+        .flatten()
+        .filter(|l| l["account"].is_null() && l["item"].is_null())
+        .count()
+}
+
 /// Why `s1` and `primary` (the PRIMARY's mapping) of the document `extracted` need a person;
 /// empty = `classified`.
 pub fn review_reasons(
@@ -132,6 +147,12 @@ pub fn review_reasons(
                 .any(|l| l["account_decided_by"] == "model");
             if judged {
                 r.push("a line's account was judged by the model".into());
+            }
+            let unaccounted = unaccounted(m);
+            if unaccounted > 0 {
+                r.push(format!(
+                    "{unaccounted} line(s) without an account: the chart of accounts has no expense account to choose from"
+                ));
             }
         }
         None if s1.review.is_none() => r.push("the PRIMARY action could not be mapped".into()),

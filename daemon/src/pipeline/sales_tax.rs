@@ -136,6 +136,7 @@ mod tests {
                 name: account.into(),
                 method: "keyword".into(),
                 confidence: 90,
+                evidence: None,
             }),
             class: None,
             tax_code: None,

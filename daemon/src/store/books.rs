@@ -1,6 +1,6 @@
 //! The business's own books as the store keeps them: imported lists ([`BookEntry`]: chart of
-//! accounts, vendors, customers, items), exchange rates ([`Rate`]), approvals and the
-//! decisions they teach ([`Memory`]). Parsing the exports is [`crate::books`]' job; this is the
+//! accounts, vendors, customers, items), the transaction history ([`Posted`] lines), exchange
+//! rates ([`Rate`]), approvals and the decisions they teach ([`Memory`]). Parsing the exports is [`crate::books`]' job; this is the
 //! shape and the [`Books`] operations, implemented by the SQLite store (migration
 //! `schema/migrations/0005_books.sql`).
 
@@ -103,6 +103,32 @@ impl BookEntry {
     }
 }
 
+/// One posted line of the business's transaction history: read from a transaction report
+/// (`zopilot books import`) or an approved document's line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Posted {
+    /// The row key: a hash of the row's fields and its occurrence in the file (a re-import adds
+    /// nothing), or `approval:<document id>:<line>`.
+    pub key: String,
+    /// The vendor or customer as the books name it.
+    pub counterparty: String,
+    /// The canonical transaction type (`bill`, `expense`, `check`, `credit_card_charge`,
+    /// `vendor_credit`, `invoice` …; `schema/books/layouts.json` `transaction_types`).
+    pub kind: String,
+    /// `YYYY-MM-DD`.
+    pub day: Option<String>,
+    pub number: Option<String>,
+    /// The account the line posted to.
+    pub account: Option<String>,
+    pub amount: Option<rust_decimal::Decimal>,
+    /// ISO 4217.
+    pub currency: Option<String>,
+    /// The line's text (memo, description).
+    pub memo: Option<String>,
+    pub class: Option<String>,
+    pub tax_code: Option<String>,
+}
+
 /// What an import changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ImportCounts {
@@ -157,8 +183,27 @@ pub trait Books: Send + Sync {
     fn book_entries(&self, business: &str, list: Option<BookList>) -> Result<Vec<BookEntry>>;
     /// Delete the entries of `business` (one list or all); how many were deleted.
     fn clear_books(&self, business: &str, list: Option<BookList>) -> Result<usize>;
-    /// `(business, list, entries)` for every pair present.
+    /// `(business, list, entries)` for every pair present (the transaction history as list
+    /// `history`, its posted lines).
     fn book_counts(&self) -> Result<Vec<(String, String, i64)>>;
+    /// Add the posted `lines` of `business` not stored yet (by [`Posted::key`]), in one
+    /// transaction: `added` new lines, `updated` those already there (left as they are).
+    fn import_history(
+        &self,
+        business: &str,
+        lines: &[Posted],
+        source: &str,
+    ) -> Result<ImportCounts>;
+    /// The counterparties of `business`'s history with the transaction types posted for them:
+    /// each `(counterparty, kind)` pair once.
+    fn history_counterparties(&self, business: &str) -> Result<Vec<(String, String)>>;
+    /// The posted lines of `counterparty` (as the books name it) of `business`, newest first.
+    fn history_of(&self, business: &str, counterparty: &str) -> Result<Vec<Posted>>;
+    /// Replace the lines approved document `document` added to `business`'s history with
+    /// `lines` (keyed `approval:<document>:<n>`), in one transaction.
+    fn record_approved(&self, business: &str, document: i64, lines: &[Posted]) -> Result<()>;
+    /// Delete the transaction history of `business`; how many lines were deleted.
+    fn clear_history(&self, business: &str) -> Result<usize>;
     /// Insert or replace `rates` in one transaction; how many were written.
     fn import_rates(&self, rates: &[Rate], source: &str) -> Result<usize>;
     /// The latest rate of each of `currencies` (against any base) on a day in `from..=to`

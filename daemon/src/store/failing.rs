@@ -11,7 +11,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::batches::{ApiFile, Batch, BatchLine, Batches};
-use super::books::{BookEntry, BookList, Books, ImportCounts, Memory, Rate};
+use super::books::{BookEntry, BookList, Books, ImportCounts, Memory, Posted, Rate};
 use super::{
     Activity, Document, Enqueued, Job, NewFile, Outcome, PendingMove, Policy, Status, Storage,
 };
@@ -261,6 +261,21 @@ impl<S: Storage> Books for FailingStore<S> {
     }
     fn book_counts(&self) -> Result<Vec<(String, String, i64)>> {
         self.inner.book_counts()
+    }
+    fn import_history(&self, b: &str, lines: &[Posted], source: &str) -> Result<ImportCounts> {
+        self.inner.import_history(b, lines, source)
+    }
+    fn history_counterparties(&self, b: &str) -> Result<Vec<(String, String)>> {
+        self.inner.history_counterparties(b)
+    }
+    fn history_of(&self, b: &str, counterparty: &str) -> Result<Vec<Posted>> {
+        self.inner.history_of(b, counterparty)
+    }
+    fn record_approved(&self, b: &str, document: i64, lines: &[Posted]) -> Result<()> {
+        self.inner.record_approved(b, document, lines)
+    }
+    fn clear_history(&self, b: &str) -> Result<usize> {
+        self.inner.clear_history(b)
     }
     fn import_rates(&self, rates: &[Rate], source: &str) -> Result<usize> {
         self.inner.import_rates(rates, source)

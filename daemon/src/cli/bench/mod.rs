@@ -3,7 +3,9 @@
 //! judgment's options),
 //! [`import`] (import time, memory, decode speed), [`extract`] (header-field
 //! accuracy, seconds per page), [`queue`] (enqueue throughput, watcher latency), [`hostile`]
-//! (peak memory of extraction on the robustness probe's hostile files, child-process overhead).
+//! (peak memory of extraction on the robustness probe's hostile files, child-process overhead),
+//! [`replay`] (documents in date order, each approved after it is processed, from a transaction
+//! history: the classified share and how many are right, first document of a vendor vs later).
 
 mod engine;
 mod extract;
@@ -14,6 +16,8 @@ mod judge;
 mod pipeline;
 mod queue;
 mod recall;
+mod replay;
+mod replay_items;
 mod score;
 mod scoring;
 mod scratch;
@@ -41,6 +45,28 @@ pub enum BenchCommand {
         #[arg(long)]
         split: Option<String>,
         /// Also write every stored row to this JSON file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// A labelled corpus replayed in date order as an accountant meets it: a transaction history
+    /// imported into each business's books first, each document processed then approved with
+    /// its labels; the classified share and how many classified ones are right, for the first
+    /// document of a vendor and the later ones.
+    Replay {
+        /// Folder with labels.json (tests/evalset, ~/.cache/zopilot/realset/docs).
+        #[arg(long)]
+        corpus: PathBuf,
+        /// A transaction history export (any format `books import` reads as history).
+        #[arg(long)]
+        history: PathBuf,
+        /// Line accounts of documents whose labels have none: JSON `{"<file>": "Account"}` or
+        /// `{"<file>": ["Account of line 1", …]}` (tests/realset/replay_accounts.json).
+        #[arg(long)]
+        accounts: Option<PathBuf>,
+        /// Only documents whose file path contains this string.
+        #[arg(long)]
+        only: Option<String>,
+        /// Also write every stored row (label, position, right) to this JSON file.
         #[arg(long)]
         json: Option<PathBuf>,
     },
@@ -149,6 +175,22 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
                 split: split.as_deref(),
             },
             json.as_deref(),
+        ),
+        BenchCommand::Replay {
+            corpus,
+            history,
+            accounts,
+            only,
+            json,
+        } => replay::run(
+            cfg,
+            replay::Replay {
+                corpus: &corpus,
+                history: &history,
+                accounts: accounts.as_deref(),
+                only: only.as_deref(),
+                json: json.as_deref(),
+            },
         ),
         BenchCommand::Judge { corpus, lines } => {
             judge::run(cfg, corpus.as_deref(), lines.as_deref())

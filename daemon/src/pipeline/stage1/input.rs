@@ -16,8 +16,11 @@ pub struct Stage1Input<'a> {
     pub table: &'a Table,
     pub sides: &'a Sides,
     /// What approvals taught about the counterparty (its approved PRIMARY action is used before
-    /// any model call).
+    /// any model call, for a document of the kind approved).
     pub memory: Option<&'a crate::store::books::Memory>,
+    /// The counterparty's transaction history (the PRIMARY its transactions used, where the
+    /// table leaves a choice).
+    pub history: Option<&'a crate::pipeline::history::History>,
 }
 
 /// Stage 1's decision with what the later steps need.

@@ -5,9 +5,12 @@
 //!
 //! Decided by data and code: the kind (title words), the direction and counterparty
 //! ([`super::direction`]), the payment evidence, then the decision table
-//! ([`super::decisions`]). The model judges only what those leave open — the kind of a document
-//! without a recognisable title, and the PRIMARY action when the table row names several
-//! candidates — by scoring the options ([`super::judge`]). Reasoning is written by code from the
+//! ([`super::decisions`]). An approved decision for the counterparty ([`super::memory`]) gives
+//! the PRIMARY of a document of the kind approved; where the row names several candidates, the
+//! counterparty's transaction history ([`super::history`]) picks the one ≥ 80 % of its
+//! transactions used. The model judges only what those leave open — the kind of a document
+//! without a recognisable title, and the PRIMARY action among the row's candidates — by scoring
+//! the options ([`super::judge`]). Reasoning is written by code from the
 //! facts that decided.
 
 mod actions;
@@ -74,7 +77,7 @@ fn kind(
     }
     // No title and no sum of money anywhere (a letter, a notice): nothing to record, and
     // nothing for the model to guess a financial kind from.
-    if x["total"].is_null() && !crate::extract::values::states_money(&input.text) {
+    if x["total"].is_null() && !crate::extract::values::states_money(input.text) {
         return Ok(("other".into(), 70, "no title and no amount stated".into()));
     }
     let head: String = input.text.lines().take(40).collect::<Vec<_>>().join("\n");
@@ -107,6 +110,32 @@ fn paid(x: &Value) -> bool {
     matches!((decimal(&x["amount_due"]), decimal(&x["total"])), (Some(d), Some(t)) if d.is_zero() && !t.is_zero())
 }
 
+/// The PRIMARY action decided before any model call: the one the accountant approved for this
+/// counterparty (a document of the kind approved, where the document posts at all), else, where
+/// the row leaves a choice, the one the counterparty's transaction history used.
+fn known_primary(
+    input: &Stage1Input<'_>,
+    rule: &Rule,
+    kind: &str,
+) -> Option<(String, i64, String)> {
+    if let Some(m) = input.memory.filter(|_| !rule.primary.is_empty()) {
+        let same_kind = m.decision["document_type"]
+            .as_str()
+            .is_none_or(|k| k == kind);
+        if let Some(a) = m.decision["action"]
+            .as_str()
+            .filter(|a| same_kind && input.registry.get(a).is_some())
+        {
+            let why = format!("{a} {}", super::memory::provenance(m));
+            return Some((a.to_string(), 95, why));
+        }
+    }
+    let h = input.history.filter(|_| rule.primary.len() > 1)?;
+    let (a, evidence) = h.primary(&rule.primary, &input.table.history)?;
+    let why = format!("{}; {a} {evidence}", rule.why.clone().unwrap_or_default());
+    Some((a, 95, why))
+}
+
 /// The PRIMARY action: the row's only candidate, or the model's choice among its candidates.
 fn primary(
     engine: &EngineHandle,
@@ -115,16 +144,6 @@ fn primary(
     rule: &Rule,
     metrics: &mut Vec<StageMetrics>,
 ) -> Result<Option<(String, i64, String)>> {
-    // The action the accountant approved for this counterparty, where the document posts at all.
-    if let Some(m) = input.memory.filter(|_| !rule.primary.is_empty()) {
-        if let Some(a) = m.decision["action"]
-            .as_str()
-            .filter(|a| input.registry.get(a).is_some())
-        {
-            let why = format!("{a} {}", super::memory::provenance(m));
-            return Ok(Some((a.to_string(), 95, why)));
-        }
-    }
     match rule.primary.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some((
@@ -205,7 +224,10 @@ pub fn run(
         accounting_method: input.profile.accounting_method.as_deref(),
     };
     let rule = input.table.decide(&situation).clone();
-    let chosen = primary(engine, prompts, input, &rule, metrics)?;
+    let chosen = match known_primary(input, &rule, &kind) {
+        Some(c) => Some(c),
+        None => primary(engine, prompts, input, &rule, metrics)?,
+    };
     let party_name = input.sides.counterparty["name"].as_str();
     let party_known = known(input.profile, &rule.party_role, party_name);
     let actions = actions::suggest(input, &rule, chosen.as_ref(), party_known);

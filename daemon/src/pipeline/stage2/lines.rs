@@ -46,6 +46,9 @@ pub(super) fn value(input: &Stage2Input<'_>, kind: &str, field: &str) -> Option<
                 if let Some(a) = &l.account {
                     v["account"] = json!(lookup_ref("Account", &a.name));
                     v["account_decided_by"] = json!(a.method);
+                    if let Some(e) = &a.evidence {
+                        v["account_evidence"] = json!(e);
+                    }
                     confidence = confidence.min(a.confidence);
                     lookups.push(
                         json!({"entity": "Account", "field": format!("{path}.account"),

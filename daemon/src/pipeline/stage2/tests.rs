@@ -30,6 +30,7 @@ fn mapped(x: &Value, action: &str, suggested: &[Value]) -> Value {
             name: "Repairs & Maintenance".into(),
             method: "keywords".into(),
             confidence: 80,
+            evidence: None,
         });
     }
     let input = Stage2Input {

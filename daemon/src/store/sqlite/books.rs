@@ -1,12 +1,13 @@
 //! [`Books`] on SQLite: `book_entries`, `exchange_rates`, `vendor_memory` and the approval
-//! columns of `documents` (migration 0005).
+//! columns of `documents` (migration 0005); the transaction history in [`super::history`].
 
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
+use super::history;
 use super::SqliteStore;
-use crate::store::books::{BookEntry, BookList, Books, ImportCounts, Memory, Rate};
+use crate::store::books::{BookEntry, BookList, Books, ImportCounts, Memory, Posted, Rate};
 use crate::store::now;
 
 fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<BookEntry> {
@@ -106,12 +107,39 @@ impl Books for SqliteStore {
         let c = self.lock();
         let mut st = c.prepare(
             "SELECT business, list, COUNT(*) FROM book_entries GROUP BY business, list
-             ORDER BY business, list",
+             UNION ALL
+             SELECT business, 'history', COUNT(*) FROM book_history GROUP BY business
+             ORDER BY 1, 2",
         )?;
         let rows = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    fn import_history(
+        &self,
+        business: &str,
+        lines: &[Posted],
+        source: &str,
+    ) -> Result<ImportCounts> {
+        history::import(&mut self.lock(), business, lines, source)
+    }
+
+    fn history_counterparties(&self, business: &str) -> Result<Vec<(String, String)>> {
+        history::counterparties(&self.lock(), business)
+    }
+
+    fn history_of(&self, business: &str, counterparty: &str) -> Result<Vec<Posted>> {
+        history::of(&self.lock(), business, counterparty)
+    }
+
+    fn record_approved(&self, business: &str, document: i64, lines: &[Posted]) -> Result<()> {
+        history::record_approved(&mut self.lock(), business, document, lines)
+    }
+
+    fn clear_history(&self, business: &str) -> Result<usize> {
+        history::clear(&self.lock(), business)
     }
 
     fn import_rates(&self, rates: &[Rate], source: &str) -> Result<usize> {

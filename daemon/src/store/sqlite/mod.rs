@@ -16,6 +16,7 @@
 mod batches;
 mod books;
 mod documents;
+mod history;
 mod queue;
 mod rows;
 #[cfg(test)]
@@ -70,6 +71,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0009_move_retries",
         include_str!("../../../../schema/migrations/0009_move_retries.sql"),
+    ),
+    (
+        "0010_history",
+        include_str!("../../../../schema/migrations/0010_history.sql"),
     ),
 ];
 
