@@ -70,7 +70,12 @@ pub fn amounts_in(line: &str) -> Vec<Decimal> {
     amount_spans(line).into_iter().map(|p| p.value).collect()
 }
 
-/// Amounts printed on `line`, left to right, with where each is printed.
+/// Numbers from this on are no amount a document states (an account, phone or payment reference
+/// read as a number); `schema/extracted_document.schema.json` bounds amounts below it.
+pub const MAX_AMOUNT: i64 = 1_000_000_000;
+
+/// Amounts printed on `line`, left to right, with where each is printed; numbers of
+/// [`MAX_AMOUNT`] and more are left out.
 pub fn amount_spans(line: &str) -> Vec<Printed<Decimal>> {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = re(
@@ -86,7 +91,7 @@ pub fn amount_spans(line: &str) -> Vec<Printed<Decimal>> {
             break;
         };
         let g = c.get(1).expect("group 1");
-        if let Some(v) = parse_amount(g.as_str()) {
+        if let Some(v) = parse_amount(g.as_str()).filter(|v| v.abs() < Decimal::from(MAX_AMOUNT)) {
             out.push(Printed {
                 value: v,
                 start: g.start(),
@@ -311,7 +316,17 @@ pub fn tax_ids_in(line: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::states_money;
+    use super::{amounts_in, states_money};
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn a_number_of_a_billion_and_more_is_no_amount() {
+        assert_eq!(
+            amounts_in("Kode 1929319239   1.929.319.239   12,50"),
+            vec![Decimal::new(1250, 2)]
+        );
+        assert_eq!(amounts_in("Total 999.999.999,99").len(), 1);
+    }
 
     #[test]
     fn money_is_a_two_decimal_amount_or_a_currency_sign_not_a_date_or_an_id() {

@@ -330,9 +330,17 @@ impl Pipeline {
 
     /// Fields: exact from an e-invoice, else candidates chosen by the model and the arithmetic.
     fn read_fields(&self, cx: &mut Ctx<'_>) -> Result<Value> {
+        let counterparties: Vec<String> = cx
+            .profile
+            .vendors
+            .iter()
+            .chain(&cx.profile.customers)
+            .cloned()
+            .collect();
         let business = fields::Business {
             name: &cx.profile.name,
             tax_id: cx.profile.tax_id.as_deref(),
+            counterparties: &counterparties,
         };
         let read = fields::read_fields(
             &self.engine,

@@ -125,6 +125,7 @@ pub(super) fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<Exi
                     &pipeline::fields::Business {
                         name: "",
                         tax_id: None,
+                        counterparties: &[],
                     },
                     &mut Vec::new(),
                     &mut Vec::new(),

@@ -12,13 +12,41 @@ use super::choose::Judged;
 use super::joint::{self, decision, Decision, Opt};
 use crate::extract::pdf::LayoutLine;
 use crate::extract::read::candidates::{Proposals, AMOUNTS, FIELDS, STATES};
+use crate::extract::read::fold::key;
 use crate::extract::read::provenance::entry;
 
-/// The business as the identity check sees it: its name and tax id.
+/// The business as the identity check sees it: its name and tax id, and the counterparties its
+/// books know (vendors and customers, as the books spell them).
 pub struct Business<'a> {
     pub name: &'a str,
     pub tax_id: Option<&'a str>,
+    pub counterparties: &'a [String],
 }
+
+impl Business<'_> {
+    /// Why a party field's `value` is settled by who it is, if it is: the business's own name or
+    /// tax id, or a counterparty of the books, printed as such (equal after folding case,
+    /// accents and punctuation — containment is not enough to settle).
+    pub fn identity(&self, field: &str, value: &Value) -> Option<&'static str> {
+        let k = key(value.as_str()?);
+        if k.len() < 4 {
+            return None;
+        }
+        if field.ends_with(".tax_id") {
+            return (self.tax_id.map(key) == Some(k)).then_some("the business's tax id");
+        }
+        if key(self.name) == k {
+            return Some("the business's name");
+        }
+        self.counterparties
+            .iter()
+            .any(|c| key(c) == k)
+            .then_some("a counterparty of the books")
+    }
+}
+
+/// The party fields an identity can settle.
+const PARTIES: &[&str] = &["from.name", "to.name", "from.tax_id", "to.tax_id"];
 
 /// Every field and state decided, in this order.
 fn all_fields() -> impl Iterator<Item = &'static str> {
@@ -70,7 +98,16 @@ pub fn decide(
         .map(|f| {
             let o = &opts[f];
             let (k, pinned) = chosen.get(f).copied().unwrap_or((joint::alone(o), false));
-            decision(f, o, k, judged.get(f), p.of(f), pinned)
+            let mut d = decision(f, o, k, judged.get(f), p.of(f), pinned);
+            // A party that is the business itself or one the books know is settled by who it
+            // is (the identity, not a guess between readings).
+            if PARTIES.contains(&f) && !d.settled {
+                if let Some(why) = business.identity(f, &d.value) {
+                    d.settled = true;
+                    d.how = why.to_string();
+                }
+            }
+            d
         })
         .collect()
 }

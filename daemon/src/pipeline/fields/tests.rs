@@ -11,6 +11,7 @@ use crate::extract::read::{document::line_sums, read};
 const NOBODY: Business<'static> = Business {
     name: "",
     tax_id: None,
+    counterparties: &[],
 };
 
 fn proposals(text: &str) -> Proposals {
@@ -84,6 +85,7 @@ fn issuer_and_recipient_differ_and_exactly_one_is_the_business() {
     let business = Business {
         name: "Greenfield Bakery LLC",
         tax_id: None,
+        counterparties: &[],
     };
     let d = decide(&p, &HashMap::new(), line_sums(t), &business);
     let (from, to) = (decided(&d, "from.name"), decided(&d, "to.name"));
@@ -107,4 +109,38 @@ fn a_due_date_never_comes_before_the_issue_date() {
     if let (Some(i), Some(due)) = (i.value.as_str(), due.value.as_str()) {
         assert!(due >= i, "{i} → {due}");
     }
+}
+
+#[test]
+fn the_business_and_a_counterparty_of_the_books_are_settled_by_who_they_are() {
+    let t = "Northwind Traders Ltd\n12 Harbour Road, Leeds LS1 4AB\n\nInvoice to: Greenfield Bakery LLC\n\
+             Invoice 5\nTotal 10.00\n";
+    let p = proposals(t);
+    // The model not asked: the rules alone settle nothing.
+    let judged = HashMap::new();
+    let unknown = decide(&p, &judged, line_sums(t), &NOBODY);
+    assert!(!decided(&unknown, "from.name").settled);
+    assert!(!decided(&unknown, "to.name").settled);
+    let vendors = vec!["NORTHWIND TRADERS LTD.".to_string()];
+    let business = Business {
+        name: "Greenfield Bakery LLC",
+        tax_id: None,
+        counterparties: &vendors,
+    };
+    let known = decide(&p, &judged, line_sums(t), &business);
+    let (from, to) = (decided(&known, "from.name"), decided(&known, "to.name"));
+    assert_eq!(from.value, json!("Northwind Traders Ltd"));
+    assert!(from.settled, "{}", from.how);
+    assert_eq!(from.how, "a counterparty of the books");
+    assert_eq!(to.value, json!("Greenfield Bakery LLC"));
+    assert!(to.settled, "{}", to.how);
+    assert_eq!(to.how, "the business's name");
+    // Only an equal name settles: a vendor whose name merely contains the printed one does not.
+    let longer = vec!["Northwind Traders Ltd Holdings".to_string()];
+    let business = Business {
+        counterparties: &longer,
+        ..business
+    };
+    let d = decide(&p, &judged, line_sums(t), &business);
+    assert!(!decided(&d, "from.name").settled);
 }

@@ -19,9 +19,6 @@ use crate::extract::read::segments::segments;
 use crate::extract::read::vocabulary::vocabulary;
 use crate::extract::values::{amount_spans, Printed};
 
-/// Amounts from this on are not candidates (`schema/extracted_document.schema.json` bounds them).
-pub const MAX_AMOUNT: i64 = 1_000_000_000;
-
 /// The label words before byte offset `start` of `line`: its column segment there (with the one
 /// before when that segment is only a currency sign or code).
 pub(super) fn label_before(line: &str, start: usize) -> String {
@@ -131,12 +128,9 @@ pub(super) fn propose(
 ) -> HashMap<&'static str, Vec<Candidate>> {
     let mut found = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        // An account or payment reference read as a number is no amount (and the schema bounds
-        // amounts below a billion).
-        for p in amount_spans(line)
-            .into_iter()
-            .filter(|p| p.value.abs() < Decimal::from(MAX_AMOUNT))
-        {
+        // An account or payment reference read as a number is no amount: `amount_spans` leaves
+        // out numbers of a billion and more.
+        for p in amount_spans(line) {
             found.push((i, p));
         }
     }
