@@ -330,17 +330,11 @@ impl Pipeline {
 
     /// Fields: exact from an e-invoice, else candidates chosen by the model and the arithmetic.
     fn read_fields(&self, cx: &mut Ctx<'_>) -> Result<Value> {
-        let counterparties: Vec<String> = cx
-            .profile
-            .vendors
-            .iter()
-            .chain(&cx.profile.customers)
-            .cloned()
-            .collect();
         let business = fields::Business {
             name: &cx.profile.name,
             tax_id: cx.profile.tax_id.as_deref(),
-            counterparties: &counterparties,
+            vendors: &cx.profile.vendors,
+            customers: &cx.profile.customers,
         };
         let read = fields::read_fields(
             &self.engine,

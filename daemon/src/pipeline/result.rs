@@ -22,15 +22,10 @@ use crate::store::Status;
 /// Confidence under which a person must review the result.
 pub const REVIEW_BELOW: i64 = 90;
 
-/// Kinds of documents that print their own number.
-const NUMBERED: &[&str] = &[
-    "invoice",
-    "receipt",
-    "credit_note",
-    "refund_receipt",
-    "purchase_order",
-    "quote",
-];
+/// Kinds of documents a posting needs the number of (a bill or credit note is matched and paid
+/// by it). A till receipt's number, when printed at all, posts nothing: an expense paid at a till
+/// is recorded by its date, total and seller.
+const NUMBERED: &[&str] = &["invoice", "credit_note", "purchase_order", "quote"];
 
 /// Fields that must be settled when they hold a value (the addresses are shown, not posted).
 const SETTLED: &[&str] = &[
@@ -239,4 +234,37 @@ pub fn combine(
         "assumptions": out["assumptions"],
         "warnings": warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unsure_fields;
+    use serde_json::json;
+
+    #[test]
+    fn a_till_receipt_needs_no_number_but_an_invoice_does() {
+        let settled = json!({"settled": true});
+        let doc = |kind: &str| {
+            json!({
+                "document_type": kind,
+                "total": 12.5,
+                "issue_date": "2025-04-07",
+                "from": {"name": "LIDL"},
+                "invoice_number": null,
+                "provenance": {"total": settled, "issue_date": settled, "from.name": settled},
+            })
+        };
+        assert!(unsure_fields(&doc("receipt"), "from.name").is_empty());
+        assert_eq!(
+            unsure_fields(&doc("invoice"), "from.name"),
+            vec!["invoice_number not read".to_string()]
+        );
+        // A value read but not settled still holds the receipt back.
+        let mut r = doc("receipt");
+        r["invoice_number"] = json!("4711");
+        assert_eq!(
+            unsure_fields(&r, "from.name"),
+            vec!["invoice_number not settled (not decided by the reading)".to_string()]
+        );
+    }
 }

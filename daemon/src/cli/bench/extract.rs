@@ -125,7 +125,8 @@ pub(super) fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<Exi
                     &pipeline::fields::Business {
                         name: "",
                         tax_id: None,
-                        counterparties: &[],
+                        vendors: &[],
+                        customers: &[],
                     },
                     &mut Vec::new(),
                     &mut Vec::new(),

@@ -16,37 +16,81 @@ use crate::extract::read::fold::key;
 use crate::extract::read::provenance::entry;
 
 /// The business as the identity check sees it: its name and tax id, and the counterparties its
-/// books know (vendors and customers, as the books spell them).
+/// books know (vendor and customer lists, the transaction history), as the books spell them.
 pub struct Business<'a> {
     pub name: &'a str,
     pub tax_id: Option<&'a str>,
-    pub counterparties: &'a [String],
+    pub vendors: &'a [String],
+    pub customers: &'a [String],
 }
 
 impl Business<'_> {
-    /// Why a party field's `value` is settled by who it is, if it is: the business's own name or
-    /// tax id, or a counterparty of the books, printed as such (equal after folding case,
-    /// accents and punctuation — containment is not enough to settle).
-    pub fn identity(&self, field: &str, value: &Value) -> Option<&'static str> {
-        let k = key(value.as_str()?);
-        if k.len() < 4 {
-            return None;
+    /// Whether `v` is printed as the business's name (equal after folding case, accents and
+    /// punctuation: containment is not enough to settle).
+    fn is_named(&self, v: &Value) -> bool {
+        v.as_str()
+            .is_some_and(|s| key(s).len() >= 4 && key(s) == key(self.name))
+    }
+
+    fn in_list(list: &[String], v: &Value) -> bool {
+        v.as_str()
+            .is_some_and(|s| key(s).len() >= 4 && list.iter().any(|c| key(c) == key(s)))
+    }
+
+    /// Why the chosen parties `from` / `to` (names) are settled by who they are, side by side:
+    /// a vendor of the books as issuer with the business (or nobody known) as recipient, or the
+    /// business as issuer with a customer of the books as recipient. A vendor printed as the
+    /// recipient, or the business as issuer to no known customer, settles nothing (the sides may
+    /// be swapped). Returns the reasons for (from, to).
+    pub fn identity(&self, from: &Value, to: &Value) -> [Option<&'static str>; 2] {
+        let (vendor, customer) = (
+            Self::in_list(self.vendors, from),
+            Self::in_list(self.customers, to),
+        );
+        let (from_us, to_us) = (self.is_named(from), self.is_named(to));
+        if from_us && customer {
+            return [Some("the business's name"), Some("a customer of the books")];
         }
-        if field.ends_with(".tax_id") {
-            return (self.tax_id.map(key) == Some(k)).then_some("the business's tax id");
-        }
-        if key(self.name) == k {
-            return Some("the business's name");
-        }
-        self.counterparties
-            .iter()
-            .any(|c| key(c) == k)
-            .then_some("a counterparty of the books")
+        let other_side_fits = !from_us && !Self::in_list(self.customers, from);
+        let f = (vendor && !Self::in_list(self.vendors, to)).then_some("a vendor of the books");
+        let t = (to_us && other_side_fits).then_some("the business's name");
+        [f, t]
+    }
+
+    /// Whether the tax id `v` is the business's own.
+    fn is_tax_id(&self, v: &Value) -> bool {
+        let Some(t) = self.tax_id.filter(|t| key(t).len() >= 4) else {
+            return false;
+        };
+        v.as_str().is_some_and(|s| key(s) == key(t))
     }
 }
 
-/// The party fields an identity can settle.
-const PARTIES: &[&str] = &["from.name", "to.name", "from.tax_id", "to.tax_id"];
+/// Settle the parties of `ds` by who they are ([`Business::identity`]); the business's tax id
+/// settles the side whose name is settled as the business.
+fn settle_parties(ds: &mut [Decision], business: &Business<'_>) {
+    let at = |ds: &[Decision], f: &str| ds.iter().position(|d| d.field == f);
+    let (Some(fi), Some(ti)) = (at(ds, "from.name"), at(ds, "to.name")) else {
+        return;
+    };
+    let why = business.identity(&ds[fi].value, &ds[ti].value);
+    for (i, side, why) in [(fi, "from", why[0]), (ti, "to", why[1])] {
+        let Some(why) = why else { continue };
+        if !ds[i].settled {
+            ds[i].settled = true;
+            ds[i].how = why.to_string();
+        }
+        if why != "the business's name" {
+            continue;
+        }
+        if let Some(j) = at(ds, &format!("{side}.tax_id")) {
+            if !ds[j].settled && business.is_tax_id(&ds[j].value) {
+                ds[j].settled = true;
+                ds[j].how = "the business's tax id".to_string();
+            }
+        }
+    }
+}
 
 /// Every field and state decided, in this order.
 fn all_fields() -> impl Iterator<Item = &'static str> {
@@ -94,22 +138,17 @@ pub fn decide(
         chosen.insert("document_type", (k, false));
         chosen.insert("payment", (d, false));
     }
-    all_fields()
+    let mut ds: Vec<Decision> = all_fields()
         .map(|f| {
             let o = &opts[f];
             let (k, pinned) = chosen.get(f).copied().unwrap_or((joint::alone(o), false));
-            let mut d = decision(f, o, k, judged.get(f), p.of(f), pinned);
-            // A party that is the business itself or one the books know is settled by who it
-            // is (the identity, not a guess between readings).
-            if PARTIES.contains(&f) && !d.settled {
-                if let Some(why) = business.identity(f, &d.value) {
-                    d.settled = true;
-                    d.how = why.to_string();
-                }
-            }
-            d
+            decision(f, o, k, judged.get(f), p.of(f), pinned)
         })
-        .collect()
+        .collect();
+    // A party that is the business itself or one its books know, on its side, is settled by
+    // who it is (the identity, not a guess between readings).
+    settle_parties(&mut ds, business);
+    ds
 }
 
 /// Write `decisions` into `doc` (the rule reading's shape) with their provenance: method

@@ -82,10 +82,11 @@ pub fn read_fields(
     // A text that states no sum of money records nothing (a letter, a notice, junk): the
     // model is not asked.
     let sums = read::document::line_sums(text);
-    // What the arithmetic pins on the rules' ranking alone needs no model.
+    // What the arithmetic pins on the rules' ranking alone needs no model (the parties are
+    // always asked: an identity settles the sides only as the joint choice finally sets them).
     let pinned: Vec<&str> = decide::decide(&proposals, &HashMap::new(), sums, business)
         .into_iter()
-        .filter(|d| d.settled)
+        .filter(|d| d.settled && d.how == "arithmetic")
         .map(|d| d.field)
         .collect();
     let judged = if crate::extract::values::states_money(text) {

@@ -11,7 +11,8 @@ use crate::extract::read::{document::line_sums, read};
 const NOBODY: Business<'static> = Business {
     name: "",
     tax_id: None,
-    counterparties: &[],
+    vendors: &[],
+    customers: &[],
 };
 
 fn proposals(text: &str) -> Proposals {
@@ -85,7 +86,8 @@ fn issuer_and_recipient_differ_and_exactly_one_is_the_business() {
     let business = Business {
         name: "Greenfield Bakery LLC",
         tax_id: None,
-        counterparties: &[],
+        vendors: &[],
+        customers: &[],
     };
     let d = decide(&p, &HashMap::new(), line_sums(t), &business);
     let (from, to) = (decided(&d, "from.name"), decided(&d, "to.name"));
@@ -112,7 +114,7 @@ fn a_due_date_never_comes_before_the_issue_date() {
 }
 
 #[test]
-fn the_business_and_a_counterparty_of_the_books_are_settled_by_who_they_are() {
+fn the_business_and_a_counterparty_of_the_books_are_settled_by_who_they_are_on_their_side() {
     let t = "Northwind Traders Ltd\n12 Harbour Road, Leeds LS1 4AB\n\nInvoice to: Greenfield Bakery LLC\n\
              Invoice 5\nTotal 10.00\n";
     let p = proposals(t);
@@ -125,22 +127,65 @@ fn the_business_and_a_counterparty_of_the_books_are_settled_by_who_they_are() {
     let business = Business {
         name: "Greenfield Bakery LLC",
         tax_id: None,
-        counterparties: &vendors,
+        vendors: &vendors,
+        customers: &[],
     };
     let known = decide(&p, &judged, line_sums(t), &business);
     let (from, to) = (decided(&known, "from.name"), decided(&known, "to.name"));
     assert_eq!(from.value, json!("Northwind Traders Ltd"));
     assert!(from.settled, "{}", from.how);
-    assert_eq!(from.how, "a counterparty of the books");
+    assert_eq!(from.how, "a vendor of the books");
     assert_eq!(to.value, json!("Greenfield Bakery LLC"));
     assert!(to.settled, "{}", to.how);
     assert_eq!(to.how, "the business's name");
     // Only an equal name settles: a vendor whose name merely contains the printed one does not.
     let longer = vec!["Northwind Traders Ltd Holdings".to_string()];
-    let business = Business {
-        counterparties: &longer,
-        ..business
-    };
-    let d = decide(&p, &judged, line_sums(t), &business);
+    let d = decide(
+        &p,
+        &judged,
+        line_sums(t),
+        &Business {
+            vendors: &longer,
+            ..business
+        },
+    );
     assert!(!decided(&d, "from.name").settled);
+}
+
+#[test]
+fn sides_that_may_be_swapped_settle_nothing() {
+    use serde_json::Value;
+    let vendors = vec!["Veidekke Industri AS".to_string()];
+    let b = Business {
+        name: "Vaktmesterkompaniet AS",
+        tax_id: None,
+        vendors: &vendors,
+        customers: &[],
+    };
+    let (us, vendor) = (
+        json!("VAKTMESTERKOMPANIET AS"),
+        json!("Veidekke Industri AS"),
+    );
+    // The business read as the issuer and its vendor as the recipient: nothing is settled.
+    assert_eq!(b.identity(&us, &vendor), [None, None]);
+    // The right way round both are.
+    assert_eq!(
+        b.identity(&vendor, &us),
+        [Some("a vendor of the books"), Some("the business's name")]
+    );
+    // The business issuing to a customer of its books is a sale, settled; to nobody known, not.
+    let customers = vec!["Eidsvoll Kommune".to_string()];
+    let seller = Business {
+        customers: &customers,
+        ..b
+    };
+    assert_eq!(
+        seller.identity(&us, &json!("EIDSVOLL KOMMUNE")),
+        [Some("the business's name"), Some("a customer of the books")]
+    );
+    assert_eq!(b.identity(&us, &json!("Someone Else AS")), [None, None]);
+    assert_eq!(
+        b.identity(&Value::Null, &us),
+        [None, Some("the business's name")]
+    );
 }
