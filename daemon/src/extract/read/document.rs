@@ -269,6 +269,25 @@ fn booking_number(
     }
 }
 
+/// After the reading is decided (the model's and the arithmetic's field choice): `subtotal = total − tax`
+/// when both hold a value and the subtotal none (the choice found no subtotal printed), settled
+/// when both are.
+pub fn derive_decided_subtotal(doc: &mut Value) {
+    if !doc["subtotal"].is_null() {
+        return;
+    }
+    let settled = ["total", "tax"]
+        .iter()
+        .all(|f| doc["provenance"][*f]["settled"] == true);
+    let mut prov = doc["provenance"].as_object().cloned().unwrap_or_default();
+    derive_subtotal(doc, &mut prov);
+    if let Some(e) = prov.get_mut("subtotal") {
+        e["settled"] = json!(settled);
+        e["how"] = json!("total − tax");
+    }
+    doc["provenance"] = Value::Object(prov);
+}
+
 /// `subtotal = total − tax` when the total and the tax are printed and the subtotal is not.
 fn derive_subtotal(doc: &mut Value, prov: &mut Map<String, Value>) {
     if let (Value::Null, Some(t), Some(x)) = (
@@ -384,5 +403,27 @@ NIP:               5261040828
         let d = read(t, &[], None).doc;
         assert_eq!(d["from"]["tax_id"], "A12345678");
         assert_eq!(d["to"]["tax_id"], "ESB87654321");
+    }
+
+    #[test]
+    fn a_subtotal_the_choice_left_empty_is_total_minus_tax_settled_when_both_are() {
+        use super::derive_decided_subtotal;
+        use serde_json::json;
+        let mut d = json!({
+            "total": 29.99, "tax": 5.0, "subtotal": null,
+            "provenance": {"total": {"settled": true}, "tax": {"settled": true}},
+        });
+        derive_decided_subtotal(&mut d);
+        assert_eq!(d["subtotal"], json!(24.99));
+        assert_eq!(d["provenance"]["subtotal"]["settled"], true);
+        assert_eq!(d["provenance"]["subtotal"]["method"], "computed");
+        // The tax not settled: computed, not settled; a subtotal read is never replaced.
+        d["subtotal"] = json!(null);
+        d["provenance"]["tax"]["settled"] = json!(false);
+        derive_decided_subtotal(&mut d);
+        assert_eq!(d["provenance"]["subtotal"]["settled"], false);
+        d["subtotal"] = json!(20.0);
+        derive_decided_subtotal(&mut d);
+        assert_eq!(d["subtotal"], json!(20.0));
     }
 }

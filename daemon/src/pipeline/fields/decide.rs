@@ -66,6 +66,14 @@ impl Business<'_> {
     }
 }
 
+/// What [`settle_parties`] writes as `how`.
+const IDENTITIES: &[&str] = &[
+    "the business's name",
+    "the business's tax id",
+    "a vendor of the books",
+    "a customer of the books",
+];
+
 /// Settle the parties of `ds` by who they are ([`Business::identity`]); the business's tax id
 /// settles the side whose name is settled as the business.
 fn settle_parties(ds: &mut [Decision], business: &Business<'_>) {
@@ -177,6 +185,7 @@ pub fn apply(
         let c = d.chosen.map(|k| &p.of(d.field)[k]);
         let method = match (d.settled, d.how.as_str()) {
             (true, "arithmetic") => "arithmetic",
+            (true, h) if IDENTITIES.contains(&h) => "identity",
             (true, _) => "rule+model",
             (false, h) if h.starts_with("rules only") => "rule",
             _ => "joint",

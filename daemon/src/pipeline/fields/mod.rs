@@ -103,6 +103,7 @@ pub fn read_fields(
     };
     let decisions = decide::decide(&proposals, &judged, sums, business);
     decide::apply(&mut doc, &decisions, &proposals, &document.lines, text);
+    read::document::derive_decided_subtotal(&mut doc);
     read::document::refresh_items(&mut doc, text);
     if doc["currency"].is_null() {
         if let Some(c) = business_currency {
