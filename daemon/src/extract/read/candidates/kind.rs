@@ -61,7 +61,7 @@ pub(super) fn kinds(text: &str) -> Vec<Candidate> {
     let till = tendered.is_some() as u8 + change.is_some() as u8;
     let pay = payment::read(text);
     let money = crate::extract::values::states_money(text);
-    KINDS
+    let mut all: Vec<Candidate> = KINDS
         .iter()
         .map(|(k, phrase)| {
             let mut prior = 0.0;
@@ -96,7 +96,13 @@ pub(super) fn kinds(text: &str) -> Vec<Candidate> {
             let line = read.evidence.as_ref().map_or(0, |e| e.1);
             candidate(json!(k), phrase, prior, rule, line)
         })
-        .collect()
+        .collect();
+    // A title says what the document is: then only kinds the document gives evidence of are
+    // options (the model, left free, calls a quote, a receipt or a remittance advice "invoice").
+    if all.iter().any(|c| c.evidence.rule == "title") {
+        all.retain(|c| c.evidence.rule != "no evidence");
+    }
+    all
 }
 
 /// Candidates of the payment state (`payment.paid`) in `text`.

@@ -138,3 +138,16 @@ fn a_payment_reference_read_as_a_number_is_no_amount() {
     }
     assert!(values(&p, "total").contains(&json!(-10436.25)));
 }
+
+#[test]
+fn a_title_leaves_only_the_kinds_the_document_gives_evidence_of() {
+    let t = "Atelier Lumière\nDEVIS N° D-2025-014\nDate : 05/06/2025\nPose luminaires   450,00\n\
+             Total TTC          540,00 €\n";
+    let p = proposals(t);
+    assert_eq!(p.of("document_type")[0].value, json!("quote"));
+    assert!(!values(&p, "document_type").contains(&json!("invoice")));
+    // No title: every kind is an option for the model.
+    let t = "Atelier Lumière\nPose luminaires   450,00\nTotal          540,00 €\n";
+    assert!(values(&proposals(t), "document_type").contains(&json!("invoice")));
+    assert!(values(&proposals(t), "document_type").contains(&json!("quote")));
+}
