@@ -136,12 +136,7 @@ pub(super) fn accounts_right(row: &Value, want: &[String]) -> bool {
 pub(super) fn corrections(row: &Value, item: &Item) -> Vec<String> {
     let label = &item.label;
     let mut sets = Vec::new();
-    let accepted: Vec<&str> = label["primary_any_of"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let accepted = super::score::accepted_primaries(label);
     let primary = row["result"]["primary_action"].as_str().unwrap_or("");
     if let (false, Some(first)) = (accepted.contains(&primary), accepted.first()) {
         sets.push(format!("action={first}"));

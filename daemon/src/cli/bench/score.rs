@@ -113,18 +113,23 @@ fn stage2_ok(got: &Value, want: &Value) -> bool {
     got == want || text_eq(got, want)
 }
 
+/// The PRIMARY actions a document's `label` accepts (`primary_any_of`), first the preferred.
+pub fn accepted_primaries(label: &Value) -> Vec<&str> {
+    label["primary_any_of"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
 /// Score the stored document `row` against `label`; `truth` is the corpus's ground-truth file
 /// when the label points to one.
 pub fn score(row: &Value, label: &Value, truth: Option<&Value>) -> Score {
     let mut s = Score::default();
     let result = &row["result"];
     let primary = result["primary_action"].as_str();
-    let accepted: Vec<&str> = label["primary_any_of"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let accepted = accepted_primaries(label);
     if !accepted.is_empty() {
         s.primary = Some(primary.is_some_and(|p| accepted.contains(&p)));
     }
