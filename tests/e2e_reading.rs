@@ -124,3 +124,48 @@ fn pages_turned_by_a_quarter_or_a_half_are_read_upright() {
         assert!(text.contains("1939"), "{degrees}°: {text}");
     }
 }
+
+#[test]
+fn text_candidates_lists_every_fields_candidates_with_their_evidence() {
+    let env = Env::new();
+    let p = write(
+        &env,
+        "till.txt",
+        "Contoso\n123 Main Street\n6/10/2019 13:59\nSurface Pro 6   $1,998.00\n\
+         Sub-Total   $1,998.00\nTax   $0.00\nTotal   $1,998.00\n",
+    );
+    let out = env
+        .command(&profile("taylors-store.toml"))
+        .args(["text", "--candidates", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let field = |f: &str| {
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["field"] == f)
+            .unwrap_or_else(|| panic!("no {f} in {v}"))["candidates"]
+            .clone()
+    };
+    // Untitled, with the minute of the sale: a receipt first, with the line that says so.
+    let kinds = field("document_type");
+    assert_eq!(kinds[0]["value"], "receipt", "{kinds}");
+    assert_eq!(kinds[0]["evidence"]["rule"], "time of day");
+    assert_eq!(kinds[0]["evidence"]["line"], 2);
+    let totals = field("total");
+    assert!(
+        totals
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["value"] == 1998.0),
+        "{totals}"
+    );
+}

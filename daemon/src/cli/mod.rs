@@ -44,11 +44,15 @@ pub enum Command {
         file: PathBuf,
     },
     /// Print the layout text extraction reads from FILE (no model needed); with `--fields`, what
-    /// the rules read from it (kind, parties, amounts, lines, payment) as JSON.
+    /// the rules read from it (kind, parties, amounts, lines, payment) as JSON; with
+    /// `--candidates`, every field's candidates with their priors and evidence, as the model
+    /// would be offered them.
     Text {
         file: PathBuf,
         #[arg(long)]
         fields: bool,
+        #[arg(long, conflicts_with = "fields")]
+        candidates: bool,
     },
     /// Watch the drop folder, process documents as they arrive, serve the HTTP API.
     Serve,
@@ -202,22 +206,11 @@ pub fn main() -> ExitCode {
 fn run(cfg: Config, command: Command) -> Result<ExitCode> {
     match command {
         Command::Process { file } => process::run(&cfg, &file),
-        Command::Text { file, fields } => {
-            // The file named here is the user's choice: its links are resolved now (the
-            // extraction child follows none).
-            let file = std::fs::canonicalize(&file)
-                .with_context(|| format!("{} does not exist", file.display()))?;
-            let t = crate::extract::Extractor::new(&cfg).extract(&file)?;
-            match (fields, &t.einvoice) {
-                (false, _) => print!("{}", t.text),
-                (true, Some(v)) => println!("{}", serde_json::to_string_pretty(v)?),
-                (true, None) => {
-                    let r = crate::extract::read::read(&t.text, &t.lines, None);
-                    println!("{}", serde_json::to_string_pretty(&r.doc)?);
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Text {
+            file,
+            fields,
+            candidates,
+        } => text(&cfg, &file, fields, candidates),
         Command::Serve => serve::run(cfg),
         Command::Status => status::run(&cfg),
         Command::Pause => status::set_paused(&cfg, true),
@@ -267,4 +260,29 @@ fn run(cfg: Config, command: Command) -> Result<ExitCode> {
                 },
         } => registry::list(&software, category.as_deref(), json),
     }
+}
+
+/// `zopilot text`: the layout text of `file`, what the rules read from it (`fields`), or every
+/// field's candidates (`candidates`).
+fn text(cfg: &Config, file: &std::path::Path, fields: bool, candidates: bool) -> Result<ExitCode> {
+    // The file named here is the user's choice: its links are resolved now (the extraction
+    // child follows none).
+    let file = std::fs::canonicalize(file)
+        .with_context(|| format!("{} does not exist", file.display()))?;
+    let t = crate::extract::Extractor::new(cfg).extract(&file)?;
+    if candidates {
+        let r = crate::extract::read::read(&t.text, &t.lines, None);
+        let p = crate::extract::read::candidates::propose(&t.text, &r);
+        println!("{}", serde_json::to_string_pretty(&p)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match (fields, &t.einvoice) {
+        (false, _) => print!("{}", t.text),
+        (true, Some(v)) => println!("{}", serde_json::to_string_pretty(v)?),
+        (true, None) => {
+            let r = crate::extract::read::read(&t.text, &t.lines, None);
+            println!("{}", serde_json::to_string_pretty(&r.doc)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

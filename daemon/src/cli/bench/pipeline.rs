@@ -48,13 +48,15 @@ struct Tally {
     lines: (usize, usize),
     stage2: (usize, usize),
     classified: (usize, usize),
+    /// Classified but for the line accounts (right, of): [`super::score::settled_but_accounts`].
+    reading_settled: (usize, usize),
     accounts: (usize, usize),
     accounts_by_model: (usize, usize),
     seconds: f64,
 }
 
 impl Tally {
-    fn add(&mut self, s: &Score, classified: bool, seconds: f64) {
+    fn add(&mut self, s: &Score, (classified, settled): (bool, bool), seconds: f64) {
         let pair = |p: &mut (usize, usize), v: Option<bool>| {
             if let Some(v) = v {
                 p.0 += v as usize;
@@ -72,6 +74,10 @@ impl Tally {
         if classified {
             self.classified.0 += s.right as usize;
             self.classified.1 += 1;
+        }
+        if settled {
+            self.reading_settled.0 += s.right as usize;
+            self.reading_settled.1 += 1;
         }
         self.accounts.0 += s.accounts.0;
         self.accounts.1 += s.accounts.1;
@@ -160,7 +166,10 @@ struct Totals {
 
 impl Totals {
     fn add(&mut self, row: &Value, d: &Value, s: &Score, seconds: f64) {
-        let classified = row["status"] == "classified";
+        let classified = (
+            row["status"] == "classified",
+            super::score::settled_but_accounts(row),
+        );
         let family = d["family"]
             .as_str()
             .unwrap_or(d["document_type"].as_str().unwrap_or("-"))
@@ -204,13 +213,15 @@ impl Totals {
         );
         for (split, t) in &self.by_split {
             println!(
-                "split {split}: {} documents; PRIMARY {}, header fields {}, classified {} of {} (right {})",
+                "split {split}: {} documents; PRIMARY {}, header fields {}, classified {} of {} (right {}), reading settled {} (right {})",
                 t.docs,
                 pct(t.primary),
                 pct(t.fields),
                 t.classified.1,
                 t.docs,
-                pct(t.classified)
+                pct(t.classified),
+                t.reading_settled.1,
+                pct(t.reading_settled)
             );
         }
         self.recall.print();
@@ -326,6 +337,12 @@ fn report(
         all.classified.1,
         all.docs,
         pct(all.classified)
+    );
+    println!(
+        "reading settled (classified but for line accounts, which come from the books): {} of {} documents; right among them: {}",
+        all.reading_settled.1,
+        all.docs,
+        pct(all.reading_settled)
     );
     println!(
         "wall: {:.1} s, {:.1} s per document",

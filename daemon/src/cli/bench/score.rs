@@ -40,6 +40,31 @@ pub(super) fn amount_eq(a: &Value, b: &Value) -> bool {
     matches!((a.as_f64(), b.as_f64()), (Some(x), Some(y)) if (x - y).abs() <= 0.011)
 }
 
+/// Review reasons about line accounts: the books' part (history, memory, approvals), not the
+/// reading's (`pipeline::result`).
+const ACCOUNT_REASONS: &[&str] = &[
+    "a line's account was judged by the model",
+    "without an account",
+];
+
+/// Whether stored `row` is classified, or in review only because of its line accounts: the
+/// reading settled every field, the direction is decided and the PRIMARY action comes from the
+/// decision table (the reading issue's "classified", measured apart from the books).
+pub(super) fn settled_but_accounts(row: &Value) -> bool {
+    if row["status"] == "classified" {
+        return true;
+    }
+    let reasons = row["result"]["review_reasons"].as_array();
+    row["status"] == "preview_required"
+        && reasons.is_some_and(|r| {
+            !r.is_empty()
+                && r.iter().all(|x| {
+                    x.as_str()
+                        .is_some_and(|x| ACCOUNT_REASONS.iter().any(|a| x.contains(a)))
+                })
+        })
+}
+
 pub(super) fn text_eq(a: &Value, b: &Value) -> bool {
     match (a.as_str(), b.as_str()) {
         (Some(x), Some(y)) => !key(x).is_empty() && key(x) == key(y),
@@ -259,5 +284,20 @@ mod tests {
             "stage2": {"TxnDate": "2022-01-01"}});
         let s = score(&row, &label, None);
         assert!(s.right && s.primary == Some(true) && s.fields_ok == 2 && s.stage2_ok == 1);
+    }
+
+    #[test]
+    fn a_document_in_review_only_for_its_line_accounts_counts_as_reading_settled() {
+        let row = |status: &str, reasons: Value| json!({"status": status, "result": {"review_reasons": reasons}});
+        assert!(settled_but_accounts(&row("classified", json!([]))));
+        let accounts = json!(["a line's account was judged by the model"]);
+        assert!(settled_but_accounts(&row("preview_required", accounts)));
+        let both = json!([
+            "a line's account was judged by the model",
+            "total not settled (joint score)"
+        ]);
+        assert!(!settled_but_accounts(&row("preview_required", both)));
+        assert!(!settled_but_accounts(&row("preview_required", json!([]))));
+        assert!(!settled_but_accounts(&row("failed", json!(null))));
     }
 }
