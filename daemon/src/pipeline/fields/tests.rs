@@ -189,3 +189,129 @@ fn sides_that_may_be_swapped_settle_nothing() {
         [None, Some("the business's name")]
     );
 }
+
+#[test]
+fn a_kind_its_title_alone_proposes_is_settled_and_an_untitled_one_is_not() {
+    let t = "QUOTATION\nQuote No: Q-12\nDate: 02/01/2025\nTotal 50.00\n";
+    let p = proposals(t);
+    assert_eq!(
+        p.of("document_type").len(),
+        1,
+        "{:?}",
+        p.of("document_type")
+    );
+    let d = decide(&p, &HashMap::new(), line_sums(t), &NOBODY);
+    let k = decided(&d, "document_type");
+    assert_eq!(k.value, json!("quote"));
+    assert!(k.settled);
+    assert_eq!(k.how, "the title alone");
+    // No title: the rules' guess between an invoice and a receipt settles nothing.
+    let t = "Corner Shop\nDate: 02/01/2025\nTotal 50.00\n";
+    let p = proposals(t);
+    let d = decide(&p, &HashMap::new(), line_sums(t), &NOBODY);
+    assert!(!decided(&d, "document_type").settled);
+}
+
+#[test]
+fn the_amount_due_of_a_settled_payment_state_is_settled_by_arithmetic() {
+    use super::joint::Decision;
+    let d = |field: &'static str, value: serde_json::Value, settled: bool| Decision {
+        field,
+        chosen: None,
+        value,
+        settled,
+        how: String::new(),
+    };
+    let mut ds = vec![
+        d("total", json!(120.0), true),
+        d("amount_due", json!(0.0), false),
+        d("payment", json!(true), true),
+    ];
+    super::decide::settle_amount_due(&mut ds);
+    assert!(ds[1].settled);
+    assert_eq!(ds[1].how, "paid in full: nothing due");
+    // Unpaid: only the total itself is due.
+    ds[1] = d("amount_due", json!(0.0), false);
+    ds[2] = d("payment", json!(false), true);
+    super::decide::settle_amount_due(&mut ds);
+    assert!(!ds[1].settled);
+    ds[1] = d("amount_due", json!(120.0), false);
+    super::decide::settle_amount_due(&mut ds);
+    assert_eq!(ds[1].how, "nothing paid: the total is due");
+    // A payment state in doubt settles nothing.
+    ds[1] = d("amount_due", json!(120.0), false);
+    ds[2] = d("payment", json!(false), false);
+    super::decide::settle_amount_due(&mut ds);
+    assert!(!ds[1].settled);
+}
+
+#[test]
+fn the_model_choosing_the_business_for_both_sides_is_read_among_the_options_identity_allows() {
+    let t = "Brightside Consulting Ltd\n12 High Street\nINVOICE\nInvoice No: INV-2024-3001\n\
+             Date: 02/01/2025\nBill To:\nCarter & Webb LLP\n1 Mill Lane\nTotal 120.00\n";
+    let b = Business {
+        name: "Brightside Consulting Ltd",
+        tax_id: None,
+        vendors: &[],
+        customers: &[],
+    };
+    let p = proposals(t);
+    assert_eq!(p.of("to.name")[0].value, json!("Carter & Webb LLP"));
+    // The model, asked who receives the document, names the business (the issuer) first and
+    // the customer second.
+    let mut options: Vec<String> = p
+        .of("to.name")
+        .iter()
+        .take(4)
+        .map(|c| c.printed.clone())
+        .collect();
+    options.push(NONE.into());
+    let logp = options
+        .iter()
+        .map(|o| match o.as_str() {
+            "Brightside Consulting Ltd" => -0.3,
+            "Carter & Webb LLP" => -1.5,
+            _ => -6.0,
+        })
+        .collect();
+    let raw = options.iter().map(|_| (0.0, 1, 0.0)).collect();
+    let judged: HashMap<_, _> = [
+        model_prefers(&p, "from.name", "Brightside Consulting Ltd"),
+        ("to.name", Judged { options, logp, raw }),
+    ]
+    .into();
+    let d = decide(&p, &judged, line_sums(t), &b);
+    let to = decided(&d, "to.name");
+    assert_eq!(to.value, json!("Carter & Webb LLP"));
+    assert!(to.settled, "{}", to.how);
+    assert_eq!(to.how, "rules and model agree");
+}
+
+#[test]
+fn agreement_on_an_unlabelled_amount_settles_nothing() {
+    // No label anywhere: the total is a bare amount the rules rank first.
+    let t = "Corner Shop\n2 Coffee      7.00\n          7.00\n";
+    let p = proposals(t);
+    let first = p.of("total")[0].printed.clone();
+    assert_eq!(p.of("total")[0].evidence.rule, "amount printed");
+    let judged: HashMap<_, _> = [model_prefers(&p, "total", &first)].into();
+    let d = decide(&p, &judged, (None, None), &NOBODY);
+    let total = decided(&d, "total");
+    assert!(!total.settled);
+    assert_eq!(total.how, "rules and model agree on weak evidence");
+}
+
+#[test]
+fn a_till_receipt_titled_tax_invoice_is_settled_by_its_till_lines_over_the_model() {
+    let t = "KEDAI RUNCIT MAJU SDN BHD\nTAX INVOICE\nMilo 1kg        1    18.90\n\
+             TOTAL           18.90\nCASH            50.00\nCHANGE          31.10\n";
+    let p = proposals(t);
+    // The model reads the title.
+    let judged: HashMap<_, _> = [model_prefers(&p, "document_type", "invoice")].into();
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    let k = decided(&d, "document_type");
+    assert_eq!(k.value, json!("receipt"));
+    assert!(k.settled);
+    assert_eq!(k.how, "a till's tendered and change lines");
+    assert!(decided(&d, "payment").settled);
+}
