@@ -104,6 +104,45 @@ pub fn amount_spans(line: &str) -> Vec<Printed<Decimal>> {
     out
 }
 
+/// Whole amounts printed with thousands separators and no decimals ("₹3,363", "75.900" on a
+/// Vietnamese receipt, "¥ 712,000"), which [`amount_spans`] leaves out (a single group could be
+/// three decimals): the candidates of the reading propose them as whole numbers, the rules do not
+/// use them. Left to right, below [`MAX_AMOUNT`].
+pub fn grouped_integer_spans(line: &str) -> Vec<Printed<Decimal>> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = re(
+        &R,
+        r"(?:^|[\s:($€£₹¥₩₫]|Rs\.?)(-?\d{1,3}(?:[.,'\u{a0}]\d{3})+)(?:\s*(?:€|EUR|USD|\$|đ|₫|원|円|VND|KRW|JPY))?(?:$|[\s)\-])",
+    );
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at <= line.len() {
+        let Some(c) = r.captures_at(line, at) else {
+            break;
+        };
+        let g = c.get(1).expect("group 1");
+        let digits: String = g
+            .as_str()
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '-')
+            .collect();
+        if let Some(v) = digits
+            .parse::<Decimal>()
+            .ok()
+            .filter(|v| v.abs() < Decimal::from(MAX_AMOUNT))
+        {
+            out.push(Printed {
+                value: v,
+                start: g.start(),
+                end: g.end(),
+                text: g.as_str().to_string(),
+            });
+        }
+        at = g.end();
+    }
+    out
+}
+
 const MONTHS: &[(&str, u32)] = &[
     ("january", 1),
     ("janvier", 1),

@@ -173,6 +173,40 @@ pub(super) fn numbered_title(text: &str) -> bool {
             .any(|p| f.starts_with(&format!("{p} ")))
 }
 
+/// Whether `text` is page furniture, not a name: it opens with a document kind's title of six
+/// letters or more followed by a bracket, colon, dash or a few more words ("TAX INVOICE
+/// (Original for the Recipient)", "Ricevuta d'acquisto" — short title words such as "Bill" or
+/// "Ticket" also open names), a page marker ("Seite 1 von 1", "Page 2 of 3") or a copy marker
+/// ("Original for Recipient", "Customer copy").
+pub fn is_furniture(text: &str) -> bool {
+    static PAGE: OnceLock<Regex> = OnceLock::new();
+    let f = fold(text.trim());
+    let page = re(
+        &PAGE,
+        r"^(?:page|seite|pagina|pag|blatt|side|sivu|strona)\.?\s*\d+\s*(?:of|von|de|di|sur|af|/|z)\s*\d+$",
+    );
+    const COPIES: &[&str] = &[
+        "original for",
+        "duplicate for",
+        "triplicate for",
+        "customer copy",
+        "merchant copy",
+        "kundenbeleg",
+        "copie client",
+    ];
+    if page.is_match(&f) || COPIES.iter().any(|c| f.starts_with(c)) {
+        return true;
+    }
+    vocabulary().document_kinds.folded.iter().any(|p| {
+        let rest = f.strip_prefix(p.as_str()).unwrap_or(f.as_str());
+        p.chars().filter(|c| c.is_alphabetic()).count() >= 6
+            && rest.len() < f.len()
+            && rest.starts_with([' ', '(', ':', '-', '\''])
+            && !legal_name_re().is_match(text)
+            && rest.split_whitespace().count() <= 4
+    })
+}
+
 /// Whether `text` is a document's title alone ("Rechnung", "INVOICE").
 pub(super) fn is_title(text: &str) -> bool {
     let f = fold(text.trim());

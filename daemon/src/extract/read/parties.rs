@@ -194,6 +194,7 @@ fn letterhead(lines: &[&str], skip: &[usize]) -> Option<(usize, String, usize)> 
             if name_like(&name)
                 && name.split_whitespace().count() <= 8
                 && !title_only
+                && !super::names::is_furniture(&name)
                 && !title_word
                 && !column_word
                 && label_at(&seg.text).is_none()

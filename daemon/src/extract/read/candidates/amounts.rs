@@ -1,5 +1,6 @@
 //! Money candidates: every amount printed is a candidate of `total`, `subtotal`, `tax` and
-//! `amount_due`; its label decides its rank, not whether it is proposed.
+//! `amount_due` (whole amounts with thousands separators too: "₹3,363", "75.900"); its label
+//! decides its rank, not whether it is proposed.
 //!
 //! Priors (log-odds, added): the field's label before the amount on its line +2.5, or above it
 //! in its column +1.5; a label of another money field −1.5; the largest amount of the document
@@ -17,7 +18,7 @@ use crate::extract::money;
 use crate::extract::read::fold::{fold, has_words};
 use crate::extract::read::segments::segments;
 use crate::extract::read::vocabulary::vocabulary;
-use crate::extract::values::{amount_spans, Printed};
+use crate::extract::values::{amount_spans, grouped_integer_spans, Printed};
 
 /// The label words before byte offset `start` of `line`: its column segment there (with the one
 /// before when that segment is only a currency sign or code).
@@ -116,8 +117,9 @@ fn plain(line: &str, p: &Printed<Decimal>) -> bool {
     let before: String = head[head.len().saturating_sub(4)..].iter().collect();
     let after: String = line[p.end..].chars().take(4).collect();
     let around = format!("{before}{after}");
-    let currency =
-        around.contains(['$', '€', '£', '₹']) || around.contains("EUR") || around.contains("USD");
+    let currency = around.contains(['$', '€', '£', '₹', '¥', '₩', '₫', 'đ'])
+        || around.contains("EUR")
+        || around.contains("USD");
     !cents && !currency
 }
 
@@ -131,6 +133,10 @@ pub(super) fn propose(
         // An account or payment reference read as a number is no amount: `amount_spans` leaves
         // out numbers of a billion and more.
         for p in amount_spans(line) {
+            found.push((i, p));
+        }
+        // Whole amounts with thousands separators ("₹3,363", "75.900"): recall first.
+        for p in grouped_integer_spans(line) {
             found.push((i, p));
         }
     }

@@ -1,12 +1,16 @@
 //! Currency candidates: every ISO 4217 code printed (more often printed, higher: 0.5 · ln(1 +
 //! count)), and the currencies of the unambiguous symbols printed (€, £, ₹ … 1.0; a bare `$` as
-//! US dollars 0.0). The rule reading's currency (which resolves `$` by country) is raised by
+//! US dollars 0.0), the krone of the seller's country where `kr` stands alone (1.0), and the
+//! currency of each country whose tax id or IBAN is printed (−0.5: a domestic document seldom prints its
+//! own currency). The rule reading's currency (which resolves `$` by country) is raised by
 //! [`super::RULE_PICK`].
 
 use serde_json::json;
 
 use super::{Candidate, Evidence};
-use crate::extract::read::currency::{code_spans, symbol_codes};
+use crate::extract::read::currency::{
+    code_spans, krone, prints_kr, symbol_codes, tax_id_currencies,
+};
 
 fn candidate(code: &str, line: usize, col: usize, prior: f64, rule: &'static str) -> Candidate {
     Candidate {
@@ -47,6 +51,15 @@ pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
     for (code, symbol) in symbol_codes(&text) {
         let prior = if symbol == "$" { 0.0 } else { 1.0 };
         out.push(candidate(code, 0, 0, prior, "symbol"));
+    }
+    let countries = tax_id_currencies(&text);
+    if let Some(code) = krone(&countries).filter(|_| prints_kr(&text)) {
+        out.push(candidate(code, 0, 0, 1.0, "symbol"));
+    }
+    for (code, _, line) in countries {
+        if !out.iter().any(|c| c.value == code) {
+            out.push(candidate(code, line, 0, -0.5, "seller's country"));
+        }
     }
     out
 }

@@ -4,13 +4,18 @@
 //! head +1.0 ([`crate::extract::read::kind`]); a till's tendered and change lines +4.0 for a
 //! receipt (one of them +2.0) — a till receipt titled "Tax invoice" is a receipt paid on the
 //! spot; a balance due or a due date +0.5 for an invoice; no title at all +0.5 for an invoice
-//! and a receipt, +1.5 for a receipt that shows payment — or, when no sum of money is stated
-//! anywhere, +2.0 for "not a financial document".
+//! and a receipt, +1.5 for a receipt that shows payment, +1.0 more for a receipt that prints a
+//! time of day (a till stamps the minute of the sale; on the real development half, 37 of 46
+//! untitled receipts print one and none of the untitled invoices) — or, when no sum of money is
+//! stated anywhere, +2.0 for "not a financial document".
 //!
 //! Payment (value: paid or not): a stamp, a payment phrase or a zero balance +2.0 for paid; an
 //! open balance or a due-date phrase +2.0 for not paid; a till's lines +3.0 for paid; nothing
 //! shown +0.5 for not paid.
 
+use std::sync::OnceLock;
+
+use regex::Regex;
 use serde_json::json;
 
 use super::{Candidate, Evidence};
@@ -54,6 +59,19 @@ fn candidate(
     }
 }
 
+/// The first time of day printed in `text` ("13:59", "8:20:48PM", "7:05 p.m."), with its line:
+/// not part of a longer run of digits and colons (a phone number, a ratio).
+pub fn time_of_day(text: &str) -> Option<(usize, String)> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let re = R.get_or_init(|| {
+        Regex::new(r"(?:^|[^\d:./])((?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[AaPp]\.?[Mm]\.?)?)(?:$|[^\d:])")
+            .expect("valid pattern")
+    });
+    text.lines()
+        .enumerate()
+        .find_map(|(i, l)| re.captures(l).map(|c| (i, c[1].to_string())))
+}
+
 /// Candidates of `document_type` in `text`.
 pub(super) fn kinds(text: &str) -> Vec<Candidate> {
     let read = kind::read(text);
@@ -61,6 +79,7 @@ pub(super) fn kinds(text: &str) -> Vec<Candidate> {
     let till = tendered.is_some() as u8 + change.is_some() as u8;
     let pay = payment::read(text);
     let money = crate::extract::values::states_money(text);
+    let clock = time_of_day(text);
     let mut all: Vec<Candidate> = KINDS
         .iter()
         .map(|(k, phrase)| {
@@ -92,8 +111,15 @@ pub(super) fn kinds(text: &str) -> Vec<Candidate> {
                     "receipt" => 0.5,
                     _ => 0.0,
                 };
+                if *k == "receipt" && clock.is_some() && till == 0 {
+                    prior += 1.0;
+                    rule = "time of day";
+                }
             }
-            let line = read.evidence.as_ref().map_or(0, |e| e.1);
+            let line = match (rule, &clock) {
+                ("time of day", Some((l, _))) => *l,
+                _ => read.evidence.as_ref().map_or(0, |e| e.1),
+            };
             candidate(json!(k), phrase, prior, rule, line)
         })
         .collect();

@@ -77,28 +77,29 @@ pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
                     .find(&v)
                     .map_or(col_end, |k| line[..b + k].chars().count());
                 out.push(candidate(v, i, at, prior, Some(label.clone()), "label"));
-            } else if let Some(v) = lines
+            } else if let Some((v, less)) = lines
                 .get(i + 1)
                 .and_then(|n| below(n, col, col_end))
                 .as_deref()
-                .and_then(id_token)
+                .and_then(under_label)
             {
                 out.push(candidate(
                     v,
                     i + 1,
                     col,
-                    prior - 0.5,
+                    prior - 0.5 - less,
                     Some(label.clone()),
                     "label above",
                 ));
             } else if line[b..].trim().is_empty() {
                 // A label alone at the end of its line: the value is the next line's first.
-                if let Some(v) = lines.get(i + 1).and_then(|n| id_token(n.trim_start())) {
+                if let Some((v, less)) = lines.get(i + 1).and_then(|n| under_label(n.trim_start()))
+                {
                     out.push(candidate(
                         v,
                         i + 1,
                         0,
-                        1.5 - 0.2 * rank as f64,
+                        1.5 - 0.2 * rank as f64 - less,
                         Some(label),
                         "line below",
                     ));
@@ -153,6 +154,22 @@ fn titled_number(segment: &str) -> Option<String> {
         .find(|t| t.chars().any(|c| c.is_ascii_digit()))
         .filter(|t| dates_in(t, false).is_empty() && dates_in(t, true).is_empty())
         .and_then(|t| id_token(t).or_else(|| short_number(t)))
+}
+
+/// The number under a number label (in its column, or alone on the next line), and how much
+/// less likely it is than one after the label: an id token (0), a short number ("INVOICE
+/// NUMBER" over "1": 0), or digits joined by slashes that also read as a date ("Numer faktury"
+/// over "2/11/2023", the Polish numbering: 1.0 — a date under a number label is still a
+/// number, but the issue date may share the column).
+fn under_label(s: &str) -> Option<(String, f64)> {
+    static SLASHED: OnceLock<Regex> = OnceLock::new();
+    if let Some(v) = id_token(s).or_else(|| short_number(s)) {
+        return Some((v, 0.0));
+    }
+    let t = s.split_whitespace().next()?;
+    let r =
+        SLASHED.get_or_init(|| Regex::new(r"^\d{1,6}(?:/\d{1,6}){1,3}$").expect("valid pattern"));
+    r.is_match(t).then(|| (t.to_string(), 1.0))
 }
 
 /// A short document number right after a label ("Invoice No: 14", "N° 1"): one to three

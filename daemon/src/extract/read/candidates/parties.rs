@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::{Candidate, Evidence};
 use crate::extract::read::names::{
-    address_label, clean_name, is_label, is_title, label_at, name_like,
+    address_label, clean_name, is_furniture, is_label, is_title, label_at, name_like,
 };
 use crate::extract::read::parties::names_offered;
 use crate::extract::read::segments::segments;
@@ -54,6 +54,7 @@ fn head_names(lines: &[&str]) -> Vec<(usize, String, usize, f64)> {
                 || label_at(&name).is_some();
             if name_like(&name)
                 && !is_title(&name)
+                && !is_furniture(&name)
                 && !is_label(&name)
                 && !label
                 && name.split_whitespace().count() <= 8

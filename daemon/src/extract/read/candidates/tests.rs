@@ -151,3 +151,60 @@ fn a_title_leaves_only_the_kinds_the_document_gives_evidence_of() {
     assert!(values(&proposals(t), "document_type").contains(&json!("invoice")));
     assert!(values(&proposals(t), "document_type").contains(&json!("quote")));
 }
+
+#[test]
+fn an_untitled_receipt_that_prints_the_minute_of_the_sale_ranks_as_a_receipt() {
+    use super::kind::time_of_day;
+    assert_eq!(
+        time_of_day("DATE 7/07/14   TIME: 8:20:48PM\n").map(|t| t.1),
+        Some("8:20:48PM".into())
+    );
+    assert_eq!(time_of_day("Tel.:05251/56677\nRef 2020.04.23\n"), None);
+    assert_eq!(time_of_day("Phone 123:45:678\n"), None);
+    let till =
+        "Contoso\n123 Main Street\n6/10/2019 13:59\nSurface Pro 6   $1,998.00\nTotal   $2,516.28\n";
+    let k = proposals(till);
+    let best = &k.of("document_type")[0];
+    assert_eq!(
+        (best.value.as_str(), best.evidence.rule),
+        (Some("receipt"), "time of day")
+    );
+    assert_eq!(best.evidence.line, 2);
+    // The same page without the minute is a tie the rules do not break.
+    let plain = till.replace(" 13:59", "");
+    let k = proposals(&plain);
+    assert_eq!(
+        k.of("document_type")[0].prior,
+        k.of("document_type")[1].prior
+    );
+}
+
+#[test]
+fn a_short_or_slashed_number_under_its_label_is_proposed() {
+    let t = "Invoice\nINVOICE NUMBER        DATE OF ISSUE\n1                     01/04/2025\nTotal 10.00\n";
+    assert!(
+        values(&proposals(t), "invoice_number").contains(&json!("1")),
+        "{:?}",
+        proposals(t).of("invoice_number")
+    );
+    let t = "Faktura VAT                 Numer faktury\n                            2/11/2023\nRazem 10,00 PLN\n";
+    assert!(
+        values(&proposals(t), "invoice_number").contains(&json!("2/11/2023")),
+        "{:?}",
+        proposals(t).of("invoice_number")
+    );
+}
+
+#[test]
+fn whole_amounts_with_thousands_separators_are_money_candidates() {
+    let t = "VINCOMMERCE\nTONG TIEN PHAI T.TOAN            75.900\nBalance Amount      ₹3,363\n";
+    let v = values(&proposals(t), "total");
+    assert!(
+        v.contains(&json!(75900.0)) || v.contains(&json!(75900)),
+        "{v:?}"
+    );
+    assert!(
+        v.contains(&json!(3363.0)) || v.contains(&json!(3363)),
+        "{v:?}"
+    );
+}

@@ -291,3 +291,31 @@ United States
     );
     assert_eq!(p.recipient.name.as_deref(), Some("Schreinerei Maier"));
 }
+
+#[test]
+fn a_title_with_more_words_a_page_marker_or_a_copy_marker_is_no_letterhead() {
+    use crate::extract::read::names::is_furniture;
+    for s in [
+        "TAX INVOICE (Original for the Recipient)",
+        "Ricevuta d'acquisto",
+        "Seite 1 von 1",
+        "Page 2 of 3",
+        "Original for Recipient",
+    ] {
+        assert!(is_furniture(s), "{s}");
+    }
+    for s in [
+        "Bill's Garage",
+        "Rechnungshof Consulting",
+        "Invoice Services Ltd",
+        "Kemira Oyj",
+    ] {
+        assert!(!is_furniture(s), "{s}");
+    }
+    let t = "          Ricevuta d'acquisto\n          Pagato\nVenduto da Rossi Forniture\n\
+             Totale 11,96\n";
+    assert_ne!(
+        read(t, "receipt").issuer.name.as_deref(),
+        Some("Ricevuta d'acquisto")
+    );
+}
