@@ -80,7 +80,39 @@ pub fn name_like(s: &str) -> bool {
     {
         return false;
     }
-    !is_label(t) && !f.ends_with(':') && !numbered_title(t)
+    !is_label(t) && !f.ends_with(':') && !numbered_title(t) && !is_key_word(&f)
+}
+
+/// Keys of a party's block that name its fields, not the party (folded): "Name", "Nazwa",
+/// "Adres", "Address" … — a block's first line when its values follow the keys.
+pub const FIELD_KEYS: &[&str] = &[
+    "name",
+    "company name",
+    "company",
+    "nom",
+    "raison sociale",
+    "nombre",
+    "razon social",
+    "nome",
+    "ragione sociale",
+    "navn",
+    "namn",
+    "nazwa",
+    "naam",
+    "firma",
+    "firmenname",
+    "address",
+    "adres",
+    "adresse",
+    "direccion",
+    "indirizzo",
+    "endereco",
+    "anschrift",
+];
+
+/// Whether folded `f` is one of [`FIELD_KEYS`] alone.
+fn is_key_word(f: &str) -> bool {
+    FIELD_KEYS.contains(&f.trim().trim_end_matches(['.', ':']).trim())
 }
 
 /// Which label `segment` starts with: (kind, label length in chars), kind `billing`, `shipping`

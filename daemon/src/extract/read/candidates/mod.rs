@@ -21,6 +21,7 @@ mod dates;
 mod kind;
 mod numbers;
 mod parties;
+mod party_keys;
 #[cfg(test)]
 mod tests;
 

@@ -1,5 +1,6 @@
-//! Party candidates: names for `from.name` and `to.name` from every labelled block, the
-//! letterhead, the payee, every name with a legal form and the name-like segments of the head;
+//! Party candidates: names for `from.name` and `to.name` from every labelled block, a party's
+//! name key ([`super::party_keys`]), the letterhead, the payee, every name with a legal form and
+//! the name-like segments of the head;
 //! every tax id printed for `from.tax_id` and `to.tax_id`; the rule reading's addresses.
 //!
 //! Priors (log-odds): a name under the party's own label 2.0, the letterhead or payee as the
@@ -126,6 +127,16 @@ pub(super) fn propose(
         out.entry("to.name")
             .or_default()
             .push(candidate(n.name, n.line, 0, to, n.rule));
+    }
+    for (side, i, col, name) in super::party_keys::propose(lines) {
+        let other = if side == "to.name" {
+            "from.name"
+        } else {
+            "to.name"
+        };
+        let keyed = |prior| candidate(name.clone(), i, col, prior, "label");
+        out.entry(side).or_default().push(keyed(2.0));
+        out.entry(other).or_default().push(keyed(-1.5));
     }
     for (i, name, col, prior) in head_names(lines) {
         out.entry("from.name")
