@@ -315,3 +315,32 @@ fn a_till_receipt_titled_tax_invoice_is_settled_by_its_till_lines_over_the_model
     assert_eq!(k.how, "a till's tendered and change lines");
     assert!(decided(&d, "payment").settled);
 }
+
+#[test]
+fn a_zero_tax_pins_nothing_an_amount_printed_twice_adds_up_with_it() {
+    use super::joint::{money, Money, Opt};
+    // The net 1,760.00 is printed twice (lines 3 and 5) and a "0.00" line sits between: subtotal +
+    // 0 = "total" is a tautology, not the document's arithmetic.
+    let opt = |v: f64, score: f64, line: usize| Opt {
+        cand: Some(line),
+        value: json!(v),
+        prior: score,
+        score,
+        at: Some((line, 20)),
+    };
+    let totals = [opt(1760.0, 5.5, 5), opt(1848.0, 2.5, 8)];
+    let subtotals = [opt(1760.0, 0.0, 3)];
+    let taxes = [opt(0.0, 0.0, 4), opt(44.0, 0.0, 6)];
+    let dues = [opt(1760.0, 0.0, 3)];
+    let ctx = Money {
+        lines: (None, None),
+        amounts: Vec::new(),
+    };
+    let (k, pins) = money([&totals, &subtotals, &taxes, &dues], &ctx).unwrap();
+    assert_eq!(k[2], 0, "the zero tax is still the best choice here");
+    assert_eq!(pins, [false; 4], "but it pins nothing");
+    // A real tax that adds up pins all three.
+    let totals = [opt(1804.0, 0.0, 8)];
+    let (_, pins) = money([&totals, &subtotals, &taxes, &dues], &ctx).unwrap();
+    assert_eq!(&pins[..3], &[true, true, true]);
+}
