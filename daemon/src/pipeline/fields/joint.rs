@@ -11,7 +11,7 @@
 //!
 //! A field is **settled** when the rules' best candidate and the model's agree (on evidence
 //! stronger than a bare unlabelled value: [`weak_evidence`]; the model's best taken among the
-//! options the identity allows), or when the arithmetic pins it (a total, subtotal and tax that add up, all three printed and the tax not 0; a total or
+//! options the identity allows), or when the arithmetic pins it (a total, subtotal and tax that add up, all three printed, none of them 0; a total or
 //! subtotal the item lines add up to). Nothing else is: a field the model and the rules disagree
 //! on is decided by the joint score, but it is not settled, and the document goes to review.
 
@@ -144,8 +144,13 @@ fn money_check(o: [&Opt; 4], ctx: &Money) -> Option<(f64, [bool; 4])> {
             if (s + x - t).abs() > tolerance(3) {
                 return None;
             }
-            // A tax of 0 adds up with any amount printed twice: no evidence, nothing pinned.
-            if !x.is_zero() {
+            // A tax at or above the total is no tax.
+            if !x.is_zero() && x.abs() >= t.abs() {
+                return None;
+            }
+            // A subtotal or tax of 0 adds up with any amount printed twice: no evidence, nothing
+            // pinned.
+            if !x.is_zero() && !s.is_zero() {
                 bonus += ADDS_UP;
                 pinned = true;
             }

@@ -339,6 +339,14 @@ fn a_zero_tax_pins_nothing_an_amount_printed_twice_adds_up_with_it() {
     let (k, pins) = money([&totals, &subtotals, &taxes, &dues], &ctx).unwrap();
     assert_eq!(k[2], 0, "the zero tax is still the best choice here");
     assert_eq!(pins, [false; 4], "but it pins nothing");
+    // Nor does a subtotal of 0 under a "tax" equal to the total.
+    let subtotals = [opt(0.0, 0.0, 4)];
+    let taxes = [opt(1760.0, 0.0, 3)];
+    let totals = [opt(1760.0, 5.5, 5)];
+    let got = money([&totals, &subtotals, &taxes, &dues], &ctx);
+    assert!(got.is_none_or(|(_, pins)| pins == [false; 4]), "{got:?}");
+    let subtotals = [opt(1760.0, 0.0, 3)];
+    let taxes = [opt(0.0, 0.0, 4), opt(44.0, 0.0, 6)];
     // A real tax that adds up pins all three.
     let totals = [opt(1804.0, 0.0, 8)];
     let (_, pins) = money([&totals, &subtotals, &taxes, &dues], &ctx).unwrap();
