@@ -82,8 +82,17 @@ pub fn amount_spans(line: &str) -> Vec<Printed<Decimal>> {
         &R,
         r"(?:^|[\s:($€£₹]|Rs\.?|INR|EUR|USD)(-?\d{1,3}(?:[.,' \u{a0}]\d{3})*(?:[.,]\d{1,2})|-?\d+(?:[.,]\d{1,2})?)(?:\s*(?:€|EUR|USD|\$|TTC|HT))?(?:$|[\s)])",
     );
-    // Matches overlap by their separators ("24.99 5.00 29.99": the space after one amount is
-    // the one before the next), so each search starts where the previous number ended.
+    spans_of(line, r, parse_amount)
+}
+
+/// The numbers group 1 of `r` matches on `line`, left to right, read by `parse`, below
+/// [`MAX_AMOUNT`]. Matches overlap by their separators ("24.99 5.00 29.99": the space after one
+/// amount is the one before the next), so each search starts where the previous number ended.
+fn spans_of(
+    line: &str,
+    r: &Regex,
+    parse: impl Fn(&str) -> Option<Decimal>,
+) -> Vec<Printed<Decimal>> {
     let mut out = Vec::new();
     let mut at = 0;
     while at <= line.len() {
@@ -91,7 +100,7 @@ pub fn amount_spans(line: &str) -> Vec<Printed<Decimal>> {
             break;
         };
         let g = c.get(1).expect("group 1");
-        if let Some(v) = parse_amount(g.as_str()).filter(|v| v.abs() < Decimal::from(MAX_AMOUNT)) {
+        if let Some(v) = parse(g.as_str()).filter(|v| v.abs() < Decimal::from(MAX_AMOUNT)) {
             out.push(Printed {
                 value: v,
                 start: g.start(),
@@ -114,33 +123,13 @@ pub fn grouped_integer_spans(line: &str) -> Vec<Printed<Decimal>> {
         &R,
         r"(?:^|[\s:($€£₹¥₩₫]|Rs\.?)(-?\d{1,3}(?:[.,'\u{a0}]\d{3})+)(?:\s*(?:€|EUR|USD|\$|đ|₫|원|円|VND|KRW|JPY))?(?:$|[\s)\-])",
     );
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at <= line.len() {
-        let Some(c) = r.captures_at(line, at) else {
-            break;
-        };
-        let g = c.get(1).expect("group 1");
-        let digits: String = g
-            .as_str()
+    spans_of(line, r, |t| {
+        let digits: String = t
             .chars()
             .filter(|c| c.is_ascii_digit() || *c == '-')
             .collect();
-        if let Some(v) = digits
-            .parse::<Decimal>()
-            .ok()
-            .filter(|v| v.abs() < Decimal::from(MAX_AMOUNT))
-        {
-            out.push(Printed {
-                value: v,
-                start: g.start(),
-                end: g.end(),
-                text: g.as_str().to_string(),
-            });
-        }
-        at = g.end();
-    }
-    out
+        digits.parse::<Decimal>().ok()
+    })
 }
 
 const MONTHS: &[(&str, u32)] = &[

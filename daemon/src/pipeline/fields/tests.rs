@@ -23,8 +23,13 @@ fn decided<'a>(d: &'a [Decision], field: &str) -> &'a Decision {
     d.iter().find(|x| x.field == field).unwrap()
 }
 
-/// The model's shares as a field's scoring would give them: `best` (as printed) far ahead.
-fn model_prefers(p: &Proposals, field: &'static str, best: &str) -> (&'static str, Judged) {
+/// The model's shares as a field's scoring would give them for its top four candidates and
+/// "not on the document": `logp` of each option as printed.
+fn judged(
+    p: &Proposals,
+    field: &'static str,
+    logp: impl Fn(&str) -> f64,
+) -> (&'static str, Judged) {
     let mut options: Vec<String> = p
         .of(field)
         .iter()
@@ -32,12 +37,14 @@ fn model_prefers(p: &Proposals, field: &'static str, best: &str) -> (&'static st
         .map(|c| c.printed.clone())
         .collect();
     options.push(NONE.into());
-    let logp = options
-        .iter()
-        .map(|o| if o == best { -0.05 } else { -4.0 })
-        .collect();
+    let logp = options.iter().map(|o| logp(o)).collect();
     let raw = options.iter().map(|_| (0.0, 1, 0.0)).collect();
     (field, Judged { options, logp, raw })
+}
+
+/// The model's shares as a field's scoring would give them: `best` (as printed) far ahead.
+fn model_prefers(p: &Proposals, field: &'static str, best: &str) -> (&'static str, Judged) {
+    judged(p, field, |o| if o == best { -0.05 } else { -4.0 })
 }
 
 #[test]
@@ -259,25 +266,13 @@ fn the_model_choosing_the_business_for_both_sides_is_read_among_the_options_iden
     assert_eq!(p.of("to.name")[0].value, json!("Carter & Webb LLP"));
     // The model, asked who receives the document, names the business (the issuer) first and
     // the customer second.
-    let mut options: Vec<String> = p
-        .of("to.name")
-        .iter()
-        .take(4)
-        .map(|c| c.printed.clone())
-        .collect();
-    options.push(NONE.into());
-    let logp = options
-        .iter()
-        .map(|o| match o.as_str() {
+    let judged: HashMap<_, _> = [
+        model_prefers(&p, "from.name", "Brightside Consulting Ltd"),
+        judged(&p, "to.name", |o| match o {
             "Brightside Consulting Ltd" => -0.3,
             "Carter & Webb LLP" => -1.5,
             _ => -6.0,
-        })
-        .collect();
-    let raw = options.iter().map(|_| (0.0, 1, 0.0)).collect();
-    let judged: HashMap<_, _> = [
-        model_prefers(&p, "from.name", "Brightside Consulting Ltd"),
-        ("to.name", Judged { options, logp, raw }),
+        }),
     ]
     .into();
     let d = decide(&p, &judged, line_sums(t), &b);
