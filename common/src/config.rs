@@ -180,6 +180,10 @@ pub struct Settings {
     /// The folder inside My Drive that is watched ("" = all of My Drive).
     #[arg(long, env = "ZOPILOT_DRIVE_SUBFOLDER", global = true)]
     pub drive_subfolder: Option<String>,
+    /// A PostgreSQL database shared by several daemons (`postgres://user:password@host/db`);
+    /// absent: this daemon's own SQLite file in the data folder.
+    #[arg(long, env = "ZOPILOT_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
     /// Move originals to `processed/` / `failed/` under the drop folder once done.
     #[arg(long, env = "ZOPILOT_MOVE_ORIGINALS", global = true)]
     pub move_originals: Option<bool>,
@@ -260,6 +264,7 @@ impl Settings {
             watch_drive: over.watch_drive.or(self.watch_drive),
             drive_folder: over.drive_folder.or(self.drive_folder),
             drive_subfolder: over.drive_subfolder.or(self.drive_subfolder),
+            database_url: over.database_url.or(self.database_url),
             move_originals: over.move_originals.or(self.move_originals),
             move_in_drive: over.move_in_drive.or(self.move_in_drive),
             pipeline: over.pipeline.or(self.pipeline),
@@ -323,6 +328,8 @@ pub struct Config {
     pub watch_drive: bool,
     pub drive_folder: Option<PathBuf>,
     pub drive_subfolder: String,
+    /// PostgreSQL URL of a shared store; `None`: SQLite at [`Config::database_path`].
+    pub database_url: Option<String>,
     pub move_originals: bool,
     pub move_in_drive: bool,
     pub pipeline: PipelineKind,
@@ -433,6 +440,7 @@ impl Config {
             watch_drive: s.watch_drive.unwrap_or(true),
             drive_folder: s.drive_folder,
             drive_subfolder: s.drive_subfolder.unwrap_or_else(|| "Zopilot".into()),
+            database_url: s.database_url.filter(|u| !u.trim().is_empty()),
             move_originals: s.move_originals.unwrap_or(false),
             move_in_drive: s.move_in_drive.unwrap_or(false),
             pipeline: s.pipeline.unwrap_or_default(),

@@ -26,13 +26,17 @@ pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
     std::fs::create_dir_all(&cfg.data_dir)?;
     tighten(&cfg)?;
     let _instance = lock_instance(&cfg)?;
-    let store = Store::open(&cfg.database_path())?;
+    let store = Store::open_configured(&cfg)?;
+    let instance = worker::instance_id(&cfg.data_dir);
+    if let Some(url) = &cfg.database_url {
+        tracing::info!(database = %crate::store::postgres::redact(url), %instance, "shared PostgreSQL store");
+    }
     let policy = Policy::from_config(&cfg);
     std::fs::create_dir_all(&cfg.drop_folder)
         .with_context(|| format!("creating the drop folder {}", cfg.drop_folder.display()))?;
     let sources = watch::sources::configured(&cfg);
     let moves = moves_for(&cfg, &sources);
-    recover(&store, &policy, &moves)?;
+    recover(&store, &policy, &moves, &instance)?;
     check_listen(&cfg)?;
     let api_key = crate::key_store::load_or_create(&cfg)?;
     if !cfg.listen.ip().is_loopback() {
@@ -51,7 +55,7 @@ pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
         checksum_stage: Duration::from_millis(cfg.checksum_stage_ms),
         profile,
         policy,
-        owner: worker::worker_id(),
+        owner: worker::worker_id(&instance),
         moves,
     };
     let running = start_worker(worker, &wake)?;
@@ -135,8 +139,8 @@ fn moves_for(cfg: &Config, sources: &[Source]) -> Moves {
 }
 
 /// Start-up recovery: interrupted documents back to the queue, interrupted moves finished.
-fn recover(store: &Store, policy: &Policy, moves: &Moves) -> Result<()> {
-    let (requeued, dead) = store.recover_in_flight(policy)?;
+fn recover(store: &Store, policy: &Policy, moves: &Moves, instance: &str) -> Result<()> {
+    let (requeued, dead) = store.recover_in_flight(policy, instance)?;
     if requeued + dead > 0 {
         tracing::warn!(
             requeued,

@@ -352,6 +352,22 @@ fn no_import_cycles_between_files() {
     let c = Crate::load();
     let name = |f: &Path| Some(f.strip_prefix(src()).unwrap().display().to_string());
     let found = cycles(&graph(&c, &name));
+    if !found.is_empty() {
+        // Which paths make each edge of the first cycle, to find the import to change.
+        let files: Vec<&str> = found[0].split(" → ").collect();
+        for w in files.windows(2) {
+            let (m, f) = c
+                .files
+                .iter()
+                .find(|(_, f)| name(f).as_deref() == Some(w[0]))
+                .unwrap();
+            for u in c.uses(m, f) {
+                if c.file_of(&u, 0).as_deref().and_then(|p| name(p)).as_deref() == Some(w[1]) {
+                    eprintln!("{} → {}: {}", w[0], w[1], u.join("::"));
+                }
+            }
+        }
+    }
     assert!(found.is_empty(), "import cycles:\n{}", found.join("\n"));
 }
 

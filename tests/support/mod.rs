@@ -5,6 +5,7 @@
 pub mod books;
 pub mod daemon;
 pub mod desktop;
+pub mod postgres;
 pub mod scoring;
 
 use std::path::{Path, PathBuf};

@@ -63,7 +63,7 @@ fn is_history(list: &str) -> bool {
 }
 
 pub fn run(cfg: &Config, cmd: BooksCommand) -> Result<ExitCode> {
-    let store = Store::open(&cfg.database_path())?;
+    let store = Store::open_configured(cfg)?;
     match cmd {
         BooksCommand::Import { file } => {
             let (p, key) = business(cfg)?;
@@ -140,7 +140,7 @@ pub fn run(cfg: &Config, cmd: BooksCommand) -> Result<ExitCode> {
 }
 
 pub fn rates(cfg: &Config, cmd: RatesCommand) -> Result<ExitCode> {
-    let store = Store::open(&cfg.database_path())?;
+    let store = Store::open_configured(cfg)?;
     match cmd {
         RatesCommand::Import { file } => {
             let text = std::fs::read_to_string(&file)
@@ -181,7 +181,7 @@ pub fn rates(cfg: &Config, cmd: RatesCommand) -> Result<ExitCode> {
 
 /// `zopilot approve ID [--set key=value …]`.
 pub fn approve(cfg: &Config, id: i64, sets: &[String]) -> Result<ExitCode> {
-    let store = Store::open(&cfg.database_path())?;
+    let store = Store::open_configured(cfg)?;
     let doc = store
         .document(id)?
         .with_context(|| format!("no document {id}"))?;

@@ -50,7 +50,7 @@ pub fn run(
         Some(s) => Some(Status::parse(s).with_context(|| format!("unknown status {s:?}"))?),
         None => None,
     };
-    let store = Store::open(&cfg.database_path())?;
+    let store = Store::open_configured(cfg)?;
     let docs = store.documents(status, 1_000_000, 0)?;
     let us = |d: &Document| {
         d.business

@@ -16,7 +16,7 @@ pub fn run(cfg: &Config, file: &Path) -> Result<ExitCode> {
     let profile = crate::pipeline::profile::BusinessProfile::from_config(cfg)?;
     let path = std::fs::canonicalize(file)
         .with_context(|| format!("{} does not exist", file.display()))?;
-    let store = Store::open(&cfg.database_path())?;
+    let store = Store::open_configured(cfg)?;
     // One attempt, now: a transient failure (e.g. no model) ends `dead` with the reason.
     let policy = Policy {
         max_attempts: 1,
@@ -31,7 +31,11 @@ pub fn run(cfg: &Config, file: &Path) -> Result<ExitCode> {
     };
     store.requeue(id)?;
     let job = store
-        .claim(Some(id), &crate::worker::worker_id(), &policy)?
+        .claim(
+            Some(id),
+            &crate::worker::worker_id(&crate::worker::instance_id(&cfg.data_dir)),
+            &policy,
+        )?
         .context("the document is being processed by a running daemon")?;
     let engine = EngineHandle::spawn(pipeline::model_settings(cfg), 1);
     let pipeline = Pipeline::new(cfg, engine)?;

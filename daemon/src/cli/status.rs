@@ -8,9 +8,12 @@ use crate::config::Config;
 use crate::store::{control, Store};
 
 pub fn run(cfg: &Config) -> Result<ExitCode> {
-    let store = Store::open(&cfg.database_path())?;
+    let store = Store::open_configured(cfg)?;
     let s = control::summary(&*store)?;
-    println!("database: {}", cfg.database_path().display());
+    match &cfg.database_url {
+        Some(url) => println!("database: {}", crate::store::postgres::redact(url)),
+        None => println!("database: {}", cfg.database_path().display()),
+    }
     println!("model: {}", cfg.model_dir.display());
     println!(
         "processing: {}",
@@ -54,7 +57,7 @@ pub fn run(cfg: &Config) -> Result<ExitCode> {
 /// `zopilot pause` / `resume`: flip the persisted switch; a running daemon picks it up within a
 /// second.
 pub fn set_paused(cfg: &Config, paused: bool) -> Result<ExitCode> {
-    let store = Store::open(&cfg.database_path())?;
+    let store = Store::open_configured(cfg)?;
     store.set_paused(paused)?;
     println!("{}", if paused { "paused" } else { "resumed" });
     Ok(ExitCode::SUCCESS)
@@ -62,7 +65,7 @@ pub fn set_paused(cfg: &Config, paused: bool) -> Result<ExitCode> {
 
 /// `zopilot retry ID`: queue a finished (failed, dead, duplicate or done) document again.
 pub fn retry(cfg: &Config, id: i64) -> Result<ExitCode> {
-    let store = Store::open(&cfg.database_path())?;
+    let store = Store::open_configured(cfg)?;
     if store.requeue(id)? {
         println!("document {id} queued again");
         Ok(ExitCode::SUCCESS)
@@ -103,7 +106,7 @@ pub fn sources(cfg: &Config) -> Result<ExitCode> {
 }
 
 pub fn list(cfg: &Config, limit: usize) -> Result<ExitCode> {
-    let store = Store::open(&cfg.database_path())?;
+    let store = Store::open_configured(cfg)?;
     for d in store.documents(None, limit, 0)? {
         let primary = d
             .result
@@ -127,7 +130,7 @@ pub fn list(cfg: &Config, limit: usize) -> Result<ExitCode> {
 }
 
 pub fn show(cfg: &Config, id: i64) -> Result<ExitCode> {
-    let store = Store::open(&cfg.database_path())?;
+    let store = Store::open_configured(cfg)?;
     let d = store
         .document(id)?
         .with_context(|| format!("no document {id}"))?;

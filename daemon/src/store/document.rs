@@ -287,3 +287,15 @@ pub struct Activity {
     pub last_error: Option<(i64, String, String)>,
     pub blocked_moves: Vec<(i64, String, String)>,
 }
+
+/// The `documents` columns a [`Document`] is read from, in the order both engines' row mappings
+/// expect (SQL text shared by [`crate::store::sqlite`] and [`crate::store::postgres`]).
+pub const COLUMNS: &str = "id, original_path, file_name, sha256, size_bytes, source, status, attempts, created_at, \
+    updated_at, started_at, finished_at, business_json, extracted_json, stage1_json, stage2_json, result_json, \
+    warnings_json, metrics_json, model, error, duplicate_of, moved_to, move_pending, interruptions, approved_at, approval_json, \
+    original_path_raw, moved_to_raw, move_pending_raw, move_error";
+
+/// Interruptions (stops of the daemon while a document was in flight) after which a document is
+/// dead-lettered: one that keeps taking the process down is not retried forever, while a laptop
+/// that sleeps or reboots a few times loses nothing.
+pub const MAX_INTERRUPTIONS: i64 = 10;

@@ -199,8 +199,10 @@ impl<S: Storage> Storage for FailingStore<S> {
     fn requeue(&self, id: i64) -> Result<bool> {
         self.plain(Op::Requeue, || self.inner.requeue(id))
     }
-    fn recover_in_flight(&self, policy: &Policy) -> Result<(usize, usize)> {
-        self.plain(Op::Recover, || self.inner.recover_in_flight(policy))
+    fn recover_in_flight(&self, policy: &Policy, instance: &str) -> Result<(usize, usize)> {
+        self.plain(Op::Recover, || {
+            self.inner.recover_in_flight(policy, instance)
+        })
     }
     fn pending_moves(&self) -> Result<Vec<PendingMove>> {
         self.plain(Op::PendingMoves, || self.inner.pending_moves())

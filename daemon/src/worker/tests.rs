@@ -1,5 +1,6 @@
 //! Faults at each step of a document's life, injected with the failing store: no half-written
-//! row, no moved original, and recovery brings everything to one consistent end.
+//! row, no moved original, and recovery brings everything to one consistent end — on every
+//! store engine (SQLite and PostgreSQL, [`crate::store::contract`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -7,26 +8,26 @@ use std::time::Duration;
 use super::finish::finish;
 use super::originals::{recover, Moves};
 use crate::pipeline::{checksum, Run, Verdict};
+use crate::store::contract::{contract_tests, Engine};
 use crate::store::failing::{FailingStore, Fault, Op};
-use crate::store::sqlite::SqliteStore;
 use crate::store::{Document, Job, Outcome, Policy, Status, Storage};
 
-struct Setup {
+struct Setup<S: Engine> {
     dir: tempfile::TempDir,
-    store: FailingStore<SqliteStore>,
+    store: FailingStore<S>,
 }
 
-fn setup() -> Setup {
+fn setup<S: Engine>() -> Setup<S> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("inbox")).unwrap();
-    let inner = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+    let inner = S::fresh(dir.path());
     Setup {
         dir,
         store: FailingStore::new(inner),
     }
 }
 
-impl Setup {
+impl<S: Engine> Setup<S> {
     fn inbox(&self) -> PathBuf {
         self.dir.path().join("inbox")
     }
@@ -41,7 +42,7 @@ impl Setup {
             sources: vec!["drop_folder".into()],
         }
     }
-    fn s(&self) -> &FailingStore<SqliteStore> {
+    fn s(&self) -> &FailingStore<S> {
         &self.store
     }
     fn row(&self, id: i64) -> Document {
@@ -55,7 +56,7 @@ impl Setup {
             .id()
     }
     fn claim(&self, policy: &Policy) -> Job {
-        self.s().claim(None, "w", policy).unwrap().unwrap()
+        self.s().claim(None, "test/w", policy).unwrap().unwrap()
     }
     fn processed(&self) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(self.inbox().join("processed"))
@@ -69,6 +70,18 @@ impl Setup {
         v
     }
 }
+
+contract_tests!(
+    a_failed_enqueue_writes_no_row_and_keeps_the_file,
+    a_failed_claim_leaves_the_document_queued,
+    a_failed_complete_writes_nothing_moves_nothing_and_recovery_redoes_it,
+    a_failed_fail_writes_nothing_and_moves_nothing,
+    a_failed_retry_writes_nothing,
+    a_release_refused_too_leaves_the_claim_for_the_worker_to_release,
+    a_blocked_move_stays_pending_with_its_reason_and_is_retried_when_due,
+    a_stolen_lease_stores_nothing_and_does_not_move_the_original,
+    a_move_interrupted_after_the_commit_is_finished_once_at_start_up
+);
 
 fn policy() -> Policy {
     Policy {
@@ -86,9 +99,8 @@ fn released_and_unwritten(d: &Document) {
     assert!(d.move_pending.is_none() && d.moved_to.is_none());
 }
 
-#[test]
-fn a_failed_enqueue_writes_no_row_and_keeps_the_file() {
-    let t = setup();
+fn a_failed_enqueue_writes_no_row_and_keeps_the_file<S: Engine>() {
+    let t = setup::<S>();
     let p = t.file("a.pdf");
     t.s().fail_at(Op::Enqueue, 1, Fault::DiskFull);
     let (sha, n) = crate::content::hash_file(&p).unwrap();
@@ -101,20 +113,18 @@ fn a_failed_enqueue_writes_no_row_and_keeps_the_file() {
     assert!(p.exists());
 }
 
-#[test]
-fn a_failed_claim_leaves_the_document_queued() {
-    let t = setup();
+fn a_failed_claim_leaves_the_document_queued<S: Engine>() {
+    let t = setup::<S>();
     let id = t.enqueue(&t.file("a.pdf"));
     t.s().fail_at(Op::Claim, 1, Fault::Busy);
-    assert!(t.s().claim(None, "w", &policy()).is_err());
+    assert!(t.s().claim(None, "test/w", &policy()).is_err());
     let d = t.row(id);
     assert_eq!((d.status, d.attempts), (Status::Queued, 0));
     assert_eq!(t.claim(&policy()).token, 1);
 }
 
-#[test]
-fn a_failed_complete_writes_nothing_moves_nothing_and_recovery_redoes_it() {
-    let t = setup();
+fn a_failed_complete_writes_nothing_moves_nothing_and_recovery_redoes_it<S: Engine>() {
+    let t = setup::<S>();
     let p = t.file("a.pdf");
     let id = t.enqueue(&p);
     let job = t.claim(&policy());
@@ -127,7 +137,7 @@ fn a_failed_complete_writes_nothing_moves_nothing_and_recovery_redoes_it() {
     assert!(t.processed().is_empty());
     // Nothing in flight for a restart to find: it is claimed again at once, on its first
     // counted attempt, and finishes once, moved once.
-    assert_eq!(t.s().recover_in_flight(&policy()).unwrap(), (0, 0));
+    assert_eq!(t.s().recover_in_flight(&policy(), "test").unwrap(), (0, 0));
     let job = t.claim(&policy());
     assert_eq!(job.token, 1);
     let run = checksum::run(&job, Duration::ZERO);
@@ -140,9 +150,8 @@ fn a_failed_complete_writes_nothing_moves_nothing_and_recovery_redoes_it() {
     assert_eq!(t.processed(), ["a.pdf"]);
 }
 
-#[test]
-fn a_failed_fail_writes_nothing_and_moves_nothing() {
-    let t = setup();
+fn a_failed_fail_writes_nothing_and_moves_nothing<S: Engine>() {
+    let t = setup::<S>();
     let p = t.file("bad.pdf");
     let id = t.enqueue(&p);
     let job = t.claim(&policy());
@@ -164,9 +173,8 @@ fn a_failed_fail_writes_nothing_and_moves_nothing() {
     assert_eq!(t.row(id).error.as_deref(), Some("not a readable PDF"));
 }
 
-#[test]
-fn a_failed_retry_writes_nothing() {
-    let t = setup();
+fn a_failed_retry_writes_nothing<S: Engine>() {
+    let t = setup::<S>();
     let id = t.enqueue(&t.file("a.pdf"));
     let job = t.claim(&policy());
     let run = Run {
@@ -179,9 +187,8 @@ fn a_failed_retry_writes_nothing() {
     released_and_unwritten(&t.row(id));
 }
 
-#[test]
-fn a_release_refused_too_leaves_the_claim_for_the_worker_to_release() {
-    let t = setup();
+fn a_release_refused_too_leaves_the_claim_for_the_worker_to_release<S: Engine>() {
+    let t = setup::<S>();
     let id = t.enqueue(&t.file("a.pdf"));
     let job = t.claim(&policy());
     let run = checksum::run(&job, Duration::ZERO);
@@ -198,9 +205,8 @@ fn a_release_refused_too_leaves_the_claim_for_the_worker_to_release() {
     released_and_unwritten(&t.row(id));
 }
 
-#[test]
-fn a_blocked_move_stays_pending_with_its_reason_and_is_retried_when_due() {
-    let t = setup();
+fn a_blocked_move_stays_pending_with_its_reason_and_is_retried_when_due<S: Engine>() {
+    let t = setup::<S>();
     let p = t.file("a.pdf");
     let id = t.enqueue(&p);
     // A file where the processed/ folder should be.
@@ -227,9 +233,8 @@ fn a_blocked_move_stays_pending_with_its_reason_and_is_retried_when_due() {
     assert_eq!(t.processed(), ["a.pdf"]);
 }
 
-#[test]
-fn a_stolen_lease_stores_nothing_and_does_not_move_the_original() {
-    let t = setup();
+fn a_stolen_lease_stores_nothing_and_does_not_move_the_original<S: Engine>() {
+    let t = setup::<S>();
     let p = t.file("a.pdf");
     let id = t.enqueue(&p);
     let short = Policy {
@@ -258,9 +263,8 @@ fn a_stolen_lease_stores_nothing_and_does_not_move_the_original() {
     assert!(p.exists());
 }
 
-#[test]
-fn a_move_interrupted_after_the_commit_is_finished_once_at_start_up() {
-    let t = setup();
+fn a_move_interrupted_after_the_commit_is_finished_once_at_start_up<S: Engine>() {
+    let t = setup::<S>();
     let a = t.file("a.pdf");
     let b = t.file("b.pdf");
     let (ida, idb) = (t.enqueue(&a), t.enqueue(&b));

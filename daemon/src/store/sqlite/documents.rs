@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
 use super::rows::{event, from_row, path_params, COLUMNS, FENCE};
-use crate::store::{now, Activity, Document, Job, Outcome, PendingMove, Status};
+use crate::store::document::{now, Activity, Document, Job, Outcome, PendingMove, Status};
 
 fn opt_json(v: &Option<Value>) -> Option<String> {
     v.as_ref().map(|v| v.to_string())

@@ -19,8 +19,6 @@ mod documents;
 mod history;
 mod queue;
 mod rows;
-#[cfg(test)]
-mod tests;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -110,6 +108,25 @@ impl SqliteStore {
     fn lock(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// The events of document `id`, in order (tests).
+    #[cfg(test)]
+    pub(crate) fn test_events(&self, id: i64) -> Vec<String> {
+        let c = self.lock();
+        let mut st = c
+            .prepare("SELECT event FROM events WHERE document_id = ?1 ORDER BY id")
+            .unwrap();
+        st.query_map([id], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// Run one statement with two integer parameters (tests).
+    #[cfg(test)]
+    pub(crate) fn test_exec(&self, sql: &str, a: i64, b: i64) {
+        self.lock().execute(sql, params![a, b]).unwrap();
+    }
 }
 
 impl Storage for SqliteStore {
@@ -120,7 +137,10 @@ impl Storage for SqliteStore {
         priority: i64,
     ) -> Result<Vec<Enqueued>> {
         let mut c = self.lock();
-        let tx = c.transaction()?;
+        // IMMEDIATE: the enqueue reads before it writes, and a deferred transaction that must
+        // upgrade while another connection writes fails at once with "database is locked"
+        // instead of waiting out the busy timeout.
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut out = Vec::with_capacity(items.len());
         for &(path, sha, size) in items {
             out.push(queue::enqueue_in(&tx, path, sha, size, source, priority)?);
@@ -179,7 +199,7 @@ impl Storage for SqliteStore {
         queue::requeue(&mut self.lock(), id)
     }
 
-    fn recover_in_flight(&self, policy: &Policy) -> Result<(usize, usize)> {
+    fn recover_in_flight(&self, policy: &Policy, _instance: &str) -> Result<(usize, usize)> {
         queue::recover_in_flight(&mut self.lock(), policy)
     }
 
@@ -270,7 +290,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 #[cfg(test)]
-mod schema_tests {
+mod tests {
     use super::*;
 
     #[test]

@@ -19,7 +19,7 @@ use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{event, from_row, path_params, COLUMNS, FENCE};
-use crate::store::{now, now_ms, Enqueued, Job, Policy, Status};
+use crate::store::document::{now, now_ms, Enqueued, Job, Policy, Status, MAX_INTERRUPTIONS};
 
 pub(super) fn enqueue_in(
     tx: &Connection,
@@ -312,8 +312,3 @@ pub(super) fn recover_in_flight(c: &mut Connection, policy: &Policy) -> Result<(
     tx.commit()?;
     Ok((requeued, dead))
 }
-
-/// Interruptions (stops of the daemon while a document was in flight) after which a document is
-/// dead-lettered: one that keeps taking the process down is not retried forever, while a laptop
-/// that sleeps or reboots a few times loses nothing.
-pub const MAX_INTERRUPTIONS: i64 = 10;

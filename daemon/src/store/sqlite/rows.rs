@@ -4,12 +4,9 @@
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;
 
-use crate::store::{now_ms, Document, RawPaths, Status};
+use crate::store::document::{now_ms, Document, RawPaths, Status};
 
-pub(super) const COLUMNS: &str = "id, original_path, file_name, sha256, size_bytes, source, status, attempts, created_at, \
-    updated_at, started_at, finished_at, business_json, extracted_json, stage1_json, stage2_json, result_json, \
-    warnings_json, metrics_json, model, error, duplicate_of, moved_to, move_pending, interruptions, approved_at, approval_json, \
-    original_path_raw, moved_to_raw, move_pending_raw, move_error";
+pub(super) use crate::store::document::COLUMNS;
 
 fn path_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<std::path::PathBuf>> {
     let b: Option<Vec<u8>> = row.get(i)?;

@@ -1,16 +1,15 @@
+//! The queue's contract (enqueue, duplicates, claims, leases and fencing, retries, recovery,
+//! pause) on every engine.
+
 use std::time::Duration;
 
-use super::*;
-use rusqlite::params;
+use anyhow::Result;
 
-fn setup() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("q.sqlite3")).unwrap();
-    (dir, store)
-}
+use super::{contract_tests, Engine, Fixture};
+use crate::store::{Enqueued, Job, Outcome, Policy, Status};
 
-fn enqueue(
-    store: &SqliteStore,
+fn enqueue<S: Engine>(
+    store: &S,
     path: &std::path::Path,
     source: &str,
     prio: i64,
@@ -21,14 +20,12 @@ fn enqueue(
         .remove(0))
 }
 
-fn claim_next(store: &SqliteStore, owner: &str, p: &Policy) -> Result<Option<Job>> {
+fn claim_next<S: Engine>(store: &S, owner: &str, p: &Policy) -> Result<Option<Job>> {
     store.claim(None, owner, p)
 }
 
-fn file(dir: &tempfile::TempDir, name: &str, content: &str) -> std::path::PathBuf {
-    let p = dir.path().join(name);
-    std::fs::write(&p, content).unwrap();
-    p
+fn file<S: Engine>(f: &Fixture<S>, name: &str, content: &str) -> std::path::PathBuf {
+    f.file(name, content)
 }
 
 fn quick() -> Policy {
@@ -39,32 +36,33 @@ fn quick() -> Policy {
     }
 }
 
-fn events(store: &SqliteStore, id: i64) -> Vec<String> {
-    let c = store.lock();
-    let mut st = c
-        .prepare("SELECT event FROM events WHERE document_id = ?1 ORDER BY id")
-        .unwrap();
-    st.query_map([id], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap()
+fn events<S: Engine>(store: &S, id: i64) -> Vec<String> {
+    store.events(id)
 }
 
-#[test]
-fn enqueue_is_idempotent_detects_exact_duplicates_and_claims_in_order() {
-    let (dir, store) = setup();
-    let a = file(&dir, "a.txt", "invoice a");
-    let b = file(&dir, "b.txt", "invoice b");
-    let ea = enqueue(&store, &a, "drop_folder", 0).unwrap();
+contract_tests!(
+    enqueue_is_idempotent_detects_exact_duplicates_and_claims_in_order,
+    a_lost_lease_fences_off_the_old_worker,
+    transient_failures_back_off_then_dead_letter,
+    recovery_requeues_interrupted_work_and_interruptions_do_not_use_attempts,
+    pause_is_persisted
+);
+
+pub fn enqueue_is_idempotent_detects_exact_duplicates_and_claims_in_order<S: Engine>() {
+    let f = Fixture::<S>::new();
+    let store = &f.store;
+    let a = file(&f, "a.txt", "invoice a");
+    let b = file(&f, "b.txt", "invoice b");
+    let ea = enqueue(store, &a, "drop_folder", 0).unwrap();
     assert!(matches!(ea, Enqueued::New(_)));
     assert_eq!(
-        enqueue(&store, &a, "drop_folder", 0).unwrap(),
+        enqueue(store, &a, "drop_folder", 0).unwrap(),
         Enqueued::Known(ea.id())
     );
-    let eb = enqueue(&store, &b, "drop_folder", 0).unwrap();
+    let eb = enqueue(store, &b, "drop_folder", 0).unwrap();
     // Same content under another name: a duplicate row linking the first, nothing queued.
-    let copy = file(&dir, "copy of a.txt", "invoice a");
-    let dup = enqueue(&store, &copy, "google_drive", 0).unwrap();
+    let copy = file(&f, "copy of a.txt", "invoice a");
+    let dup = enqueue(store, &copy, "google_drive", 0).unwrap();
     assert_eq!(
         dup,
         Enqueued::Duplicate {
@@ -80,38 +78,38 @@ fn enqueue_is_idempotent_detects_exact_duplicates_and_claims_in_order() {
     // Same path, new content: a new document.
     std::fs::write(&a, "invoice a, corrected").unwrap();
     assert!(matches!(
-        enqueue(&store, &a, "drop_folder", 0).unwrap(),
+        enqueue(store, &a, "drop_folder", 0).unwrap(),
         Enqueued::New(_)
     ));
 
     let p = quick();
-    let first = claim_next(&store, "w1", &p).unwrap().unwrap();
+    let first = claim_next(store, "w1", &p).unwrap().unwrap();
     assert_eq!(
         (first.doc.id, first.token, first.doc.status),
         (ea.id(), 1, Status::Extracting)
     );
     assert_eq!(
-        claim_next(&store, "w1", &p).unwrap().unwrap().doc.id,
+        claim_next(store, "w1", &p).unwrap().unwrap().doc.id,
         eb.id()
     );
-    assert_eq!(events(&store, ea.id()), ["enqueued", "claimed"]);
-    assert_eq!(events(&store, dup.id()), ["duplicate"]);
+    assert_eq!(events(store, ea.id()), ["enqueued", "claimed"]);
+    assert_eq!(events(store, dup.id()), ["duplicate"]);
 }
 
-#[test]
-fn a_lost_lease_fences_off_the_old_worker() {
-    let (dir, store) = setup();
-    let id = enqueue(&store, &file(&dir, "a.txt", "x"), "drop_folder", 0)
+pub fn a_lost_lease_fences_off_the_old_worker<S: Engine>() {
+    let f = Fixture::<S>::new();
+    let store = &f.store;
+    let id = enqueue(store, &file(&f, "a.txt", "x"), "drop_folder", 0)
         .unwrap()
         .id();
     let short = Policy {
         lease: Duration::from_millis(1),
         ..quick()
     };
-    let old = claim_next(&store, "old", &short).unwrap().unwrap();
+    let old = claim_next(store, "old", &short).unwrap().unwrap();
     std::thread::sleep(Duration::from_millis(5));
     // The lease expired: another worker takes the document over.
-    let new = claim_next(&store, "new", &quick()).unwrap().unwrap();
+    let new = claim_next(store, "new", &quick()).unwrap().unwrap();
     assert_eq!((new.doc.id, new.token), (id, 2));
     assert!(!store.heartbeat(&old, &quick()).unwrap());
     assert!(!store.set_status(&old, Status::Classifying).unwrap());
@@ -123,29 +121,29 @@ fn a_lost_lease_fences_off_the_old_worker() {
     assert!(store
         .complete(&new, Status::Classified, &Outcome::default(), None)
         .unwrap());
-    let ev = events(&store, id);
+    let ev = events(store, id);
     assert_eq!(ev.iter().filter(|e| *e == "completed").count(), 1);
     // Finished documents are never claimed again.
-    assert!(claim_next(&store, "new", &quick()).unwrap().is_none());
+    assert!(claim_next(store, "new", &quick()).unwrap().is_none());
 }
 
-#[test]
-fn transient_failures_back_off_then_dead_letter() {
-    let (dir, store) = setup();
-    let id = enqueue(&store, &file(&dir, "a.txt", "x"), "drop_folder", 0)
+pub fn transient_failures_back_off_then_dead_letter<S: Engine>() {
+    let f = Fixture::<S>::new();
+    let store = &f.store;
+    let id = enqueue(store, &file(&f, "a.txt", "x"), "drop_folder", 0)
         .unwrap()
         .id();
     let slow = Policy {
         retry_base: Duration::from_secs(3600),
         ..quick()
     };
-    let j1 = claim_next(&store, "w", &slow).unwrap().unwrap();
+    let j1 = claim_next(store, "w", &slow).unwrap().unwrap();
     assert_eq!(
         store.retry_or_dead(&j1, "model busy", &slow, None).unwrap(),
         Some(Status::Queued)
     );
     // Not before its retry time…
-    assert!(claim_next(&store, "w", &slow).unwrap().is_none());
+    assert!(claim_next(store, "w", &slow).unwrap().is_none());
     let d = store.document(id).unwrap().unwrap();
     assert_eq!(
         (d.status, d.error.as_deref()),
@@ -158,7 +156,7 @@ fn transient_failures_back_off_then_dead_letter() {
         store.retry_or_dead(&j2, "again", &p, None).unwrap(),
         Some(Status::Queued)
     );
-    let j3 = claim_next(&store, "w", &p).unwrap().unwrap();
+    let j3 = claim_next(store, "w", &p).unwrap().unwrap();
     assert_eq!(j3.token, 3);
     assert_eq!(
         store.retry_or_dead(&j3, "still", &p, None).unwrap(),
@@ -167,10 +165,10 @@ fn transient_failures_back_off_then_dead_letter() {
     let d = store.document(id).unwrap().unwrap();
     assert_eq!(d.status, Status::Dead);
     assert!(d.error.unwrap().contains("gave up after 3 attempts: still"));
-    assert!(claim_next(&store, "w", &p).unwrap().is_none());
+    assert!(claim_next(store, "w", &p).unwrap().is_none());
     // `zopilot retry` brings it back with fresh attempts.
     assert!(store.requeue(id).unwrap());
-    assert_eq!(claim_next(&store, "w", &p).unwrap().unwrap().token, 1);
+    assert_eq!(claim_next(store, "w", &p).unwrap().unwrap().token, 1);
 }
 
 #[test]
@@ -187,76 +185,64 @@ fn backoff_doubles_with_bounded_jitter() {
     }
 }
 
-#[test]
-fn recovery_requeues_interrupted_work_and_interruptions_do_not_use_attempts() {
-    let (dir, store) = setup();
-    let a = enqueue(&store, &file(&dir, "a.txt", "a"), "drop_folder", 0)
+pub fn recovery_requeues_interrupted_work_and_interruptions_do_not_use_attempts<S: Engine>() {
+    let f = Fixture::<S>::new();
+    let store = &f.store;
+    let a = enqueue(store, &file(&f, "a.txt", "a"), "drop_folder", 0)
         .unwrap()
         .id();
-    let b = enqueue(&store, &file(&dir, "b.txt", "b"), "drop_folder", 0)
+    let b = enqueue(store, &file(&f, "b.txt", "b"), "drop_folder", 0)
         .unwrap()
         .id();
     let p = quick();
-    let ja = claim_next(&store, "w", &p).unwrap().unwrap();
+    let ja = claim_next(store, "w", &p).unwrap().unwrap();
     assert!(store.release(&ja).unwrap());
     assert_eq!(store.document(a).unwrap().unwrap().attempts, 0);
     // `a` interrupted more times than it has attempts: still queued, and a failure of its own
     // after that is still not its last attempt.
     for _ in 0..(p.max_attempts + 2) {
-        store.claim(Some(a), "w", &p).unwrap().unwrap();
-        assert_eq!(store.recover_in_flight(&p).unwrap(), (1, 0));
+        store.claim(Some(a), "test/w", &p).unwrap().unwrap();
+        assert_eq!(store.recover_in_flight(&p, "test").unwrap(), (1, 0));
     }
     let da = store.document(a).unwrap().unwrap();
     assert_eq!(da.status, Status::Queued);
     assert_eq!(da.interruptions, p.max_attempts as i64 + 2);
-    let ja = store.claim(Some(a), "w", &p).unwrap().unwrap();
+    let ja = store.claim(Some(a), "test/w", &p).unwrap().unwrap();
     assert!(
         !p.is_last_attempt(&ja),
         "interruptions used up its attempts"
     );
     // Its own attempts are still counted: with all but one used, the next failure is the last.
-    {
-        store
-            .lock()
-            .execute(
-                "UPDATE documents SET attempts = interruptions + ?2 - 1 WHERE id = ?1",
-                params![b, p.max_attempts],
-            )
-            .unwrap();
-    }
-    let jb = store.claim(Some(b), "w", &p).unwrap().unwrap();
+    store.exec(
+        "UPDATE documents SET attempts = interruptions + $2 - 1 WHERE id = $1",
+        b,
+        p.max_attempts as i64,
+    );
+    let jb = store.claim(Some(b), "test/w", &p).unwrap().unwrap();
     assert!(p.is_last_attempt(&jb));
     // A document that keeps taking the daemon down is dead-lettered after MAX_INTERRUPTIONS.
     store.release(&jb).unwrap();
     store.release(&ja).unwrap();
-    {
-        store
-            .lock()
-            .execute(
-                "UPDATE documents SET interruptions = ?2 - 1 WHERE id = ?1",
-                params![b, super::queue::MAX_INTERRUPTIONS],
-            )
-            .unwrap();
-    }
-    store.claim(Some(b), "w", &p).unwrap().unwrap();
-    assert_eq!(store.recover_in_flight(&p).unwrap(), (0, 1));
+    store.exec(
+        "UPDATE documents SET interruptions = $2 - 1 WHERE id = $1",
+        b,
+        crate::store::MAX_INTERRUPTIONS,
+    );
+    store.claim(Some(b), "test/w", &p).unwrap().unwrap();
+    assert_eq!(store.recover_in_flight(&p, "test").unwrap(), (0, 1));
     let db = store.document(b).unwrap().unwrap();
     assert_eq!(db.status, Status::Dead);
     assert!(db.error.unwrap().contains(&format!(
         "interrupted {} times",
-        super::queue::MAX_INTERRUPTIONS
+        crate::store::MAX_INTERRUPTIONS
     )));
 }
 
-#[test]
-fn pause_is_persisted() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("q.sqlite3");
-    let store = SqliteStore::open(&path).unwrap();
-    assert!(!store.is_paused().unwrap());
-    store.set_paused(true).unwrap();
-    drop(store);
-    let store = SqliteStore::open(&path).unwrap();
+pub fn pause_is_persisted<S: Engine>() {
+    let f = Fixture::<S>::new();
+    assert!(!f.store.is_paused().unwrap());
+    f.store.set_paused(true).unwrap();
+    let store = f.second();
     assert!(store.is_paused().unwrap());
     store.set_paused(false).unwrap();
     assert!(!store.is_paused().unwrap());

@@ -1,0 +1,1 @@
+//! Books contract (written by the books port).
