@@ -75,6 +75,32 @@ fn three_daemons_share_one_queue_and_each_file_is_processed_and_moved_once_throu
             running[k] = Some(start(&envs[k], &url, &drop_dir));
         }
     }
+    // Each daemon's status shows the whole firm's work: documents other desktops hold, with
+    // their machine.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let watcher = running.iter().position(Option::is_some).unwrap();
+    loop {
+        let st = running[watcher].as_ref().unwrap().get("/status");
+        assert_eq!(
+            st["instance"].as_str(),
+            Some(instance(&envs[watcher]).as_str())
+        );
+        let others = st["current"].as_array().unwrap().iter().any(|c| {
+            c["instance"] != st["instance"]
+                && envs
+                    .iter()
+                    .any(|e| c["instance"].as_str() == Some(instance(e).as_str()))
+                && c["machine"].as_str().is_some_and(|m| !m.is_empty())
+        });
+        if others {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never saw another desktop's document: {st}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // One more kill, of a daemon that holds a document, and no restart: another daemon must
     // take that document over when its lease expires.
     let mut c = db(&url);

@@ -45,10 +45,15 @@ impl TrayState {
     /// From a `GET /status` body.
     pub fn from_status(v: &Value) -> TrayState {
         let n = |k: &str| v[k].as_i64().unwrap_or(0);
-        let current = v["current"]
-            .as_array()
-            .and_then(|a| a.first())
+        // With a shared queue, `current` holds every desktop's documents: this daemon's own
+        // first; the others are counted.
+        let all: Vec<&Value> = v["current"].as_array().into_iter().flatten().collect();
+        let mine = |c: &Value| v["instance"].is_null() || c["instance"] == v["instance"];
+        let current = all
+            .iter()
+            .find(|c| mine(c))
             .and_then(|c| c["file"].as_str());
+        let elsewhere = all.iter().filter(|c| !mine(c)).count();
         let (kind, headline) = if v["paused"].as_bool().unwrap_or(false) {
             match current {
                 Some(f) => (Kind::Paused, format!("Pausing after “{}”", short(f))),
@@ -65,6 +70,9 @@ impl TrayState {
         let mut counts = format!("{} queued · {} done today", n("queued"), n("done_today"));
         if failed > 0 {
             counts.push_str(&format!(" · {failed} failed"));
+        }
+        if elsewhere > 0 {
+            counts.push_str(&format!(" · {elsewhere} on other desktops"));
         }
         TrayState {
             kind,
@@ -114,6 +122,24 @@ mod tests {
         let mut e = base.clone();
         e["last_error"] = json!({"id": 2, "file": "b.pdf", "error": "corrupt"});
         assert_eq!(TrayState::from_status(&e).kind, Kind::Error);
+    }
+
+    #[test]
+    fn other_desktops_documents_are_counted_not_shown_as_ours() {
+        let v = json!({"paused": false, "done_today": 0, "queued": 5, "instance": "pc1:aa",
+                       "current": [{"id": 7, "file": "theirs.pdf", "instance": "pc2:bb", "machine": "pc2"},
+                                   {"id": 8, "file": "ours.pdf", "instance": "pc1:aa", "machine": "pc1"},
+                                   {"id": 9, "file": "x.pdf", "instance": "pc3:cc", "machine": "pc3"}]});
+        let s = TrayState::from_status(&v);
+        assert_eq!(s.headline, "Working on “ours.pdf”");
+        assert_eq!(s.counts, "5 queued · 0 done today · 2 on other desktops");
+        let mut idle = v.clone();
+        idle["current"].as_array_mut().unwrap().remove(1);
+        let s = TrayState::from_status(&idle);
+        assert_eq!(
+            (s.kind, s.counts.as_str()),
+            (Kind::Idle, "5 queued · 0 done today · 2 on other desktops")
+        );
     }
 
     #[test]

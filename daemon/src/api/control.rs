@@ -17,8 +17,9 @@ fn internal(e: anyhow::Error) -> (StatusCode, Json<Value>) {
     error_response(StatusCode::INTERNAL_SERVER_ERROR, "database error")
 }
 
-/// [`control::summary`] plus the folders a desktop client opens:
-/// `{…, folders: {drop_folder, data_dir, logs_dir}}`.
+/// [`control::summary`] plus the folders a desktop client opens and this daemon's instance
+/// (to tell its own documents in `current` from other desktops'):
+/// `{…, instance, folders: {drop_folder, data_dir, logs_dir}}`.
 #[utoipa::path(get, path = "/status", tag = "control", responses((status = 200, description = "Counts, current work, last error", body = Object), (status = "4XX", description = "Refused: see the error", body = crate::api::shapes::ApiError)))]
 pub async fn status(State(s): State<AppState>) -> Reply {
     let store = s.store.clone();
@@ -26,6 +27,7 @@ pub async fn status(State(s): State<AppState>) -> Reply {
         .await
         .map_err(|e| internal(e.into()))?
         .map_err(internal)?;
+    v["instance"] = json!(crate::worker::instance_id(&s.config.data_dir));
     v["folders"] = json!({
         "drop_folder": s.config.drop_folder,
         "data_dir": s.config.data_dir,

@@ -43,6 +43,14 @@ pub fn run(cfg: &Config) -> Result<ExitCode> {
             .collect();
         println!("{source:>14}: {}", parts.join(", "));
     }
+    for c in s["current"].as_array().into_iter().flatten() {
+        println!(
+            "processing: document {} ({}) on {}",
+            c["id"],
+            c["file"].as_str().unwrap_or(""),
+            c["machine"].as_str().unwrap_or("?")
+        );
+    }
     for m in s["moves_blocked"].as_array().into_iter().flatten() {
         println!(
             "move blocked: document {} ({}): {}",

@@ -206,8 +206,8 @@ pub trait Books: Send + Sync {
     fn clear_history(&self, business: &str) -> Result<usize>;
     /// Insert or replace `rates` in one transaction; how many were written.
     fn import_rates(&self, rates: &[Rate], source: &str) -> Result<usize>;
-    /// The latest rate of each of `currencies` (against any base) on a day in `from..=to`
-    /// (`YYYY-MM-DD`), newest first.
+    /// Every stored rate of `currencies` (as the currency or as the base) on a day in
+    /// `from..=to` (`YYYY-MM-DD`), newest first; the caller picks the one it needs.
     fn rates_between(&self, currencies: &[&str], from: &str, to: &str) -> Result<Vec<Rate>>;
     /// Remember `decision` for `counterparty` (its key) of `business`; the number of approvals
     /// it now rests on.

@@ -277,13 +277,14 @@ pub struct PendingMove {
 }
 
 /// What the daemon is doing (see [`super::Storage::activity`]): successes since a time, the
-/// in-flight documents `(id, file name)`, the newest finished document when it failed or went
+/// in-flight documents `(id, file name, lease owner)` (the owner is a worker id,
+/// `<instance>/<pid>-<random>`: which daemon on which machine holds it), the newest finished document when it failed or went
 /// dead `(id, file name, error)`, and the originals whose move is blocked `(id, file name,
 /// why)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activity {
     pub done_since: i64,
-    pub current: Vec<(i64, String)>,
+    pub current: Vec<(i64, String, Option<String>)>,
     pub last_error: Option<(i64, String, String)>,
     pub blocked_moves: Vec<(i64, String, String)>,
 }

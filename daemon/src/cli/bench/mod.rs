@@ -7,6 +7,7 @@
 //! [`replay`] (documents in date order, each approved after it is processed, from a transaction
 //! history: the classified share and how many are right, first document of a vendor vs later).
 
+mod daemons;
 mod engine;
 mod extract;
 pub mod hostile;
@@ -149,14 +150,29 @@ pub enum BenchCommand {
     },
     /// Enqueue throughput (docs/s, one transaction per file and batched as the watcher does)
     /// and watcher readiness latency after the last write (p50/p99) with the configured
-    /// stability window.
+    /// stability window. With `--database postgres://…`: several daemons sharing that server's
+    /// queue and one drop folder instead (documents/s per daemon count, lost and duplicated
+    /// documents under `kill -9`).
     Queue {
-        /// Files for the throughput measurement.
+        /// Files for the throughput measurement (or dropped for the daemons).
         #[arg(long, default_value_t = 2000)]
         files: usize,
         /// Files written into a watched folder for the latency measurement.
         #[arg(long, default_value_t = 60)]
         watched: usize,
+        /// A PostgreSQL server (`postgres://user:password@host:port/db`, a role that may create
+        /// databases): run several daemons on a fresh database there.
+        #[arg(long)]
+        database: Option<String>,
+        /// Daemon counts to measure, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,4")]
+        daemons: Vec<usize>,
+        /// `kill -9` of a random daemon (restarted at once) per run, spread over it.
+        #[arg(long, default_value_t = 0)]
+        kills: usize,
+        /// Simulated time of each document in the checksum pipeline (ms).
+        #[arg(long, default_value_t = 100)]
+        stage_ms: u64,
     },
 }
 
@@ -222,10 +238,39 @@ pub fn run(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
                 scoring: !no_scoring,
             },
         ),
-        BenchCommand::Queue { files, watched } => queue::run(cfg, files, watched),
+        q @ BenchCommand::Queue { .. } => queue_bench(cfg, q),
         BenchCommand::Extract { corpus, only } => extract::run(cfg, &corpus, only.as_deref()),
         BenchCommand::Hostile { sample, runs, dir } => {
             hostile_run::run(cfg, sample.as_deref(), runs, dir.as_deref())
         }
+    }
+}
+
+/// `bench queue`: the several-daemons run with `--database`, else enqueue throughput and watcher
+/// latency.
+fn queue_bench(cfg: &Config, cmd: BenchCommand) -> Result<ExitCode> {
+    let BenchCommand::Queue {
+        files,
+        watched,
+        database,
+        daemons: counts,
+        kills,
+        stage_ms,
+    } = cmd
+    else {
+        unreachable!("queue_bench takes the queue command")
+    };
+    match database {
+        Some(url) => daemons::run(
+            cfg,
+            &daemons::Run {
+                url: &url,
+                daemons: &counts,
+                files,
+                kills,
+                stage_ms,
+            },
+        ),
+        None => queue::run(cfg, files, watched),
     }
 }

@@ -4,6 +4,7 @@
 //! [`Engine`]; [`contract_tests!`] instantiates each for both engines (`sqlite::…`,
 //! `postgres::…`).
 
+pub mod batches;
 pub mod books;
 pub mod queue;
 pub mod shared;

@@ -235,11 +235,11 @@ pub(super) fn activity(c: &mut Client, since: &str) -> Result<Activity> {
         .get(0);
     let current = c
         .query(
-            "SELECT id, file_name FROM documents WHERE status IN ('extracting', 'classifying', 'mapping') ORDER BY id",
+            "SELECT id, file_name, lease_owner FROM documents WHERE status IN ('extracting', 'classifying', 'mapping') ORDER BY id",
             &[],
         )?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
     let last = c.query_opt(
         "SELECT id, file_name, status, error FROM documents

@@ -124,9 +124,60 @@ impl PgStore {
     }
 }
 
+/// `url` with its database name replaced by `name` (`postgres://u:p@h:5432/old?x=1` →
+/// `…/name?x=1`).
+pub fn with_database(url: &str, name: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let (head, query) = match url[start..].find('?') {
+        Some(q) => url.split_at(start + q),
+        None => (url, ""),
+    };
+    let host_end = head[start..].find('/').map_or(head.len(), |i| start + i);
+    format!("{}/{name}{query}", &head[..host_end])
+}
+
+/// Create the empty database `name` on the server of `url` (for benchmarks: each run gets a
+/// clean queue) and return its URL. `name` must be a plain identifier.
+///
+/// Errors: the server refuses (no CREATEDB right) or `name` is not `[a-z0-9_]+`.
+pub fn create_database(url: &str, name: &str) -> Result<String> {
+    anyhow::ensure!(
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+        "not a plain database name: {name}"
+    );
+    let admin = PgStore {
+        url: url.to_string(),
+        client: Mutex::new(None),
+    };
+    admin.run(|c| Ok(c.batch_execute(&format!("CREATE DATABASE {name}"))?))?;
+    Ok(with_database(url, name))
+}
+
+/// Drop the database `name` on the server of `url`, closing its remaining connections
+/// (PostgreSQL ≥ 13 `WITH (FORCE)`).
+///
+/// Errors: the server refuses, or `name` is not `[a-z0-9_]+`.
+pub fn drop_database(url: &str, name: &str) -> Result<()> {
+    anyhow::ensure!(
+        name.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+        "not a plain database name: {name}"
+    );
+    let admin = PgStore {
+        url: url.to_string(),
+        client: Mutex::new(None),
+    };
+    admin.run(|c| Ok(c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?))
+}
+
 fn migrate(c: &mut Client) -> Result<()> {
     let mut tx = c.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    // No "already exists, skipping" notices in the log at every start.
+    tx.batch_execute("SET LOCAL client_min_messages = warning")?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
@@ -268,5 +319,28 @@ impl Storage for PgStore {
             )?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_password_and_change_their_database() {
+        assert_eq!(
+            redact("postgres://zop:s3cret@db.lan:5432/firm"),
+            "postgres://zop:***@db.lan:5432/firm"
+        );
+        assert_eq!(
+            redact("postgres://zop@db.lan/firm"),
+            "postgres://zop@db.lan/firm"
+        );
+        assert_eq!(redact("host=db user=zop"), "host=db user=zop");
+        assert_eq!(
+            with_database("postgres://u:p@h:1/old?sslmode=disable", "new"),
+            "postgres://u:p@h:1/new?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "new"), "postgres://u@h/new");
     }
 }

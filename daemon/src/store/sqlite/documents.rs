@@ -214,10 +214,10 @@ pub(super) fn activity(c: &Connection, since: &str) -> Result<Activity> {
         |r| r.get(0),
     )?;
     let mut stmt = c.prepare(
-        "SELECT id, file_name FROM documents WHERE status IN ('extracting', 'classifying', 'mapping') ORDER BY id",
+        "SELECT id, file_name, lease_owner FROM documents WHERE status IN ('extracting', 'classifying', 'mapping') ORDER BY id",
     )?;
     let current = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let last: Option<(i64, String, String, Option<String>)> = c
         .query_row(
