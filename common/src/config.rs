@@ -184,6 +184,20 @@ pub struct Settings {
     /// absent: this daemon's own SQLite file in the data folder.
     #[arg(long, env = "ZOPILOT_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// An OpenAI-compatible inference server for the model calls (`http://gpu-box:8000`:
+    /// llama.cpp's server, vLLM, another zopilot); absent: the local model only.
+    #[arg(long, env = "ZOPILOT_ENGINE_URL", global = true)]
+    pub engine_url: Option<String>,
+    /// The model id to request from `engine_url` (default: the first it lists).
+    #[arg(long, env = "ZOPILOT_ENGINE_MODEL", global = true)]
+    pub engine_model: Option<String>,
+    /// The name of the environment variable holding `engine_url`'s API key (the key itself is
+    /// never written in the configuration).
+    #[arg(long, env = "ZOPILOT_ENGINE_API_KEY_ENV", global = true)]
+    pub engine_api_key_env: Option<String>,
+    /// Timeout of one request to `engine_url`, seconds.
+    #[arg(long, env = "ZOPILOT_ENGINE_TIMEOUT_SECONDS", global = true)]
+    pub engine_timeout_seconds: Option<u64>,
     /// Move originals to `processed/` / `failed/` under the drop folder once done.
     #[arg(long, env = "ZOPILOT_MOVE_ORIGINALS", global = true)]
     pub move_originals: Option<bool>,
@@ -265,6 +279,10 @@ impl Settings {
             drive_folder: over.drive_folder.or(self.drive_folder),
             drive_subfolder: over.drive_subfolder.or(self.drive_subfolder),
             database_url: over.database_url.or(self.database_url),
+            engine_url: over.engine_url.or(self.engine_url),
+            engine_model: over.engine_model.or(self.engine_model),
+            engine_api_key_env: over.engine_api_key_env.or(self.engine_api_key_env),
+            engine_timeout_seconds: over.engine_timeout_seconds.or(self.engine_timeout_seconds),
             move_originals: over.move_originals.or(self.move_originals),
             move_in_drive: over.move_in_drive.or(self.move_in_drive),
             pipeline: over.pipeline.or(self.pipeline),
@@ -330,6 +348,12 @@ pub struct Config {
     pub drive_subfolder: String,
     /// PostgreSQL URL of a shared store; `None`: SQLite at [`Config::database_path`].
     pub database_url: Option<String>,
+    /// OpenAI-compatible inference server for option scoring; `None`: the local model only.
+    pub engine_url: Option<String>,
+    pub engine_model: Option<String>,
+    /// Name of the environment variable with `engine_url`'s API key.
+    pub engine_api_key_env: Option<String>,
+    pub engine_timeout_seconds: u64,
     pub move_originals: bool,
     pub move_in_drive: bool,
     pub pipeline: PipelineKind,
@@ -441,6 +465,10 @@ impl Config {
             drive_folder: s.drive_folder,
             drive_subfolder: s.drive_subfolder.unwrap_or_else(|| "Zopilot".into()),
             database_url: s.database_url.filter(|u| !u.trim().is_empty()),
+            engine_url: s.engine_url.filter(|u| !u.trim().is_empty()),
+            engine_model: s.engine_model.filter(|u| !u.trim().is_empty()),
+            engine_api_key_env: s.engine_api_key_env.filter(|u| !u.trim().is_empty()),
+            engine_timeout_seconds: s.engine_timeout_seconds.unwrap_or(120).max(1),
             move_originals: s.move_originals.unwrap_or(false),
             move_in_drive: s.move_in_drive.unwrap_or(false),
             pipeline: s.pipeline.unwrap_or_default(),

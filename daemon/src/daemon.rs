@@ -45,6 +45,7 @@ pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
     }
     tracing::info!(location = %api_key.location, "API key loaded");
     let engine = EngineHandle::spawn(pipeline::model_settings(&cfg), DEFAULT_QUEUE);
+    probe_engine_server(&engine);
     let pipeline = Arc::new(Pipeline::new(&cfg, engine.clone())?);
     let wake = Wake::default();
     let watchers = start_watchers(&sources, &cfg, &store, &wake)?;
@@ -73,6 +74,26 @@ pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
     drop(watchers);
     running.stop(&store, Duration::from_millis(cfg.shutdown_grace_ms));
     Ok(())
+}
+
+/// Probe the inference server once, in the background, and log what it supports.
+fn probe_engine_server(engine: &EngineHandle) {
+    let Some(url) = engine.remote().map(|r| r.url().to_string()) else {
+        return;
+    };
+    let engine = engine.clone();
+    std::thread::spawn(move || match engine.remote().map(|r| r.probe()) {
+        Some(Ok(p)) if p.prompt_logprobs => {
+            tracing::info!(server = %url, model = %p.model, "inference server: option scoring goes to it")
+        }
+        Some(Ok(p)) => {
+            tracing::warn!(server = %url, model = %p.model, "the inference server returns no prompt log-probabilities: option scoring runs on the local model")
+        }
+        Some(Err(e)) => {
+            tracing::warn!(server = %url, error = %e, "the inference server does not answer yet: the local model answers until it does")
+        }
+        None => {}
+    });
 }
 
 /// Make every private path private (data folder, database, logs, uploads, config folder, API

@@ -71,6 +71,8 @@ pub fn checks(cfg: &Config) -> Vec<Check> {
         drop_folder(cfg),
     ]);
     out.extend(drive(cfg));
+    out.extend(super::doctor_shared::database(cfg));
+    out.extend(super::doctor_shared::engine_server(cfg));
     out.push(port(cfg));
     out
 }

@@ -5,6 +5,7 @@
 pub mod bench;
 mod books;
 mod doctor;
+mod doctor_shared;
 mod export;
 mod key;
 pub mod models;

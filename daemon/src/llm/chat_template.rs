@@ -106,6 +106,11 @@ impl ChatTemplate {
         })
     }
 
+    /// The end-of-sequence token's text (`tokenizer_config.json`'s `eos_token`), "" if none.
+    pub fn eos_token(&self) -> &str {
+        &self.eos_token
+    }
+
     /// Render `messages` to the prompt text (content included verbatim).
     pub fn render(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String> {
         let (text, contents) = self.render_marked(messages, add_generation_prompt)?;

@@ -36,6 +36,9 @@ pub struct ModelSettings {
     /// Byte budget of one batched option-scoring pass; 0: one option per pass
     /// ([`super::score`]).
     pub score_batch_bytes: usize,
+    /// An OpenAI-compatible inference server that option scoring goes to first
+    /// ([`super::remote`]); the local model answers when it fails.
+    pub remote: Option<super::remote::RemoteSettings>,
 }
 
 impl ModelSettings {
@@ -89,6 +92,7 @@ pub struct EngineHandle {
     waiting: Arc<AtomicUsize>,
     info: Arc<OnceLock<ModelInfo>>,
     settings: Arc<ModelSettings>,
+    remote: Option<Arc<super::remote::RemoteEngine>>,
 }
 
 /// Requests that may wait for the engine before [`EngineError::Busy`].
@@ -106,11 +110,16 @@ impl EngineHandle {
             .name("engine".into())
             .spawn(move || engine_thread(s, rx, i, w))
             .expect("spawning the engine thread");
+        let remote = settings
+            .remote
+            .clone()
+            .map(|r| Arc::new(super::remote::RemoteEngine::new(r)));
         EngineHandle {
             tx,
             waiting,
             info,
             settings: Arc::new(settings),
+            remote,
         }
     }
 
@@ -198,14 +207,37 @@ impl EngineHandle {
         .map_err(EngineError::from)
     }
 
-    /// Score `options` as the answer to `messages` (see [`Engine::score_options`]).
+    /// Score `options` as the answer to `messages` (see [`Engine::score_options`]): on the
+    /// inference server when one is configured and its breaker lets the call through, else (or
+    /// when the server fails) on the local model.
     pub fn score(
         &self,
         messages: Vec<Message>,
         options: Vec<String>,
     ) -> Result<ScoredOptions, EngineError> {
+        if let Some(r) = &self.remote {
+            if r.breaker.allow() {
+                match r.score(&messages, &options) {
+                    Ok(s) => {
+                        r.breaker.success();
+                        r.served.fetch_add(1, Ordering::Relaxed);
+                        return Ok(s);
+                    }
+                    Err(e) => {
+                        tracing::debug!(server = r.url(), error = %e, "option scoring on the server failed; the local model answers");
+                        r.breaker.failure(&e);
+                    }
+                }
+            }
+            r.fell_back.fetch_add(1, Ordering::Relaxed);
+        }
         self.run(None, move |e| e.score_options(&messages, &options, None))?
             .map_err(EngineError::from)
+    }
+
+    /// The inference server's client, when one is configured.
+    pub fn remote(&self) -> Option<&super::remote::RemoteEngine> {
+        self.remote.as_deref()
     }
 
     /// Tokens `messages` take as a prompt.
@@ -301,6 +333,7 @@ mod tests {
                 prefix_store: None,
                 prompt_lookup: false,
                 score_batch_bytes: 0,
+                remote: None,
             },
             4,
         );

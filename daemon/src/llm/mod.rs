@@ -12,6 +12,7 @@
 //! request and its answer (used by the API and the batch runner).
 //! Nothing here knows about documents, HTTP or SQLite.
 
+pub mod breaker;
 pub mod cancel;
 pub mod chat_template;
 pub mod constraint;
@@ -26,6 +27,7 @@ pub mod openai;
 pub mod prefix_cache;
 pub mod prefix_store;
 pub mod prompt_lookup;
+pub mod remote;
 pub mod request;
 pub mod sampler;
 pub mod score;

@@ -109,6 +109,19 @@ pub fn model_settings(cfg: &Config) -> ModelSettings {
         }),
         prompt_lookup: cfg.prompt_lookup,
         score_batch_bytes: cfg.score_batch_mb << 20,
+        remote: cfg
+            .engine_url
+            .as_ref()
+            .map(|url| crate::llm::remote::RemoteSettings {
+                url: url.clone(),
+                model: cfg.engine_model.clone(),
+                api_key: cfg
+                    .engine_api_key_env
+                    .as_ref()
+                    .and_then(|v| std::env::var(v).ok()),
+                timeout: std::time::Duration::from_secs(cfg.engine_timeout_seconds),
+                template_dir: cfg.model_dir.clone(),
+            }),
     }
 }
 
@@ -348,7 +361,11 @@ impl Pipeline {
             cx.metrics,
             &mut cx.warnings,
         )?;
-        cx.outcome.model = self.engine.loaded_info().map(|i| i.name);
+        cx.outcome.model = self.engine.loaded_info().map(|i| i.name).or_else(|| {
+            self.engine
+                .remote()
+                .map(|r| format!("{} (server {})", self.engine.settings().model_id(), r.url()))
+        });
         cx.outcome.extracted = Some(read.doc.clone());
         cx.reading = read.reading;
         Ok(read.doc)

@@ -289,6 +289,15 @@ pub(super) fn run(
         rows.push(row);
     }
     totals.print();
+    if let Some(r) = engine.remote() {
+        use std::sync::atomic::Ordering::Relaxed;
+        println!(
+            "option scorings on the server {}: {}; on the local model after a server failure: {}",
+            r.url(),
+            r.served.load(Relaxed),
+            r.fell_back.load(Relaxed)
+        );
+    }
     if let Some(p) = json_out {
         std::fs::write(p, serde_json::to_string_pretty(&rows)?)?;
     }
