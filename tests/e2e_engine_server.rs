@@ -211,8 +211,56 @@ fn option_scores_from_a_llama_cpp_server_match_the_local_engine_and_a_stopped_se
         .load(std::sync::atomic::Ordering::Relaxed);
     assert_eq!(served, judgments().len());
 
+    // Structured generation: the server's answer is kept only when it is JSON valid under the
+    // schema. A yes/no object SmolLM2 answers well there; for the issuer and total, measured,
+    // llama-cpp-python's JSON grammar lets the string run on with raw newlines to max_tokens,
+    // so that answer is refused and the local model's (llguidance) is returned instead.
+    let counts = |r: &EngineHandle| {
+        let r = r.remote().unwrap();
+        use std::sync::atomic::Ordering::Relaxed;
+        (r.served.load(Relaxed), r.fell_back.load(Relaxed))
+    };
+    let ask = |schema: serde_json::Value| zopilot::llm::GenerationRequest {
+        messages: judgments()[4].0.clone(),
+        json_schema: Some(schema),
+        sampling: Default::default(),
+        max_tokens: 200,
+        max_input_length: None,
+        stop: vec![],
+    };
+    let paid = ask(
+        serde_json::json!({"type": "object", "properties": {"paid": {"type": "boolean"}},
+        "required": ["paid"], "additionalProperties": false}),
+    );
+    let c = remote.generate(paid.clone(), None).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(c.text.trim()).unwrap_or_else(|e| panic!("{e}: {:?}", c.text));
+    assert!(v["paid"].is_boolean(), "{v}");
+    assert!(c.prompt_tokens > 0 && c.completion_tokens > 0);
+    assert_eq!(
+        counts(&remote),
+        (judgments().len() + 1, 0),
+        "answered by the server"
+    );
+    let both = ask(serde_json::json!({"type": "object", "properties": {
+        "issuer": {"type": "string"}, "total": {"type": "number"}},
+        "required": ["issuer", "total"], "additionalProperties": false}));
+    let c = remote.generate(both, None).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(c.text.trim()).unwrap_or_else(|e| panic!("{e}: {:?}", c.text));
+    assert!(v["issuer"].is_string() && v["total"].is_number(), "{v}");
+    let (served, fell_back_before) = counts(&remote);
+    assert_eq!(served + fell_back_before, judgments().len() + 2);
+
     // The server goes away: the same calls are answered by the local model, identically.
     drop(server);
+    let c = remote.generate(paid, None).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(c.text.trim()).unwrap_or_else(|e| panic!("{e}: {:?}", c.text));
+    assert!(
+        v["paid"].is_boolean(),
+        "the local model's grammar-constrained answer: {v}"
+    );
     for (messages, options) in judgments() {
         let l = local.score(messages.clone(), options.clone()).unwrap();
         let r = remote.score(messages, options).unwrap();
@@ -223,7 +271,7 @@ fn option_scores_from_a_llama_cpp_server_match_the_local_engine_and_a_stopped_se
         .unwrap()
         .fell_back
         .load(std::sync::atomic::Ordering::Relaxed);
-    assert_eq!(fell_back, judgments().len());
+    assert_eq!(fell_back, fell_back_before + judgments().len() + 1);
     assert!(remote.remote().unwrap().breaker.is_open());
 }
 

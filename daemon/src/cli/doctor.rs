@@ -10,22 +10,7 @@ use crate::client::{CallError, Client};
 use crate::config::{Config, ExecutionProvider, KeyStoreKind};
 use crate::key_store;
 
-/// How one check came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Ok,
-    Warn,
-    Fail,
-}
-
-/// One check's result: what was checked, what was found, and how to fix a problem.
-#[derive(Debug, Clone)]
-pub struct Check {
-    pub name: &'static str,
-    pub level: Level,
-    pub detail: String,
-    pub fix: Option<String>,
-}
+pub use super::doctor_check::{Check, Level};
 
 fn ok(name: &'static str, detail: impl Into<String>) -> Check {
     Check {

@@ -2,7 +2,7 @@
 //! the inference server (`engine_url`) — reached, migrated, and able to score options (the
 //! server's prompt log-probabilities, probed once).
 
-use super::doctor::{Check, Level};
+use super::doctor_check::{Check, Level};
 use crate::config::Config;
 
 /// The shared store, when `database_url` is set: it connects and its schema is current.

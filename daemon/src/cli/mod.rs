@@ -5,6 +5,7 @@
 pub mod bench;
 mod books;
 mod doctor;
+mod doctor_check;
 mod doctor_shared;
 mod export;
 mod key;
@@ -223,7 +224,12 @@ fn run(cfg: Config, command: Command) -> Result<ExitCode> {
         Command::Models(m) => models::run(&cfg, m),
         Command::Bench(b) => bench::run(&cfg, b),
         Command::Config => {
-            println!("{}", serde_json::to_string_pretty(&cfg)?);
+            let mut v = serde_json::to_value(&cfg)?;
+            if let Some(url) = &cfg.database_url {
+                // A database password is not printed.
+                v["database_url"] = serde_json::json!(crate::store::postgres::redact(url));
+            }
+            println!("{}", serde_json::to_string_pretty(&v)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Key(k) => key::run(&cfg, k),

@@ -179,12 +179,29 @@ impl EngineHandle {
     }
 
     /// Generate a completion for `req` (see [`Engine::generate`]); `cancel` stops it at the next
-    /// forward pass.
+    /// forward pass. On the inference server first when one is configured (its answer checked
+    /// against the JSON Schema), else — or when it fails — on the local model.
     pub fn generate(
         &self,
         req: GenerationRequest,
         cancel: Option<&CancelToken>,
     ) -> Result<Completion, EngineError> {
+        if let Some(r) = &self.remote {
+            if r.breaker.allow() {
+                match r.generate(&req) {
+                    Ok(c) => {
+                        r.breaker.success();
+                        r.served.fetch_add(1, Ordering::Relaxed);
+                        return Ok(c);
+                    }
+                    Err(e) => {
+                        tracing::debug!(server = r.url(), error = %e, "generation on the server failed; the local model answers");
+                        r.breaker.failure(&e);
+                    }
+                }
+            }
+            r.fell_back.fetch_add(1, Ordering::Relaxed);
+        }
         let token = cancel.cloned();
         self.run(cancel, move |e| {
             e.generate_cancellable(&req, token.as_ref())

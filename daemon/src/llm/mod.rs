@@ -28,6 +28,7 @@ pub mod prefix_cache;
 pub mod prefix_store;
 pub mod prompt_lookup;
 pub mod remote;
+pub mod remote_generate;
 pub mod request;
 pub mod sampler;
 pub mod score;

@@ -15,7 +15,7 @@
 //! ([`super::EngineHandle::score`] falls back).
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -77,6 +77,8 @@ pub struct RemoteEngine {
     /// server failed or its breaker was open).
     pub served: AtomicUsize,
     pub fell_back: AtomicUsize,
+    /// The server takes a JSON Schema only as `{type: json_object, schema}` (llama-cpp-python).
+    pub(super) json_object_form: AtomicBool,
 }
 
 /// Requests per call: the first and two retries.
@@ -97,6 +99,7 @@ impl RemoteEngine {
             model: OnceLock::new(),
             served: AtomicUsize::new(0),
             fell_back: AtomicUsize::new(0),
+            json_object_form: AtomicBool::new(false),
         }
     }
 
@@ -113,6 +116,16 @@ impl RemoteEngine {
                 .trim_end_matches('/')
                 .trim_end_matches("/v1")
         )
+    }
+
+    /// `body` POSTed to `path` (`chat/completions` …) with the retries of [`Self::call`].
+    pub(super) fn post(&self, path: &str, body: &Value) -> Result<Value, String> {
+        self.call(path, Some(body))
+    }
+
+    /// The model id requests name (see [`Self::model`]).
+    pub(super) fn model_id(&self) -> Result<String, String> {
+        self.model()
     }
 
     /// One request with retries: `body` POSTed to `path` (or a GET without a body).
