@@ -60,6 +60,20 @@ pub enum KeyStoreKind {
     File,
 }
 
+/// `[engine]` in `config.toml`: an OpenAI-compatible inference server for the model calls.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EngineTable {
+    /// Base URL (`http://gpu-box:8000`).
+    pub url: Option<String>,
+    /// Model id to request (default: the first the server lists).
+    pub model: Option<String>,
+    /// Name of the environment variable holding the server's API key.
+    pub api_key_env: Option<String>,
+    /// Timeout of one request, seconds.
+    pub timeout_seconds: Option<u64>,
+}
+
 /// Settings as they may appear in `config.toml`; every field optional so that a file sets only what it changes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Args)]
 #[serde(deny_unknown_fields)]
@@ -198,6 +212,11 @@ pub struct Settings {
     /// Timeout of one request to `engine_url`, seconds.
     #[arg(long, env = "ZOPILOT_ENGINE_TIMEOUT_SECONDS", global = true)]
     pub engine_timeout_seconds: Option<u64>,
+    /// The inference server as a table in `config.toml` (`[engine]` with `url`, `model`,
+    /// `api_key_env`, `timeout_seconds`); the flat `engine_*` keys, flags and variables win.
+    #[arg(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineTable>,
     /// Move originals to `processed/` / `failed/` under the drop folder once done.
     #[arg(long, env = "ZOPILOT_MOVE_ORIGINALS", global = true)]
     pub move_originals: Option<bool>,
@@ -283,6 +302,7 @@ impl Settings {
             engine_model: over.engine_model.or(self.engine_model),
             engine_api_key_env: over.engine_api_key_env.or(self.engine_api_key_env),
             engine_timeout_seconds: over.engine_timeout_seconds.or(self.engine_timeout_seconds),
+            engine: over.engine.or(self.engine),
             move_originals: over.move_originals.or(self.move_originals),
             move_in_drive: over.move_in_drive.or(self.move_in_drive),
             pipeline: over.pipeline.or(self.pipeline),
@@ -408,7 +428,13 @@ impl Config {
         } else {
             Settings::default()
         };
-        let s = file.overlay(cli);
+        let mut s = file.overlay(cli);
+        if let Some(t) = s.engine.take() {
+            s.engine_url = s.engine_url.or(t.url);
+            s.engine_model = s.engine_model.or(t.model);
+            s.engine_api_key_env = s.engine_api_key_env.or(t.api_key_env);
+            s.engine_timeout_seconds = s.engine_timeout_seconds.or(t.timeout_seconds);
+        }
         let data_dir = s.data_dir.unwrap_or_else(default_data_dir);
         let home = directories::BaseDirs::new()
             .map(|b| b.home_dir().to_path_buf())
