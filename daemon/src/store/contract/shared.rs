@@ -168,3 +168,29 @@ fn sqlite_recovery_takes_every_in_flight_row() {
     );
     let _: &dyn Storage = &f.store;
 }
+
+/// PostgreSQL: when the server drops the connection (a restart, an idle timeout, an admin's
+/// `pg_terminate_backend`), the call in flight fails and the next one reconnects — the worker
+/// backs off between them, as after any refused write.
+#[test]
+fn postgres_reconnects_after_the_server_drops_the_connection() {
+    let f = Fixture::<crate::store::postgres::PgStore>::new();
+    f.store.set_paused(true).unwrap();
+    let admin = f.second();
+    admin
+        .run(|c| {
+            c.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let first = f.store.is_paused();
+    let second = f.store.is_paused().unwrap();
+    assert!(
+        second,
+        "reconnected and read the switch (first call: {first:?})"
+    );
+}
