@@ -13,6 +13,7 @@ pub mod content;
 pub mod daemon;
 pub mod extract;
 pub mod failure;
+pub mod instance;
 pub mod llm;
 pub mod no_follow;
 pub mod onnx_runtime;

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("logging", 0),
     ("private_file", 0),
     ("content", 0),
+    ("instance", 0),
     ("failure", 0),
     ("schemas", 0),
     ("onnx_runtime", 0),

@@ -19,7 +19,10 @@ impl Store {
     /// Errors: the database cannot be opened or reached, or its migration fails.
     pub fn open_configured(cfg: &crate::config::Config) -> Result<Store> {
         match &cfg.database_url {
-            Some(url) => Ok(Store::new(postgres::PgStore::connect(url)?)),
+            Some(url) => Ok(Store::new(
+                postgres::PgStore::connect(url)?
+                    .for_instance(&crate::instance::instance_id(&cfg.data_dir)),
+            )),
             None => Store::open(&cfg.database_path()),
         }
     }

@@ -85,24 +85,7 @@ pub struct Worker {
     pub moves: originals::Moves,
 }
 
-/// This daemon's instance: `<host>:<8 hex digits of its data folder's SHA-256>` — the same
-/// across restarts of the daemon that owns `data_dir` (one per data folder, by the instance
-/// lock), different for every daemon sharing a PostgreSQL queue, even on one machine.
-pub fn instance_id(data_dir: &std::path::Path) -> String {
-    use sha2::{Digest, Sha256};
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "local".into());
-    let dir = data_dir
-        .canonicalize()
-        .unwrap_or_else(|_| data_dir.to_path_buf());
-    let digest = Sha256::digest(crate::os_path::to_bytes(&dir));
-    format!("{host}:{}", hex::encode(&digest[..4]))
-}
+pub use crate::instance::instance_id;
 
 /// A worker id unique across restarts: `<instance>/<pid>-<random>`; a daemon recovers at
 /// start-up the claims whose owner starts with its `instance` + `/`.

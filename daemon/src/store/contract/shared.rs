@@ -194,3 +194,20 @@ fn postgres_reconnects_after_the_server_drops_the_connection() {
         "reconnected and read the switch (first call: {first:?})"
     );
 }
+
+/// PostgreSQL: each desktop's pause switch is its own — pausing one (the tray, `zopilot pause`)
+/// leaves the others working.
+#[test]
+fn postgres_pause_is_per_desktop() {
+    let f = Fixture::<crate::store::postgres::PgStore>::new();
+    let a = f.second().for_instance("pc1:aaaa");
+    let b = f.second().for_instance("pc2:bbbb");
+    a.set_paused(true).unwrap();
+    assert!(a.is_paused().unwrap());
+    assert!(!b.is_paused().unwrap());
+    let a_again = f.second().for_instance("pc1:aaaa");
+    assert!(a_again.is_paused().unwrap(), "persisted for that desktop");
+    b.set_paused(true).unwrap();
+    a.set_paused(false).unwrap();
+    assert!(!a_again.is_paused().unwrap() && b.is_paused().unwrap());
+}

@@ -52,6 +52,9 @@ const MIGRATION_LOCK: i64 = 0x7a6f_7069_6c6f_74; // "zopilot"
 pub struct PgStore {
     url: String,
     client: Mutex<Option<Client>>,
+    /// The `control` key of the pause switch: `paused`, or `paused:<instance>` for a daemon
+    /// ([`PgStore::for_instance`]) — pausing one desktop does not pause the firm.
+    pause_key: String,
 }
 
 /// `url` with its password replaced by `***`, for logs and errors.
@@ -78,10 +81,18 @@ impl PgStore {
         let s = PgStore {
             url: url.to_string(),
             client: Mutex::new(None),
+            pause_key: "paused".into(),
         };
         s.run(migrate)
             .with_context(|| format!("migrating {}", redact(url)))?;
         Ok(s)
+    }
+
+    /// This store as daemon `instance` sees it: its own pause switch (`zopilot pause`, the tray's
+    /// Pause pause this desktop, not every desktop of the firm).
+    pub fn for_instance(mut self, instance: &str) -> PgStore {
+        self.pause_key = format!("paused:{instance}");
+        self
     }
 
     /// The URL this store connects to (tests open a second handle with it).
@@ -151,6 +162,7 @@ pub fn create_database(url: &str, name: &str) -> Result<String> {
     let admin = PgStore {
         url: url.to_string(),
         client: Mutex::new(None),
+        pause_key: String::new(),
     };
     admin.run(|c| Ok(c.batch_execute(&format!("CREATE DATABASE {name}"))?))?;
     Ok(with_database(url, name))
@@ -169,6 +181,7 @@ pub fn drop_database(url: &str, name: &str) -> Result<()> {
     let admin = PgStore {
         url: url.to_string(),
         client: Mutex::new(None),
+        pause_key: String::new(),
     };
     admin.run(|c| Ok(c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?))
 }
@@ -304,7 +317,10 @@ impl Storage for PgStore {
     fn is_paused(&self) -> Result<bool> {
         self.run(|c| {
             let v: Option<String> = c
-                .query_opt("SELECT value FROM control WHERE key = 'paused'", &[])?
+                .query_opt(
+                    "SELECT value FROM control WHERE key = $1",
+                    &[&self.pause_key],
+                )?
                 .map(|r| r.get(0));
             Ok(v.as_deref() == Some("1"))
         })
@@ -313,9 +329,9 @@ impl Storage for PgStore {
     fn set_paused(&self, paused: bool) -> Result<()> {
         self.run(|c| {
             c.execute(
-                "INSERT INTO control (key, value) VALUES ('paused', $1)
+                "INSERT INTO control (key, value) VALUES ($2, $1)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                &[&if paused { "1" } else { "0" }],
+                &[&if paused { "1" } else { "0" }, &self.pause_key],
             )?;
             Ok(())
         })
