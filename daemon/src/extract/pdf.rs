@@ -87,6 +87,29 @@ pub(crate) struct Glyph {
     pub top: f32,
 }
 
+/// The glyphs of a page drawn so far, by character and position (quarter points), to read a
+/// glyph painted twice at the same place once: text drawn twice over itself — "fake bold"
+/// (LaTeX `pdfrender` fills then strokes the whole block), which the text layer would otherwise
+/// read as "DDaattooss". Letters that really repeat ("ll") stand a glyph's width apart; a
+/// ligature's ("ff") share one box but come one after the other (the caller keeps those).
+#[derive(Default)]
+struct Drawn(std::collections::HashSet<(char, i32, i32)>);
+
+impl Drawn {
+    /// Whether `g` repeats a glyph drawn before within a quarter point; records it otherwise.
+    fn repeats(&mut self, g: &Glyph) -> bool {
+        let (x, y) = (
+            (g.left * 4.0).round() as i32,
+            (g.bottom * 4.0).round() as i32,
+        );
+        let near = (-1..=1).any(|dx| (-1..=1).any(|dy| self.0.contains(&(g.ch, x + dx, y + dy))));
+        if !near {
+            self.0.insert((g.ch, x, y));
+        }
+        near
+    }
+}
+
 /// Extract the layout text of the PDF in `bytes`.
 ///
 /// Errors (with a reason meant for people): PDFium missing, an encrypted PDF, a file that is not
@@ -117,6 +140,7 @@ pub fn extract(library: &Path, bytes: &[u8], max_pages: usize) -> Result<PdfText
             .text()
             .map_err(|e| anyhow!("reading the text of page {}: {e}", i + 1))?;
         let mut glyphs = Vec::new();
+        let mut drawn = Drawn::default();
         for c in text.chars().iter() {
             let Some(ch) = c.unicode_char() else { continue };
             if ch.is_control() || ch == '\u{fffe}' {
@@ -126,13 +150,21 @@ pub fn extract(library: &Path, bytes: &[u8], max_pages: usize) -> Result<PdfText
             if ch.is_whitespace() {
                 continue;
             }
-            glyphs.push(Glyph {
+            let g = Glyph {
                 ch,
                 left: b.left().value,
                 right: b.right().value,
                 bottom: b.bottom().value,
                 top: b.top().value,
-            });
+            };
+            // A ligature's letters ("ff", "tt") share one glyph's box, one after the other: both
+            // are read. A glyph drawn again later over an earlier one is read once.
+            let ligature = glyphs
+                .last()
+                .is_some_and(|p: &Glyph| p.ch == g.ch && p.left == g.left && p.bottom == g.bottom);
+            if ligature || !drawn.repeats(&g) {
+                glyphs.push(g);
+            }
         }
         lines.extend(layout_lines(i + 1, glyphs));
     }
@@ -310,5 +342,23 @@ mod tests {
         // right-aligned amounts end in the same column
         assert_eq!(lines[0].text.len(), lines[1].text.len());
         assert_eq!(lines[0].page, 1);
+    }
+
+    #[test]
+    fn a_glyph_painted_twice_is_read_once_and_real_double_letters_stay() {
+        let mut d = Drawn::default();
+        // "Da" drawn, then "Da" drawn again over it (later in the stream), then a real "DD".
+        assert!(!d.repeats(&g('D', 266.85, 642.86)));
+        assert!(!d.repeats(&g('a', 275.04, 642.86)));
+        assert!(d.repeats(&g('D', 266.85, 642.86)));
+        assert!(d.repeats(&g('a', 275.1, 642.9)), "a few hundredths off");
+        assert!(
+            !d.repeats(&g('D', 275.4, 642.86)),
+            "a real DD stands a width apart"
+        );
+        assert!(!d.repeats(&g('D', 266.85, 600.0)), "another line");
+        let mut d = Drawn::default();
+        assert!(!d.repeats(&g('l', 30.0, 50.0)));
+        assert!(!d.repeats(&g('l', 31.4, 50.0)), "ll in a narrow font");
     }
 }
