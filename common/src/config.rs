@@ -60,20 +60,6 @@ pub enum KeyStoreKind {
     File,
 }
 
-/// `[engine]` in `config.toml`: an OpenAI-compatible inference server for the model calls.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct EngineTable {
-    /// Base URL (`http://gpu-box:8000`).
-    pub url: Option<String>,
-    /// Model id to request (default: the first the server lists).
-    pub model: Option<String>,
-    /// Name of the environment variable holding the server's API key.
-    pub api_key_env: Option<String>,
-    /// Timeout of one request, seconds.
-    pub timeout_seconds: Option<u64>,
-}
-
 /// Settings as they may appear in `config.toml`; every field optional so that a file sets only what it changes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Args)]
 #[serde(deny_unknown_fields)]
@@ -430,10 +416,7 @@ impl Config {
         };
         let mut s = file.overlay(cli);
         if let Some(t) = s.engine.take() {
-            s.engine_url = s.engine_url.or(t.url);
-            s.engine_model = s.engine_model.or(t.model);
-            s.engine_api_key_env = s.engine_api_key_env.or(t.api_key_env);
-            s.engine_timeout_seconds = s.engine_timeout_seconds.or(t.timeout_seconds);
+            t.fill(&mut s);
         }
         let data_dir = s.data_dir.unwrap_or_else(default_data_dir);
         let home = directories::BaseDirs::new()
@@ -534,6 +517,9 @@ impl Config {
         self.data_dir.join("logs")
     }
 }
+
+mod engine;
+pub use engine::EngineTable;
 
 #[cfg(test)]
 mod tests;

@@ -69,6 +69,7 @@ pub fn run(cfg: Config, profile: BusinessProfile) -> Result<()> {
         sources: Arc::new(sources),
         model_calls: Arc::new(api::limits::ModelCalls::from_config(&cfg)),
         sessions: Arc::default(),
+        instance: instance.as_str().into(),
     };
     serve(&cfg, state)?;
     drop(watchers);

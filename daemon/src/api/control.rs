@@ -27,7 +27,7 @@ pub async fn status(State(s): State<AppState>) -> Reply {
         .await
         .map_err(|e| internal(e.into()))?
         .map_err(internal)?;
-    v["instance"] = json!(crate::worker::instance_id(&s.config.data_dir));
+    v["instance"] = json!(&*s.instance);
     v["folders"] = json!({
         "drop_folder": s.config.drop_folder,
         "data_dir": s.config.data_dir,

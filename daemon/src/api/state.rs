@@ -27,6 +27,8 @@ pub struct AppState {
     pub model_calls: Arc<super::limits::ModelCalls>,
     /// The review page's sign-in links and sessions.
     pub sessions: Arc<super::session::Sessions>,
+    /// This daemon's instance ([`crate::instance::instance_id`]), computed once at start.
+    pub instance: Arc<str>,
 }
 
 /// A JSON error body: `{success: false, error: message}`.

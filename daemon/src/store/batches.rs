@@ -61,6 +61,15 @@ pub struct BatchLine {
     pub request: Value,
 }
 
+/// The `api_files` columns an [`ApiFile`] is read from (both engines).
+pub const FILE_COLUMNS: &str = "id, filename, purpose, bytes, created_at";
+
+/// The `batches` columns a [`Batch`] is read from (both engines).
+pub const BATCH_COLUMNS: &str =
+    "id, endpoint, input_file_id, completion_window, status, metadata_json,
+    errors_json, total, completed, failed, output_file_id, error_file_id, created_at,
+    in_progress_at, finalizing_at, completed_at, failed_at, cancelled_at, expires_at";
+
 /// The operations on files and batches.
 pub trait Batches: Send + Sync {
     /// Store a file and its content.

@@ -300,3 +300,17 @@ pub const COLUMNS: &str = "id, original_path, file_name, sha256, size_bytes, sou
 /// dead-lettered: one that keeps taking the process down is not retried forever, while a laptop
 /// that sleeps or reboots a few times loses nothing.
 pub const MAX_INTERRUPTIONS: i64 = 10;
+
+/// A path's two columns: its text for people (lossy) and its raw bytes (`*_raw`), as both
+/// engines store it.
+pub fn path_columns(p: Option<&std::path::Path>) -> (Option<String>, Option<Vec<u8>>) {
+    (
+        p.map(|p| p.to_string_lossy().into_owned()),
+        p.map(crate::os_path::to_bytes),
+    )
+}
+
+/// A JSON column's value: the stored text parsed, `None` when NULL or unreadable.
+pub fn json_column(text: Option<String>) -> Option<Value> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+}

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use postgres::Client;
 use serde_json::Value;
 
-use super::rows::{event, from_row, path_params, COLUMNS, FENCE};
+use super::rows::{event, from_row, path_columns, COLUMNS, FENCE};
 use crate::store::document::{now, now_ms, Activity, Document, Job, Outcome, PendingMove, Status};
 
 /// How long a daemon's own move stays its own before others may retry it (ms).
@@ -66,7 +66,7 @@ pub(super) fn complete(
     move_to: Option<&Path>,
 ) -> Result<bool> {
     debug_assert!(status.is_terminal());
-    let (move_text, move_raw) = path_params(move_to);
+    let (move_text, move_raw) = path_columns(move_to);
     let mut tx = c.transaction()?;
     let n = tx.execute(
         &format!(
@@ -115,7 +115,7 @@ pub(super) fn fail(
     partial: &Outcome,
     move_to: Option<&Path>,
 ) -> Result<bool> {
-    let (move_text, move_raw) = path_params(move_to);
+    let (move_text, move_raw) = path_columns(move_to);
     let mut tx = c.transaction()?;
     let n = tx.execute(
         &format!(
@@ -183,7 +183,7 @@ pub(super) fn settle_move(
     moved_to: Option<&Path>,
     note: Option<&str>,
 ) -> Result<()> {
-    let (text, raw) = path_params(moved_to);
+    let (text, raw) = path_columns(moved_to);
     let mut tx = c.transaction()?;
     tx.execute(
         "UPDATE documents SET moved_to = COALESCE($2, moved_to), moved_to_raw = COALESCE($3, moved_to_raw),

@@ -8,24 +8,15 @@ use serde_json::Value;
 
 use crate::store::document::{now_ms, Document, RawPaths, Status};
 
-pub(super) use crate::store::document::COLUMNS;
+pub(super) use crate::store::document::{path_columns, COLUMNS};
 
 fn path_col(row: &Row, i: usize) -> Result<Option<std::path::PathBuf>> {
     let b: Option<Vec<u8>> = row.try_get(i)?;
     Ok(b.map(|b| crate::os_path::from_bytes(&b)))
 }
 
-/// A path's columns: its text for people (lossy) and its raw bytes.
-pub(super) fn path_params(p: Option<&std::path::Path>) -> (Option<String>, Option<Vec<u8>>) {
-    (
-        p.map(|p| p.to_string_lossy().into_owned()),
-        p.map(crate::os_path::to_bytes),
-    )
-}
-
-fn json_col(row: &Row, i: usize) -> Result<Option<Value>> {
-    let s: Option<String> = row.try_get(i)?;
-    Ok(s.and_then(|s| serde_json::from_str(&s).ok()))
+pub(super) fn json_col(row: &Row, i: usize) -> Result<Option<Value>> {
+    Ok(crate::store::document::json_column(row.try_get(i)?))
 }
 
 pub(super) fn from_row(row: &Row) -> Result<Document> {

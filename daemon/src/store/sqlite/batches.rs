@@ -4,14 +4,13 @@ use anyhow::{bail, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
+use super::rows::json_col;
 use super::SqliteStore;
-use crate::store::batches::{ApiFile, Batch, BatchLine, Batches};
+use crate::store::batches::{ApiFile, Batch, BatchLine, Batches, BATCH_COLUMNS, FILE_COLUMNS};
 
 fn secs() -> i64 {
     chrono::Utc::now().timestamp()
 }
-
-const FILE_COLUMNS: &str = "id, filename, purpose, bytes, created_at";
 
 fn file(r: &Row<'_>) -> rusqlite::Result<ApiFile> {
     Ok(ApiFile {
@@ -21,15 +20,6 @@ fn file(r: &Row<'_>) -> rusqlite::Result<ApiFile> {
         bytes: r.get(3)?,
         created_at: r.get(4)?,
     })
-}
-
-const BATCH_COLUMNS: &str = "id, endpoint, input_file_id, completion_window, status, metadata_json,
-    errors_json, total, completed, failed, output_file_id, error_file_id, created_at,
-    in_progress_at, finalizing_at, completed_at, failed_at, cancelled_at, expires_at";
-
-fn json_col(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Value>> {
-    Ok(r.get::<_, Option<String>>(i)?
-        .and_then(|t| serde_json::from_str(&t).ok()))
 }
 
 fn batch(r: &Row<'_>) -> rusqlite::Result<Batch> {

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
-use super::rows::{event, from_row, path_params, COLUMNS, FENCE};
+use super::rows::{event, from_row, path_columns, COLUMNS, FENCE};
 use crate::store::document::{now, Activity, Document, Job, Outcome, PendingMove, Status};
 
 fn opt_json(v: &Option<Value>) -> Option<String> {
@@ -47,7 +47,7 @@ pub(super) fn complete(
     move_to: Option<&std::path::Path>,
 ) -> Result<bool> {
     debug_assert!(status.is_terminal());
-    let (move_text, move_raw) = path_params(move_to);
+    let (move_text, move_raw) = path_columns(move_to);
     let ts = now();
     let tx = c.transaction()?;
     let n = tx.execute(
@@ -97,7 +97,7 @@ pub(super) fn fail(
     move_to: Option<&std::path::Path>,
 ) -> Result<bool> {
     let ts = now();
-    let (move_text, move_raw) = path_params(move_to);
+    let (move_text, move_raw) = path_columns(move_to);
     let tx = c.transaction()?;
     let n = tx.execute(
         &format!(
@@ -163,7 +163,7 @@ pub(super) fn settle_move(
     moved_to: Option<&std::path::Path>,
     note: Option<&str>,
 ) -> Result<()> {
-    let (text, raw) = path_params(moved_to);
+    let (text, raw) = path_columns(moved_to);
     let tx = c.transaction()?;
     tx.execute(
         "UPDATE documents SET moved_to = COALESCE(?2, moved_to), moved_to_raw = COALESCE(?3, moved_to_raw),

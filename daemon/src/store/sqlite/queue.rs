@@ -18,7 +18,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::{event, from_row, path_params, COLUMNS, FENCE};
+use super::rows::{event, from_row, path_columns, COLUMNS, FENCE};
 use crate::store::document::{now, now_ms, Enqueued, Job, Policy, Status, MAX_INTERRUPTIONS};
 
 pub(super) fn enqueue_in(
@@ -29,7 +29,7 @@ pub(super) fn enqueue_in(
     source: &str,
     priority: i64,
 ) -> Result<Enqueued> {
-    let (path_s, raw) = path_params(Some(path));
+    let (path_s, raw) = path_columns(Some(path));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -198,7 +198,7 @@ pub(super) fn retry_or_dead(
     policy: &Policy,
     move_if_dead: Option<&Path>,
 ) -> Result<Option<Status>> {
-    let (move_text, move_raw) = path_params(move_if_dead);
+    let (move_text, move_raw) = path_columns(move_if_dead);
     let tx = c.transaction()?;
     let dead = policy.is_last_attempt(job);
     let n = if dead {
