@@ -301,6 +301,21 @@ pub const COLUMNS: &str = "id, original_path, file_name, sha256, size_bytes, sou
 /// that sleeps or reboots a few times loses nothing.
 pub const MAX_INTERRUPTIONS: i64 = 10;
 
+/// A stop interrupted a document that had `attempts` claims and `interruptions` before: its new
+/// interruption count, and the reason it is dead-lettered when that reaches
+/// [`MAX_INTERRUPTIONS`] (`None`: queued again). Both engines' start-up recovery decide by it.
+pub fn interrupted(attempts: i64, interruptions: i64) -> (i64, Option<String>) {
+    let interruptions = interruptions + 1;
+    let dead = (interruptions >= MAX_INTERRUPTIONS).then(|| {
+        format!(
+            "interrupted {interruptions} times (the daemon stopped while processing it each \
+             time); {} attempt(s) of its own failed",
+            attempts - interruptions
+        )
+    });
+    (interruptions, dead)
+}
+
 /// A path's two columns: its text for people (lossy) and its raw bytes (`*_raw`), as both
 /// engines store it.
 pub fn path_columns(p: Option<&std::path::Path>) -> (Option<String>, Option<Vec<u8>>) {

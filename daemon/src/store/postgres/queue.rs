@@ -18,7 +18,7 @@ use anyhow::{Context, Result};
 use postgres::{Client, Transaction};
 
 use super::rows::{event, from_row, path_columns, COLUMNS, FENCE};
-use crate::store::document::{now, now_ms, Enqueued, Job, Policy, Status, MAX_INTERRUPTIONS};
+use crate::store::document::{interrupted, now, now_ms, Enqueued, Job, Policy, Status};
 use crate::store::storage::NewFile;
 
 pub(super) fn enqueue_batch(
@@ -268,7 +268,7 @@ pub(super) fn requeue(c: &mut Client, id: i64) -> Result<bool> {
     Ok(n == 1)
 }
 
-/// Back to `queued` (or `dead` after [`MAX_INTERRUPTIONS`]) the in-flight rows claimed by a
+/// Back to `queued` (or `dead` after [`crate::store::MAX_INTERRUPTIONS`]) the in-flight rows claimed by a
 /// worker of `instance` (`lease_owner` starts with `instance` + `/`): the documents this daemon
 /// was processing when it stopped. Rows locked by a running claim are skipped.
 pub(super) fn recover_in_flight(
@@ -293,13 +293,9 @@ pub(super) fn recover_in_flight(
     let (mut requeued, mut dead) = (0, 0);
     for r in rows {
         let (id, attempts, interruptions): (i64, i64, i64) = (r.get(0), r.get(1), r.get(2));
-        let interruptions = interruptions + 1;
-        if interruptions >= MAX_INTERRUPTIONS {
-            let reason = format!(
-                "interrupted {interruptions} times (the daemon stopped while processing it each \
-                 time); {} attempt(s) of its own failed",
-                attempts - interruptions
-            );
+        // This claim was ended by the stop, not by the document: it is an interruption.
+        let (interruptions, dead_reason) = interrupted(attempts, interruptions);
+        if let Some(reason) = dead_reason {
             tx.execute(
                 "UPDATE documents SET status = 'dead', error = $2, updated_at = $3, finished_at = $3,
                     interruptions = $4, lease_owner = NULL, lease_expires_ms = NULL WHERE id = $1",

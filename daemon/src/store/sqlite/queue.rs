@@ -19,7 +19,7 @@ use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{event, from_row, path_columns, COLUMNS, FENCE};
-use crate::store::document::{now, now_ms, Enqueued, Job, Policy, Status, MAX_INTERRUPTIONS};
+use crate::store::document::{interrupted, now, now_ms, Enqueued, Job, Policy, Status};
 
 pub(super) fn enqueue_in(
     tx: &Connection,
@@ -278,13 +278,8 @@ pub(super) fn recover_in_flight(c: &mut Connection, policy: &Policy) -> Result<(
     let (mut requeued, mut dead) = (0, 0);
     for (id, attempts, interruptions) in ids {
         // This claim was ended by the stop, not by the document: it is an interruption.
-        let interruptions = interruptions + 1;
-        if interruptions >= MAX_INTERRUPTIONS {
-            let reason = format!(
-                "interrupted {interruptions} times (the daemon stopped while processing it each \
-                 time); {} attempt(s) of its own failed",
-                attempts - interruptions
-            );
+        let (interruptions, dead_reason) = interrupted(attempts, interruptions);
+        if let Some(reason) = dead_reason {
             tx.execute(
                 "UPDATE documents SET status = 'dead', error = ?2, updated_at = ?3, finished_at = ?3,
                     interruptions = ?4, lease_owner = NULL, lease_expires_ms = NULL WHERE id = ?1",
