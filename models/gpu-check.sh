@@ -14,6 +14,12 @@
 #    through ONNX Runtime's device copy).
 # 3. `zopilot bench engine` on Qwen2.5-Coder-0.5B imported with --target cuda: prefill and decode
 #    tokens/s at 512 / 2,048 / 6,000 tokens, cold and with the prefix cached.
+# 4. vLLM on CUDA as the inference server (issue 25): a second venv (~/.cache/zopilot/vllm-venv,
+#    `pip install vllm`, or PIP_FIND_LINKS as above) serves the same Qwen GGUF (`vllm serve FILE
+#    --tokenizer <the imported model folder>`: tokenizer.json and tokenizer_config.json), and
+#    `zopilot bench pipeline --corpus ../shared/corpus` runs twice — local CUDA engine, then every
+#    model call through vLLM (`--engine-url`) — and the two runs' PRIMARY actions and fields are
+#    compared row by row. Skipped with a note (not failed) when vLLM cannot be installed.
 #
 # Binaries: uses $CARGO_TARGET_DIR (default target)/release/zopilot and the test binaries in its deps when they
 # are there (built beforehand with `cargo build --release && cargo test --release --no-run`), else
@@ -77,6 +83,44 @@ if [ -f "$GGUF" ] && "$ZOP" models import "$GGUF" --target cuda --name qwen05-cu
     --context 512,2048,6000 --rounds 3 || failed+=("bench engine")
 else
   failed+=("qwen import"); fi
+
+vllm_step() { # the pipeline through vLLM beside the local engine, same model, same corpus
+  local venv=${ZOPILOT_VLLM_VENV:-$HOME/.cache/zopilot/vllm-venv} port=18123 model=$ZOPILOT_DATA_DIR/models/qwen05-cuda
+  step "vLLM on CUDA serving Qwen2.5-Coder-0.5B; bench pipeline local vs --engine-url"
+  if [ ! -x "$venv/bin/vllm" ]; then
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q vllm \
+      || { echo "vLLM not installable here: step skipped"; return; }
+  fi
+  "$venv/bin/vllm" serve "$GGUF" --tokenizer "$model" --served-model-name qwen05 \
+    --host 127.0.0.1 --port $port --max-model-len 8192 --gpu-memory-utilization 0.5 \
+    >"$WORK/vllm.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 180); do curl -sf "http://127.0.0.1:$port/v1/models" >/dev/null && break; sleep 2; done
+  if ! curl -sf "http://127.0.0.1:$port/v1/models" >/dev/null; then
+    tail -20 "$WORK/vllm.log"; kill $pid 2>/dev/null; failed+=("vllm serve"); return
+  fi
+  "$ZOP" doctor --engine-url "http://127.0.0.1:$port" 2>&1 | grep -i engine
+  timeout 600 "$ZOP" bench pipeline --corpus "$SHARED/corpus" --model-dir "$model" \
+    --json "$WORK/local.json" | tail -8 || failed+=("bench pipeline local")
+  timeout 900 "$ZOP" bench pipeline --corpus "$SHARED/corpus" --model-dir "$model" \
+    --engine-url "http://127.0.0.1:$port" --json "$WORK/vllm.json" | tail -8 || failed+=("bench pipeline vllm")
+  kill $pid 2>/dev/null; wait $pid 2>/dev/null
+  python3 - "$WORK/local.json" "$WORK/vllm.json" <<'PY' || failed+=("vllm same outputs")
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+keys = ["invoice_number", "issue_date", "due_date", "total", "subtotal", "tax", "currency"]
+diff = 0
+for x, y in zip(a, b):
+    fx = [x["result"].get("primary_action")] + [(x.get("extracted") or {}).get(k) for k in keys]
+    fy = [y["result"].get("primary_action")] + [(y.get("extracted") or {}).get(k) for k in keys]
+    if fx != fy:
+        diff += 1
+        print("differs:", x["file_name"], fx, fy)
+print(f"vLLM vs local: {len(a) - diff}/{len(a)} rows with the same PRIMARY and fields")
+sys.exit(1 if diff else 0)
+PY
+}
+[ -n "${GGUF:-}" ] && [ -d "$ZOPILOT_DATA_DIR/models/qwen05-cuda" ] && vllm_step
 
 step "tiny Mixtral, --target cuda, through the CLI"
 if "$ZOP" models import "$SHARED/reference/tiny-mixtral/tiny-mixtral-q8_0.gguf" --target cuda --name tiny-mixtral-cuda; then

@@ -68,8 +68,11 @@ impl Business<'_> {
 
 /// What [`settle_kind`] writes as `how`.
 const TITLE: &str = "the title alone";
-const TILL: &str = "a till's tendered and change lines";
-/// The prior of a receipt with both till lines (`candidates::kind`: +4.0).
+/// What [`settle_kind`] writes for a till receipt: its tendered and change lines, or a tendered
+/// line (cash, a card) beside a time of day.
+const TILL: &str = "a till's payment lines";
+/// The prior of a receipt with both till lines, or one beside a time of day (`candidates::kind`:
+/// +4.0).
 const TILL_PRIOR: f64 = 4.0;
 
 /// What [`settle_parties`] writes as `how`.
@@ -183,8 +186,43 @@ pub fn decide(
     // who it is (the identity, not a guess between readings).
     settle_parties(&mut ds, business);
     settle_kind(&mut ds, p.of("document_type"));
+    settle_till_buyer(&mut ds, p, &is_business);
     settle_amount_due(&mut ds);
     ds
+}
+
+/// What [`settle_till_buyer`] writes as `how`.
+const NO_BUYER: &str = "a till receipt names no buyer";
+
+/// A receipt settled by its till's tendered and change lines names no buyer: its recipient
+/// (name and tax id) is "not on the document", settled — unless a recipient's label stands
+/// before a candidate or the business itself is among them (then the parties are read as on
+/// any document). On the real development half, 12 of 12 such receipts print no recipient;
+/// the model, asked for one, names a cashier, a street or the shop itself.
+fn settle_till_buyer(ds: &mut [Decision], p: &Proposals, is_business: &dyn Fn(&Value) -> bool) {
+    let till = ds
+        .iter()
+        .any(|d| d.field == "document_type" && d.settled && d.how == TILL);
+    let named = ["to.name", "to.tax_id"].iter().any(|f| {
+        p.of(f)
+            .iter()
+            .any(|c| c.evidence.rule == "label" || is_business(&c.value))
+    });
+    if !till || named {
+        return;
+    }
+    for d in ds
+        .iter_mut()
+        .filter(|d| d.field == "to.name" || d.field == "to.tax_id")
+    {
+        *d = Decision {
+            field: d.field,
+            chosen: None,
+            value: Value::Null,
+            settled: true,
+            how: NO_BUYER.to_string(),
+        };
+    }
 }
 
 /// The amount due is total − paid: with the payment state and the total settled, a due of 0 on
@@ -241,9 +279,10 @@ fn ruled_out(
 
 /// A kind its title alone proposes (the only candidate left: [`crate::extract::read::candidates`]
 /// keeps only evidenced kinds when a title names one) is settled by the title; the model, with
-/// one option, is not asked. A receipt whose till printed both the money tendered and the change
-/// (prior 4 or more) is settled by those lines, whatever its title ("Tax invoice" on many till
-/// receipts) and whatever the model says (12 of 12 on the real development half).
+/// one option, is not asked. A receipt whose till printed both the money tendered and the change,
+/// or a tendered line (cash, a card) beside a time of day (prior 4 or more), is settled by those
+/// lines, whatever its title ("Tax invoice" on many till receipts) and whatever the model says
+/// (12 of 12 and 23 of 23 on the real development half).
 fn settle_kind(ds: &mut [Decision], kinds: &[crate::extract::read::candidates::Candidate]) {
     let Some(d) = ds
         .iter_mut()
@@ -302,7 +341,7 @@ pub fn apply(
                 "arithmetic"
             }
             (true, h) if IDENTITIES.contains(&h) => "identity",
-            (true, TITLE | TILL) => "rule",
+            (true, TITLE | TILL | NO_BUYER) => "rule",
             (true, _) => "rule+model",
             (false, h) if h.starts_with("rules only") => "rule",
             _ => "joint",

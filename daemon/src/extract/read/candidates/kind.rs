@@ -1,16 +1,19 @@
 //! The document's kind and payment state as candidates with evidence, like the header fields.
 //!
 //! Kinds (value: the kind, shown to the model as a phrase): its title +3.0, a mention in its
-//! head +1.0 ([`crate::extract::read::kind`]); a till's tendered and change lines +4.0 for a
-//! receipt (one of them +2.0) — a till receipt titled "Tax invoice" is a receipt paid on the
-//! spot; a balance due or a due date +0.5 for an invoice; no title at all +0.5 for an invoice
+//! head +1.0 ([`crate::extract::read::kind`]); a till's tendered and change lines, or one of
+//! them beside a time of day, +4.0 for a receipt (one of them alone +2.0) — a till receipt
+//! titled "Tax invoice" is a receipt paid on the spot, and a card payment prints no change (on
+//! the real development half, the 23 documents with a payment line and a time of day are all
+//! till receipts); a balance due or a due date +0.5 for an invoice; no title at all +0.5 for an invoice
 //! and a receipt, +1.5 for a receipt that shows payment, +1.0 more for a receipt that prints a
 //! time of day (a till stamps the minute of the sale; on the real development half, 37 of 46
 //! untitled receipts print one and none of the untitled invoices) — or, when no sum of money is
 //! stated anywhere, +2.0 for "not a financial document".
 //!
 //! Payment (value: paid or not): a stamp, a payment phrase or a zero balance +2.0 for paid; an
-//! open balance or a due-date phrase +2.0 for not paid; a till's lines +3.0 for paid; nothing
+//! open balance or a due-date phrase +2.0 for not paid; a till's lines (tendered and change,
+//! or tendered beside a time of day) +3.0 for paid; nothing
 //! shown +0.5 for not paid.
 
 use std::sync::OnceLock;
@@ -94,7 +97,11 @@ pub(super) fn kinds(text: &str) -> Vec<Candidate> {
                 };
             }
             if *k == "receipt" && till > 0 {
-                prior += if till == 2 { 4.0 } else { 2.0 };
+                prior += if till == 2 || clock.is_some() {
+                    4.0
+                } else {
+                    2.0
+                };
                 rule = "till lines";
             }
             if *k == "invoice" && !pay.paid && pay.evidence.is_some() {
@@ -135,7 +142,7 @@ pub(super) fn kinds(text: &str) -> Vec<Candidate> {
 pub(super) fn paid(text: &str) -> Vec<Candidate> {
     let pay = payment::read(text);
     let (tendered, change) = payment::till(text);
-    let till = tendered.is_some() && change.is_some();
+    let till = tendered.is_some() && (change.is_some() || time_of_day(text).is_some());
     PAID.iter()
         .map(|(paid, phrase)| {
             let prior = match (*paid, pay.paid, pay.evidence.is_some()) {
