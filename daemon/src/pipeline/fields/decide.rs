@@ -227,7 +227,9 @@ fn settle_till_buyer(ds: &mut [Decision], p: &Proposals, is_business: &dyn Fn(&V
 
 /// The amount due is total − paid: with the payment state and the total settled, a due of 0 on
 /// a paid document and a due equal to the total on an unpaid one are settled by that arithmetic
-/// (the model, asked which printed number is due, rarely picks a 0 that is printed nowhere).
+/// (the model, asked which printed number is due, rarely picks a 0 that is printed nowhere). On
+/// a document settled as paid the arithmetic decides the value too: whatever printed number was
+/// chosen (the cash handed over, a card slip's amount), nothing is due.
 pub(super) fn settle_amount_due(ds: &mut [Decision]) {
     let get = |f: &str| ds.iter().find(|d| d.field == f);
     let (Some(paid), Some(total), Some(due)) = (get("payment"), get("total"), get("amount_due"))
@@ -237,15 +239,20 @@ pub(super) fn settle_amount_due(ds: &mut [Decision]) {
     if !paid.settled || !total.settled || due.settled {
         return;
     }
-    let (Some(d), Some(t)) = (due.value.as_f64(), total.value.as_f64()) else {
+    let Some(t) = total.value.as_f64() else {
         return;
     };
+    let d = due.value.as_f64();
     let why = match paid.value.as_bool() {
-        Some(true) if d == 0.0 => "paid in full: nothing due",
-        Some(false) if (d - t).abs() < 0.005 => "nothing paid: the total is due",
+        Some(true) => "paid in full: nothing due",
+        Some(false) if d.is_some_and(|d| (d - t).abs() < 0.005) => "nothing paid: the total is due",
         _ => return,
     };
     if let Some(due) = ds.iter_mut().find(|d| d.field == "amount_due") {
+        if why.starts_with("paid in full") && d != Some(0.0) {
+            due.chosen = None;
+            due.value = json!(0.0);
+        }
         due.settled = true;
         due.how = why.to_string();
     }

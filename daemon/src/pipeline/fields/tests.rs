@@ -237,6 +237,10 @@ fn the_amount_due_of_a_settled_payment_state_is_settled_by_arithmetic() {
     super::decide::settle_amount_due(&mut ds);
     assert!(ds[1].settled);
     assert_eq!(ds[1].how, "paid in full: nothing due");
+    // Paid, with a printed number (the cash handed over) chosen as due: nothing is due.
+    ds[1] = d("amount_due", json!(50.0), false);
+    super::decide::settle_amount_due(&mut ds);
+    assert_eq!((ds[1].value.clone(), ds[1].settled), (json!(0.0), true));
     // Unpaid: only the total itself is due.
     ds[1] = d("amount_due", json!(0.0), false);
     ds[2] = d("payment", json!(false), true);
