@@ -18,6 +18,7 @@
 
 pub mod choose;
 pub mod decide;
+pub mod identity;
 pub mod joint;
 
 use std::collections::HashMap;
@@ -77,7 +78,8 @@ pub fn read_fields(
     }
     let text = document.text.as_str();
     let reading = read::read(text, &document.lines, country);
-    let proposals = candidates::propose(text, &reading);
+    let mut proposals = candidates::propose(text, &reading);
+    identity::propose(&mut proposals, text, business);
     let mut doc = reading.doc.clone();
     // A text that states no sum of money records nothing (a letter, a notice, junk): the
     // model is not asked.
@@ -173,3 +175,5 @@ fn ask_model(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trust_tests;

@@ -1,0 +1,188 @@
+//! What settles a field, measured against the real development half: the arithmetic only at a
+//! plausible tax rate under a printed total, agreement only on evidence that held, a till
+//! receipt's buyer and payment, the business's own name as printed.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::decide::{decide, Business};
+use super::tests::{decided, model_prefers, proposals, NOBODY};
+use crate::extract::read::document::line_sums;
+
+#[test]
+fn a_sum_at_an_implausible_tax_rate_or_without_a_printed_total_pins_nothing() {
+    use super::joint::{money, Money, Opt};
+    let opt = |v: f64, line: usize, labelled: bool| Opt {
+        cand: Some(line),
+        value: json!(v),
+        prior: 0.0,
+        score: 0.0,
+        at: Some((line, 20)),
+        labelled,
+    };
+    let ctx = Money {
+        lines: (None, None),
+        amounts: Vec::new(),
+    };
+    let nil = [Opt {
+        cand: None,
+        value: serde_json::Value::Null,
+        prior: 0.0,
+        score: 0.0,
+        at: None,
+        labelled: false,
+    }];
+    let dues = [opt(109.97, 9, false)];
+    // Net and tax both printed and adding up to the total: only the way round at a real tax
+    // rate (91.64 + 20 % = 109.97) is chosen and pinned, not 18.33 net + 91.64 "tax" (500 %).
+    let totals = [opt(109.97, 9, true)];
+    let nets = [opt(18.33, 5, false), opt(91.64, 6, false)];
+    let taxes = [opt(91.64, 6, false), opt(18.33, 5, false)];
+    let (k, pins) = money([&totals, &nets, &taxes, &dues], &ctx).unwrap();
+    assert_eq!(
+        (nets[k[1]].value.clone(), taxes[k[2]].value.clone()),
+        (json!(91.64), json!(18.33))
+    );
+    assert_eq!(&pins[..3], &[true, true, true]);
+    let (_, pins) = money([&totals, &nets[..1], &taxes[..1], &dues], &ctx).unwrap();
+    assert_eq!(pins, [false; 4], "a 500 % tax pins nothing");
+    // Two prices and their sum (7.99 + 6.99 ≈ 14.99: 87 %) pin nothing either.
+    let (t, s, x) = (
+        [opt(14.99, 3, true)],
+        [opt(7.99, 1, false)],
+        [opt(6.99, 2, false)],
+    );
+    let got = money([&t, &s, &x, &[opt(0.0, 8, false)]], &ctx);
+    assert!(got.is_none_or(|(_, pins)| pins == [false; 4]), "{got:?}");
+    // A VAT table's row (net 5.01, tax 1.05, gross 6.06: 21 %) where no total label stands over
+    // the gross pins nothing; under a total label it does.
+    let (s, x) = ([opt(5.01, 1, false)], [opt(1.05, 2, false)]);
+    let (_, pins) = money([&[opt(6.06, 3, false)], &s, &x, &nil], &ctx).unwrap();
+    assert_eq!(pins, [false; 4]);
+    let (_, pins) = money([&[opt(6.06, 3, true)], &s, &x, &nil], &ctx).unwrap();
+    assert_eq!(&pins[..3], &[true, true, true]);
+    // Item lines that carry no tax of their own (gross = net) do not pin a total equal to their
+    // sum when a tax is chosen: they are the net.
+    let lines = Money {
+        lines: (Some(2850.into()), Some(2850.into())),
+        amounts: Vec::new(),
+    };
+    let got = money(
+        [&[opt(2850.0, 3, true)], &nil, &[opt(256.5, 4, false)], &nil],
+        &lines,
+    );
+    let (_, pins) = got.unwrap();
+    assert!(!pins[0], "the lines are the net");
+    let (_, pins) = money([&[opt(2850.0, 3, true)], &nil, &nil, &nil], &lines).unwrap();
+    assert!(pins[0], "without a tax the lines' sum is the total");
+}
+
+#[test]
+fn the_issuer_from_the_letterhead_is_settled_by_the_books_not_by_agreement() {
+    let t = "Northwind Traders Ltd\n12 Harbour Road, Leeds LS1 4AB\nINVOICE\nInvoice No: 5\n\
+             Invoice to: Greenfield Bakery LLC\nTotal 10.00\n";
+    let p = proposals(t);
+    let first = p.of("from.name")[0].clone();
+    assert_eq!(first.value, json!("Northwind Traders Ltd"));
+    assert!(matches!(first.evidence.rule, "letterhead" | "legal form"));
+    let judged: HashMap<_, _> = [model_prefers(&p, "from.name", &first.printed)].into();
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    let from = decided(&d, "from.name");
+    assert_eq!(from.value, json!("Northwind Traders Ltd"));
+    assert!(!from.settled, "{}", from.how);
+    let vendors = vec!["Northwind Traders Ltd".to_string()];
+    let b = Business {
+        name: "Greenfield Bakery LLC",
+        tax_id: None,
+        vendors: &vendors,
+        customers: &[],
+    };
+    let d = decide(&p, &judged, line_sums(t), &b);
+    assert!(decided(&d, "from.name").settled);
+    // A number under an order label is not settled by agreement either.
+    let t = "Shop GmbH\nRECHNUNG\nBestellnr.: 125525700100010\nSumme 10,00\n";
+    let p = proposals(t);
+    if let Some(c) = p.of("invoice_number").first().cloned() {
+        let judged: HashMap<_, _> = [model_prefers(&p, "invoice_number", &c.printed)].into();
+        let d = decide(&p, &judged, line_sums(t), &NOBODY);
+        let n = decided(&d, "invoice_number");
+        assert!(!(n.settled && n.value == json!("125525700100010")), "{n:?}");
+    }
+}
+
+#[test]
+fn a_till_receipt_names_no_buyer_unless_a_recipient_label_or_the_business_stands_on_it() {
+    let t = "KEDAI RUNCIT MAJU SDN BHD\nCashier: Alina\nMilo 1kg        1    18.90\n\
+             TOTAL           18.90\nCASH            50.00\nCHANGE          31.10\n";
+    let p = proposals(t);
+    // The model names the cashier as the recipient.
+    let judged: HashMap<_, _> = p
+        .of("to.name")
+        .first()
+        .map(|c| model_prefers(&p, "to.name", &c.printed.clone()))
+        .into_iter()
+        .collect();
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    assert_eq!(decided(&d, "document_type").how, "a till's payment lines");
+    let to = decided(&d, "to.name");
+    assert_eq!(to.value, serde_json::Value::Null);
+    assert!(to.settled);
+    assert_eq!(to.how, "a till receipt names no buyer");
+    assert!(decided(&d, "to.tax_id").settled);
+    // A customer's label on the receipt: the recipient is read as on any document.
+    let t = "KEDAI RUNCIT MAJU SDN BHD\nBill to: Greenfield Bakery LLC\nMilo 1kg     1    18.90\n\
+             TOTAL           18.90\nCASH            50.00\nCHANGE          31.10\n";
+    let p = proposals(t);
+    let d = decide(&p, &HashMap::new(), line_sums(t), &NOBODY);
+    assert_ne!(decided(&d, "to.name").how, "a till receipt names no buyer");
+}
+
+#[test]
+fn a_card_payment_beside_a_time_of_day_is_a_till_receipt_paid_on_the_spot() {
+    let t = "LIDL Paderborn\nBananen          1,19 A\nSUMME            14,08\n\
+             Kreditkarte      14,08\n07.04.20  18:42   Bed.: 4711\n";
+    let p = proposals(t);
+    // The model reads "invoice".
+    let judged: HashMap<_, _> = [model_prefers(&p, "document_type", "invoice")].into();
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    let k = decided(&d, "document_type");
+    assert_eq!(k.value, json!("receipt"));
+    assert!(k.settled, "{}", k.how);
+    assert_eq!(decided(&d, "payment").value, json!(true));
+    // The same payment line without a time of day is weaker evidence: not settled by it.
+    let t = "Office Shop\nPaper            9,99\nTOTAL            9,99\nKreditkarte      9,99\n";
+    let p = proposals(t);
+    let judged: HashMap<_, _> = [model_prefers(&p, "document_type", "invoice")].into();
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    assert_ne!(decided(&d, "document_type").how, "a till's payment lines");
+}
+
+#[test]
+fn the_business_printed_under_a_label_the_rules_do_not_know_is_the_recipient_settled_by_identity() {
+    let t = "Veidekke Industri AS\nPostboks 504, 0214 Oslo\nFAKTURA\nFakturanr: 2157520\n\
+             Kundens adresse   VAKTMESTERKOMPANIET AS\n                  Postboks 288 Økern\n\
+             Total NOK        1 250,00\n";
+    let b = Business {
+        name: "Vaktmesterkompaniet AS",
+        tax_id: None,
+        vendors: &[],
+        customers: &[],
+    };
+    let mut p = proposals(t);
+    super::identity::propose(&mut p, t, &b);
+    assert!(
+        p.of("to.name")
+            .iter()
+            .take(super::choose::TOP)
+            .any(|c| c.value == json!("VAKTMESTERKOMPANIET AS")),
+        "{:?}",
+        p.of("to.name")
+    );
+    let d = decide(&p, &HashMap::new(), line_sums(t), &b);
+    let to = decided(&d, "to.name");
+    assert_eq!(to.value, json!("VAKTMESTERKOMPANIET AS"));
+    assert!(to.settled, "{}", to.how);
+    assert_eq!(to.how, "the business's name");
+    assert_ne!(decided(&d, "from.name").value, to.value);
+}
