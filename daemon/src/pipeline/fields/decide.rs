@@ -203,12 +203,14 @@ fn settle_till_buyer(ds: &mut [Decision], p: &Proposals, is_business: &dyn Fn(&V
     let till = ds
         .iter()
         .any(|d| d.field == "document_type" && d.settled && d.how == TILL);
-    let named = ["to.name", "to.tax_id"].iter().any(|f| {
-        p.of(f)
-            .iter()
-            .any(|c| c.evidence.rule == "label" || is_business(&c.value))
-    });
-    if !till || named {
+    let named = || {
+        ["to.name", "to.tax_id"].iter().any(|f| {
+            p.of(f)
+                .iter()
+                .any(|c| c.evidence.rule == "label" || is_business(&c.value))
+        })
+    };
+    if !till || named() {
         return;
     }
     for d in ds
