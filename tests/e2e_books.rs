@@ -199,6 +199,36 @@ fn an_approved_correction_is_used_for_the_vendors_next_invoice_without_the_model
         next["result"]["vendor_memory"],
         "from 1 approved document of this counterparty"
     );
+    // The approval taught where this vendor prints its header fields; on its next invoice what
+    // the rules and the (tiny) model did not settle between them is settled where the approved
+    // one printed it, and the values are this invoice's own.
+    let marks = &shown["approval"]["decision"]["layout"]["marks"];
+    assert_eq!(
+        marks["invoice_number"][0]["label"], "invoicenumber",
+        "{marks}"
+    );
+    assert_eq!(marks["due_date"][0]["rule"], "label", "{marks}");
+    let reading = &next["result"]["reading"];
+    for (f, want) in [
+        ("invoice_number", serde_json::json!("NW-2024-0412")),
+        ("issue_date", serde_json::json!("2024-04-12")),
+        ("due_date", serde_json::json!("2024-05-12")),
+        ("total", serde_json::json!(126.0)),
+    ] {
+        assert_eq!(reading[f]["value"], want, "{f}: {}", reading[f]);
+        assert_eq!(reading[f]["settled"], true, "{f}: {}", reading[f]);
+    }
+    let by_memory: Vec<&String> = reading
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["how"] == "as on 1 approved document of this vendor")
+        .map(|(f, _)| f)
+        .collect();
+    assert!(
+        !by_memory.is_empty(),
+        "nothing settled by the layout: {reading}"
+    );
 }
 
 #[test]

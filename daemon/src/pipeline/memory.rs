@@ -11,11 +11,16 @@
 //! wrong (`invoice_number`, `issue_date`, `due_date` as YYYY-MM-DD, `currency` as ISO 4217,
 //! `subtotal`, `tax`, `total` as decimals) — those belong to the document, not to the vendor's
 //! memory, and are kept in the approval's `fields`.
+//!
+//! An approval also teaches the vendor's layout ([`super::fields::layout`]): where each header
+//! field stood on the approved document, so that the vendor's next document is read the same
+//! way; it is kept in the memory's decision as `layout`.
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 use super::direction::words;
+use super::fields::layout::{self, Known, Layout};
 use crate::store::books::{business_key, Memory};
 use crate::store::{Document, Storage};
 
@@ -24,13 +29,62 @@ pub fn counterparty_key(name: &str) -> String {
     words(name).join(" ")
 }
 
-/// What approvals taught about `counterparty` of the business named `business`.
+/// What approvals taught about `counterparty` of the business named `business`: under its own
+/// key, else under the name the books know it by (a printed variant of a known vendor, matched
+/// as the history's lookups are: exact, normalised, fuzzy; ambiguous ⇒ none).
 pub fn recall(store: &dyn Storage, business: &str, counterparty: &str) -> Result<Option<Memory>> {
     let key = counterparty_key(counterparty);
     if key.is_empty() {
         return Ok(None);
     }
-    store.recall(&business_key(business), &key)
+    let books = business_key(business);
+    if let Some(m) = store.recall(&books, &key)? {
+        return Ok(Some(m));
+    }
+    let known = counterparty_key(&super::history::books_name(store, &books, counterparty)?);
+    if known.is_empty() || known == key {
+        return Ok(None);
+    }
+    store.recall(&books, &known)
+}
+
+/// The layouts of a business's vendors as its approvals taught them, for the reading
+/// ([`crate::pipeline::fields::layout`]).
+pub struct Layouts<'a> {
+    pub store: &'a dyn Storage,
+    /// The business's name.
+    pub business: &'a str,
+}
+
+impl Known for Layouts<'_> {
+    /// The layout in the memory of the vendor printed as `name` ([`recall`]); a store that
+    /// cannot answer knows none (logged).
+    fn layout(&self, name: &str) -> Option<Layout> {
+        let m = match recall(self.store, self.business, name) {
+            Ok(m) => m?,
+            Err(e) => {
+                tracing::warn!("vendor memory unavailable for the reading: {e:#}");
+                return None;
+            }
+        };
+        let mut l: Layout = serde_json::from_value(m.decision.get("layout")?.clone()).ok()?;
+        l.approvals = m.approvals;
+        Some(l)
+    }
+}
+
+/// The extracted document as approved: `extracted` with the accountant's `field.*`
+/// corrections (`fields`: name → value as typed; amounts as numbers).
+fn as_approved(extracted: &Value, fields: &Value) -> Value {
+    let mut doc = extracted.clone();
+    for (name, v) in fields.as_object().into_iter().flatten() {
+        let amount = ["subtotal", "tax", "total"].contains(&name.as_str());
+        doc[name] = match (amount, v.as_str().and_then(|s| s.parse::<f64>().ok())) {
+            (true, Some(x)) => json!(x),
+            _ => v.clone(),
+        };
+    }
+    doc
 }
 
 /// "from N approved document(s) of this vendor".
@@ -203,8 +257,18 @@ pub fn approve(store: &dyn Storage, doc: &Document, sets: &[String]) -> Result<V
     // After the corrections (`account=X` made every line X, so the default is X too).
     let lines = decision["lines"].as_array().cloned().unwrap_or_default();
     decision["account"] = default_of(&lines);
-    let key = counterparty_key(party);
-    let approvals = store.remember(&business_key(business), &key, party, &decision)?;
+    // Remembered under the counterparty the accountant named (`vendor=`), as the books name it.
+    let books = business_key(business);
+    let named = decision["vendor"].as_str().unwrap_or(party).to_string();
+    let who = super::history::books_name(store, &books, &named)?;
+    let key = counterparty_key(&who);
+    let previous = store
+        .recall(&books, &key)?
+        .map_or(Value::Null, |m| m.decision["layout"].clone());
+    let extracted = doc.extracted.clone().unwrap_or(Value::Null);
+    let approved = as_approved(&extracted, &fields);
+    decision["layout"] = layout::learn(&result["reading"], &approved, &previous);
+    let approvals = store.remember(&books, &key, &who, &decision)?;
     let software = doc
         .business
         .as_ref()
@@ -212,11 +276,8 @@ pub fn approve(store: &dyn Storage, doc: &Document, sets: &[String]) -> Result<V
     let table = super::decisions::Table::for_software(software.unwrap_or("quickbooks"))?;
     let action = decision["action"].as_str().unwrap_or("");
     if let Some(kind) = table.history_kind(action) {
-        let who = decision["vendor"].as_str().unwrap_or(party);
-        let who = super::history::books_name(store, &business_key(business), who)?;
-        let extracted = doc.extracted.clone().unwrap_or(Value::Null);
         let lines = super::history::approved(doc.id, &who, kind, &decision, &fields, &extracted);
-        store.record_approved(&business_key(business), doc.id, &lines)?;
+        store.record_approved(&books, doc.id, &lines)?;
     }
     let approval = json!({"corrections": sets, "decision": decision, "fields": fields,
         "counterparty": party, "approvals_of_counterparty": approvals});

@@ -348,6 +348,7 @@ impl Pipeline {
             tax_id: cx.profile.tax_id.as_deref(),
             vendors: &cx.profile.vendors,
             customers: &cx.profile.customers,
+            layout: None,
         };
         let read = fields::read_fields(
             &self.engine,
@@ -358,6 +359,10 @@ impl Pipeline {
                 cx.profile.currency.as_deref(),
             ),
             &business,
+            &memory::Layouts {
+                store: cx.store,
+                business: &cx.profile.name,
+            },
             cx.metrics,
             &mut cx.warnings,
         )?;

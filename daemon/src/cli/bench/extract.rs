@@ -127,7 +127,9 @@ pub(super) fn run(cfg: &Config, corpus: &Path, only: Option<&str>) -> Result<Exi
                         tax_id: None,
                         vendors: &[],
                         customers: &[],
+                        layout: None,
                     },
+                    &pipeline::fields::layout::NoMemory,
                     &mut Vec::new(),
                     &mut Vec::new(),
                 )

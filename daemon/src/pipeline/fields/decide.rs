@@ -17,11 +17,15 @@ use crate::extract::read::provenance::entry;
 
 /// The business as the identity check sees it: its name and tax id, and the counterparties its
 /// books know (vendor and customer lists, the transaction history), as the books spell them.
+#[derive(Clone, Copy)]
 pub struct Business<'a> {
     pub name: &'a str,
     pub tax_id: Option<&'a str>,
     pub vendors: &'a [String],
     pub customers: &'a [String],
+    /// The issuer's layout as the accountant's approvals taught it ([`super::layout`]), when
+    /// the document's issuer is a vendor with approved documents.
+    pub layout: Option<&'a super::layout::Layout>,
 }
 
 impl Business<'_> {
@@ -187,6 +191,9 @@ pub fn decide(
     settle_parties(&mut ds, business);
     settle_kind(&mut ds, p.of("document_type"));
     settle_till_buyer(&mut ds, p, &is_business);
+    if let Some(l) = business.layout {
+        super::layout::settle(&mut ds, p, l);
+    }
     settle_amount_due(&mut ds);
     ds
 }
@@ -351,6 +358,7 @@ pub fn apply(
             }
             (true, h) if IDENTITIES.contains(&h) => "identity",
             (true, TITLE | TILL | NO_BUYER) => "rule",
+            (true, h) if h.starts_with("as on ") => "memory",
             (true, _) => "rule+model",
             (false, h) if h.starts_with("rules only") => "rule",
             _ => "joint",
@@ -412,6 +420,7 @@ pub fn report(
                     "prior": (c.prior * 100.0).round() / 100.0,
                     "model": j.map(|j| j.of(&c.printed)).filter(|m| m.is_finite()).map(|m| (m * 100.0).round() / 100.0),
                     "rule": c.evidence.rule,
+                    "label": c.evidence.label,
                     "line": c.evidence.line + 1,
                 })
             })

@@ -20,6 +20,7 @@ pub mod choose;
 pub mod decide;
 pub mod identity;
 pub mod joint;
+pub mod layout;
 
 use std::collections::HashMap;
 
@@ -51,7 +52,10 @@ pub struct Fields {
 /// Read the fields of `document` (see the module documentation). `country` is the business's
 /// (a bare `$`, date order); its currency is taken, as an assumption, when the document prints
 /// none. `business` is who the books belong to (exactly one party is the business when its name
-/// or tax id is among the candidates). Appends warnings (prefixed `extract:`) to `warnings`.
+/// or tax id is among the candidates). `known` finds the layout the accountant's approvals taught
+/// for the document's issuer ([`layout`]; [`layout::NoMemory`] for none): what neither the rules
+/// and the model nor the arithmetic settle, it settles where the issuer printed it the same way.
+/// Appends warnings (prefixed `extract:`) to `warnings`.
 ///
 /// Errors: the model cannot be loaded ([`crate::failure::Transient`]), or the result does not
 /// fit the schema.
@@ -62,6 +66,7 @@ pub fn read_fields(
     document: &DocumentText,
     (country, business_currency): (Option<&str>, Option<&str>),
     business: &Business<'_>,
+    known: &dyn layout::Known,
     metrics: &mut Vec<StageMetrics>,
     warnings: &mut Vec<String>,
 ) -> Result<Fields> {
@@ -80,6 +85,11 @@ pub fn read_fields(
     let reading = read::read(text, &document.lines, country);
     let mut proposals = candidates::propose(text, &reading);
     identity::propose(&mut proposals, text, business);
+    let learned = layout::find(known, &proposals);
+    let business = &Business {
+        layout: learned.as_ref(),
+        ..*business
+    };
     let mut doc = reading.doc.clone();
     // A text that states no sum of money records nothing (a letter, a notice, junk): the
     // model is not asked.
@@ -107,14 +117,7 @@ pub fn read_fields(
     decide::apply(&mut doc, &decisions, &proposals, &document.lines, text);
     read::document::derive_decided_subtotal(&mut doc);
     read::document::refresh_items(&mut doc, text);
-    if doc["currency"].is_null() {
-        if let Some(c) = business_currency {
-            // Nothing printed names the currency: the business's own (recorded as assumed).
-            doc["currency"] = json!(c);
-            doc["provenance"]["currency"] =
-                json!({"method": "assumed", "confidence": 60, "rule": "the business's currency"});
-        }
-    }
+    assume_currency(&mut doc, business_currency);
     if let Err(e) = schemas::validate(Kind::ExtractedDocument, &doc) {
         // A choice that breaks the schema never fails the document: the rule reading stands,
         // nothing settled.
@@ -133,6 +136,15 @@ pub fn read_fields(
         reading: decide::report(&decisions, &proposals, &judged),
         doc,
     })
+}
+
+/// Where nothing printed names the currency: the business's own (recorded as assumed).
+fn assume_currency(doc: &mut Value, business_currency: Option<&str>) {
+    if let (true, Some(c)) = (doc["currency"].is_null(), business_currency) {
+        doc["currency"] = json!(c);
+        doc["provenance"]["currency"] =
+            json!({"method": "assumed", "confidence": 60, "rule": "the business's currency"});
+    }
 }
 
 /// The model's shares of each field's options; a model that cannot load retries the document

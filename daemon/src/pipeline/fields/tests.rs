@@ -13,6 +13,7 @@ pub(super) const NOBODY: Business<'static> = Business {
     tax_id: None,
     vendors: &[],
     customers: &[],
+    layout: None,
 };
 
 pub(super) fn proposals(text: &str) -> Proposals {
@@ -99,6 +100,7 @@ fn issuer_and_recipient_differ_and_exactly_one_is_the_business() {
         tax_id: None,
         vendors: &[],
         customers: &[],
+        layout: None,
     };
     let d = decide(&p, &HashMap::new(), line_sums(t), &business);
     let (from, to) = (decided(&d, "from.name"), decided(&d, "to.name"));
@@ -140,6 +142,7 @@ fn the_business_and_a_counterparty_of_the_books_are_settled_by_who_they_are_on_t
         tax_id: None,
         vendors: &vendors,
         customers: &[],
+        layout: None,
     };
     let known = decide(&p, &judged, line_sums(t), &business);
     let (from, to) = (decided(&known, "from.name"), decided(&known, "to.name"));
@@ -172,6 +175,7 @@ fn sides_that_may_be_swapped_settle_nothing() {
         tax_id: None,
         vendors: &vendors,
         customers: &[],
+        layout: None,
     };
     let (us, vendor) = (
         json!("VAKTMESTERKOMPANIET AS"),
@@ -188,6 +192,7 @@ fn sides_that_may_be_swapped_settle_nothing() {
     let customers = vec!["Eidsvoll Kommune".to_string()];
     let seller = Business {
         customers: &customers,
+        layout: None,
         ..b
     };
     assert_eq!(
@@ -269,6 +274,7 @@ fn the_model_choosing_the_business_for_both_sides_is_read_among_the_options_iden
         tax_id: None,
         vendors: &[],
         customers: &[],
+        layout: None,
     };
     let p = proposals(t);
     assert_eq!(p.of("to.name")[0].value, json!("Carter & Webb LLP"));

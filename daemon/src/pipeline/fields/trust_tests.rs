@@ -97,6 +97,7 @@ fn the_issuer_from_the_letterhead_is_settled_by_the_books_not_by_agreement() {
         tax_id: None,
         vendors: &vendors,
         customers: &[],
+        layout: None,
     };
     let d = decide(&p, &judged, line_sums(t), &b);
     assert!(decided(&d, "from.name").settled);
@@ -168,6 +169,7 @@ fn the_business_printed_under_a_label_the_rules_do_not_know_is_the_recipient_set
         tax_id: None,
         vendors: &[],
         customers: &[],
+        layout: None,
     };
     let mut p = proposals(t);
     super::identity::propose(&mut p, t, &b);
