@@ -39,6 +39,15 @@ pub fn arithmetic_warnings(doc: &Value) -> Vec<String> {
             ));
         }
     }
+    if let (Some(s), None, Some(tot)) = (subtotal, tax, total) {
+        // A net that is not the total with no tax read: the difference is unaccounted for
+        // (a tax, a charge or a discount the reading missed).
+        if !close(s, tot, Decimal::new(2, 2)) {
+            w.push(format!(
+                "the subtotal {s:.2} is not the total {tot:.2}, and no tax is read"
+            ));
+        }
+    }
     if total.is_none() {
         w.push("no total amount found".into());
     }
@@ -78,5 +87,10 @@ mod tests {
         let w = arithmetic_warnings(&d);
         assert_eq!(w.len(), 3, "{w:?}");
         assert!(w[0].contains("90.00") && w[1].contains("110.00") && w[2].contains("before"));
+        // A net that is not the total and no tax: one warning; a net equal to it: none.
+        let d = json!({"subtotal": 12.97, "tax": null, "total": 17.33});
+        assert_eq!(arithmetic_warnings(&d).len(), 1);
+        let d = json!({"subtotal": 17.33, "tax": null, "total": 17.33});
+        assert!(arithmetic_warnings(&d).is_empty());
     }
 }
