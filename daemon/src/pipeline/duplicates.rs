@@ -6,6 +6,9 @@
 //! | `invoice_number` | same invoice number (letters and digits, case-folded) and the same issuing party | 85–95 (95 when the party names are equal after normalization) |
 //! | `fuzzy` | same total (±0.01), issue dates at most 7 days apart, similar party names | 70–84 (higher for closer dates and names) |
 //!
+//! A credit note is never the duplicate of an invoice, nor the other way round: it cancels one,
+//! so the same party, total and day are what it should show.
+//!
 //! A match becomes a warning on the document ("possible duplicate of document N …") and a
 //! `duplicate_candidates` entry in its result; the document is still processed, for a person
 //! to decide.
@@ -88,6 +91,10 @@ fn date(doc: &Value) -> Option<chrono::NaiveDate> {
 
 /// Whether `new` may duplicate `old` (both extracted documents), by the rules above.
 pub fn compare(old_id: i64, old: &Value, new: &Value) -> Option<Candidate> {
+    let credit = |d: &Value| d["document_type"] == "credit_note";
+    if credit(old) != credit(new) {
+        return None;
+    }
     let names = match (party(old), party(new)) {
         (Some(a), Some(b)) => Some((a, b, name_similarity(a, b))),
         _ => None,

@@ -100,3 +100,14 @@ fn different_amounts_or_distant_dates_are_not_duplicates() {
         }
     }
 }
+
+#[test]
+fn a_credit_note_is_not_the_duplicate_of_the_invoice_it_cancels() {
+    let invoice = aws();
+    let mut credit = aws();
+    credit["document_type"] = json!("credit_note");
+    assert!(compare(1, &invoice, &credit).is_none());
+    assert!(compare(1, &credit, &invoice).is_none());
+    // Two copies of the credit note are still duplicates.
+    assert!(compare(1, &credit, &credit).is_some());
+}
