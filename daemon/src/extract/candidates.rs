@@ -113,7 +113,7 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "total",
-        pattern: r"(?i)\b(?:grand\s+total|total\s+amount\s+due|amount\s+due|total\s+due|balance\s+due|total\s+to\s+pay|total\s+ttc|montant\s+ttc|net\s+à\s+payer|somme\s+à\s+payer|total\s+à\s+payer|total\s+a\s+pagar|te\s+betalen|totaal|total\s+amount|gesamtbetrag|rechnungsbetrag|zu\s+zahlen|importe\s+total|totale\s+fattura|totale\s+documento|importo\s+totale|totale|nale[żz]no[śs][ćc]\s+og[óo][łl]em|do\s+zap[łl]aty|total\s+for\s+this\s+invoice|total\s+facture|å\s+betale|att\s+betala|at\s+betale|totalt\s+(?:nok|sek|dkk|eur)|totalbeløp|totalbelopp|beløp\s+å\s+betale|yhteensä|maksettava|loppusumma)\b",
+        pattern: r"(?i)\b(?:grand\s+total|total\s+amount\s+due|amount\s+due|total\s+due|balance\s+due|total\s+to\s+pay|total\s+ttc|montant\s+ttc|net\s+à\s+payer|somme\s+à\s+payer|total\s+à\s+payer|total\s+a\s+pagar|te\s+betalen|totaal|total\s+amount|gesamtbetrag|rechnungsbetrag|zu\s+zahlen|importe\s+total|totale\s+fattura|totale\s+documento|importo\s+totale|totale|nale[żz]no[śs][ćc]\s+og[óo][łl]em|do\s+zap[łl]aty|total\s+for\s+this\s+invoice|total\s+facture|å\s+betale|att\s+betala|at\s+betale|totalt\s+(?:nok|sek|dkk|eur)|totalbeløp|totalbelopp|beløp\s+å\s+betale|yhteensä|maksettava|loppusumma|summe|sum\s+(?:nok|sek|dkk|eur|usd|gbp|chf)|totalsum|samaksai|kopā|kopa\s+apmaksai|iš\s+viso|mokėti|kokku|tasuda|razem|celkem|spolu|összesen|total\s+de\s+plat[ăa])\b",
     },
     Label {
         field: "total",

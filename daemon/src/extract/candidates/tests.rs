@@ -179,4 +179,19 @@ fn header_labels_of_more_languages_and_document_styles() {
     );
     assert_eq!(c.reference_numbers[0].value["value"], "8812 3344 5566");
     assert_eq!(c.invoice_number.unwrap().value, "12345");
+    // Total labels of German and Baltic tills and Central European invoices; "Zwischensumme"
+    // is no "Summe".
+    for (text, total) in [
+        ("Zwischensumme   18,00\nSUMME EUR       19,99\n", 19.99),
+        ("Samaksai EUR                22,94\n", 22.94),
+        ("Kokku tasuda   7,10\n", 7.1),
+        ("Celkem k úhradě   1 210,00 Kč\n", 1210.0),
+        (
+            "Avgiftsfritt:  MVA      25,00 %     1.404,81    Sum NOK         7.024,03\n",
+            7024.03,
+        ),
+    ] {
+        let c = find(text, true);
+        assert_eq!(c.total.map(|t| t.value), Some(json!(total)), "{text}");
+    }
 }

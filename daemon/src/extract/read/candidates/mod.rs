@@ -24,6 +24,7 @@ mod parties;
 mod party_keys;
 #[cfg(test)]
 mod tests;
+mod vat_table;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -206,6 +207,7 @@ pub fn propose(text: &str, reading: &Reading) -> Proposals {
         .unwrap_or_default();
     let mut fields = Vec::new();
     let mut money = amounts::propose(&lines, &table_rows);
+    vat_table::propose(&lines, &mut money);
     let mut dates = dates::propose(&lines, reading.month_first);
     let mut party = parties::propose(text, &lines, doc);
     for &f in FIELDS {
