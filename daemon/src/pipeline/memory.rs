@@ -74,9 +74,28 @@ impl Known for Layouts<'_> {
 }
 
 /// The extracted document as approved: `extracted` with the accountant's `field.*`
-/// corrections (`fields`: name → value as typed; amounts as numbers).
-fn as_approved(extracted: &Value, fields: &Value) -> Value {
+/// corrections (`fields`: name → value as typed; amounts as numbers) and, when the accountant
+/// named the counterparty (`vendor`) of a document whose issuer is the counterparty (`party`),
+/// the issuer as printed under that name (the reading's issuer candidate of the same name, else
+/// the name as given).
+fn as_approved(
+    extracted: &Value,
+    fields: &Value,
+    vendor: Option<&str>,
+    party: &str,
+    reading: &Value,
+) -> Value {
     let mut doc = extracted.clone();
+    if let (Some(v), true) = (vendor, extracted["from"]["name"] == party) {
+        let printed = reading["from.name"]["candidates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["value"].as_str())
+            .find(|c| super::direction::same_name(v, c))
+            .unwrap_or(v);
+        doc["from"]["name"] = json!(printed);
+    }
     for (name, v) in fields.as_object().into_iter().flatten() {
         let amount = ["subtotal", "tax", "total"].contains(&name.as_str());
         doc[name] = match (amount, v.as_str().and_then(|s| s.parse::<f64>().ok())) {
@@ -266,7 +285,13 @@ pub fn approve(store: &dyn Storage, doc: &Document, sets: &[String]) -> Result<V
         .recall(&books, &key)?
         .map_or(Value::Null, |m| m.decision["layout"].clone());
     let extracted = doc.extracted.clone().unwrap_or(Value::Null);
-    let approved = as_approved(&extracted, &fields);
+    let approved = as_approved(
+        &extracted,
+        &fields,
+        decision["vendor"].as_str(),
+        party,
+        &result["reading"],
+    );
     decision["layout"] = layout::learn(&result["reading"], &approved, &previous);
     let approvals = store.remember(&books, &key, &who, &decision)?;
     let software = doc

@@ -243,14 +243,20 @@ pub fn choice(layout: &Layout, field: &str, cands: &[Candidate]) -> Option<Optio
     (marks.iter().all(|m| m.absent) && !labelled).then_some(None)
 }
 
-/// The vendor whose layout the document's issuer candidates name: the first name (best prior
-/// first) the memory knows, when no other printed name leads to a different vendor's layout.
+/// The vendor whose layout the document's issuer candidates name: a printed name the memory
+/// knows and whose approved documents had that name as their issuer (a customer's memory, or a
+/// party printed in another role, is not the issuer's layout), when no other printed name leads
+/// to a different vendor's layout.
 pub fn find(known: &dyn Known, p: &Proposals) -> Option<Layout> {
     let mut found: Option<Layout> = None;
     for c in p.of("from.name") {
         let Some(l) = c.value.as_str().and_then(|n| known.layout(n)) else {
             continue;
         };
+        let issuer = l.marks.get("from.name").into_iter().flatten();
+        if !issuer.clone().any(|m| matches("from.name", c, m)) {
+            continue;
+        }
         match &found {
             None => found = Some(l),
             Some(f) if f.marks == l.marks => {}
@@ -353,6 +359,30 @@ mod tests {
             serde_json::from_value::<Layout>(again).unwrap().marks,
             layout.marks
         );
+    }
+
+    /// A memory that knows one layout under every name.
+    struct Everyone(Layout);
+
+    impl Known for Everyone {
+        fn layout(&self, _: &str) -> Option<Layout> {
+            Some(self.0.clone())
+        }
+    }
+
+    #[test]
+    fn a_layout_is_found_only_through_the_name_its_documents_were_issued_under() {
+        let approved = json!({"from": {"name": "ACME TOOLS LTD"}});
+        let layout: Layout =
+            serde_json::from_value(learn(&report(FIRST), &approved, &Value::Null)).unwrap();
+        let known = Everyone(layout.clone());
+        assert_eq!(
+            find(&known, &proposals(NEXT)).map(|l| l.marks),
+            Some(layout.marks)
+        );
+        // Another issuer, whose printed names the memory also answers for: not this layout.
+        let other = "BOLT SUPPLY GMBH\nBeleg-Nr. R-30001\n03.04.24 11:00\nTOTAL EUR  5,00\n";
+        assert_eq!(find(&known, &proposals(other)), None);
     }
 
     #[test]
