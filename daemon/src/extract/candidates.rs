@@ -64,7 +64,7 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "invoice_number",
-        pattern: r"(?i)\b(?:rechnungsnummer|rechnungsnr\.?|belegnummer|belegnr\.?|gutschriftsnr\.?|gutschrift-nr\.?|factuurnummer|factuurnr\.?|invoice\s+id|document\s+(?:no|number)|fakturanummer|fakturanr\.?|kreditnotanummer|kreditnotanr\.?|kreditnota\s+nr\.?|laskun\s+numero|laskunumero|laskunro|fakturanumero|numer\s+faktury|nr\s+faktury|[čc][íi]slo\s+(?:faktury|dokladu)|numero\s+(?:documento|fattura)|n[úu]mero\s+(?:de\s+)?(?:la\s+)?factura|n[úu]mero\s+da\s+fatura)\s*[:.]?\s*#?\s*",
+        pattern: r"(?i)\b(?:rechnungsnummer|rechnungsnr\.?|belegnummer|belegnr\.?|gutschriftsnr\.?|gutschrift-nr\.?|factuurnummer|factuurnr\.?|invoice\s+id|document\s+(?:no|number)|fakturanummer|fakturanr\.?|kreditnotanummer|kreditnotanr\.?|kreditnota\s+nr\.?|laskun\s+numero|laskunumero|laskunro|fakturanumero|numer\s+faktury|nr\s+faktury|[čc][íi]slo\s+(?:faktury|dokladu)|numero\s+(?:documento|fattura)|n[úu]mero\s+(?:de\s+)?(?:la\s+)?factura|n[úu]mero\s+da\s+fatura|dok(?:umenta|umendi|umento)?\.?\s*nr\.?)\s*[:.]?\s*#?\s*",
     },
     Label {
         field: "invoice_number",

@@ -179,6 +179,9 @@ fn header_labels_of_more_languages_and_document_styles() {
     );
     assert_eq!(c.reference_numbers[0].value["value"], "8812 3344 5566");
     assert_eq!(c.invoice_number.unwrap().value, "12345");
+    // A Baltic till's document number.
+    let c = find("Dok. Nr.: 162/165393 Kase 0003\n", true);
+    assert_eq!(c.invoice_number.unwrap().value, "162/165393");
     // Total labels of German and Baltic tills and Central European invoices; "Zwischensumme"
     // is no "Summe".
     for (text, total) in [
