@@ -86,6 +86,13 @@ fn a_till_receipt_titled_tax_invoice_ranks_as_a_paid_receipt() {
     assert_eq!(p.of("payment")[0].value, json!(true));
     // The title still proposes an invoice.
     assert!(values(&p, "document_type").contains(&json!("invoice")));
+    // A Latvian till: cash handed over ("Skaidra nauda") and the change ("Atlikums").
+    let t = "SIA PARAUGS\nSamaksai EUR        22,94\nSkaidra nauda       50,00\n\
+             Atlikums            27,06\n  2026-02-09 09:31:48\n";
+    let p = proposals(t);
+    assert_eq!(p.of("document_type")[0].value, json!("receipt"));
+    assert_eq!(p.of("document_type")[0].evidence.rule, "till lines");
+    assert_eq!(p.of("payment")[0].value, json!(true));
 }
 
 #[test]
