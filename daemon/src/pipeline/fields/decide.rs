@@ -358,7 +358,7 @@ pub fn apply(
             }
             (true, h) if IDENTITIES.contains(&h) => "identity",
             (true, TITLE | TILL | NO_BUYER) => "rule",
-            (true, h) if h.starts_with("as on ") => "memory",
+            (true, h) if super::layout::settled_here(h) => "memory",
             (true, _) => "rule+model",
             (false, h) if h.starts_with("rules only") => "rule",
             _ => "joint",

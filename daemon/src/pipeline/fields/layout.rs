@@ -78,7 +78,15 @@ pub struct Layout {
 /// What [`settle`] writes as `how`: "as on N approved document(s) of this vendor".
 pub fn how(approvals: i64) -> String {
     let s = if approvals == 1 { "" } else { "s" };
-    format!("as on {approvals} approved document{s} of this vendor")
+    format!("{HOW_PREFIX}{approvals} approved document{s} of this vendor")
+}
+
+/// How every `how` of [`how`] begins.
+const HOW_PREFIX: &str = "as on ";
+
+/// Whether `how` says a field was settled by a vendor's layout ([`how`]).
+pub fn settled_here(how: &str) -> bool {
+    how.starts_with(HOW_PREFIX)
 }
 
 /// Finds the layout of a vendor by a printed name: the vendor memory of the business
@@ -191,10 +199,7 @@ pub fn learn(reading: &Value, approved: &Value, previous: &Value) -> Value {
 
 /// The value of `field` (`from.name` → `from` / `name`) in an extracted document.
 fn value_at(doc: &Value, field: &str) -> Value {
-    match field.split_once('.') {
-        Some((side, f)) => doc[side][f].clone(),
-        None => doc[field].clone(),
-    }
+    field.split('.').fold(doc, |v, k| &v[k]).clone()
 }
 
 /// Whether candidate `c` of `field` is printed as `m` says.
