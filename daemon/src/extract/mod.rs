@@ -222,26 +222,32 @@ impl Extractor {
         let boxes = page_read.boxes;
         let h = page_read.image.height() as f32;
         // Each recognised box becomes evenly spaced glyphs, so the PDF line builder lays OCR
-        // text out exactly like a text layer (rows, word gaps, aligned columns).
-        let mut glyphs = Vec::new();
-        for b in boxes {
+        // text out exactly like a text layer (word gaps, aligned columns); rows are made of
+        // whole boxes ([`ocr::rows`]), so two stacked boxes never interleave their letters.
+        let glyphs_of = |b: &ocr::TextBox| {
             let chars: Vec<char> = b.text.chars().collect();
             let cw = (b.bbox[2] - b.bbox[0]) / chars.len().max(1) as f32;
-            for (i, ch) in chars.into_iter().enumerate() {
-                if ch.is_whitespace() {
-                    continue;
-                }
-                let left = b.bbox[0] + i as f32 * cw;
-                glyphs.push(pdf::Glyph {
-                    ch,
-                    left: left * unit,
-                    right: (left + cw) * unit,
-                    bottom: (h - b.bbox[3]) * unit,
-                    top: (h - b.bbox[1]) * unit,
-                });
-            }
-        }
-        Ok(pdf::layout_lines(page, glyphs))
+            chars
+                .into_iter()
+                .enumerate()
+                .filter(|(_, ch)| !ch.is_whitespace())
+                .map(|(i, ch)| {
+                    let left = b.bbox[0] + i as f32 * cw;
+                    pdf::Glyph {
+                        ch,
+                        left: left * unit,
+                        right: (left + cw) * unit,
+                        bottom: (h - b.bbox[3]) * unit,
+                        top: (h - b.bbox[1]) * unit,
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let rows = ocr::rows::rows(&boxes)
+            .into_iter()
+            .map(|row| row.iter().flat_map(|&i| glyphs_of(&boxes[i])).collect())
+            .collect();
+        Ok(pdf::layout_rows(page, rows))
     }
 }
 

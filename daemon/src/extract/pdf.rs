@@ -230,10 +230,6 @@ pub(crate) fn layout_lines(page: usize, mut glyphs: Vec<Glyph>) -> Vec<LayoutLin
     if glyphs.is_empty() {
         return Vec::new();
     }
-    let mut widths: Vec<f32> = glyphs.iter().map(|g| (g.right - g.left).max(0.1)).collect();
-    widths.sort_by(|a, b| a.total_cmp(b));
-    let cell = widths[widths.len() / 2].max(1.0);
-    let page_left = glyphs.iter().map(|g| g.left).fold(f32::INFINITY, f32::min);
     // Top to bottom, then left to right.
     glyphs.sort_by(|a, b| {
         let (ca, cb) = ((a.top + a.bottom) / 2.0, (b.top + b.bottom) / 2.0);
@@ -253,6 +249,21 @@ pub(crate) fn layout_lines(page: usize, mut glyphs: Vec<Glyph>) -> Vec<LayoutLin
             rows.push(vec![g]);
         }
     }
+    layout_rows(page, rows)
+}
+
+/// Lay each row of glyphs (top to bottom) out as one line on the page's character grid: the
+/// median glyph width is a column; a word gap is one space, a wider gap moves to the glyph's
+/// column. Used for rows grouped by [`layout_lines`] or by OCR's text boxes.
+pub(crate) fn layout_rows(page: usize, rows: Vec<Vec<Glyph>>) -> Vec<LayoutLine> {
+    let all = || rows.iter().flatten();
+    let mut widths: Vec<f32> = all().map(|g| (g.right - g.left).max(0.1)).collect();
+    if widths.is_empty() {
+        return Vec::new();
+    }
+    widths.sort_by(|a, b| a.total_cmp(b));
+    let cell = widths[widths.len() / 2].max(1.0);
+    let page_left = all().map(|g| g.left).fold(f32::INFINITY, f32::min);
     rows.into_iter()
         .map(|mut row| {
             row.sort_by(|a, b| a.left.total_cmp(&b.left));

@@ -1,7 +1,8 @@
 //! Text detection with a DB (Differentiable Binarization) model: the network predicts a
 //! per-pixel text probability map; we binarize it (threshold 0.3), dilate by a 2×2 kernel,
-//! label connected regions (8-connectivity), score each region by its mean probability (keep
-//! ≥ 0.5), and expand ("unclip") its box by `d = area · 1.6 / perimeter` — the offset DB's
+//! label connected regions (8-connectivity), split a region the map joined across two text
+//! lines at the rows where it thins to a stroke ([`lines_of`]), score each line by its mean
+//! probability (keep ≥ 0.5), and expand ("unclip") its box by `d = area · 1.6 / perimeter` — the offset DB's
 //! shrunk training targets imply. Boxes are axis-aligned: documents are upright after the
 //! EXIF and 0°/180° corrections, and small skew only widens a box.
 //!
@@ -97,16 +98,10 @@ pub fn boxes_from_map(prob: &[f32], w: usize, h: usize) -> Vec<[f32; 4]> {
         next += 1;
         label[start] = next;
         stack.push(start);
-        let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
-        let (mut sum, mut n) = (0f32, 0usize);
+        let mut region = Vec::new();
         while let Some(i) = stack.pop() {
+            region.push(i);
             let (x, y) = (i % w, i / w);
-            x0 = x0.min(x);
-            y0 = y0.min(y);
-            x1 = x1.max(x);
-            y1 = y1.max(y);
-            sum += prob[i];
-            n += 1;
             for dy in -1i64..=1 {
                 for dx in -1i64..=1 {
                     let (nx, ny) = (x as i64 + dx, y as i64 + dy);
@@ -121,28 +116,96 @@ pub fn boxes_from_map(prob: &[f32], w: usize, h: usize) -> Vec<[f32; 4]> {
                 }
             }
         }
-        let (bw, bh) = ((x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32);
-        if bw.min(bh) < MIN_SIZE || sum / (n as f32) < BOX_THRESH {
-            continue;
+        for band in lines_of(&region, w) {
+            out.extend(unclipped(&band, prob, w, h));
         }
-        let d = bw * bh * UNCLIP / (2.0 * (bw + bh));
-        let b = [
-            x0 as f32 - d,
-            y0 as f32 - d,
-            x1 as f32 + 1.0 + d,
-            y1 as f32 + 1.0 + d,
-        ];
-        if (b[2] - b[0]).min(b[3] - b[1]) < MIN_SIZE + 2.0 {
-            continue;
-        }
-        out.push([
-            b[0].max(0.0),
-            b[1].max(0.0),
-            b[2].min(w as f32),
-            b[3].min(h as f32),
-        ]);
     }
     out
+}
+
+/// A band's share of a region's fullest row under which a row is a gap between two lines.
+const GAP: f32 = 0.15;
+
+/// The text lines of one connected region (pixel indices into a map `w` wide): two lines the
+/// binarized map joins by a stroke (a large logo over its tag line, a descender touching the
+/// line below) would be read by the recogniser as one crop, their letters interleaved. A row
+/// holding fewer than [`GAP`] of the region's fullest row's pixels separates lines; each run of
+/// rows between such gaps at least [`MIN_SIZE`] high is a line. One line: the region itself.
+fn lines_of(region: &[usize], w: usize) -> Vec<Vec<usize>> {
+    let y0 = region.iter().map(|&i| i / w).min().unwrap_or(0);
+    let y1 = region.iter().map(|&i| i / w).max().unwrap_or(0);
+    let mut rows = vec![0usize; y1 - y0 + 1];
+    for &i in region {
+        rows[i / w - y0] += 1;
+    }
+    let full = rows.iter().copied().max().unwrap_or(0) as f32;
+    // Runs of rows above the gap level: [first, last] offsets.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut open: Option<usize> = None;
+    for (r, &n) in rows.iter().enumerate() {
+        let solid = n as f32 >= GAP * full;
+        match (solid, open) {
+            (true, None) => open = Some(r),
+            (false, Some(a)) => {
+                runs.push((a, r - 1));
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(a) = open {
+        runs.push((a, rows.len() - 1));
+    }
+    runs.retain(|(a, b)| (b - a + 1) as f32 >= MIN_SIZE);
+    if runs.len() < 2 {
+        return vec![region.to_vec()];
+    }
+    // Each gap row goes to the nearer line.
+    let line_of = |y: usize| {
+        let r = y - y0;
+        let dist = |(a, b): (usize, usize)| if r < a { a - r } else { r.saturating_sub(b) };
+        (0..runs.len()).min_by_key(|&k| dist(runs[k])).unwrap_or(0)
+    };
+    let mut lines = vec![Vec::new(); runs.len()];
+    for &i in region {
+        lines[line_of(i / w)].push(i);
+    }
+    lines
+}
+
+/// The box of one line's pixels (indices into the `w × h` map), expanded by DB's unclip
+/// offset; `None` when it is too small or its mean probability is under [`BOX_THRESH`].
+fn unclipped(line: &[usize], prob: &[f32], w: usize, h: usize) -> Option<[f32; 4]> {
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
+    let mut sum = 0f32;
+    for &i in line {
+        let (x, y) = (i % w, i / w);
+        x0 = x0.min(x);
+        y0 = y0.min(y);
+        x1 = x1.max(x);
+        y1 = y1.max(y);
+        sum += prob[i];
+    }
+    let (bw, bh) = ((x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32);
+    if line.is_empty() || bw.min(bh) < MIN_SIZE || sum / (line.len() as f32) < BOX_THRESH {
+        return None;
+    }
+    let d = bw * bh * UNCLIP / (2.0 * (bw + bh));
+    let b = [
+        x0 as f32 - d,
+        y0 as f32 - d,
+        x1 as f32 + 1.0 + d,
+        y1 as f32 + 1.0 + d,
+    ];
+    if (b[2] - b[0]).min(b[3] - b[1]) < MIN_SIZE + 2.0 {
+        return None;
+    }
+    Some([
+        b[0].max(0.0),
+        b[1].max(0.0),
+        b[2].min(w as f32),
+        b[3].min(h as f32),
+    ])
 }
 
 /// The pixels of `b` in `img`.
@@ -188,6 +251,51 @@ mod tests {
             "{:?}",
             b[0]
         );
+    }
+
+    #[test]
+    fn two_lines_joined_by_a_stroke_are_two_boxes() {
+        // A wide line over a shorter one (a logo over its tag line), a descender joining them.
+        let (w, h) = (60, 30);
+        let mut p = vec![0f32; w * h];
+        for y in 4..10 {
+            for x in 5..50 {
+                p[y * w + x] = 0.9;
+            }
+        }
+        for y in 10..14 {
+            p[y * w + 20] = 0.9;
+        }
+        for y in 14..19 {
+            for x in 12..40 {
+                p[y * w + x] = 0.9;
+            }
+        }
+        let b = boxes_from_map(&p, w, h);
+        assert_eq!(b.len(), 2, "{b:?}");
+        let (top, low) = if b[0][1] < b[1][1] {
+            (b[0], b[1])
+        } else {
+            (b[1], b[0])
+        };
+        assert!(top[3] < low[3] && top[1] < low[1], "{b:?}");
+        assert!(
+            low[0] > 5.0 && low[2] < 48.0,
+            "the lower line keeps its own width: {low:?}"
+        );
+        // One line with a taller mark in it (a logo glyph) stays one box.
+        let mut p = vec![0f32; w * h];
+        for y in 8..14 {
+            for x in 5..50 {
+                p[y * w + x] = 0.9;
+            }
+        }
+        for y in 2..20 {
+            for x in 5..9 {
+                p[y * w + x] = 0.9;
+            }
+        }
+        assert_eq!(boxes_from_map(&p, w, h).len(), 1);
     }
 
     #[test]

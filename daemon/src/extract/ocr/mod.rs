@@ -18,6 +18,7 @@ pub mod det;
 pub mod image;
 pub mod orient;
 pub mod rec;
+pub mod rows;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -215,3 +215,16 @@ fn whole_amounts_with_thousands_separators_are_money_candidates() {
         "{v:?}"
     );
 }
+
+#[test]
+fn an_item_code_on_a_priced_line_is_no_tax_id_but_an_unlabelled_registration_number_is() {
+    let t = "QUICK MART\nB87530432\n2000 MAIN ST\n\
+             061126943157  A   8.79 SALE\n04900006101   4.99\nTOTAL 13.78\n";
+    let p = proposals(t);
+    let ids = values(&p, "from.tax_id");
+    assert!(ids.contains(&json!("B87530432")), "{ids:?}");
+    assert!(
+        !ids.contains(&json!("061126943157")) && !ids.contains(&json!("04900006101")),
+        "{ids:?}"
+    );
+}
