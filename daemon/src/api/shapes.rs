@@ -130,7 +130,7 @@ pub struct BatchRequest {
 #[allow(dead_code)]
 pub struct ApproveRequest {
     /// Corrections, `key=value`: `action`, `account`, `line.N.account`, `class`, `tax_code`,
-    /// `vendor`, `field.NAME`.
+    /// `vendor`, `field.NAME` (`field.NAME=` with no value: the document has no such field).
     set: Option<Vec<String>>,
 }
 

@@ -133,7 +133,9 @@ pub enum Command {
     Approve {
         id: i64,
         /// A correction: action=NAME, account=NAME (every line), line.N.account=NAME, class=NAME,
-        /// tax_code=NAME. Repeatable.
+        /// tax_code=NAME, vendor=NAME, field.NAME=VALUE (a header field: invoice_number,
+        /// issue_date, due_date, currency, subtotal, tax, total; `field.due_date=` with no value:
+        /// the document has none). Repeatable.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },

@@ -217,11 +217,13 @@ pub fn approved(
     fields: &Value,
     extracted: &Value,
 ) -> Vec<Posted> {
+    // A field the accountant cleared (`null` in `fields`) is not the extracted one.
     let field = |k: &str| {
-        fields[k]
-            .as_str()
-            .or(extracted[k].as_str())
-            .map(str::to_string)
+        match fields.get(k) {
+            Some(v) => v.as_str(),
+            None => extracted[k].as_str(),
+        }
+        .map(str::to_string)
     };
     let text = |v: &Value| v.as_str().map(str::to_string);
     decision["lines"]

@@ -9,8 +9,10 @@
 //! line), `line.N.account=…` (line N, from 1), `class=…`, `tax_code=…`, `vendor=…` (the
 //! counterparty as the books name it), and `field.NAME=…` for a header field the reading got
 //! wrong (`invoice_number`, `issue_date`, `due_date` as YYYY-MM-DD, `currency` as ISO 4217,
-//! `subtotal`, `tax`, `total` as decimals) — those belong to the document, not to the vendor's
-//! memory, and are kept in the approval's `fields`.
+//! `subtotal`, `tax`, `total` as decimals; `field.NAME=` with nothing after `=`: the document
+//! has no such field — a payment date read as the due date, a phone number read as the invoice
+//! number) — those belong to the document, not to the vendor's memory, and are kept in the
+//! approval's `fields` (a cleared field as `null`).
 //!
 //! An approval also teaches the vendor's layout ([`super::fields::layout`]): where each header
 //! field stood on the approved document, so that the vendor's next document is read the same
@@ -192,7 +194,8 @@ pub fn correct(decision: &mut Value, sets: &[String]) -> Result<()> {
             _ if k.starts_with("field.") => {
                 let name = &k["field.".len()..];
                 check_field(name, v)?;
-                decision["fields"][name] = json!(v);
+                // Nothing after `=`: the document has no such field.
+                decision["fields"][name] = if v.is_empty() { Value::Null } else { json!(v) };
             }
             "action" | "account" | "class" | "tax_code" | "vendor" => {
                 decision[k] = json!(v);
@@ -229,10 +232,13 @@ pub fn correct(decision: &mut Value, sets: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Check a corrected header field's value.
+/// Check a corrected header field's value (empty: the field cleared).
 fn check_field(name: &str, v: &str) -> Result<()> {
     let ok = match name {
-        "invoice_number" => !v.is_empty() && v.chars().count() <= 80,
+        // Every document has a currency and a total; the others may be absent.
+        "currency" | "total" if v.is_empty() => false,
+        "invoice_number" | "issue_date" | "due_date" | "subtotal" | "tax" if v.is_empty() => true,
+        "invoice_number" => v.chars().count() <= 80,
         "issue_date" | "due_date" => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok(),
         "currency" => v.len() == 3 && v.chars().all(|c| c.is_ascii_uppercase()),
         "subtotal" | "tax" | "total" => v.parse::<rust_decimal::Decimal>().is_ok(),
@@ -378,6 +384,29 @@ mod tests {
         assert!(correct(&mut d, &["field.total=12,5".into()]).is_err());
         assert!(correct(&mut d, &["field.due_date=31/12/2024".into()]).is_err());
         assert!(correct(&mut d, &["field.colour=red".into()]).is_err());
+        // A cleared field: the document has none (a total it always has).
+        correct(&mut d, &["field.due_date=".into()]).unwrap();
+        assert!(d["fields"]["due_date"].is_null() && d["fields"].get("due_date").is_some());
+        assert!(correct(&mut d, &["field.total=".into()]).is_err());
+        assert!(correct(&mut d, &["field.colour=".into()]).is_err());
         assert_eq!(counterparty_key("Staples, Inc."), "staples");
+    }
+
+    #[test]
+    fn a_cleared_field_is_approved_empty_and_teaches_that_the_vendor_prints_none() {
+        let extracted = json!({"due_date": "2015-04-21", "total": 717.97, "from": {"name": "X"}});
+        let mut d = json!({});
+        correct(
+            &mut d,
+            &["field.due_date=".into(), "field.total=717.97".into()],
+        )
+        .unwrap();
+        let approved = as_approved(&extracted, &d["fields"], None, "X", &Value::Null);
+        assert!(approved["due_date"].is_null(), "{approved}");
+        assert_eq!(approved["total"], json!(717.97));
+        let reading = json!({"due_date": {"candidates": [
+            {"value": "2015-04-21", "printed": "21 april 2015", "rule": "date printed"}]}});
+        let layout = layout::learn(&reading, &approved, &Value::Null);
+        assert_eq!(layout["marks"]["due_date"], json!([{"absent": true}]));
     }
 }

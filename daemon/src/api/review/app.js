@@ -273,7 +273,9 @@ function corrections() {
   });
   for (const [key] of HEADER_FIELDS) {
     const val = $("fld-" + key).value.trim();
-    if (val && val !== original[key]) set.push(`field.${key}=${val}`);
+    // A field emptied by the accountant: the document has none (a payment date read as the
+    // due date); the daemon refuses to clear the currency or the total.
+    if (val !== (original[key] || "")) set.push(`field.${key}=${val}`);
   }
   return set;
 }
