@@ -194,6 +194,12 @@ pub fn id_token(s: &str) -> Option<String> {
     (t.chars().any(|c| c.is_ascii_digit()) && t.len() >= 3).then(|| t.to_string())
 }
 
+/// The text after a label: the closing bracket, colon, `#` or `.` that end a label ("Daňový
+/// doklad č. (Invoice No): 2406000590", "No.: 17") skipped with the spaces around them.
+pub fn after_label(rest: &str) -> &str {
+    rest.trim_start_matches(|c: char| c.is_whitespace() || "):.#]".contains(c))
+}
+
 /// The text in `next` under the columns `[start, end)` of the line above (char columns),
 /// widened to the word it falls in.
 pub fn below(next: &str, start: usize, end: usize) -> Option<String> {
@@ -321,7 +327,8 @@ fn labelled_value(
     let under = lines.get(i + 1).and_then(|n| below(n, col, col_end));
     match field {
         "invoice_number" => {
-            if let Some(v) = id_token(rest).or_else(|| under.as_deref().and_then(id_token)) {
+            let under = under.as_deref().and_then(id_token);
+            if let Some(v) = id_token(after_label(rest)).or(under) {
                 set(&mut c.invoice_number, json!(v), i, "label:invoice_number");
             }
         }

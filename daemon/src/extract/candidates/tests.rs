@@ -198,3 +198,18 @@ fn header_labels_of_more_languages_and_document_styles() {
         assert_eq!(c.total.map(|t| t.value), Some(json!(total)), "{text}");
     }
 }
+
+#[test]
+fn a_number_after_a_label_in_brackets_is_read() {
+    // Bilingual labels close with a bracket before the colon.
+    let text =
+        "Daňový doklad č. (Invoice No): 2406000590  Datum splatnosti (payment date): 3.10.2006\n\
+                Odběratel           45021295\n";
+    let c = find(text, false);
+    assert_eq!(
+        c.invoice_number.map(|n| n.value),
+        Some(serde_json::json!("2406000590"))
+    );
+    assert_eq!(after_label("): 17"), "17");
+    assert_eq!(after_label(" No.: A-1"), "No.: A-1");
+}

@@ -294,7 +294,8 @@ pub fn alone(opts: &[Opt]) -> usize {
 /// settle it: a rule whose best candidate was the labelled value less than half the time on the
 /// real development half (`zopilot text --candidates`, 182 documents): an unlabelled amount (36
 /// of 141), a name-like segment of the head (4 of 15), an unlabelled id in the head (9 of 27), an
-/// id-like token (1 of 11), a reference (0 of 5); for the recipient, the letterhead (2 of 13) or a
+/// id-like token (1 of 11), a reference (0 of 5), an amount before the last on a total's row
+/// (a column sum: 11 of 22 the tax or subtotal); for the recipient, the letterhead (2 of 13) or a
 /// legal-form name found anywhere (4 of 16), and a tax id under no recipient's label (1 of 15).
 /// The model agrees with such a pick as readily as with a labelled one; only the arithmetic
 /// (or an identity) settles it.
@@ -311,6 +312,7 @@ pub fn alone(opts: &[Opt]) -> usize {
 fn weak_evidence(field: &str, c: &Candidate, cands: &[Candidate]) -> bool {
     const WEAK: &[&str] = &[
         "amount printed",
+        "column sum",
         "head",
         "id in the head",
         "id-like token",

@@ -14,7 +14,7 @@ use regex::Regex;
 use serde_json::json;
 
 use super::{Candidate, Evidence};
-use crate::extract::candidates::{below, id_token, number_labels};
+use crate::extract::candidates::{after_label, below, id_token, number_labels};
 use crate::extract::read::names::{is_title, numbered_title};
 use crate::extract::read::segments::segments;
 use crate::extract::values::{amounts_in, dates_in};
@@ -72,7 +72,8 @@ pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
             let col = line[..a].chars().count();
             let col_end = line[..b].chars().count();
             let prior = 2.5 - 0.2 * rank as f64;
-            if let Some(v) = id_token(&line[b..]).or_else(|| short_number(&line[b..])) {
+            let after = after_label(&line[b..]);
+            if let Some(v) = id_token(after).or_else(|| short_number(after)) {
                 let at = line[b..]
                     .find(&v)
                     .map_or(col_end, |k| line[..b + k].chars().count());

@@ -228,3 +228,19 @@ fn an_item_code_on_a_priced_line_is_no_tax_id_but_an_unlabelled_registration_num
         "{ids:?}"
     );
 }
+
+#[test]
+fn the_amounts_before_the_last_on_a_total_row_are_column_sums() {
+    let t = "Description            Net      Tax Amount   Total\n\
+             Toner cartridge   ₹20,329.66    ₹3,659.34   ₹23,989.00\n\
+             TOTAL:                          ₹3,659.34   ₹23,989.00\n";
+    let p = proposals(t);
+    let tax = p
+        .of("tax")
+        .iter()
+        .find(|c| c.evidence.rule == "column sum")
+        .map(|c| c.value.clone());
+    assert_eq!(tax, Some(json!(3659.34)), "{:?}", values(&p, "tax"));
+    // The row's last amount stays the total's.
+    assert_eq!(p.of("total")[0].value, json!(23989.0));
+}
