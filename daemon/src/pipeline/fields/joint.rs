@@ -2,9 +2,10 @@
 //! (the sum of the rules' log-odds and the model's log share) subject to the document's own
 //! arithmetic and identity:
 //! - money: subtotal + tax = total (within rounding) when all three are chosen, the tax below
-//!   the total, the subtotal not above it, the amount due not above it; one printed number is one
-//!   field's (the amount due may be the total's); the item lines adding up to the total or the
-//!   subtotal count for that choice; a "total" whose sum with the tax is printed too is the net;
+//!   the total and not above the subtotal (a rate over 100 %), the subtotal and the amount due
+//!   not above the total; one printed number is one field's (the amount due may be the
+//!   total's); the item lines adding up to the total or the subtotal count for that choice; a
+//!   "total" whose sum with the tax is printed too is the net;
 //! - dates: the due date not before the issue date;
 //! - parties: the issuer is not the recipient; when the business's name or tax id is among the
 //!   candidates, exactly one side is the business.
@@ -158,8 +159,9 @@ fn money_check(o: [&Opt; 4], ctx: &Money) -> Option<(f64, [bool; 4])> {
             if (s + x - t).abs() > tolerance(3) {
                 return None;
             }
-            // A tax at or above the total is no tax.
-            if !x.is_zero() && x.abs() >= t.abs() {
+            // A tax at or above the total is no tax; nor is one above its net (a rate over
+            // 100 %: the subtotal and tax swapped, which add up just the same).
+            if !x.is_zero() && (x.abs() >= t.abs() || x.abs() > s.abs()) {
                 return None;
             }
             // A subtotal or tax of 0 adds up with any amount printed twice: no evidence, nothing

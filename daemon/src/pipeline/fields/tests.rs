@@ -362,3 +362,20 @@ fn a_zero_tax_pins_nothing_an_amount_printed_twice_adds_up_with_it() {
     let (_, pins) = money([&totals, &subtotals, &taxes, &dues], &ctx).unwrap();
     assert_eq!(&pins[..3], &[true, true, true]);
 }
+
+#[test]
+fn a_tax_above_its_subtotal_is_the_two_swapped() {
+    // The model prefers the net as the tax: subtotal and tax swapped add up just the same.
+    let t = "FACTURE\nMontant HT          1 241,03\nTVA                   238,82\n\
+             Total TTC           1 479,85\n";
+    let p = proposals(t);
+    let m: HashMap<_, _> = [
+        model_prefers(&p, "tax", "1 241,03"),
+        model_prefers(&p, "subtotal", "238,82"),
+    ]
+    .into_iter()
+    .collect();
+    let d = decide(&p, &m, line_sums(t), &NOBODY);
+    assert_eq!(decided(&d, "tax").value, json!(238.82), "{d:?}");
+    assert_eq!(decided(&d, "subtotal").value, json!(1241.03), "{d:?}");
+}
