@@ -300,10 +300,7 @@ fn ruled_out(
 /// lines, whatever its title ("Tax invoice" on many till receipts) and whatever the model says
 /// (12 of 12 and 23 of 23 on the real development half).
 fn settle_kind(ds: &mut [Decision], kinds: &[crate::extract::read::candidates::Candidate]) {
-    let Some(d) = ds
-        .iter_mut()
-        .find(|d| d.field == "document_type" && !d.settled)
-    else {
+    let Some(d) = ds.iter_mut().find(|d| d.field == "document_type") else {
         return;
     };
     let Some(c) = d.chosen.and_then(|i| kinds.get(i)) else {
@@ -314,12 +311,15 @@ fn settle_kind(ds: &mut [Decision], kinds: &[crate::extract::read::candidates::C
         (_, "till lines") if c.prior >= TILL_PRIOR => TILL,
         _ => return,
     };
-    d.settled = true;
-    d.how = why.to_string();
+    if !d.settled {
+        d.settled = true;
+        d.how = why.to_string();
+    }
+    // The till's lines settle the payment too, whether or not the model agreed on the kind.
     if why == TILL {
         if let Some(paid) = ds
             .iter_mut()
-            .find(|d| d.field == "payment" && d.value == Value::Bool(true))
+            .find(|d| d.field == "payment" && d.value == Value::Bool(true) && !d.settled)
         {
             paid.settled = true;
             paid.how = TILL.to_string();

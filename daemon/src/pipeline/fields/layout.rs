@@ -244,7 +244,11 @@ pub fn choice(layout: &Layout, field: &str, cands: &[Candidate]) -> Option<Optio
     if found.is_some() {
         return Some(found);
     }
-    let labelled = cands.iter().any(|c| c.evidence.rule == "label");
+    // Under a label of its own: a label of another field ranks a candidate down (an issue
+    // date's label before a due-date candidate), it does not make this field printed.
+    let labelled = cands
+        .iter()
+        .any(|c| c.evidence.rule == "label" && c.prior > 0.0);
     (marks.iter().all(|m| m.absent) && !labelled).then_some(None)
 }
 

@@ -323,6 +323,20 @@ fn a_till_receipt_titled_tax_invoice_is_settled_by_its_till_lines_over_the_model
     assert!(k.settled);
     assert_eq!(k.how, "a till's payment lines");
     assert!(decided(&d, "payment").settled);
+    // The model agreeing on the kind: the till's lines still settle the payment.
+    let judged: HashMap<_, _> = [
+        model_prefers(&p, "document_type", "receipt"),
+        model_prefers(&p, "payment", "not paid yet"),
+    ]
+    .into();
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    assert!(decided(&d, "document_type").settled);
+    let paid = decided(&d, "payment");
+    assert_eq!(
+        (paid.value.clone(), paid.settled),
+        (json!(true), true),
+        "{paid:?}"
+    );
 }
 
 #[test]
