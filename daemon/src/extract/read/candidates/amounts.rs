@@ -130,23 +130,28 @@ fn plain(line: &str, p: &Printed<Decimal>) -> bool {
     !cents && !currency
 }
 
+/// Every amount printed on `lines`: (line, amount), left to right. An account or payment
+/// reference read as a number is no amount (`amount_spans` leaves out numbers of a billion and
+/// more); whole amounts with thousands separators ("₹3,363", "75.900") are in: recall first.
+fn printed(lines: &[&str]) -> Vec<(usize, Printed<Decimal>)> {
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        for p in amount_spans(line)
+            .into_iter()
+            .chain(grouped_integer_spans(line))
+        {
+            found.push((i, p));
+        }
+    }
+    found
+}
+
 /// Candidates of every money field, per field.
 pub(super) fn propose(
     lines: &[&str],
     table_rows: &[usize],
 ) -> HashMap<&'static str, Vec<Candidate>> {
-    let mut found = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        // An account or payment reference read as a number is no amount: `amount_spans` leaves
-        // out numbers of a billion and more.
-        for p in amount_spans(line) {
-            found.push((i, p));
-        }
-        // Whole amounts with thousands separators ("₹3,363", "75.900"): recall first.
-        for p in grouped_integer_spans(line) {
-            found.push((i, p));
-        }
-    }
+    let found = printed(lines);
     let largest = found
         .iter()
         .map(|(_, p)| p.value.abs())
