@@ -173,7 +173,10 @@ fn money_check(o: [&Opt; 4], ctx: &Money) -> Option<(f64, [bool; 4])> {
             }
         }
         (Some(t), Some(s), None) if s > t + tolerance(2) => return None,
-        (Some(t), None, Some(x)) if x.abs() >= t.abs() && !x.is_zero() => return None,
+        // A tax over half the total leaves a net below it (the net is total − tax).
+        (Some(t), None, Some(x)) if !x.is_zero() && x.abs() * Decimal::TWO > t.abs() => {
+            return None
+        }
         // A "total" the tax is added to elsewhere on the page is the net amount.
         (Some(t), None, Some(x)) if !x.is_zero() && ctx.printed(t + x) => bonus -= NET_AS_TOTAL,
         (None, Some(_), _) | (None, _, Some(_)) => return None,

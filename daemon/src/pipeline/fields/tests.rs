@@ -392,4 +392,13 @@ fn a_tax_above_its_subtotal_is_the_two_swapped() {
     let d = decide(&p, &m, line_sums(t), &NOBODY);
     assert_eq!(decided(&d, "tax").value, json!(238.82), "{d:?}");
     assert_eq!(decided(&d, "subtotal").value, json!(1241.03), "{d:?}");
+    // Nor is a tax over half the total with no subtotal chosen (the net is total − tax).
+    let m: HashMap<_, _> = [
+        model_prefers(&p, "tax", "1 241,03"),
+        judged(&p, "subtotal", |o| if o == NONE { -0.01 } else { -6.0 }),
+    ]
+    .into_iter()
+    .collect();
+    let d = decide(&p, &m, line_sums(t), &NOBODY);
+    assert_ne!(decided(&d, "tax").value, json!(1241.03), "{d:?}");
 }
