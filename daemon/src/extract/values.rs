@@ -65,6 +65,16 @@ pub struct Printed<T> {
     pub text: String,
 }
 
+/// Whether an amount as printed (`8.79`, `1.234,56`) shows cents: two digits after its last
+/// `.` or `,`.
+pub fn with_cents(printed: &str) -> bool {
+    printed.contains(['.', ','])
+        && printed
+            .rsplit(['.', ','])
+            .next()
+            .is_some_and(|d| d.len() == 2)
+}
+
 /// Amounts printed on `line`, left to right.
 pub fn amounts_in(line: &str) -> Vec<Decimal> {
     amount_spans(line).into_iter().map(|p| p.value).collect()

@@ -225,24 +225,29 @@ pub fn crop(img: &RgbImage, b: &[f32; 4]) -> RgbImage {
 mod tests {
     use super::*;
 
+    /// Set rows `ys` × columns `xs` of the `w`-wide map `p` to probability `v`.
+    fn fill(
+        p: &mut [f32],
+        w: usize,
+        ys: std::ops::Range<usize>,
+        xs: std::ops::Range<usize>,
+        v: f32,
+    ) {
+        for y in ys {
+            for x in xs.clone() {
+                p[y * w + x] = v;
+            }
+        }
+    }
+
     #[test]
     fn two_text_blobs_give_two_expanded_boxes() {
         let (w, h) = (40, 20);
         let mut p = vec![0f32; w * h];
-        for y in 5..9 {
-            for x in 3..15 {
-                p[y * w + x] = 0.9;
-            }
-            for x in 22..36 {
-                p[y * w + x] = 0.8;
-            }
-        }
+        fill(&mut p, w, 5..9, 3..15, 0.9);
+        fill(&mut p, w, 5..9, 22..36, 0.8);
         // A faint blob under the box threshold is dropped.
-        for y in 14..18 {
-            for x in 5..20 {
-                p[y * w + x] = 0.35;
-            }
-        }
+        fill(&mut p, w, 14..18, 5..20, 0.35);
         let b = boxes_from_map(&p, w, h);
         assert_eq!(b.len(), 2, "{b:?}");
         // Expanded beyond the blob on every side (dilation + unclip).
@@ -258,19 +263,9 @@ mod tests {
         // A wide line over a shorter one (a logo over its tag line), a descender joining them.
         let (w, h) = (60, 30);
         let mut p = vec![0f32; w * h];
-        for y in 4..10 {
-            for x in 5..50 {
-                p[y * w + x] = 0.9;
-            }
-        }
-        for y in 10..14 {
-            p[y * w + 20] = 0.9;
-        }
-        for y in 14..19 {
-            for x in 12..40 {
-                p[y * w + x] = 0.9;
-            }
-        }
+        fill(&mut p, w, 4..10, 5..50, 0.9);
+        fill(&mut p, w, 10..14, 20..21, 0.9);
+        fill(&mut p, w, 14..19, 12..40, 0.9);
         let b = boxes_from_map(&p, w, h);
         assert_eq!(b.len(), 2, "{b:?}");
         let (top, low) = if b[0][1] < b[1][1] {
@@ -285,16 +280,8 @@ mod tests {
         );
         // One line with a taller mark in it (a logo glyph) stays one box.
         let mut p = vec![0f32; w * h];
-        for y in 8..14 {
-            for x in 5..50 {
-                p[y * w + x] = 0.9;
-            }
-        }
-        for y in 2..20 {
-            for x in 5..9 {
-                p[y * w + x] = 0.9;
-            }
-        }
+        fill(&mut p, w, 8..14, 5..50, 0.9);
+        fill(&mut p, w, 2..20, 5..9, 0.9);
         assert_eq!(boxes_from_map(&p, w, h).len(), 1);
     }
 

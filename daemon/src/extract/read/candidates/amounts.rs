@@ -21,7 +21,7 @@ use crate::extract::money;
 use crate::extract::read::fold::{fold, has_words};
 use crate::extract::read::segments::segments;
 use crate::extract::read::vocabulary::vocabulary;
-use crate::extract::values::{amount_spans, grouped_integer_spans, Printed};
+use crate::extract::values::{amount_spans, grouped_integer_spans, with_cents, Printed};
 
 /// The label words before byte offset `start` of `line`: its column segment there (with the one
 /// before when that segment is only a currency sign or code).
@@ -114,12 +114,7 @@ impl Place<'_> {
 /// Whether the amount `p` on `line` has no cents and no currency beside it (a quantity, a
 /// year, a postcode more likely than money).
 fn plain(line: &str, p: &Printed<Decimal>) -> bool {
-    let cents = p
-        .text
-        .rsplit(['.', ','])
-        .next()
-        .is_some_and(|d| d.len() == 2)
-        && p.text.contains(['.', ',']);
+    let cents = with_cents(&p.text);
     let head: Vec<char> = line[..p.start].chars().collect();
     let before: String = head[head.len().saturating_sub(4)..].iter().collect();
     let after: String = line[p.end..].chars().take(4).collect();

@@ -91,10 +91,9 @@ fn head_ids(lines: &[&str]) -> Vec<(usize, usize, String)> {
             end += part.len() + 1;
             let rest = line.get(end.min(line.len())..).unwrap_or("");
             let priced = || {
-                crate::extract::values::amount_spans(rest).iter().any(|a| {
-                    let t = a.text.as_bytes();
-                    t.len() > 3 && matches!(t[t.len() - 3], b'.' | b',')
-                })
+                crate::extract::values::amount_spans(rest)
+                    .iter()
+                    .any(|a| crate::extract::values::with_cents(&a.text))
             };
             let t = part.trim_matches(|c: char| ":;,()".contains(c));
             let digits = t.chars().filter(char::is_ascii_digit).count();
