@@ -110,6 +110,51 @@ impl Drawn {
     }
 }
 
+/// `glyphs` without the underscores drawn under other letters: an underline some producers draw
+/// as one '_' per letter ("N_O_K_ __4_4_._2_6_3_,_1_3" for an underlined "NOK 44.263,13"). An
+/// underscore is dropped when at least half of its width lies over a letter that is not an
+/// underscore, in the same cell (PDFium's loose boxes span the font's height) or as a thin
+/// stroke at or below the letter's vertical middle; underscores between
+/// letters ("file_name") and blank lines drawn with them ("Signature: ____") stay.
+fn drop_underlines(glyphs: Vec<Glyph>) -> Vec<Glyph> {
+    let under = |u: &Glyph| {
+        let w = (u.right - u.left).max(0.1);
+        glyphs.iter().any(|g| {
+            let overlap = u.right.min(g.right) - u.left.max(g.left);
+            let h = (g.top - g.bottom).max(1.0);
+            // The same cell (loose boxes: the font's full height) or a thin stroke under it.
+            let shared = u.top.min(g.top) - u.bottom.max(g.bottom);
+            let cell = shared >= 0.5 * h.min((u.top - u.bottom).max(0.1)) && shared > 0.0;
+            let stroke = u.top <= g.bottom + 0.5 * h && u.bottom >= g.bottom - h;
+            g.ch != '_' && overlap >= 0.5 * w && (cell || stroke)
+        })
+    };
+    let mut drop: Vec<bool> = glyphs.iter().map(|u| u.ch == '_' && under(u)).collect();
+    // The underline goes on under the spaces between its letters: an underscore touching a
+    // dropped one on its row is dropped too.
+    let touches = |a: &Glyph, b: &Glyph| {
+        ((a.left - b.right).abs() < 0.5 || (b.left - a.right).abs() < 0.5)
+            && (a.bottom - b.bottom).abs() < 0.5
+    };
+    loop {
+        let more: Vec<usize> = (0..glyphs.len())
+            .filter(|&i| !drop[i] && glyphs[i].ch == '_')
+            .filter(|&i| (0..glyphs.len()).any(|j| drop[j] && touches(&glyphs[i], &glyphs[j])))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        for i in more {
+            drop[i] = true;
+        }
+    }
+    glyphs
+        .into_iter()
+        .zip(drop)
+        .filter_map(|(g, d)| (!d).then_some(g))
+        .collect()
+}
+
 /// Extract the layout text of the PDF in `bytes`.
 ///
 /// Errors (with a reason meant for people): PDFium missing, an encrypted PDF, a file that is not
@@ -166,7 +211,7 @@ pub fn extract(library: &Path, bytes: &[u8], max_pages: usize) -> Result<PdfText
                 glyphs.push(g);
             }
         }
-        lines.extend(layout_lines(i + 1, glyphs));
+        lines.extend(layout_lines(i + 1, drop_underlines(glyphs)));
     }
     Ok(PdfText { pages: n, lines })
 }
@@ -353,6 +398,41 @@ mod tests {
         // right-aligned amounts end in the same column
         assert_eq!(lines[0].text.len(), lines[1].text.len());
         assert_eq!(lines[0].page, 1);
+    }
+
+    #[test]
+    fn underscores_drawn_under_letters_are_an_underline_not_text() {
+        // "NOK" underlined by one '_' under each letter (from a Kemira invoice's text layer);
+        // "a_b" with the underscore between letters; a blank "____" line of its own.
+        let mut glyphs = Vec::new();
+        for (i, c) in "NOK".chars().enumerate() {
+            let x = 10.0 + 6.0 * i as f32;
+            glyphs.push(g(c, x, 100.0));
+            glyphs.push(Glyph {
+                ch: '_',
+                left: x,
+                right: x + 5.0,
+                bottom: 98.0,
+                top: 99.0,
+            });
+        }
+        // The same underline as PDFium's loose boxes give it: the letter's own cell.
+        glyphs.push(g('X', 30.0, 100.0));
+        glyphs.push(g('_', 30.0, 100.0));
+        for (i, c) in "a_b".chars().enumerate() {
+            glyphs.push(g(c, 100.0 + 5.0 * i as f32, 100.0));
+        }
+        for i in 0..4 {
+            glyphs.push(g('_', 10.0 + 5.0 * i as f32, 60.0));
+        }
+        let lines = layout_lines(1, drop_underlines(glyphs));
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.trim()).collect();
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(
+            texts[0].starts_with("NOK X") && texts[0].ends_with("a_b"),
+            "{texts:?}"
+        );
+        assert_eq!(texts[1], "____");
     }
 
     #[test]
