@@ -121,7 +121,7 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "subtotal",
-        pattern: r"(?i)\b(?:sub-?total|subtotaal|total\s+ht|montant\s+ht|net\s+amount|total\s+net|total\s+(?:excl|exkl|excluding|exclusive\s+of|hors|sans|senza|sin|zonder|sem)\.?\s*(?:vat|tax|mwst|tva|iva|btw|taxes)?|(?:total\s+)?(?:charges\s+)?before\s+(?:vat|tax)|amount\s+untaxed|zwischensumme|nettobetrag|netto|base\s+imponible|imponibile|total\s+il[íi]quido|base\s+tribut[áa]vel|total\s+netto|sum\s+eks\.?\s*mva|eks\.?\s*mva|ekskl\.?\s*mva|exkl\.?\s*moms|ekskl\.?\s*moms|nettobeløp|nettobelopp|veroton)\b",
+        pattern: r"(?i)\b(?:sub-?total|subtotaal|total\s+ht|montant\s+ht|net\s+amount|total\s+net|total\s+(?:excl|exkl|excluding|exclusive\s+of|hors|sans|senza|sin|zonder|sem)\.?\s*(?:vat|tax|mwst|tva|iva|btw|taxes)?|(?:total\s+)?(?:charges\s+)?before\s+(?:vat|tax)|amount\s+untaxed|zwischensumme|nettobetrag|netto|base\s+imponible|imponibile|total\s+il[íi]quido|base\s+tribut[áa]vel|total\s+netto|sum\s+eks\.?\s*mva|eks\.?\s*mva|ekskl\.?\s*mva|exkl\.?\s*moms|ekskl\.?\s*moms|(?:belopp|summa|bel[øo]b|bel[øo]p|sum)\s+f[öøo]re?\s+(?:moms|mva)|nettobeløp|nettobelopp|veroton)\b",
     },
     Label {
         field: "tax",

@@ -85,8 +85,22 @@ pub fn amounts_in(line: &str) -> Vec<Decimal> {
 pub const MAX_AMOUNT: i64 = 1_000_000_000;
 
 /// Amounts printed on `line`, left to right, with where each is printed; numbers of
-/// [`MAX_AMOUNT`] and more are left out.
+/// [`MAX_AMOUNT`] and more are left out. A whole amount grouped by spaces before a currency
+/// ("124 500 kr", [`space_grouped_spans`]) is one amount, not its pieces.
 pub fn amount_spans(line: &str) -> Vec<Printed<Decimal>> {
+    let spaced = space_grouped_spans(line);
+    let inside = |p: &Printed<Decimal>| spaced.iter().any(|s| p.start >= s.start && p.end <= s.end);
+    let mut out: Vec<Printed<Decimal>> = plain_amount_spans(line)
+        .into_iter()
+        .filter(|p| !inside(p))
+        .collect();
+    out.extend(spaced);
+    out.sort_by_key(|p| p.start);
+    out
+}
+
+/// [`amount_spans`] without the space-grouped whole amounts.
+fn plain_amount_spans(line: &str) -> Vec<Printed<Decimal>> {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = re(
         &R,
@@ -132,6 +146,24 @@ pub fn grouped_integer_spans(line: &str) -> Vec<Printed<Decimal>> {
     let r = re(
         &R,
         r"(?:^|[\s:($€£₹¥₩₫]|Rs\.?)(-?\d{1,3}(?:[.,'\u{a0}]\d{3})+)(?:\s*(?:€|EUR|USD|\$|đ|₫|원|円|VND|KRW|JPY))?(?:$|[\s)\-])",
+    );
+    spans_of(line, r, |t| {
+        let digits: String = t
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '-')
+            .collect();
+        digits.parse::<Decimal>().ok()
+    })
+}
+
+/// Whole amounts grouped by spaces and followed by a currency ("124 500 kr", "99 600 SEK",
+/// "1 250 €"): without the currency a space could part two numbers (a quantity and a price), so
+/// only a currency after the digits makes them one amount. Left to right, below [`MAX_AMOUNT`].
+pub fn space_grouped_spans(line: &str) -> Vec<Printed<Decimal>> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = re(
+        &R,
+        r"(?:^|[\s:(])(-?\d{1,3}(?:[ \u{a0}\u{202f}]\d{3})+)[ \u{a0}]?(?:kr|SEK|NOK|DKK|ISK|€|EUR|Kč|CZK|zł|PLN|Ft|HUF|CHF|Fr\.|lei|RON)(?:$|[\s.,)])",
     );
     spans_of(line, r, |t| {
         let digits: String = t

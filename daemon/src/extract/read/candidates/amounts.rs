@@ -4,7 +4,7 @@
 //!
 //! Priors (log-odds, added): the field's label before the amount on its line +2.5, or above it
 //! in its column +1.5; a label of another money field −1.5; the largest amount of the document
-//! +0.7 as the total; the last third of the document +0.3; a row of the item table −1.0; no
+//! (among those shown as money, when any is) +0.7 as the total; the last third of the document +0.3; a row of the item table −1.0; no
 //! decimals and no currency beside it −1.0 (a quantity, a year, a postcode); a negative total
 //! −2.0. An amount before the last on a total's row ("TOTAL: ₹3,659.34 ₹23,989.00", the item
 //! table's column sums) is the sum of its column — a subtotal or tax as likely as not —: +0.5 as
@@ -120,14 +120,16 @@ fn plain(line: &str, p: &Printed<Decimal>) -> bool {
     let after: String = line[p.end..].chars().take(4).collect();
     let around = format!("{before}{after}");
     let currency = around.contains(['$', '€', '£', '₹', '¥', '₩', '₫', 'đ'])
-        || around.contains("EUR")
-        || around.contains("USD");
+        || ["EUR", "USD", "kr", "NOK", "SEK", "DKK", "CHF"]
+            .iter()
+            .any(|c| around.contains(c));
     !cents && !currency
 }
 
 /// Every amount printed on `lines`: (line, amount), left to right. An account or payment
 /// reference read as a number is no amount (`amount_spans` leaves out numbers of a billion and
-/// more); whole amounts with thousands separators ("₹3,363", "75.900") are in: recall first.
+/// more); whole amounts with thousands separators ("₹3,363", "75.900", "124 500 kr" — its
+/// pieces are not proposed apart) are in: recall first.
 fn printed(lines: &[&str]) -> Vec<(usize, Printed<Decimal>)> {
     let mut found = Vec::new();
     for (i, line) in lines.iter().enumerate() {
@@ -147,11 +149,19 @@ pub(super) fn propose(
     table_rows: &[usize],
 ) -> HashMap<&'static str, Vec<Candidate>> {
     let found = printed(lines);
-    let largest = found
+    // The largest amount shown as money (cents or a currency beside it), when any is: a long
+    // plain number ("34278587", an invoice number read as an amount) is not the total's cue.
+    let money_like: Vec<Decimal> = found
         .iter()
+        .filter(|(i, p)| !plain(lines[*i], p))
         .map(|(_, p)| p.value.abs())
-        .max()
-        .unwrap_or(Decimal::ZERO);
+        .collect();
+    let largest = if money_like.is_empty() {
+        found.iter().map(|(_, p)| p.value.abs()).max()
+    } else {
+        money_like.into_iter().max()
+    }
+    .unwrap_or(Decimal::ZERO);
     let n = lines.len().max(1);
     // Where the last amount of each line starts.
     let mut last: HashMap<usize, usize> = HashMap::new();

@@ -221,15 +221,14 @@ pub fn propose(text: &str, reading: &Reading) -> Proposals {
         fields.push(settle(f, all, &pick(f), KEEP));
     }
     // The states' priors already weigh the rule reading's evidence: no pick to raise.
-    fields.push(settle(
-        "document_type",
-        kind::kinds(text),
-        &Value::Null,
-        KINDS.len(),
-    ));
+    let kinds = kind::kinds(text);
+    let invoice_titled = kinds
+        .iter()
+        .any(|c| c.evidence.rule == "title" && c.value == "invoice");
+    fields.push(settle("document_type", kinds, &Value::Null, KINDS.len()));
     fields.push(settle(
         "payment",
-        kind::paid(text),
+        kind::paid(text, invoice_titled),
         &Value::Null,
         PAID.len(),
     ));

@@ -244,3 +244,59 @@ fn the_amounts_before_the_last_on_a_total_row_are_column_sums() {
     // The row's last amount stays the total's.
     assert_eq!(p.of("total")[0].value, json!(23989.0));
 }
+
+#[test]
+fn a_swedish_total_grouped_by_spaces_is_one_amount_and_ranks_first() {
+    // "124 500 kr": one amount, not 124 and 500; the largest amount shown as money is the total's
+    // cue, not a long plain number (an order number read as an amount).
+    let t = "Tedros-IT & Associate Ab\nOrdernummer 45012377\nFaktura 12345\n\
+             Belopp före moms          99 600 kr\nMoms totalt        24 900 kr\n\
+             Summa att betala         124 500 kr\n";
+    let p = proposals(t);
+    let totals = values(&p, "total");
+    assert!(totals.contains(&json!(124500.0)), "{totals:?}");
+    assert!(!totals.contains(&json!(124.0)), "{totals:?}");
+    assert!(!totals.contains(&json!(500.0)), "{totals:?}");
+    assert_eq!(p.of("total")[0].value, json!(124500.0), "{totals:?}");
+    assert_eq!(p.of("subtotal")[0].value, json!(99600.0));
+    assert_eq!(p.of("tax")[0].value, json!(24900.0));
+    // Without a currency after them, space-parted numbers stay apart (a quantity and a price).
+    let p = proposals("Widget 12 500\nTotal 6000.00\n");
+    assert!(values(&p, "total").contains(&json!(500.0)));
+    assert!(!values(&p, "total").contains(&json!(12500.0)));
+}
+
+#[test]
+fn an_iban_a_vat_id_or_a_street_ordinal_is_no_document_number() {
+    let t = "Exact Belgium\n78th Street 12\nBTW BE0505890632\nIBAN NL98ABNA0474400964\n\
+             Referentie 16117778-A\n";
+    let numbers = values(&proposals(t), "invoice_number");
+    for not in ["BE0505890632", "NL98ABNA0474400964", "78th"] {
+        assert!(!numbers.contains(&json!(not)), "{not} in {numbers:?}");
+    }
+    assert!(numbers.contains(&json!("16117778-A")), "{numbers:?}");
+    // A token shaped like an IBAN whose check digits fail is still offered.
+    assert!(!super::numbers::tests_iban("NL99ABNA0474400964"));
+    assert!(super::numbers::tests_iban("NL98ABNA0474400964"));
+}
+
+#[test]
+fn an_invoice_showing_no_payment_leans_unpaid_more_than_an_untitled_page() {
+    let prior_unpaid = |t: &str| {
+        let p = proposals(t);
+        let c = p
+            .of("payment")
+            .iter()
+            .find(|c| c.value == json!(false))
+            .cloned();
+        c.map(|c| c.prior).unwrap()
+    };
+    let invoice = prior_unpaid("INVOICE\nInvoice No: 17\nDate: 02/01/2025\nTotal 50.00\n");
+    let page = prior_unpaid("Acme Ltd\nDate: 02/01/2025\nTotal 50.00\n");
+    assert!(invoice > page, "{invoice} vs {page}");
+    let p = proposals("INVOICE\nInvoice No: 17\nDate: 02/01/2025\nTotal 50.00\n");
+    assert_eq!(p.of("payment")[0].value, json!(false));
+    // Payment shown still wins: a paid stamp on an invoice.
+    let p = proposals("INVOICE\nInvoice No: 17\nTotal 50.00\nPAID IN FULL\n");
+    assert_eq!(p.of("payment")[0].value, json!(true));
+}
