@@ -30,10 +30,12 @@ pub struct Business<'a> {
 
 impl Business<'_> {
     /// Whether `v` is printed as the business's name (equal after folding case, accents and
-    /// punctuation: containment is not enough to settle).
+    /// punctuation, or but for OCR noise: [`joint::misread_as`]; containment is not enough to
+    /// settle).
     fn is_named(&self, v: &Value) -> bool {
-        v.as_str()
-            .is_some_and(|s| key(s).len() >= 4 && key(s) == key(self.name))
+        v.as_str().is_some_and(|s| {
+            key(s).len() >= 4 && key(s) == key(self.name) || joint::misread_as(s, self.name)
+        })
     }
 
     fn in_list(list: &[String], v: &Value) -> bool {
@@ -126,31 +128,18 @@ pub fn decide(
     lines: (Option<Decimal>, Option<Decimal>),
     business: &Business<'_>,
 ) -> Vec<Decision> {
-    let opts: HashMap<&'static str, Vec<Opt>> = all_fields()
+    let mut opts: HashMap<&'static str, Vec<Opt>> = all_fields()
         .map(|f| (f, joint::options(f, p.of(f), judged.get(f))))
         .collect();
-    let mut chosen: HashMap<&'static str, (usize, bool)> = HashMap::new();
-    let all = [0, 1, 2, 3].map(|i| opts[AMOUNTS[i]].as_slice());
-    let money = joint::Money {
-        lines,
-        amounts: p
-            .of("total")
-            .iter()
-            .filter_map(|c| crate::extract::money::decimal(&c.value))
-            .collect(),
-    };
-    if let Some((k, pins)) = joint::money(all, &money) {
-        for i in 0..4 {
-            chosen.insert(AMOUNTS[i], (k[i], pins[i]));
-        }
-    }
+    let mut chosen = money(&mut opts, p, lines);
     if let Some([i, d]) = joint::dates(&opts["issue_date"], &opts["due_date"]) {
         chosen.insert("issue_date", (i, false));
         chosen.insert("due_date", (d, false));
     }
     let is_business = |v: &Value| joint::is_business(v, business.name, business.tax_id);
     for (a, b) in [("from.name", "to.name"), ("from.tax_id", "to.tax_id")] {
-        if let Some([x, y]) = joint::parties(&opts[a], &opts[b], &is_business) {
+        let names = a == "from.name";
+        if let Some([x, y]) = joint::parties(&opts[a], &opts[b], &is_business, names) {
             chosen.insert(a, (x, false));
             chosen.insert(b, (y, false));
         }
@@ -182,13 +171,19 @@ pub fn decide(
         .map(|f| {
             let o = &opts[f];
             let pinned = chosen.get(f).is_some_and(|c| c.1);
-            let out = ruled_out(f, p.of(f), &value_of, &is_business);
+            let mut out = ruled_out(f, p.of(f), &value_of, &is_business);
+            out.extend(
+                o.iter()
+                    .filter(|x| x.prior == f64::NEG_INFINITY)
+                    .filter_map(|x| x.cand),
+            );
             decision(f, o, at(f), judged.get(f), p.of(f), (pinned, &out))
         })
         .collect();
     // A party that is the business itself or one its books know, on its side, is settled by
     // who it is (the identity, not a guess between readings).
     settle_parties(&mut ds, business);
+    name_the_business(&mut ds, business.name);
     settle_kind(&mut ds, p.of("document_type"));
     settle_till_buyer(&mut ds, p, &is_business);
     if let Some(l) = business.layout {
@@ -196,6 +191,54 @@ pub fn decide(
     }
     settle_amount_due(&mut ds);
     ds
+}
+
+/// The money fields chosen together ([`joint::money`]): field → (option, pinned by the
+/// arithmetic), after the document's number read as an amount is ruled out
+/// ([`joint::not_the_number`]).
+fn money(
+    opts: &mut HashMap<&'static str, Vec<Opt>>,
+    p: &Proposals,
+    lines: (Option<Decimal>, Option<Decimal>),
+) -> HashMap<&'static str, (usize, bool)> {
+    let number = opts["invoice_number"][joint::alone(&opts["invoice_number"])]
+        .value
+        .clone();
+    for f in AMOUNTS {
+        if let Some(o) = opts.get_mut(f) {
+            joint::not_the_number(o, &number);
+        }
+    }
+    let mut chosen = HashMap::new();
+    let all = [0, 1, 2, 3].map(|i| opts[AMOUNTS[i]].as_slice());
+    let money = joint::Money {
+        lines,
+        amounts: p
+            .of("total")
+            .iter()
+            .filter_map(|c| crate::extract::money::decimal(&c.value))
+            .collect(),
+    };
+    if let Some((k, pins)) = joint::money(all, &money) {
+        for i in 0..4 {
+            chosen.insert(AMOUNTS[i], (k[i], pins[i]));
+        }
+    }
+    chosen
+}
+
+/// The side the identity took for the business ("Mohamed" printed for "Mohamed Rasik", "3Qcode
+/// Sp. z 0.o." read for "3Qcode Sp. z o.o.") written as the business calls itself
+/// (`business_name`).
+fn name_the_business(ds: &mut [Decision], business_name: &str) {
+    for d in ds
+        .iter_mut()
+        .filter(|d| matches!(d.field, "from.name" | "to.name"))
+    {
+        if joint::is_business(&d.value, business_name, None) {
+            d.value = json!(business_name);
+        }
+    }
 }
 
 /// What [`settle_till_buyer`] writes as `how`.

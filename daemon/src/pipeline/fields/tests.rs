@@ -402,3 +402,21 @@ fn a_tax_above_its_subtotal_is_the_two_swapped() {
     let d = decide(&p, &m, line_sums(t), &NOBODY);
     assert_ne!(decided(&d, "tax").value, json!(1241.03), "{d:?}");
 }
+
+#[test]
+fn the_documents_number_read_as_an_amount_is_no_total_whatever_the_model_says() {
+    // An invoice number printed under its label, a plain long number on its own line; the model
+    // prefers it as the total.
+    let t = "Contoso\nInvoice Number        Date\n34278587              02/01/2025\n\
+             Service fee 1                 56,651.49\n";
+    let p = proposals(t);
+    assert!(
+        p.of("total").iter().any(|c| c.value == json!(34278587.0)),
+        "the number is an amount candidate"
+    );
+    let judged: HashMap<_, _> = [model_prefers(&p, "total", "34278587")].into();
+    let d = decide(&p, &judged, (None, None), &NOBODY);
+    assert_eq!(decided(&d, "invoice_number").value, json!("34278587"));
+    assert_eq!(decided(&d, "total").value, json!(56651.49));
+    assert!(!decided(&d, "total").settled);
+}

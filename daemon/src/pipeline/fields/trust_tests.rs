@@ -184,8 +184,38 @@ fn the_business_printed_under_a_label_the_rules_do_not_know_is_the_recipient_set
     );
     let d = decide(&p, &HashMap::new(), line_sums(t), &b);
     let to = decided(&d, "to.name");
-    assert_eq!(to.value, json!("VAKTMESTERKOMPANIET AS"));
+    // Written as the business calls itself, not as the page prints it.
+    assert_eq!(to.value, json!("Vaktmesterkompaniet AS"));
     assert!(to.settled, "{}", to.how);
     assert_eq!(to.how, "the business's name");
     assert_ne!(decided(&d, "from.name").value, to.value);
+}
+
+#[test]
+fn the_business_misread_by_ocr_is_still_the_business_and_sits_on_one_side() {
+    // The OCR read "o.o." as "0.o."; the model, asked, prefers a street as the recipient.
+    let t = "OpenAI, LLC\n548 Market Street\nInvoice number 8B83747E-0006\nBill to\n\
+             3Qcode Sp. z 0.o.\nul. Prosta 1\nTotal $20.00\n";
+    let b = Business {
+        name: "3Qcode Sp. z o.o.",
+        tax_id: None,
+        vendors: &[],
+        customers: &[],
+        layout: None,
+    };
+    assert!(super::joint::misread_as("3Qcode Sp. z 0.o.", b.name));
+    assert!(!super::joint::misread_as("OpenAI, LLC", b.name));
+    let p = proposals(t);
+    let street = p
+        .of("to.name")
+        .iter()
+        .find(|c| c.value != json!("3Qcode Sp. z 0.o."))
+        .map(|c| c.printed.clone())
+        .unwrap();
+    let judged: HashMap<_, _> = [super::tests::model_prefers(&p, "to.name", &street)].into();
+    let d = decide(&p, &judged, line_sums(t), &b);
+    let to = decided(&d, "to.name");
+    assert_eq!(to.value, json!("3Qcode Sp. z o.o."), "{}", to.how);
+    assert!(to.settled, "{}", to.how);
+    assert_ne!(decided(&d, "from.name").value, json!("3Qcode Sp. z o.o."));
 }
