@@ -125,7 +125,8 @@ fn drop_underlines(glyphs: Vec<Glyph>) -> Vec<Glyph> {
             // The same cell (loose boxes: the font's full height) or a thin stroke under it.
             let shared = u.top.min(g.top) - u.bottom.max(g.bottom);
             let cell = shared >= 0.5 * h.min((u.top - u.bottom).max(0.1)) && shared > 0.0;
-            let stroke = u.top <= g.bottom + 0.5 * h && u.bottom >= g.bottom - h;
+            let thin = u.top - u.bottom <= 0.3 * h;
+            let stroke = thin && u.top <= g.bottom + 0.5 * h && u.bottom >= g.bottom - 0.5 * h;
             g.ch != '_' && overlap >= 0.5 * w && (cell || stroke)
         })
     };
@@ -425,14 +426,37 @@ mod tests {
         for i in 0..4 {
             glyphs.push(g('_', 10.0 + 5.0 * i as f32, 60.0));
         }
+        // "x_1" under a big title's letter (its box starts just above the line's): the
+        // underscore is the text's own.
+        glyphs.push(Glyph {
+            ch: 'E',
+            left: 155.9,
+            right: 174.7,
+            bottom: 35.6,
+            top: 64.6,
+        });
+        for (ch, left, right) in [
+            ('x', 150.0, 157.0),
+            ('_', 157.0, 164.4),
+            ('1', 164.1, 170.9),
+        ] {
+            glyphs.push(Glyph {
+                ch,
+                left,
+                right,
+                bottom: 20.0,
+                top: 32.3,
+            });
+        }
         let lines = layout_lines(1, drop_underlines(glyphs));
         let texts: Vec<&str> = lines.iter().map(|l| l.text.trim()).collect();
-        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert_eq!(texts.len(), 4, "{texts:?}");
         assert!(
             texts[0].starts_with("NOK X") && texts[0].ends_with("a_b"),
             "{texts:?}"
         );
-        assert_eq!(texts[1], "____");
+        assert_eq!(texts[1], "____", "{texts:?}");
+        assert_eq!(texts[3], "x_1", "{texts:?}");
     }
 
     #[test]
