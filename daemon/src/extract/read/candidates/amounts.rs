@@ -5,7 +5,8 @@
 //! Priors (log-odds, added): the field's label before the amount on its line +2.5, or above it
 //! in its column +1.5; a label of another money field −1.5; the largest amount of the document
 //! (among those shown as money, when any is) +0.7 as the total; the last third of the document +0.3; a row of the item table −1.0; no
-//! decimals and no currency beside it −1.0 (a quantity, a year, a postcode); a negative total
+//! decimals, no currency beside it and no thousands separators −1.0 (a quantity, a year, a
+//! postcode); a negative total
 //! −2.0. An amount before the last on a total's row ("TOTAL: ₹3,659.34 ₹23,989.00", the item
 //! table's column sums) is the sum of its column — a subtotal or tax as likely as not —: +0.5 as
 //! those instead of the other label's −1.5 (on the real development half, 11 of 22 such amounts
@@ -111,8 +112,8 @@ impl Place<'_> {
     }
 }
 
-/// Whether the amount `p` on `line` has no cents and no currency beside it (a quantity, a
-/// year, a postcode more likely than money).
+/// Whether the amount `p` on `line` has no cents, no currency beside it and no thousands
+/// separators (a quantity, a year, a postcode more likely than money).
 fn plain(line: &str, p: &Printed<Decimal>) -> bool {
     let cents = with_cents(&p.text);
     let head: Vec<char> = line[..p.start].chars().collect();
@@ -123,7 +124,17 @@ fn plain(line: &str, p: &Printed<Decimal>) -> bool {
         || ["EUR", "USD", "kr", "NOK", "SEK", "DKK", "CHF"]
             .iter()
             .any(|c| around.contains(c));
-    !cents && !currency
+    !cents && !currency && !thousands(&p.text)
+}
+
+/// Whether `printed` groups its digits by thousands ("127,000", "1.250.000", "124 500").
+fn thousands(printed: &str) -> bool {
+    let t = printed.trim_start_matches('-');
+    let groups: Vec<&str> = t.split(['.', ',', '\'', ' ', '\u{a0}']).collect();
+    groups.len() >= 2
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Every amount printed on `lines`: (line, amount), left to right. An account or payment
@@ -149,8 +160,9 @@ pub(super) fn propose(
     table_rows: &[usize],
 ) -> HashMap<&'static str, Vec<Candidate>> {
     let found = printed(lines);
-    // The largest amount shown as money (cents or a currency beside it), when any is: a long
-    // plain number ("34278587", an invoice number read as an amount) is not the total's cue.
+    // The largest amount shown as money (cents, a currency beside it or thousands separators:
+    // "127,000" on a receipt in dong), when any is: a long plain number ("34278587", an invoice
+    // number read as an amount) is not the total's cue.
     let money_like: Vec<Decimal> = found
         .iter()
         .filter(|(i, p)| !plain(lines[*i], p))

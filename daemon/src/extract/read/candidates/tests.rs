@@ -300,3 +300,16 @@ fn an_invoice_showing_no_payment_leans_unpaid_more_than_an_untitled_page() {
     let p = proposals("INVOICE\nInvoice No: 17\nTotal 50.00\nPAID IN FULL\n");
     assert_eq!(p.of("payment")[0].value, json!(true));
 }
+
+#[test]
+fn whole_amounts_grouped_by_thousands_are_money_when_a_stray_decimal_is_printed() {
+    // A receipt in dong: amounts are whole and grouped; "1,51" is a weight.
+    let t = "BACH HOA XANH\nCa phe sua 1,51\nBanh mi      2   15,000\n             127,000\n";
+    let p = proposals(t);
+    assert_eq!(
+        p.of("total")[0].value,
+        json!(127000.0),
+        "{:?}",
+        values(&p, "total")
+    );
+}
