@@ -219,3 +219,37 @@ fn the_business_misread_by_ocr_is_still_the_business_and_sits_on_one_side() {
     assert!(to.settled, "{}", to.how);
     assert_ne!(decided(&d, "from.name").value, json!("3Qcode Sp. z o.o."));
 }
+
+#[test]
+fn the_business_is_on_one_side_and_an_unlabelled_business_leans_to_the_recipients_side() {
+    use super::joint::{parties, Opt};
+    let opt = |v: &str, score: f64, labelled: bool| Opt {
+        cand: Some(0),
+        value: json!(v),
+        prior: score,
+        score,
+        at: None,
+        labelled,
+    };
+    let business = |v: &serde_json::Value| v == &json!("Acme Bakery Ltd");
+    let to = [
+        opt("Acme Bakery Ltd", 0.4, false),
+        opt("Main Street 4", 0.6, false),
+    ];
+    // The business from a letterhead-like line scores a little higher as the issuer, but no
+    // issuer's label stands before it: the supplier issues, the business receives.
+    let from = [
+        opt("Acme Bakery Ltd", 0.8, false),
+        opt("Flour Mill GmbH", 0.5, false),
+    ];
+    assert_eq!(parties(&from, &to, &business, true), Some([1, 0]));
+    // Under an issuer's label, the business issues (a sales invoice).
+    let from = [
+        opt("Acme Bakery Ltd", 0.8, true),
+        opt("Flour Mill GmbH", 0.5, false),
+    ];
+    assert_eq!(parties(&from, &to, &business, true), Some([0, 1]));
+    // Neither side the business costs more than any score difference here.
+    let from = [opt("Flour Mill GmbH", 3.0, false)];
+    assert_eq!(parties(&from, &to, &business, true), Some([0, 0]));
+}
