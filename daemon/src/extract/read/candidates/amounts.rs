@@ -4,12 +4,12 @@
 //!
 //! Priors (log-odds, added): the field's label before the amount on its line +2.5, or above it
 //! in its column +1.5; a label of another money field −1.5; the largest amount of the document
-//! (among those shown as money, when any is) +0.7 as the total; the last third of the document +0.3; a row of the item table −1.0; no
-//! decimals, no currency beside it and no thousands separators −1.0 (a quantity, a year, a
-//! postcode); a negative total
-//! −2.0. An amount before the last on a total's row ("TOTAL: ₹3,659.34 ₹23,989.00", the item
-//! table's column sums) is the sum of its column — a subtotal or tax as likely as not —: +0.5 as
-//! those instead of the other label's −1.5 (on the real development half, 11 of 22 such amounts
+//! (among those shown as money, when any is) +0.7 as the total; the last third of the document
+//! +0.3; a row of the item table −1.0; no decimals, no currency beside it and no thousands
+//! separators −1.0 (a quantity, a year, a postcode); a negative total −2.0. An amount before the
+//! last on a total's row ("TOTAL: ₹3,659.34 ₹23,989.00", the item table's column sums) is the
+//! sum of its column — a subtotal or tax as likely as not —: +0.5 as those instead of the other
+//! label's −1.5 (on the real development half, 11 of 22 such amounts
 //! were the labelled tax or subtotal); the arithmetic decides which.
 
 use std::collections::HashMap;
@@ -154,26 +154,30 @@ fn printed(lines: &[&str]) -> Vec<(usize, Printed<Decimal>)> {
     found
 }
 
+/// The largest amount shown as money (cents, a currency beside it or thousands separators:
+/// "127,000" on a receipt in dong), when any is: a long plain number ("34278587", an invoice
+/// number read as an amount) is not the total's cue. Else the largest amount.
+fn largest_shown_as_money(lines: &[&str], found: &[(usize, Printed<Decimal>)]) -> Decimal {
+    let money_like: Vec<Decimal> = found
+        .iter()
+        .filter(|(i, p)| !plain(lines[*i], p))
+        .map(|(_, p)| p.value.abs())
+        .collect();
+    if money_like.is_empty() {
+        found.iter().map(|(_, p)| p.value.abs()).max()
+    } else {
+        money_like.into_iter().max()
+    }
+    .unwrap_or(Decimal::ZERO)
+}
+
 /// Candidates of every money field, per field.
 pub(super) fn propose(
     lines: &[&str],
     table_rows: &[usize],
 ) -> HashMap<&'static str, Vec<Candidate>> {
     let found = printed(lines);
-    // The largest amount shown as money (cents, a currency beside it or thousands separators:
-    // "127,000" on a receipt in dong), when any is: a long plain number ("34278587", an invoice
-    // number read as an amount) is not the total's cue.
-    let money_like: Vec<Decimal> = found
-        .iter()
-        .filter(|(i, p)| !plain(lines[*i], p))
-        .map(|(_, p)| p.value.abs())
-        .collect();
-    let largest = if money_like.is_empty() {
-        found.iter().map(|(_, p)| p.value.abs()).max()
-    } else {
-        money_like.into_iter().max()
-    }
-    .unwrap_or(Decimal::ZERO);
+    let largest = largest_shown_as_money(lines, &found);
     let n = lines.len().max(1);
     // Where the last amount of each line starts.
     let mut last: HashMap<usize, usize> = HashMap::new();
