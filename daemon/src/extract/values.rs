@@ -147,13 +147,16 @@ pub fn grouped_integer_spans(line: &str) -> Vec<Printed<Decimal>> {
         &R,
         r"(?:^|[\s:($€£₹¥₩₫]|Rs\.?)(-?\d{1,3}(?:[.,'\u{a0}]\d{3})+)(?:\s*(?:€|EUR|USD|\$|đ|₫|원|円|VND|KRW|JPY))?(?:$|[\s)\-])",
     );
-    spans_of(line, r, |t| {
-        let digits: String = t
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '-')
-            .collect();
-        digits.parse::<Decimal>().ok()
-    })
+    spans_of(line, r, whole_number)
+}
+
+/// A whole number printed with group separators ("3,363", "124 500"): its sign and digits.
+fn whole_number(t: &str) -> Option<Decimal> {
+    let digits: String = t
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    digits.parse::<Decimal>().ok()
 }
 
 /// Whole amounts grouped by spaces and followed by a currency ("124 500 kr", "99 600 SEK",
@@ -165,13 +168,7 @@ pub fn space_grouped_spans(line: &str) -> Vec<Printed<Decimal>> {
         &R,
         r"(?:^|[\s:(])(-?\d{1,3}(?:[ \u{a0}\u{202f}]\d{3})+)[ \u{a0}]?(?:kr|SEK|NOK|DKK|ISK|€|EUR|Kč|CZK|zł|PLN|Ft|HUF|CHF|Fr\.|lei|RON)(?:$|[\s.,)])",
     );
-    spans_of(line, r, |t| {
-        let digits: String = t
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '-')
-            .collect();
-        digits.parse::<Decimal>().ok()
-    })
+    spans_of(line, r, whole_number)
 }
 
 const MONTHS: &[(&str, u32)] = &[
