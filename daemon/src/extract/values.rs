@@ -176,6 +176,8 @@ const MONTHS: &[(&str, u32)] = &[
     ("janvier", 1),
     ("januar", 1),
     ("enero", 1),
+    ("januari", 1),
+    ("janeiro", 1),
     ("gennaio", 1),
     ("jan", 1),
     ("february", 2),
@@ -183,11 +185,18 @@ const MONTHS: &[(&str, u32)] = &[
     ("fevrier", 2),
     ("februar", 2),
     ("febrero", 2),
+    ("februari", 2),
+    ("fevereiro", 2),
     ("feb", 2),
     ("march", 3),
     ("mars", 3),
     ("märz", 3),
     ("marzo", 3),
+    ("maart", 3),
+    ("março", 3),
+    ("marco", 3),
+    ("mrt", 3),
+    ("mrz", 3),
     ("mar", 3),
     ("april", 4),
     ("avril", 4),
@@ -198,27 +207,36 @@ const MONTHS: &[(&str, u32)] = &[
     ("mai", 5),
     ("mayo", 5),
     ("maggio", 5),
+    ("mei", 5),
+    ("maio", 5),
+    ("maj", 5),
     ("june", 6),
     ("juin", 6),
     ("juni", 6),
     ("junio", 6),
     ("giugno", 6),
+    ("junho", 6),
     ("jun", 6),
     ("july", 7),
     ("juillet", 7),
     ("juli", 7),
     ("julio", 7),
     ("luglio", 7),
+    ("julho", 7),
     ("jul", 7),
     ("august", 8),
     ("août", 8),
     ("aout", 8),
     ("agosto", 8),
+    ("augustus", 8),
+    ("augusti", 8),
     ("aug", 8),
     ("september", 9),
     ("septembre", 9),
     ("septiembre", 9),
     ("settembre", 9),
+    ("setembro", 9),
+    ("setiembre", 9),
     ("sept", 9),
     ("sep", 9),
     ("october", 10),
@@ -226,10 +244,13 @@ const MONTHS: &[(&str, u32)] = &[
     ("oktober", 10),
     ("octubre", 10),
     ("ottobre", 10),
+    ("outubro", 10),
+    ("okt", 10),
     ("oct", 10),
     ("november", 11),
     ("novembre", 11),
     ("noviembre", 11),
+    ("novembro", 11),
     ("nov", 11),
     ("december", 12),
     ("décembre", 12),
@@ -237,6 +258,9 @@ const MONTHS: &[(&str, u32)] = &[
     ("dezember", 12),
     ("diciembre", 12),
     ("dicembre", 12),
+    ("dezembro", 12),
+    ("desember", 12),
+    ("dez", 12),
     ("dec", 12),
 ];
 
@@ -267,7 +291,8 @@ pub fn date_spans(line: &str, month_first: bool) -> Vec<Printed<String>> {
     static WORD_DMY: OnceLock<Regex> = OnceLock::new();
     static WORD_MDY: OnceLock<Regex> = OnceLock::new();
     let mut found: Vec<(usize, usize, String)> = Vec::new();
-    for c in re(&ISO, r"\b(\d{4})-(\d{2})-(\d{2})\b").captures_iter(line) {
+    // ISO 8601, a time of day may follow after its "T" ("2026-03-05T11:34:25").
+    for c in re(&ISO, r"\b(\d{4})-(\d{2})-(\d{2})(?:\b|T\d{2}:)").captures_iter(line) {
         if let Some(d) = ymd(
             c[1].parse().unwrap_or(0),
             c[2].parse().unwrap_or(0),
@@ -303,7 +328,7 @@ pub fn date_spans(line: &str, month_first: bool) -> Vec<Printed<String>> {
     }
     for c in re(
         &WORD_DMY,
-        r"(?i)\b(\d{1,2})(?:er|st|nd|rd|th)?[\s\-.]+([a-zéûä]{3,9})\.?[\s\-.,]+(\d{4}|\d{2})\b",
+        r"(?i)\b(\d{1,2})(?:er|st|nd|rd|th)?[\s\-.]+([a-zéûäç]{3,9})\.?[\s\-.,]+(\d{4}|\d{2})\b",
     )
     .captures_iter(line)
     {
@@ -315,7 +340,7 @@ pub fn date_spans(line: &str, month_first: bool) -> Vec<Printed<String>> {
     }
     for c in re(
         &WORD_MDY,
-        r"(?i)\b([a-zéûä]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(\d{4})\b",
+        r"(?i)\b([a-zéûäç]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(\d{4})\b",
     )
     .captures_iter(line)
     {
@@ -385,6 +410,23 @@ pub fn tax_ids_in(line: &str) -> Vec<String> {
 mod tests {
     use super::{amounts_in, states_money};
     use rust_decimal::Decimal;
+
+    #[test]
+    fn dates_with_dutch_and_portuguese_months_and_an_iso_time() {
+        use super::dates_in;
+        assert_eq!(
+            dates_in("Factuurdatum: 29 maart 2014", false),
+            ["2014-03-29"]
+        );
+        assert_eq!(dates_in("Datum 3 mei 2021", false), ["2021-05-03"]);
+        assert_eq!(dates_in("Emitido 12 março 2024", false), ["2024-03-12"]);
+        assert_eq!(
+            dates_in("Fecha y Hora de Emisión: 2026-03-05T11:34:25", false),
+            ["2026-03-05"]
+        );
+        // A longer token is no date.
+        assert!(dates_in("ref 2026-03-05T1", false).is_empty());
+    }
 
     #[test]
     fn a_number_of_a_billion_and_more_is_no_amount() {

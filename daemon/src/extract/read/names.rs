@@ -14,8 +14,9 @@ pub(super) fn re(cell: &'static OnceLock<Regex>, p: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(p).expect("valid pattern"))
 }
 
-/// Legal forms of companies, as printed.
-const LEGAL_FORMS: &str = r"(?:Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|LLP|PLC|plc|Corp\.?|Corporation|Co\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KG|OHG|e\.K\.|UG|SAS|SASU|SARL|EURL|S\.A\.S\.?|S\.A\.R\.L\.?|SA|S\.A\.|S\.L\.|SL|S\.L\.U\.|SRL|S\.r\.l\.|S\.p\.A\.|SpA|BV|B\.V\.|NV|N\.V\.|Pvt\.?\s*Ltd\.?|Private\s+Limited|Pty\.?\s*Ltd\.?|Sp\.\s*z\s*o\.o\.|AB|AS|A/S|Oy)";
+/// Legal forms of companies, as printed (the longer spelling first where one starts another:
+/// "Oy Ab" before "Oy", "S.A.U." before "S.A."; the regex takes the first alternative that fits).
+const LEGAL_FORMS: &str = r"(?:Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|LLP|PLC|plc|Corp\.?|Corporation|Co\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KG|OHG|e\.K\.|UG|SAS|SASU|SARL|EURL|S\.A\.S\.?|S\.A\.R\.L\.?|SA|S\.A\.|S\.L\.|SL|S\.L\.U\.|SRL|S\.r\.l\.|S\.p\.A\.|SpA|BV|B\.V\.|NV|N\.V\.|Pvt\.?\s*Ltd\.?|Private\s+Limited|Pty\.?\s*Ltd\.?|[Ss]p\.\s*z\s*o\.\s?o\.|S\.A\.U\.|S\.à\s?r\.\s?l\.|Sàrl|spol\.\s*s\s*r\.\s?o\.|s\.\s?r\.\s?o\.|a\.\s?s\.|z\.\s?s\.\s?p\.\s?o\.|ApS|ASA|AB|AS|A/S|Oy\s+Ab|Ab\s+Oy|Oyj|Oy|Kft\.|Zrt\.|d\.o\.o\.|e\.V\.|GbR)";
 
 pub(super) fn legal_name_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -27,6 +28,13 @@ pub(super) fn legal_name_re() -> &'static Regex {
             r"(?:^|[\s:(])({CAP}(?:[\s,]+(?:{CAP}|{LINK})){{0,5}}?,?\s+{LEGAL_FORMS})(?:$|[\s,.;:)−–-])"
         ),
     )
+}
+
+/// Whether `s` is a legal form alone ("GmbH", "Company", "S.A."): a name's last line when the
+/// name is printed over two.
+pub(super) fn legal_form_alone(s: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, &format!(r"^(?:{LEGAL_FORMS}|Company)$")).is_match(s.trim())
 }
 
 /// OCR reads the `l` of `S.r.l.` as `I`: legal forms back in their printed spelling.

@@ -4,7 +4,9 @@
 //! `recipient_labels` in `schema/reading/vocabulary.json`: "Bill to", "Sold by", "Facturé à",
 //! "Rechnungsempfänger", "Cliente" …) followed by `:` or nothing opens a block: the party's name is
 //! the rest of the segment, or the first name-like segment below it in the same column (a label
-//! there, like "ATTN:", is skipped over); the next lines of that column are its address.
+//! there, like "ATTN:", is skipped over); the next lines of that column are its address. A
+//! section heading that ends with a party label ("Informationen zum Verkäufer") opens one on a
+//! key–value page: the name is the value of its name key below ("Firmenname: …", [`heading`]).
 //!
 //! **Issuer** candidates, best first: a seller label (score 100); a company name with its legal
 //! form outside the recipient's block ("Free SAS", "Oravel Stays Private Limited", 80); the payee
@@ -23,8 +25,8 @@ use serde::Serialize;
 
 use super::fold::{fold, has_words};
 use super::names::{
-    after_label, clean_name, email_in, is_title, label_at, legal_name_re, name_like, postal_re,
-    sender_line,
+    after_label, clean_name, email_in, is_title, label_at, legal_form_alone, legal_name_re,
+    name_like, postal_re, sender_line,
 };
 use super::segments::{segments, Segment};
 use super::vocabulary::vocabulary;
@@ -32,6 +34,7 @@ pub use block::Party;
 use block::{block, block_below};
 
 mod block;
+mod heading;
 
 /// Both parties, plus the shipping party when a separate block names one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -57,6 +60,11 @@ fn labelled(lines: &[&str], document_kind: &str) -> Vec<(&'static str, Party)> {
     for (i, line) in lines.iter().enumerate() {
         for seg in segments(line) {
             let Some((kind, n)) = label_at(&seg.text) else {
+                // A section heading of a key–value page ("Informationen zum Verkäufer").
+                if let Some((kind, mut p)) = heading::party(lines, i, &seg.text) {
+                    p.confidence = if kind == "issuer" { 90 } else { 85 };
+                    out.push((kind, p));
+                }
                 continue;
             };
             let kind = if kind == "issuer" && po_vendor(&seg.text) {
@@ -75,6 +83,12 @@ fn labelled(lines: &[&str], document_kind: &str) -> Vec<(&'static str, Party)> {
                     line: Some(i),
                     ..block(lines, i, b.col, false, Some(clean_name(&b.text)))
                 }
+            } else if let Some(p) = rest
+                .is_empty()
+                .then(|| heading::below_label(lines, i, seg.col, &seg.text))
+                .flatten()
+            {
+                p
             } else if rest.is_empty() || email_in(&rest).is_some() {
                 let mut b = block_below(lines, i, seg.col, true);
                 if let Some(e) = email_in(&rest) {
@@ -199,12 +213,23 @@ fn letterhead(lines: &[&str], skip: &[usize]) -> Option<(usize, String, usize)> 
                 && !column_word
                 && label_at(&seg.text).is_none()
                 && !is_address_window(lines, i, seg.col)
+                && !name.ends_with(['!', '?'])
             {
-                return Some((i, name, seg.col));
+                return Some((i, continued(lines, i, seg.col, name), seg.col));
             }
         }
     }
     None
+}
+
+/// `name` at (`line`, `col`) with the legal form printed alone below it ("Rightchoice
+/// Packaging" / "Company").
+fn continued(lines: &[&str], line: usize, col: usize, name: String) -> String {
+    let below = lines.get(line + 1).map(|l| segments(l)).unwrap_or_default();
+    match below.iter().find(|s| s.col.abs_diff(col) <= 4) {
+        Some(s) if legal_form_alone(&s.text) => format!("{name} {}", s.text.trim()),
+        _ => name,
+    }
 }
 
 /// Whether the block at (`line`, `col`) is an address window on the right of the page: it

@@ -130,6 +130,7 @@ fn number_after(text: &str) -> Option<String> {
     // Tokens up to the first wide gap.
     let run = rest.split("  ").next().unwrap_or("");
     let mut id = String::new();
+    let mut stop = "";
     for (i, token) in run.split(' ').enumerate() {
         let token = token.trim_end_matches([',', ';', ')']);
         let shape = !token.is_empty()
@@ -143,11 +144,13 @@ fn number_after(text: &str) -> Option<String> {
         let digit = token.chars().any(|c| c.is_ascii_digit());
         let prefix = i == 0 && (2..=3).contains(&token.len()) && !digit;
         if !shape || !(digit || prefix) {
+            stop = token;
             break;
         }
         id.push_str(token);
     }
     let id = id.trim_end_matches(['.', '-', '/']).to_string();
+    let id = norwegian_vat(&id, stop).unwrap_or(id);
     let digits = id.chars().filter(char::is_ascii_digit).count();
     let plausible = (6..=20).contains(&id.chars().filter(|c| c.is_alphanumeric()).count())
         && digits >= 5
@@ -155,6 +158,35 @@ fn number_after(text: &str) -> Option<String> {
         && crate::extract::values::dates_in(&id, false).is_empty()
         && crate::extract::values::dates_in(&id, true).is_empty();
     plausible.then_some(id)
+}
+
+/// A Norwegian organisation number followed by "MVA" (registered for VAT: "Foretaksregisteret
+/// NO 984 820 011 MVA") is the VAT number `NO984820011MVA`, as e-invoices carry it; the nine
+/// digits pass the register's modulus-11 check (weights 3 2 7 6 5 4 3 2; Brønnøysund
+/// Register Centre).
+fn norwegian_vat(id: &str, next: &str) -> Option<String> {
+    if next.trim_end_matches('.') != "MVA" {
+        return None;
+    }
+    let digits = id.strip_prefix("NO").unwrap_or(id);
+    let d: Vec<u32> = digits
+        .chars()
+        .map(|c| c.to_digit(10))
+        .collect::<Option<_>>()?;
+    if d.len() != 9 {
+        return None;
+    }
+    let sum: u32 = [3, 2, 7, 6, 5, 4, 3, 2]
+        .iter()
+        .zip(&d)
+        .map(|(w, x)| w * x)
+        .sum();
+    let check = match 11 - sum % 11 {
+        11 => 0,
+        10 => return None,
+        c => c,
+    };
+    (check == d[8]).then(|| format!("NO{digits}MVA"))
 }
 
 #[cfg(test)]
@@ -172,6 +204,15 @@ mod tests {
             ["B12345678"]
         );
         assert_eq!(ids("ABN 51 824 753 556"), ["51824753556"]);
+        // Norwegian: the organisation number with "MVA" after it is the VAT number.
+        assert_eq!(
+            ids("Foretaksregisteret: NO 984 820 011 MVA  IBAN: NO68 9750"),
+            ["NO984820011MVA"]
+        );
+        assert_eq!(ids("Org. no.: 980 797 309 MVA"), ["NO980797309MVA"]);
+        // A failed check digit, or no "MVA": kept as printed.
+        assert_eq!(ids("Org. no.: 980 797 308 MVA"), ["980797308"]);
+        assert_eq!(ids("Org.nr. 984 820 011"), ["984820011"]);
         assert_eq!(ids("NIP:               774-00-01-454"), ["774-00-01-454"]);
         assert_eq!(ids(" VAT/TIN: 29670869006"), ["29670869006"]);
         assert_eq!(ids("VAT Reg. No.: GB 123 4567 89"), ["GB123456789"]);

@@ -319,3 +319,41 @@ fn a_title_with_more_words_a_page_marker_or_a_copy_marker_is_no_letterhead() {
         Some("Ricevuta d'acquisto")
     );
 }
+
+#[test]
+fn names_offered_by_bank_details_legal_forms_and_a_two_line_letterhead() {
+    let offered = |t: &str, rule: &str| -> Vec<String> {
+        names_offered(t, "invoice")
+            .into_iter()
+            .filter(|n| n.rule == rule)
+            .map(|n| n.name)
+            .collect()
+    };
+    // The account holder under the bank details names the issuer, spelled as the bank knows it.
+    let t = "Grifichs Music Seore\nS7 Beach Rd.\n              Invoice\nBank Delails\nAccount Name Griffiths Music Store\nAccount 123456789\n";
+    assert_eq!(offered(t, "payee"), ["Griffiths Music Store"]);
+    assert_eq!(
+        offered(
+            "Bank: HDFC\nA/C NAME : GLOBAL CREATIVE ENGINEERING\n",
+            "payee"
+        ),
+        ["GLOBAL CREATIVE ENGINEERING"]
+    );
+    // Finnish, Czech and Norwegian legal forms, whole.
+    let t = "Wulff Oy Ab            Alv rek. Moms.Reg  Puhelin\nKemira Oyj, Porkkalankatu 3\nELKOV Elektro s.r.o.   IČ 12345678\nCZ.NIC, z.s.p.o.   T +420 222 745 111\n";
+    let legal = offered(t, "legal form");
+    for name in [
+        "Wulff Oy Ab",
+        "Kemira Oyj",
+        "ELKOV Elektro s.r.o.",
+        "CZ.NIC, z.s.p.o.",
+    ] {
+        assert!(legal.iter().any(|n| n == name), "{name} not in {legal:?}");
+    }
+    // A letterhead over two lines, its legal form on the second.
+    let t = "                            Rightchoice Packaging\n                            Company\n                            No 16&17,G1,Venkateswara Flats,\n";
+    assert_eq!(offered(t, "letterhead"), ["Rightchoice Packaging Company"]);
+    // A viewer's notice is no letterhead.
+    let t = "Bereiche ohne Inhalte werden nicht dargestellt!\nDaten der E-Rechnung\n";
+    assert!(!offered(t, "letterhead").iter().any(|n| n.ends_with('!')));
+}
