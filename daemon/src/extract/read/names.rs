@@ -20,7 +20,8 @@ const LEGAL_FORMS: &str = r"(?:Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|
 
 pub(super) fn legal_name_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    const CAP: &str = r"[A-Z0-9ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜÑ][\w&'’.\-]*";
+    // A capitalised word, or one in camel case ("iSolar", "eBay").
+    const CAP: &str = r"(?:[A-Z0-9ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜÑ]|[a-z][A-Z])[\w&'’.\-]*";
     const LINK: &str = r"(?:de|del|della|di|du|des|la|le|les|von|van|der|den|y|e|et|and|und|&)";
     re(
         &R,

@@ -134,9 +134,15 @@ fn legal_names(lines: &[&str]) -> Vec<(usize, String)> {
         for seg in segments(line) {
             for c in legal_name_re().captures_iter(&seg.text) {
                 let n = clean_name(&c[1]);
-                // Drop leading small words picked up before the name ("by", "of").
-                let n = n
-                    .trim_start_matches(|c: char| !c.is_uppercase() && !c.is_ascii_digit())
+                // Drop leading small words picked up before the name ("by", "of"), not the
+                // first letter of a camel-case word ("iSolar").
+                let first = n
+                    .split_whitespace()
+                    .find(|w| w.chars().any(|c| c.is_uppercase() || c.is_ascii_digit()))
+                    .and_then(|w| n.find(w))
+                    .unwrap_or(0);
+                let n = n[first..]
+                    .trim_start_matches(|c: char| !c.is_alphanumeric())
                     .to_string();
                 if name_like(&n) && n.split_whitespace().count() >= 2 {
                     out.push((i, n));
