@@ -85,7 +85,7 @@ fn labelled(lines: &[&str], document_kind: &str) -> Vec<(&'static str, Party)> {
                 }
             } else if let Some(p) = rest
                 .is_empty()
-                .then(|| heading::below_label(lines, i, seg.col, &seg.text))
+                .then(|| heading::below_label(lines, i, seg.col))
                 .flatten()
             {
                 p

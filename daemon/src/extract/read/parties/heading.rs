@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::super::fold::fold;
-use super::super::names::{clean_name, label_at, name_like};
+use super::super::names::{clean_name, label_at, name_like, re};
 use super::super::segments::segments;
 use super::block::{block, Party};
 
@@ -47,16 +47,14 @@ const REACH: usize = 3;
 fn heading_label(segment: &str) -> Option<&'static str> {
     static BEFORE: OnceLock<Regex> = OnceLock::new();
     static AFTER: OnceLock<Regex> = OnceLock::new();
-    let before = BEFORE.get_or_init(|| {
-        Regex::new(
-            r"^(?:informationen|angaben|daten|details|information|informations|donnees|datos|dati|dane|gegevens|tiedot|uppgifter)(?: (?:zum|zur|des|der|uber den|uber die|about the|of the|on the|du|de la|del|de|sul|dello|della|van de|van het))? (.+?):?$",
-        )
-        .expect("heading regex")
-    });
-    let after = AFTER.get_or_init(|| {
-        Regex::new(r"^(.+?) (?:information|informationen|details|data|angaben|daten):?$")
-            .expect("heading regex")
-    });
+    let before = re(
+        &BEFORE,
+        r"^(?:informationen|angaben|daten|details|information|informations|donnees|datos|dati|dane|gegevens|tiedot|uppgifter)(?: (?:zum|zur|des|der|uber den|uber die|about the|of the|on the|du|de la|del|de|sul|dello|della|van de|van het))? (.+?):?$",
+    );
+    let after = re(
+        &AFTER,
+        r"^(.+?) (?:information|informationen|details|data|angaben|daten):?$",
+    );
     let f = fold(segment.trim());
     let label = before
         .captures(&f)
@@ -99,13 +97,12 @@ fn name_on(line: &str, col: Option<usize>) -> Option<(usize, String)> {
 }
 
 /// The party whose name key stands in the [`REACH`] lines below line `i`, in column `col` when
-/// given, with its address block; `rule` says what opened the section.
-fn keyed(lines: &[&str], i: usize, col: Option<usize>, rule: String) -> Option<Party> {
+/// given, with its address block.
+fn keyed(lines: &[&str], i: usize, col: Option<usize>) -> Option<Party> {
     for (j, line) in lines.iter().enumerate().skip(i + 1).take(REACH) {
         if let Some((at, name)) = name_on(line, col) {
             let mut p = block(lines, j, at, false, Some(name));
             p.line = Some(j);
-            p.rule = Some(rule);
             return Some(p);
         }
     }
@@ -116,14 +113,16 @@ fn keyed(lines: &[&str], i: usize, col: Option<usize>, rule: String) -> Option<P
 /// "billing" —, the party with its name, line and address block).
 pub(super) fn party(lines: &[&str], i: usize, segment: &str) -> Option<(&'static str, Party)> {
     let kind = heading_label(segment)?;
-    let p = keyed(lines, i, None, format!("section: {}", segment.trim()))?;
+    let mut p = keyed(lines, i, None)?;
+    p.rule = Some(format!("section: {}", segment.trim()));
     Some((kind, p))
 }
 
 /// The party a label alone at (`i`, `col`) opens on a key–value page ("Sprzedawca" over "NIP: …"
-/// and "Nazwa: ABC Developex S.A." in its column), when a name key follows in that column.
-pub(super) fn below_label(lines: &[&str], i: usize, col: usize, label: &str) -> Option<Party> {
-    keyed(lines, i, Some(col), format!("label: {}", label.trim()))
+/// and "Nazwa: ABC Developex S.A." in its column), when a name key follows in that column; the
+/// caller names the rule.
+pub(super) fn below_label(lines: &[&str], i: usize, col: usize) -> Option<Party> {
+    keyed(lines, i, Some(col))
 }
 
 #[cfg(test)]
@@ -179,10 +178,10 @@ NIP: 9999999999                                                    NIP: 11111111
 Nazwa: ABC Developex S.A.                                          Nazwa: F.H.U. Jan Kowalski
 Adres                                                              Adres";
         let lines: Vec<&str> = t.lines().collect();
-        let seller = below_label(&lines, 0, 0, "Sprzedawca").unwrap();
+        let seller = below_label(&lines, 0, 0).unwrap();
         assert_eq!(seller.name.as_deref(), Some("ABC Developex S.A."));
-        let buyer = below_label(&lines, 0, 67, "Nabywca").unwrap();
+        let buyer = below_label(&lines, 0, 67).unwrap();
         assert_eq!(buyer.name.as_deref(), Some("F.H.U. Jan Kowalski"));
-        assert!(below_label(&lines, 0, 30, "Sprzedawca").is_none());
+        assert!(below_label(&lines, 0, 30).is_none());
     }
 }
