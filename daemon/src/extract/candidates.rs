@@ -237,6 +237,10 @@ pub fn find(text: &str, month_first: bool) -> Candidates {
                 continue;
             }
             if let Some(m) = r.find(line) {
+                // "Total Qty: 2" counts things: no money label.
+                if matches!(label.field, "total" | "subtotal") && counts_after(&line[m.end()..]) {
+                    continue;
+                }
                 labelled_value(
                     &mut c,
                     label.field,
@@ -348,10 +352,16 @@ fn labelled_value(
             }
         }
         field => {
-            // The last amount on the line is the total of a `label … amount` row.
-            let Some(a) = amounts_in(rest).last().copied() else {
+            // The last amount on the line is the total of a `label … amount` row; with its
+            // cents apart ("Total $9,360 00", an OCR that lost the point) the whole of it.
+            let spans = crate::extract::values::amount_spans(rest);
+            let Some(last) = spans.last() else {
                 return;
             };
+            let a = crate::extract::values::cents_apart_spans(rest)
+                .into_iter()
+                .find(|w| w.start < last.start && w.end == last.end)
+                .map_or(last.value, |w| w.value);
             // A tax above the total is an id printed after a tax label ("VAT/TIN:
             // 29670869006"), not an amount; so is a tax that is not money ("VAT Reg No: GB 123
             // 4567 89").
@@ -371,6 +381,17 @@ fn labelled_value(
             set(slot, money::to_json(a), i, "label:amount");
         }
     }
+}
+
+/// Whether the words right after a "Total" label count things ("Total Qty:", "Total Items"),
+/// so the label names no amount.
+fn counts_after(rest: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?i)^\s*(?:qty|quantity|quantities|items?|pieces|pcs|units|weight|articles|menge|anzahl)\b",
+    )
+    .is_match(rest)
 }
 
 /// Reference numbers (order, booking, customer, account, registration) labelled on line `i` of

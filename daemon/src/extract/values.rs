@@ -150,6 +150,37 @@ pub fn grouped_integer_spans(line: &str) -> Vec<Printed<Decimal>> {
     spans_of(line, r, whole_number)
 }
 
+/// Amounts whose cents stand apart after one space, where an OCR lost the decimal point or a
+/// PDF put it elsewhere ("$9,360 00", "-10.436 25", "530 00"): thousands-grouped digits and two
+/// digits, or three or more digits and "00" (a phone number's "22 00" is not one). Their
+/// separators before the cents can only group thousands. Left to right, below [`MAX_AMOUNT`].
+pub fn cents_apart_spans(line: &str) -> Vec<Printed<Decimal>> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r = re(
+        &R,
+        r"(?:^|[\s:($€£₹¥₩₫])(-?\d{1,3}(?:[.,']\d{3})+ \d{2}|-?\d{3,} 00)(?:$|\s)",
+    );
+    spans_of(line, r, |t| {
+        let (whole, cents) = t.rsplit_once(' ')?;
+        let w = whole_number(whole)?;
+        let c = Decimal::new(cents.parse::<i64>().ok()?, 2);
+        Some(if w.is_sign_negative() || whole.starts_with('-') {
+            w - c
+        } else {
+            w + c
+        })
+    })
+}
+
+/// Whether `printed` is an amount whose cents stand apart ([`cents_apart_spans`]).
+pub fn cents_apart(printed: &str) -> bool {
+    printed.rsplit_once(' ').is_some_and(|(w, c)| {
+        c.len() == 2
+            && c.bytes().all(|b| b.is_ascii_digit())
+            && w.ends_with(|ch: char| ch.is_ascii_digit())
+    })
+}
+
 /// A whole number printed with group separators ("3,363", "124 500"): its sign and digits.
 fn whole_number(t: &str) -> Option<Decimal> {
     let digits: String = t

@@ -81,6 +81,16 @@ pub fn name_like(s: &str) -> bool {
     if postal_re().is_match(t) || re(&STREET, r"^\d+[a-zA-Z]?,?\s").is_match(t) {
         return false;
     }
+    // A post-office box ("Postboks 24 Skøyen", "P.O. Box 1098", "Postfach 10 20 30").
+    static PO_BOX: OnceLock<Regex> = OnceLock::new();
+    if re(
+        &PO_BOX,
+        r"^(?:p\.?\s?o\.?\s*box|post\s*office\s*box|postboks|boks|postbox|postbus|postfach|box|case\s+postale|apartado(?:\s+de\s+correos)?|casella\s+postale|postilokero|caixa\s+postal|skrytka\s+pocztowa|bp|cp)\.?\s*(?:n[o°º]\.?\s*)?\d",
+    )
+    .is_match(&f)
+    {
+        return false;
+    }
     if re(
         &NUMERIC,
         r"(?i)^(?:tel|phone|fax|mob|tél|telefon|iban|bic|swift|vat|tva|ust|gst|siret|page)\b",
@@ -89,7 +99,22 @@ pub fn name_like(s: &str) -> bool {
     {
         return false;
     }
-    !is_label(t) && !f.ends_with(':') && !numbered_title(t) && !is_key_word(&f)
+    !is_label(t)
+        && !f.ends_with(':')
+        && !numbered_title(t)
+        && !is_key_word(&f)
+        && !tax_id_label_alone(&f)
+}
+
+/// Whether folded `f` is only a tax id's label ("GSTIN", "VAT No.", "Org.nr"): the label of a
+/// number, not a name.
+fn tax_id_label_alone(f: &str) -> bool {
+    let t = f.trim().trim_end_matches([':', '.', ' ', '#']);
+    vocabulary()
+        .tax_id_labels
+        .labels
+        .iter()
+        .any(|l| l.trim_end_matches('.') == t)
 }
 
 /// Keys of a party's block that name its fields, not the party (folded): "Name", "Nazwa",

@@ -26,6 +26,11 @@ pub struct Vocabulary {
     pub purchase_order_vendor_labels: Labels,
     pub table_columns: BTreeMap<String, Vec<String>>,
     pub totals_labels: Vec<String>,
+    /// Labels of counts, not money, that a total label's words also open ("total qty", "no of
+    /// items"): compared with the label's words, punctuation dropped.
+    pub count_labels: Vec<String>,
+    /// Column headings of a rate, not an amount ("rate", "sats", "taux"; punctuation dropped).
+    pub rate_headings: Vec<String>,
     /// Words that label an address line inside a party's block ("Warehouse Address: …").
     pub address_labels: Labels,
     /// Labels printed before a tax identification number ("VAT No", "USt-IdNr.", "NIF").
@@ -121,6 +126,8 @@ pub fn vocabulary() -> &'static Vocabulary {
         folded(&mut v.payee_labels);
         folded(&mut v.purchase_order_vendor_labels.labels);
         folded(&mut v.totals_labels);
+        folded(&mut v.count_labels);
+        folded(&mut v.rate_headings);
         folded(&mut v.address_labels.labels);
         folded(&mut v.tax_id_labels.labels);
         folded(&mut v.tax_id_labels.recipient_words);

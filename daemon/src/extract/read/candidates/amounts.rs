@@ -2,11 +2,16 @@
 //! `amount_due` (whole amounts with thousands separators too: "₹3,363", "75.900"); its label
 //! decides its rank, not whether it is proposed.
 //!
+//! A label is what its words name: a count ("Total Qty: 2") names no money field, and a long
+//! sentence only by its last words. An amount whose cents stand apart ("$9,360 00", an OCR that
+//! lost the point) is proposed whole.
+//!
 //! Priors (log-odds, added): the field's label before the amount on its line +2.5, or above it
 //! in its column +1.5; a label of another money field −1.5; the largest amount of the document
 //! (among those shown as money, when any is) +0.7 as the total; the last third of the document
 //! +0.3; a row of the item table −1.0; no decimals, no currency beside it and no thousands
-//! separators −1.0 (a quantity, a year, a postcode); a negative total −2.0. An amount before the
+//! separators −1.0 (a quantity, a year, a postcode); a negative total −2.0; under a rate's column
+//! heading ("ALV-%") −[`RATE`]. An amount before the
 //! last on a total's row ("TOTAL: ₹3,659.34 ₹23,989.00", the item table's column sums) is the
 //! sum of its column — a subtotal or tax as likely as not —: +0.5 as those instead of the other
 //! label's −1.5 (on the real development half, 11 of 22 such amounts
@@ -22,7 +27,9 @@ use crate::extract::money;
 use crate::extract::read::fold::{fold, has_words};
 use crate::extract::read::segments::segments;
 use crate::extract::read::vocabulary::vocabulary;
-use crate::extract::values::{amount_spans, grouped_integer_spans, with_cents, Printed};
+use crate::extract::values::{
+    amount_spans, cents_apart, cents_apart_spans, grouped_integer_spans, with_cents, Printed,
+};
 
 /// The label words before byte offset `start` of `line`: its column segment there (with the one
 /// before when that segment is only a currency sign or code).
@@ -48,8 +55,40 @@ pub(super) fn label_above(lines: &[&str], i: usize, col: usize, end: usize) -> O
         .find_map(|j| below(lines[j], col, end))
 }
 
-/// The money fields a label names: total, subtotal, tax, and amount_due for a balance label.
+/// Words (two letters or more) in a label beyond which it is a sentence ("Please wire the amount due to our bank
+/// account using the following reference: 000000000"), whose last [`SENTENCE_TAIL`] words label
+/// the value after it.
+pub const SENTENCE_WORDS: usize = 8;
+pub const SENTENCE_TAIL: usize = 6;
+
+/// Whether `label` counts things, not money ("Total Qty:", "No. of Items", "Gesamtmenge";
+/// `count_labels` in the vocabulary).
+fn counts(label: &str) -> bool {
+    let f: String = fold(label)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let f = f.split_whitespace().collect::<Vec<_>>().join(" ");
+    vocabulary().count_labels.iter().any(|w| has_words(&f, w))
+}
+
+/// The money fields a label names: total, subtotal, tax, and amount_due for a balance label;
+/// none for a count ([`counts`]); of a sentence, what its last words name.
 fn money_fields(label: &str) -> Vec<&'static str> {
+    // Words of two letters or more, by where they start ("3", ",", "$" are no words).
+    let words: Vec<usize> = label
+        .split_whitespace()
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+        .map(|w| w.as_ptr() as usize - label.as_ptr() as usize)
+        .collect();
+    let label = if words.len() > SENTENCE_WORDS {
+        &label[words[words.len() - SENTENCE_TAIL]..]
+    } else {
+        label
+    };
+    if counts(label) {
+        return Vec::new();
+    }
     let mut out: Vec<&'static str> = labelled_fields(label)
         .into_iter()
         .filter(|f| AMOUNTS.contains(f))
@@ -78,6 +117,8 @@ struct Place<'a> {
     negative: bool,
     /// Before the last amount on a line labelled as the total: a column's sum.
     column_sum: bool,
+    /// Under a rate's column heading ("ALV-%", "Mva. %", "Tax rate"): a percentage, not money.
+    rate: bool,
 }
 
 impl Place<'_> {
@@ -108,8 +149,36 @@ impl Place<'_> {
         if field == "total" && self.negative {
             prior -= 2.0;
         }
+        if self.rate {
+            prior -= RATE;
+        }
         prior
     }
+}
+
+/// Penalty of a number under a rate's column heading: a percentage ("24,00" under "ALV-%"),
+/// never the tax amount beside it.
+pub const RATE: f64 = 2.5;
+
+/// Whether a column heading names a rate: a "%" among at most four words without digits
+/// ("ALV-%", "Mva. %", "VAT %"), or a rate's word alone (`rate_headings` in the vocabulary:
+/// "Tax rate", "Sats", "Taux", "Steuersatz"; a bare "Rate" is a unit price's column on many
+/// invoices).
+fn rate_heading(heading: &str) -> bool {
+    let h = heading.trim();
+    let short = h.split_whitespace().count() <= 4 && !h.chars().any(|c| c.is_ascii_digit());
+    let f: String = fold(h)
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '%' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let f = f.split_whitespace().collect::<Vec<_>>().join(" ");
+    short && (h.contains('%') || vocabulary().rate_headings.iter().any(|w| *w == f))
 }
 
 /// Whether the amount `p` on `line` has no cents, no currency beside it and no thousands
@@ -129,7 +198,13 @@ fn plain(line: &str, p: &Printed<Decimal>) -> bool {
 
 /// Whether `printed` groups its digits by thousands ("127,000", "1.250.000", "124 500").
 fn thousands(printed: &str) -> bool {
-    let t = printed.trim_start_matches('-');
+    // "9,360 00": the whole part's grouping (its cents stand apart).
+    let t = if cents_apart(printed) {
+        printed.rsplit_once(' ').map_or(printed, |(w, _)| w)
+    } else {
+        printed
+    };
+    let t = t.trim_start_matches('-');
     let groups: Vec<&str> = t.split(['.', ',', '\'', ' ', '\u{a0}']).collect();
     groups.len() >= 2
         && (1..=3).contains(&groups[0].len())
@@ -144,9 +219,20 @@ fn thousands(printed: &str) -> bool {
 fn printed(lines: &[&str]) -> Vec<(usize, Printed<Decimal>)> {
     let mut found = Vec::new();
     for (i, line) in lines.iter().enumerate() {
+        let apart = cents_apart_spans(line);
+        // "-10.436 25" is one amount: neither "-10.436" before its cents nor the "00" of
+        // "$9,360 00" is an amount of its own.
+        let part = |p: &Printed<Decimal>| {
+            apart.iter().any(|a| {
+                (a.start == p.start && p.end < a.end)
+                    || (p.value.is_zero() && a.start < p.start && p.end == a.end)
+            })
+        };
         for p in amount_spans(line)
             .into_iter()
             .chain(grouped_integer_spans(line))
+            .filter(|p| !part(p))
+            .chain(apart.iter().cloned())
         {
             found.push((i, p));
         }
@@ -206,6 +292,7 @@ pub(super) fn propose(
             in_table: table_rows.contains(&i),
             plain: plain(line, &p),
             negative: p.value.is_sign_negative(),
+            rate: label_above(lines, i, col, end).is_some_and(|h| rate_heading(&h)),
             column_sum: on_line.contains(&"total")
                 && !on_line.iter().any(|f| matches!(*f, "subtotal" | "tax"))
                 && last.get(&i).is_some_and(|&l| p.start < l),

@@ -147,6 +147,9 @@ fn settle(
             c.prior += RULE_PICK;
         }
     }
+    if field.ends_with("tax_id") {
+        prefer_vat_number(&mut all, pick);
+    }
     all.sort_by(|a, b| b.prior.total_cmp(&a.prior));
     let mut out: Vec<Candidate> = Vec::new();
     for c in all {
@@ -158,6 +161,47 @@ fn settle(
     FieldCandidates {
         field,
         candidates: out,
+    }
+}
+
+/// Whether `v` is written as a VAT number: a two-letter country prefix before digits
+/// ("FR81423093459", "CZ45021295", "FI76543218").
+fn vat_shaped(v: &Value) -> bool {
+    let s: String = v
+        .as_str()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let b = s.as_bytes();
+    b.len() > 4 && b[0].is_ascii_uppercase() && b[1].is_ascii_uppercase() && b[2].is_ascii_digit()
+}
+
+/// When the rule picked a party's local registration number ("SIRET 423 093 459", a Finnish
+/// business id "7654321-8", a Czech IČO) and the same number is printed as a VAT number too
+/// (its digits inside one with a country prefix: "FR81423093459", "FI76543218"), the VAT number
+/// ranks just above it: the tax id a VAT invoice is booked under.
+fn prefer_vat_number(all: &mut [Candidate], pick: &Value) {
+    let digits = |v: &Value| -> String {
+        v.as_str()
+            .unwrap_or("")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect()
+    };
+    let own = digits(pick);
+    if pick.is_null() || vat_shaped(pick) || own.len() < 7 {
+        return;
+    }
+    let top = all
+        .iter()
+        .filter(|c| same_value(&c.value, pick))
+        .map(|c| c.prior)
+        .fold(f64::NEG_INFINITY, f64::max);
+    for c in all.iter_mut() {
+        if vat_shaped(&c.value) && digits(&c.value).contains(&own) {
+            c.prior = c.prior.max(top + 0.5);
+        }
     }
 }
 

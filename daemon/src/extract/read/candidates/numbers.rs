@@ -6,7 +6,8 @@
 //! Priors (log-odds): a number after the document's title in its segment ("Kreditnota
 //! 5326721-2") 2.0; a number label 2.5, less 0.2 per rank of its pattern (the specific
 //! "Invoice No" before the bare "No:"); the line below a lone label 1.5; a booking reference 0.0,
-//! other reference numbers −1.0; an unlabelled id-like token in the first [`HEAD`] lines −1.5.
+//! other reference numbers −1.0; the number under the document's title ("FACTURE" over "N° 42") 2.0;
+//! an unlabelled id-like token in the first [`HEAD`] lines −1.5.
 
 use std::sync::OnceLock;
 
@@ -170,24 +171,39 @@ pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
             ));
         }
         if i < HEAD {
-            let segs = segments(line);
-            for (k, seg) in segs.iter().enumerate() {
-                // "Rechnung 2024-001" in one segment, or "Kreditnota      5326721-2" across a gap.
-                let beside = segs
-                    .get(k + 1)
-                    .filter(|_| is_title(&seg.text))
-                    .and_then(|n| id_token(&n.text).map(|v| (v, n.col)));
-                let found = titled_number(&seg.text).map(|v| (v, seg.col)).or(beside);
-                if let Some((v, col)) = found {
-                    let label = Some(seg.text.clone());
-                    out.push(candidate(v, i, col, 2.0, label, "numbered title"));
-                }
-            }
-            for (col, token) in tokens(line) {
-                if id_like(&token) {
-                    out.push(candidate(token, i, col, -1.5, None, "id-like token"));
-                }
-            }
+            out.extend(in_the_head(lines, i));
+        }
+    }
+    out
+}
+
+/// Candidates of line `i` of the head: a number beside or under the document's title, and
+/// unlabelled id-like tokens.
+fn in_the_head(lines: &[&str], i: usize) -> Vec<Candidate> {
+    let line = lines[i];
+    let mut out = Vec::new();
+    let segs = segments(line);
+    for (k, seg) in segs.iter().enumerate() {
+        // "Rechnung 2024-001" in one segment, or "Kreditnota      5326721-2" across a gap.
+        let beside = segs
+            .get(k + 1)
+            .filter(|_| is_title(&seg.text))
+            .and_then(|n| id_token(&n.text).map(|v| (v, n.col)));
+        let found = titled_number(&seg.text).map(|v| (v, seg.col)).or(beside);
+        if let Some((v, col)) = found {
+            let label = Some(seg.text.clone());
+            out.push(candidate(v, i, col, 2.0, label, "numbered title"));
+        }
+    }
+    if let Some(c) = i
+        .checked_sub(1)
+        .and_then(|a| title_over_number(lines[a], line, i))
+    {
+        out.push(c);
+    }
+    for (col, token) in tokens(line) {
+        if id_like(&token) {
+            out.push(candidate(token, i, col, -1.5, None, "id-like token"));
         }
     }
     out
@@ -206,6 +222,34 @@ fn titled_number(segment: &str) -> Option<String> {
         .find(|t| t.chars().any(|c| c.is_ascii_digit()))
         .filter(|t| dates_in(t, false).is_empty() && dates_in(t, true).is_empty())
         .and_then(|t| id_token(t).or_else(|| short_number(t)))
+}
+
+/// A document's title over its number mark ("FACTURE" over "N° FX-2026-0042", "INVOICE" over
+/// "No. 1042"): a segment of `line` opening with a bare number mark and the number, under a
+/// segment of `above` (sharing a column with it) that is the title alone. The same evidence as
+/// a numbered title on one line (prior 2.0); a bare "No. 12" elsewhere is an address's as
+/// often as a document's and gets nothing here.
+fn title_over_number(above: &str, line: &str, i: usize) -> Option<Candidate> {
+    static MARK: OnceLock<Regex> = OnceLock::new();
+    let mark = crate::extract::read::names::re(&MARK, r"^(?i:n[°º]|no\.?|nr\.?|#)\s*");
+    let titles = segments(above);
+    segments(line).into_iter().find_map(|seg| {
+        let m = mark.find(&seg.text)?;
+        let rest = &seg.text[m.end()..];
+        let v = id_token(rest).or_else(|| short_number(rest))?;
+        let title = titles
+            .iter()
+            .find(|t| t.col < seg.end() && seg.col < t.end() && is_title(&t.text))?;
+        let label = format!("{} {}", title.text.trim(), m.as_str().trim());
+        Some(candidate(
+            v,
+            i,
+            seg.col + m.as_str().chars().count(),
+            2.0,
+            Some(label),
+            "numbered title",
+        ))
+    })
 }
 
 /// The number under a number label (in its column, or alone on the next line), and how much

@@ -313,3 +313,128 @@ fn whole_amounts_grouped_by_thousands_are_money_when_a_stray_decimal_is_printed(
         values(&p, "total")
     );
 }
+
+#[test]
+fn a_title_over_its_number_mark_names_the_document_number_not_the_company_number() {
+    // A French layout: the title on one line, "N° …" under it; the company's SIRET (14 digits,
+    // labelled) on the next line must not outrank it.
+    let t = "Blanc-Conseil                                    FACTURE\n\
+             12 rue des Lices, 49100 Angers                   N° FX-2026-0042\n\
+             SIRET 81234567800019 — TVA FR32812345678         Émise le 3 août 2026\n\
+             Facturé à\nAtelier Bréal\n\
+             Total TTC             1 693,20 €\n";
+    let p = proposals(t);
+    let best = &p.of("invoice_number")[0];
+    assert_eq!(
+        best.value,
+        json!("FX-2026-0042"),
+        "{:?}",
+        p.of("invoice_number")
+    );
+    assert_eq!(best.evidence.rule, "numbered title");
+    // An address's "No. 12" under a name (no title above) is no document number of this rule.
+    let t = "Kedai Runcit Ali\nNo. 12 Jalan Besar\nRECEIPT\nTotal 12.00\n";
+    let p = proposals(t);
+    assert!(
+        p.of("invoice_number")
+            .iter()
+            .all(|c| c.evidence.rule != "numbered title"),
+        "{:?}",
+        p.of("invoice_number")
+    );
+}
+
+#[test]
+fn cents_printed_apart_make_one_amount_and_are_no_amount_of_their_own() {
+    // A scan whose OCR lost the decimal points.
+    let t = "Griffiths Music Store\nINVOICE 8\n\
+             1 Bass Guitar        10    S800 00        17% $8,000 00\n\
+             Subtotal $8,000 00\nTax (17%) $1,360 00\nTotal $9,360 00\n";
+    let p = proposals(t);
+    assert_eq!(p.of("total")[0].value, json!(9360.0), "{:?}", p.of("total"));
+    assert!(values(&p, "tax").contains(&json!(1360.0)));
+    assert!(values(&p, "subtotal").contains(&json!(8000.0)));
+    // The "00" of the total's row is its cents; another "00" ("S800 00") is no labelled amount.
+    assert!(
+        p.of("total")
+            .iter()
+            .all(|c| c.printed != "00" || (c.evidence.line != 5 && c.prior < 0.0)),
+        "{:?}",
+        p.of("total")
+    );
+    // A negative amount with its øre apart: the point groups thousands.
+    let t = "Kreditnota 5326721-2\nMaskiner        -1.448 00\nÅ betale NOK   -10.436 25\n";
+    assert!(values(&proposals(t), "total").contains(&json!(-10436.25)));
+}
+
+#[test]
+fn a_count_or_a_sentence_is_no_money_label() {
+    let t = "Burger Seigneur\nBurger   2   400.00\nFries   1   130.00\n Total Qty:      2\n\
+             SubTotal:              530.00\nService:      27.00\nTotal Invoice Value:      557\n";
+    let p = proposals(t);
+    assert_eq!(p.of("total")[0].value, json!(557.0), "{:?}", p.of("total"));
+    let t = "DAS Company\nTotal:   632.00 EUR\n\
+             Please wire the amount due to our bank account using the following reference: 000000000\n";
+    let p = proposals(t);
+    assert!(
+        p.of("amount_due")
+            .iter()
+            .all(|c| c.value != json!(0.0) || c.evidence.rule != "label"),
+        "{:?}",
+        p.of("amount_due")
+    );
+    assert_eq!(p.of("total")[0].value, json!(632.0));
+}
+
+#[test]
+fn a_post_office_box_is_an_address_not_a_name() {
+    let t = "                                FAKTURA          Fakturanummer:      12988664\n\
+             Verisure AS\n\
+             Postboks 24 Skøyen                               Referanse:    (DL)\n\
+             0212 Oslo                                         Duozink AS\n\
+             P.O. Box 1098                                     Borgeskogen 71\n\
+             Telefon: 06010                                    3160 Stokke\n\
+             Vekterutrykning                          1,00          1775.00\n";
+    let p = proposals(t);
+    for f in ["from.name", "to.name"] {
+        let names: Vec<&str> = p.of(f).iter().map(|c| c.printed.as_str()).collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| !n.starts_with("Postboks") && !n.starts_with("P.O. Box")),
+            "{f}: {names:?}"
+        );
+    }
+    assert!(values(&p, "to.name").contains(&json!("Duozink AS")));
+}
+
+#[test]
+fn a_number_under_a_rate_heading_is_no_tax_amount() {
+    let t = "Yritys Oy                                   LASKU\n\
+             Tuote                      Veroton      ALV-%      ALV e      Yhteensä\n\
+             Konsultointi                200,00      24,00      48,00        248,00\n\
+             Yhteensä                    200,00      24,00      48,00        248,00\n";
+    let p = proposals(t);
+    let tax = p.of("tax");
+    assert_ne!(tax[0].value, json!(24.0), "{tax:?}");
+    let rate = tax
+        .iter()
+        .find(|c| c.value == json!(24.0))
+        .expect("still proposed");
+    let amount = tax
+        .iter()
+        .find(|c| c.value == json!(48.0))
+        .expect("proposed");
+    assert!(rate.prior < amount.prior, "{tax:?}");
+}
+
+#[test]
+fn the_vat_number_of_a_registration_number_ranks_above_it() {
+    let t = "Gandi SAS\n63-65 boulevard Masséna, 75013 Paris\n\
+             Facture n° 2022030201155\nTotal TTC 91,64 €\n\
+             RCS Paris B. 423 093 459 - SIRET 423 093 459 00042 - APE 6311Z\n\
+             TVA FR81423093459 - Pénalités de retard\n";
+    let p = proposals(t);
+    let ids = p.of("from.tax_id");
+    assert_eq!(ids[0].value, json!("FR81423093459"), "{ids:?}");
+}
