@@ -33,6 +33,8 @@ const SYMBOLS: &[(&str, &str)] = &[
     ("zł", "PLN"),
     ("zl", "PLN"),
     ("¥", "JPY"),
+    ("￥", "JPY"),
+    ("円", "JPY"),
     ("fr.", "CHF"),
     ("us$", "USD"),
     ("us dollars", "USD"),
@@ -192,13 +194,36 @@ pub fn code_spans(line: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// The currency a yen sign (`¥`, fullwidth `￥`) names in `text`: the yuan (CNY) on a Chinese
+/// page — Han characters and no Japanese kana —, else the yen (JPY). Both currencies write the
+/// same sign (Unicode U+00A5 "YEN SIGN", used for the renminbi yuan too).
+fn yen_sign(text: &str) -> &'static str {
+    let han = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let kana = text.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c));
+    if han && !kana {
+        "CNY"
+    } else {
+        "JPY"
+    }
+}
+
+/// The code `sym` names in `text` (a yen sign by the page's script: [`yen_sign`]).
+fn code_of(sym: &str, code: &'static str, text: &str) -> &'static str {
+    if matches!(sym, "¥" | "￥") {
+        yen_sign(text)
+    } else {
+        code
+    }
+}
+
 /// The currencies whose symbols or words are printed in `text`: (code, symbol), each code once;
 /// a bare `$` as (`USD`, `$`).
 pub fn symbol_codes(text: &str) -> Vec<(&'static str, &'static str)> {
     let lower = text.to_lowercase();
     let mut out: Vec<(&'static str, &'static str)> = Vec::new();
     for (sym, code) in SYMBOLS {
-        if stands_alone(&lower, sym) && !out.iter().any(|(c, _)| c == code) {
+        let code = code_of(sym, code, text);
+        if stands_alone(&lower, sym) && !out.iter().any(|(c, _)| *c == code) {
             out.push((code, sym));
         }
     }
@@ -243,7 +268,7 @@ pub fn read(text: &str, country: Option<&str>) -> Option<String> {
     let lower = text.to_lowercase();
     for (sym, code) in SYMBOLS {
         if stands_alone(&lower, sym) {
-            return Some(code.to_string());
+            return Some(code_of(sym, code, text).to_string());
         }
     }
     if text.contains('$') {
@@ -255,6 +280,16 @@ pub fn read(text: &str, country: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_yen_sign_is_the_yuan_on_a_chinese_page_and_the_yen_on_a_japanese_one() {
+        let fapiao = "增值税普通发票\n价税合计（大写） 壹佰圆整  （小写）¥100.00";
+        assert_eq!(read(fapiao, None).as_deref(), Some("CNY"));
+        assert!(symbol_codes(fapiao).contains(&("CNY", "¥")));
+        let receipt = "領収書\nお買上げ合計 ￥1,080";
+        assert_eq!(read(receipt, None).as_deref(), Some("JPY"));
+        assert_eq!(read("Total ¥1,080", None).as_deref(), Some("JPY"));
+    }
 
     #[test]
     fn codes_symbols_and_dollars() {
