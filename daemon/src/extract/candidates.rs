@@ -60,7 +60,7 @@ struct Label {
 const LABELS: &[Label] = &[
     Label {
         field: "invoice_number",
-        pattern: r"(?i)\b(?:invoice|inv|facture|rechnung|factura|fattura|faktura|factuur|fatura|bill|receipt|re[çc]u|recibo|ricevuta|quittung|note de crédit|credit note|credit memo|avoir|gutschrift|nota de cr[ée]dito|nota di credito|quote|quotation|estimate|devis|angebot|presupuesto|preventivo|offerte|statement|relev[ée]|remittance|avis|scontrino|ticket)(?:\s+(?:simplificada|simplifiée|simplificata|proforma|pro-forma|fiscal|commerciale|electr[óo]nica|elettronica))?\s*(?:no\.?|nr\.?|number|num(?:ber|éro|ero)|n\.?\s*[°º]\.?|n\.|#)\s*[:.]?\s*#?\s*",
+        pattern: r"(?i)\b(?:invoice|inv|facture|rechnung|factura|fattura|faktura|factuur|fatura|bill|receipt|re[çc]u|recibo|ricevuta|quittung|note de crédit|credit note|credit memo|avoir|gutschrift|nota de cr[ée]dito|nota di credito|quote|quotation|estimate|devis|angebot|presupuesto|preventivo|offerte|statement|relev[ée]|remittance|avis|scontrino|ticket)(?:\s+(?:simplificada|simplifiée|simplificata|proforma|pro-forma|fiscal|commerciale|electr[óo]nica|elettronica))?\s*:?\s*(?:no\.?|nr\.?|number|num(?:ber|éro|ero)|n\.?\s*[°º]\.?|n\.|#)\s*[:.]?\s*#?\s*",
     },
     Label {
         field: "invoice_number",
@@ -92,11 +92,11 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "due_date",
-        pattern: r"(?i)\b(?:due\s+date|payment\s+due|due\s+by|due\s+on|pay\s+by|date\s+limite\s+de\s+paiement|échéance|echeance|fällig(?:keitsdatum)?|zahlbar\s+bis|fecha\s+de\s+vencimiento|scadenza|vervaldatum|data\s+de\s+vencimento|vencimento|forfallsdato|forfallsdag|forfall|förfallodatum|förfallodag|forfaldsdato|betalingsfrist|eräpäivä|sista\s+betalningsdag)\b",
+        pattern: r"(?i)\b(?:due\s+date|payment\s+due|due\s+by|due\s+on|pay\s+by|date\s+limite\s+de\s+paiement|échéance|echeance|fällig(?:keitsdatum)?|zahlbar\s+bis|fecha\s+de\s+vencimiento|scadenza|vervaldatum|data\s+de\s+vencimento|vencimento|forfallsdato|forfallsdag|forfall|förfallodatum|förfallodag|forfaldsdato|betalingsfrist|eräpäivä|sista\s+betalningsdag|(?:datum|d[áa]tum)\s+splatnosti|splatnos[tť]|termin\s+p[łl]atno[śs]ci)\b",
     },
     Label {
         field: "issue_date",
-        pattern: r"(?i)\b(?:invoice\s+date|date\s+of\s+issue|issue\s+date|issued\s+on|bill\s+date|receipt\s+date|date\s+de\s+facture|date\s+de\s+facturation|date\s+d'émission|rechnungsdatum|ausstellungsdatum|fecha\s+de\s+factura|fecha\s+de\s+emisi[óo]n|fecha\s+factura|data\s+fattura|data\s+di\s+emissione|data\s+emissione|data\s+de\s+emiss[ãa]o|factuurdatum|fakturadato|fakturadatum|faktureringsdato|laskun\s+päivämäärä|laskupäivä|päiväys)\b",
+        pattern: r"(?i)\b(?:invoice\s+date|date\s+of\s+issue|issue\s+date|issued\s+on|bill\s+date|receipt\s+date|date\s+de\s+facture|date\s+de\s+facturation|date\s+d'émission|rechnungsdatum|ausstellungsdatum|fecha\s+de\s+factura|fecha\s+de\s+emisi[óo]n|fecha\s+factura|data\s+fattura|data\s+di\s+emissione|data\s+emissione|data\s+de\s+emiss[ãa]o|factuurdatum|fakturadato|fakturadatum|faktureringsdato|laskun\s+päivämäärä|laskupäivä|päiväys|datum\s+vystaven[íi]|d[áa]tum\s+vyhotovenia|d[áa]tum\s+vystavenia|data\s+wystawienia)\b",
     },
     Label {
         field: "issue_date",
@@ -113,7 +113,7 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "total",
-        pattern: r"(?i)\b(?:grand\s+total|total\s+amount\s+due|amount\s+due|total\s+due|balance\s+due|total\s+to\s+pay|total\s+ttc|montant\s+ttc|net\s+à\s+payer|somme\s+à\s+payer|total\s+à\s+payer|total\s+a\s+pagar|te\s+betalen|totaal|total\s+amount|gesamtbetrag|rechnungsbetrag|zu\s+zahlen|importe\s+total|totale\s+fattura|totale\s+documento|importo\s+totale|totale|nale[żz]no[śs][ćc]\s+og[óo][łl]em|do\s+zap[łl]aty|total\s+for\s+this\s+invoice|total\s+facture|å\s+betale|att\s+betala|at\s+betale|totalt\s+(?:nok|sek|dkk|eur)|totalbeløp|totalbelopp|beløp\s+å\s+betale|yhteensä|maksettava|loppusumma|summe|sum\s+(?:nok|sek|dkk|eur|usd|gbp|chf)|totalsum|samaksai|kopā|kopa\s+apmaksai|iš\s+viso|mokėti|kokku|tasuda|razem|celkem|spolu|összesen|total\s+de\s+plat[ăa])\b",
+        pattern: r"(?i)\b(?:grand\s+total|total\s+amount\s+due|amount\s+due|total\s+due|balance\s+due|total\s+to\s+pay|total\s+ttc|montant\s+ttc|net\s+à\s+payer|somme\s+à\s+payer|total\s+à\s+payer|total\s+a\s+pagar|te\s+betalen|totaal|total\s+amount|gesamtbetrag|rechnungsbetrag|zu\s+zahlen|importe\s+total|totale\s+fattura|totale\s+documento|importo\s+totale|totale|nale[żz]no[śs][ćc]\s+og[óo][łl]em|do\s+zap[łl]aty|total\s+for\s+this\s+invoice|(?:total\s+)?invoice\s+value|total\s+facture|å\s+betale|att\s+betala|at\s+betale|totalt\s+(?:nok|sek|dkk|eur)|totalbeløp|totalbelopp|beløp\s+å\s+betale|yhteensä|maksettava|loppusumma|summe|sum\s+(?:nok|sek|dkk|eur|usd|gbp|chf)|totalsum|samaksai|kopā|kopa\s+apmaksai|iš\s+viso|mokėti|kokku|tasuda|razem|celkem|spolu|összesen|total\s+de\s+plat[ăa])\b",
     },
     Label {
         field: "total",
@@ -121,11 +121,11 @@ const LABELS: &[Label] = &[
     },
     Label {
         field: "subtotal",
-        pattern: r"(?i)\b(?:sub-?total|subtotaal|total\s+ht|montant\s+ht|net\s+amount|total\s+net|total\s+(?:excl|exkl|excluding|exclusive\s+of|hors|sans|senza|sin|zonder|sem)\.?\s*(?:vat|tax|mwst|tva|iva|btw|taxes)?|(?:total\s+)?(?:charges\s+)?before\s+(?:vat|tax)|amount\s+untaxed|zwischensumme|nettobetrag|netto|base\s+imponible|imponibile|total\s+il[íi]quido|base\s+tribut[áa]vel|total\s+netto|sum\s+eks\.?\s*mva|eks\.?\s*mva|ekskl\.?\s*mva|exkl\.?\s*moms|ekskl\.?\s*moms|(?:belopp|summa|bel[øo]b|bel[øo]p|sum)\s+f[öøo]re?\s+(?:moms|mva)|nettobeløp|nettobelopp|veroton)\b",
+        pattern: r"(?i)\b(?:sub-?total|subtotaal|total\s+ht|montant\s+ht|net\s+amount|total\s+net|total\s+(?:excl|exkl|excluding|exclusive\s+of|hors|sans|senza|sin|zonder|sem)\.?\s*(?:vat|tax|mwst|tva|iva|btw|taxes)?|(?:total\s+)?(?:charges\s+)?before\s+(?:vat|tax)|amount\s+untaxed|zwischensumme|nettobetrag|netto|base\s+imponible|total\s+parcial|imponibile|total\s+il[íi]quido|base\s+tribut[áa]vel|total\s+netto|sum\s+eks\.?\s*mva|eks\.?\s*mva|ekskl\.?\s*mva|exkl\.?\s*moms|ekskl\.?\s*moms|(?:belopp|summa|bel[øo]b|bel[øo]p|sum)\s+f[öøo]re?\s+(?:moms|mva)|nettobeløp|nettobelopp|veroton)\b",
     },
     Label {
         field: "tax",
-        pattern: r"(?i)\b(?:total\s+tax|total\s+vat|tax\s+amount|vat\s+amount|montant\s+tva|total\s+tva|mwst\.?|umsatzsteuer|iva|sales\s+tax|totalt\s+mva\.?|mva\s+beløp|moms|alv|arvonlisävero)\b",
+        pattern: r"(?i)\b(?:total\s+tax|total\s+vat|tax\s+amount|vat\s+amount|montant\s+tva|total\s+tva|mwst\.?|umsatzsteuer|iva|total\s+impuestos|impuestos|sales\s+tax|totalt\s+mva\.?|mva\s+beløp|moms|alv|arvonlisävero)\b",
     },
     Label {
         field: "tax",
@@ -233,12 +233,17 @@ pub fn find(text: &str, month_first: bool) -> Candidates {
         let r = &label_regexes()[li];
         for (i, line) in lines.iter().enumerate() {
             // "Total exkl. MWST  990.00" is the subtotal, neither the total nor the tax.
-            if matches!(label.field, "total" | "tax") && is_subtotal_line(line) {
+            if matches!(label.field, "total" | "tax") && is_subtotal_line(line)
+                || label.field == "total" && is_tax_total_line(line)
+            {
                 continue;
             }
             if let Some(m) = r.find(line) {
-                // "Total Qty: 2" counts things: no money label.
-                if matches!(label.field, "total" | "subtotal") && counts_after(&line[m.end()..]) {
+                // "Total Qty: 2" counts things: no money label; nor is an amount in words
+                // ("Invoice Value (In words): Five hundred …").
+                if matches!(label.field, "total" | "subtotal") && counts_after(&line[m.end()..])
+                    || matches!(label.field, "total" | "subtotal" | "tax") && in_words(line)
+                {
                     continue;
                 }
                 labelled_value(
@@ -246,7 +251,7 @@ pub fn find(text: &str, month_first: bool) -> Candidates {
                     label.field,
                     &lines,
                     i,
-                    (m.start(), m.end()),
+                    without_leading_space(line, m.start(), m.end()),
                     month_first,
                 );
             }
@@ -272,9 +277,13 @@ pub fn find(text: &str, month_first: bool) -> Candidates {
 /// exkl. MWST" is a subtotal).
 pub fn labelled_fields(text: &str) -> Vec<&'static str> {
     let subtotal = is_subtotal_line(text);
+    let tax_total = is_tax_total_line(text);
     let mut out: Vec<&'static str> = Vec::new();
     for (l, r) in LABELS.iter().zip(label_regexes()) {
-        if subtotal && matches!(l.field, "total" | "tax") || out.contains(&l.field) {
+        if subtotal && matches!(l.field, "total" | "tax")
+            || l.field == "total" && tax_total
+            || out.contains(&l.field)
+        {
             continue;
         }
         if r.is_match(text) {
@@ -292,8 +301,19 @@ pub fn number_labels(line: &str) -> Vec<(usize, (usize, usize))> {
         .zip(label_regexes())
         .filter(|(l, _)| l.field == "invoice_number")
         .enumerate()
-        .flat_map(|(rank, (_, r))| r.find_iter(line).map(move |m| (rank, (m.start(), m.end()))))
+        .flat_map(|(rank, (_, r))| {
+            r.find_iter(line)
+                .map(move |m| (rank, without_leading_space(line, m.start(), m.end())))
+        })
         .collect()
+}
+
+/// The byte span `start..end` of a label match in `line` without the spaces it opens with: a
+/// label that must open its column (`(?:^|\s{2,})Reference:`) starts at its first letter, so the
+/// value under it is looked for under the label, not under the gap before it.
+fn without_leading_space(line: &str, start: usize, end: usize) -> (usize, usize) {
+    let m = &line[start..end];
+    (start + m.len() - m.trim_start().len(), end)
 }
 
 /// Whether a subtotal label is on `line`.
@@ -302,6 +322,24 @@ fn is_subtotal_line(line: &str) -> bool {
         .iter()
         .zip(label_regexes())
         .any(|(l, r)| l.field == "subtotal" && r.is_match(line))
+}
+
+/// Whether `text` says its amount is written in words ("Amount (in words):", "Rupees in
+/// words"): no figure to read there.
+pub fn in_words(text: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"(?i)\bin\s+words\b").is_match(text)
+}
+
+/// Whether `line` labels the total of the taxes ("Total VAT", "TOTAL IMPUESTOS", "Tax total"):
+/// the tax, not the document's total, though "Total" opens it.
+fn is_tax_total_line(line: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?i)\btotal\s+(?:tax|taxes|vat|tva|iva|igv|impuestos|gst|mwst|btw|moms|mva)\b|\b(?:tax|vat|gst)\s+total\b",
+    )
+    .is_match(line)
 }
 
 /// Keep `v` in `slot` unless an earlier (higher-priority) label already filled it.

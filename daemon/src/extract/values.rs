@@ -13,9 +13,17 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
 }
 
 /// Parse an amount as printed: `1,234.56`, `1.234,56`, `1 234,56`, `1'234.56`, `319.00`,
-/// `29,99`, `-40.00`, as a decimal (exactly as printed). `None` for anything else, or beyond
+/// `29,99`, `-40.00`, `63.578,69-` (a trailing minus), `7,08,000.00` (Indian lakh grouping),
+/// as a decimal (exactly as printed). `None` for anything else, or beyond
 /// 28 significant digits.
 pub fn parse_amount(s: &str) -> Option<Decimal> {
+    // A trailing minus ("63.578,69-", the way SAP and many Nordic and German systems print a
+    // credit) is the sign.
+    if let Some(body) = s.trim().strip_suffix('-') {
+        if !body.starts_with('-') && body.ends_with(|c: char| c.is_ascii_digit()) {
+            return parse_amount(body).map(|v| -v);
+        }
+    }
     let t: String = s
         .trim()
         .trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-')
@@ -50,7 +58,7 @@ pub fn states_money(text: &str) -> bool {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = re(
         &R,
-        r"(?:^|[^\d.,/])\d{1,3}(?:[.,' \u{a0}]\d{3})*[.,]\d{2}(?:$|[^\d.,/])|(?:^|[^\d.,/])\d+[.,]\d{2}(?:$|[^\d.,/])|[$€£₹¥]\s?\d|\d\s?(?:[$€£₹¥]|(?:EUR|USD|GBP|CHF|CAD|AUD|INR|JPY|PLN|SEK|NOK|DKK)\b)|\b(?:EUR|USD|GBP|CHF|CAD|AUD|INR|JPY|PLN|SEK|NOK|DKK)\s?\d",
+        r"(?:^|[^\d.,/])\d{1,2}(?:,\d{2})+,\d{3}\.\d{2}(?:$|[^\d.,/])|(?:^|[^\d.,/])\d{1,3}(?:[.,' \u{a0}]\d{3})*[.,]\d{2}(?:$|[^\d.,/])|(?:^|[^\d.,/])\d+[.,]\d{2}(?:$|[^\d.,/])|[$€£₹¥]\s?\d|\d\s?(?:[$€£₹¥]|(?:EUR|USD|GBP|CHF|CAD|AUD|INR|JPY|PLN|SEK|NOK|DKK)\b)|\b(?:EUR|USD|GBP|CHF|CAD|AUD|INR|JPY|PLN|SEK|NOK|DKK)\s?\d",
     );
     text.lines().any(|l| r.is_match(l))
 }
@@ -104,7 +112,7 @@ fn plain_amount_spans(line: &str) -> Vec<Printed<Decimal>> {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = re(
         &R,
-        r"(?:^|[\s:($€£₹]|Rs\.?|INR|EUR|USD)(-?\d{1,3}(?:[.,' \u{a0}]\d{3})*(?:[.,]\d{1,2})|-?\d+(?:[.,]\d{1,2})?)(?:\s*(?:€|EUR|USD|\$|TTC|HT))?(?:$|[\s)])",
+        r"(?:^|[\s:($€£₹]|Rs\.?|INR|EUR|USD)(-?\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?|-?\d{1,3}(?:[.,' \u{a0}]\d{3})*(?:[.,]\d{2}-|[.,]\d{1,2})|-?\d+(?:[.,]\d{2}-|[.,]\d{1,2})?)(?:\s*(?:€|EUR|USD|\$|TTC|HT))?(?:$|[\s)])",
     );
     spans_of(line, r, parse_amount)
 }
@@ -145,7 +153,7 @@ pub fn grouped_integer_spans(line: &str) -> Vec<Printed<Decimal>> {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = re(
         &R,
-        r"(?:^|[\s:($€£₹¥₩₫]|Rs\.?)(-?\d{1,3}(?:[.,'\u{a0}]\d{3})+)(?:\s*(?:€|EUR|USD|\$|đ|₫|원|円|VND|KRW|JPY))?(?:$|[\s)\-])",
+        r"(?:^|[\s:($€£₹¥₩₫]|Rs\.?)(-?\d{1,2}(?:,\d{2})+,\d{3}|-?\d{1,3}(?:[.,'\u{a0}]\d{3})+)(?:\s*(?:€|EUR|USD|\$|đ|₫|원|円|VND|KRW|JPY))?(?:$|[\s)\-])",
     );
     spans_of(line, r, whole_number)
 }
@@ -357,6 +365,19 @@ pub fn date_spans(line: &str, month_first: bool) -> Vec<Printed<String>> {
             found.push(span(&c, d));
         }
     }
+    // Day, month and year each followed by a dot and a space ("10. 02. 2015", the Czech and
+    // Slovak way).
+    static SPACED: OnceLock<Regex> = OnceLock::new();
+    for c in re(&SPACED, r"\b(\d{1,2})\. (\d{1,2})\. ?(\d{4})\b").captures_iter(line) {
+        let (d, m, y) = (
+            c[1].parse().unwrap_or(0),
+            c[2].parse().unwrap_or(0),
+            c[3].parse().unwrap_or(0),
+        );
+        if let Some(d) = ymd(y, m, d) {
+            found.push(span(&c, d));
+        }
+    }
     for c in re(
         &WORD_DMY,
         r"(?i)\b(\d{1,2})(?:er|st|nd|rd|th)?[\s\-.]+([a-zéûäç]{3,9})\.?[\s\-.,]+(\d{4}|\d{2})\b",
@@ -399,11 +420,38 @@ fn span(c: &regex::Captures<'_>, iso: String) -> (usize, usize, String) {
     (m.start(), m.end(), iso)
 }
 
-/// Tax ids on `line`: EU VAT numbers and Indian GSTINs (spaces inside removed).
+/// Whether nine `digits` are a Norwegian organisation number: the modulus-11 check digit with
+/// weights 3 2 7 6 5 4 3 2 (Brønnøysund Register Centre).
+pub fn norwegian_organisation_number(digits: &str) -> bool {
+    let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 9 || digits.len() != 9 {
+        return false;
+    }
+    let sum: u32 = [3, 2, 7, 6, 5, 4, 3, 2]
+        .iter()
+        .zip(&d)
+        .map(|(w, x)| w * x)
+        .sum();
+    match 11 - sum % 11 {
+        11 => d[8] == 0,
+        10 => false,
+        c => d[8] == c,
+    }
+}
+
+/// Tax ids on `line`: EU VAT numbers, Norwegian VAT numbers ("NO 980 321 800 MVA", the
+/// organisation number's check digit verified) and Indian GSTINs (spaces inside removed).
 pub fn tax_ids_in(line: &str) -> Vec<String> {
     static VAT: OnceLock<Regex> = OnceLock::new();
     static GSTIN: OnceLock<Regex> = OnceLock::new();
     let mut out = Vec::new();
+    static NO_VAT: OnceLock<Regex> = OnceLock::new();
+    for c in re(&NO_VAT, r"\bNO ?(\d{3}) ?(\d{3}) ?(\d{3}) ?MVA\b").captures_iter(line) {
+        let digits = format!("{}{}{}", &c[1], &c[2], &c[3]);
+        if norwegian_organisation_number(&digits) {
+            out.push(format!("NO{digits}MVA"));
+        }
+    }
     for m in re(
         &GSTIN,
         r"\b[0-3][0-9][A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b",
@@ -457,6 +505,51 @@ mod tests {
         );
         // A longer token is no date.
         assert!(dates_in("ref 2026-03-05T1", false).is_empty());
+    }
+
+    #[test]
+    fn a_trailing_minus_is_the_sign_and_a_spaced_dotted_date_is_a_date() {
+        use super::{amount_spans, dates_in, parse_amount};
+        assert_eq!(parse_amount("63.578,69-"), Some(Decimal::new(-6357869, 2)));
+        let a = amount_spans("Beløp ekskl. MVA      63.578,69-");
+        assert_eq!(a.len(), 1, "{a:?}");
+        assert_eq!(a[0].value, Decimal::new(-6357869, 2));
+        assert_eq!(a[0].text, "63.578,69-");
+        // A range or a date is no negative amount.
+        assert!(amount_spans("Pages 10-12")
+            .iter()
+            .all(|p| p.value >= Decimal::ZERO));
+        assert_eq!(
+            dates_in("Datum splatnosti                 24. 02. 2015", false),
+            ["2015-02-24"]
+        );
+        assert!(dates_in("Položka 1. 2. 3", false).is_empty());
+    }
+
+    #[test]
+    fn indian_lakh_grouping_is_one_amount() {
+        assert_eq!(
+            amounts_in("Total                            ₹7,08,000.00"),
+            vec![Decimal::new(70800000, 2)]
+        );
+        assert_eq!(
+            amounts_in("SUBTOTAL    6,00,000.00   12,34,56,789.50"),
+            vec![Decimal::new(60000000, 2), Decimal::new(12345678950, 2)]
+        );
+        assert!(super::states_money("IGST        1,08,000.00"));
+        let w = super::grouped_integer_spans("Amount ₹7,08,000 only");
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].value, Decimal::from(708000));
+    }
+
+    #[test]
+    fn a_norwegian_vat_number_needs_its_check_digit() {
+        use super::tax_ids_in;
+        assert_eq!(
+            tax_ids_in("Johs Olsen AS   NO 980321800 MVA   NO04 9499"),
+            ["NO980321800MVA"]
+        );
+        assert!(tax_ids_in("NO 980321801 MVA").is_empty());
     }
 
     #[test]

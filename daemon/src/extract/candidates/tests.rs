@@ -213,3 +213,70 @@ fn a_number_after_a_label_in_brackets_is_read() {
     assert_eq!(after_label("): 17"), "17");
     assert_eq!(after_label(" No.: A-1"), "No.: A-1");
 }
+
+#[test]
+fn a_spanish_summary_block_names_its_subtotal_tax_and_balance() {
+    // Tecnativa's Odoo layout: "TOTAL PARCIAL" is the net, "TOTAL IMPUESTOS" the tax; neither
+    // is the total.
+    let text = "\
+Por favor usa la siguiente referencia para su pago:       TOTAL PARCIAL      1419.00
+                                                        TOTAL IMPUESTOS       302.00
+                                                     Saldo adeudado          1721.00
+";
+    let c = find(text, false);
+    assert_eq!(c.subtotal.unwrap().value, json!(1419.0));
+    assert_eq!(c.tax.unwrap().value, json!(302.0));
+    assert!(
+        c.total.as_ref().is_none_or(|t| t.value == json!(1721.0)),
+        "{:?}",
+        c.total
+    );
+    assert_eq!(
+        super::labelled_fields("TOTAL IMPUESTOS       302.00"),
+        ["tax"],
+        "a total of the taxes is the tax"
+    );
+}
+
+#[test]
+fn a_label_that_opens_its_column_reads_the_value_under_itself() {
+    // "Reference:" opens the third column; the due date under the second is not its value.
+    let text = "\
+Invoice Date:                    Due Date:                        Reference:
+03/20/2023                       04/04/2023                       CUSTREF123
+";
+    let c = find(text, true);
+    assert_ne!(
+        c.invoice_number.as_ref().map(|n| n.value.clone()),
+        Some(json!("04/04/2023"))
+    );
+    let c = find("                INVOICE: NO. 001\n", false);
+    assert_eq!(c.invoice_number.unwrap().value, "001");
+}
+
+#[test]
+fn czech_and_polish_date_labels() {
+    let text = "\
+Bankovní účet           45-1234567890/6210       Datum vystavení                  10. 02. 2015
+IBAN             CZ6508000000192000145399        Datum splatnosti                 24. 02. 2015
+";
+    let c = find(text, false);
+    assert_eq!(c.issue_date.unwrap().value, "2015-02-10");
+    assert_eq!(c.due_date.unwrap().value, "2015-02-24");
+    let c = find(
+        "Data wystawienia: 30.11.2023\nTermin płatności: 14.12.2023\n",
+        false,
+    );
+    assert_eq!(c.issue_date.unwrap().value, "2023-11-30");
+    assert_eq!(c.due_date.unwrap().value, "2023-12-14");
+}
+
+#[test]
+fn an_amount_in_words_labels_no_figure() {
+    let text = "\
+Invoice Value (In words) :Five  SGST @ 0.0% INR 0.0
+Total Invoice Value :                 550.0
+";
+    let c = find(text, false);
+    assert_eq!(c.total.unwrap().value, json!(550.0));
+}

@@ -265,12 +265,13 @@ pub struct NameOffered {
     /// 0-based line.
     pub line: usize,
     pub name: String,
-    /// `label`, `letterhead`, `payee` or `legal form`.
+    /// `label`, `letterhead`, `payee`, `legal form` or `address block` (an unlabelled block
+    /// ending in a postal code: [`address_blocks`]).
     pub rule: &'static str,
 }
 
-/// Every name the text offers for a party: labelled blocks, the letterhead, the payee, and
-/// every name with a legal form. Candidates for [`super::candidates`], ranked there.
+/// Every name the text offers for a party: labelled blocks, the letterhead, the payee, every
+/// name with a legal form and the first line of every unlabelled address block. Candidates for [`super::candidates`], ranked there.
 pub fn names_offered(text: &str, document_kind: &str) -> Vec<NameOffered> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
@@ -304,6 +305,25 @@ pub fn names_offered(text: &str, document_kind: &str) -> Vec<NameOffered> {
     }
     for (l, n) in legal_names(&lines) {
         push("either", l, n, "legal form");
+    }
+    // A block's first line with a digit is a street more likely than a name (a block of a
+    // street and its town, the name printed elsewhere): not offered.
+    let named = |s: &str| name_like(s) && !s.chars().any(|c| c.is_ascii_digit());
+    for b in address_blocks(&lines) {
+        if let (Some(l), Some(n), Some(col)) = (b.line, b.name, b.col) {
+            if named(&n) {
+                push("either", l, n, "address block");
+            }
+            // A name printed a line above its block, with a line left free between them
+            // ("FORSVARET" over "FORSVARETS REGNSKAPSADMINISTRASJON", a department, and its
+            // post-office box).
+            let at = |k: usize| super::segments::at_column(lines[k], col, 2);
+            if l >= 2 && at(l - 1).is_none_or(|s| s.text.is_empty()) {
+                if let Some(s) = at(l - 2).filter(|s| named(&s.text)) {
+                    push("either", l - 2, clean_name(&s.text), "address block");
+                }
+            }
+        }
     }
     out
 }
@@ -437,10 +457,21 @@ fn address_below_name(lines: &[&str], name: Option<&str>, letterhead: usize) -> 
 }
 
 /// An unlabelled address block (a window envelope's): aligned lines, one with a postal code,
-/// not the issuer's.
+/// not the issuer's; the first of [`address_blocks`] away from the issuer's line.
 fn address_window(lines: &[&str], issuer: &Party) -> Party {
-    let postal = postal_re();
     let issuer_line = issuer.line.unwrap_or(usize::MAX);
+    address_blocks(lines)
+        .into_iter()
+        .find(|b| b.line.is_some_and(|top| top.abs_diff(issuer_line) > 1))
+        .unwrap_or_default()
+}
+
+/// Every unlabelled address block of the first 30 lines (before a page break), top to bottom:
+/// up to four aligned lines in one column, the last with a postal code, the first name-like —
+/// the name —, the others its address. Whose it is, the block does not say.
+fn address_blocks(lines: &[&str]) -> Vec<Party> {
+    let postal = postal_re();
+    let mut out: Vec<Party> = Vec::new();
     for (i, line) in lines.iter().enumerate().take(30) {
         if *line == "\u{c}" {
             break;
@@ -457,7 +488,7 @@ fn address_window(lines: &[&str], issuer: &Party) -> Party {
                     _ => break,
                 }
             }
-            if top.abs_diff(issuer_line) <= 1 || top == i {
+            if top == i || out.iter().any(|b| b.line == Some(top)) {
                 continue;
             }
             let Some(name) = super::segments::at_column(lines[top], seg.col, 2) else {
@@ -469,7 +500,7 @@ fn address_window(lines: &[&str], issuer: &Party) -> Party {
             let address: Vec<String> = (top + 1..=i)
                 .filter_map(|k| super::segments::at_column(lines[k], seg.col, 2).map(|s| s.text))
                 .collect();
-            return Party {
+            out.push(Party {
                 col: Some(name.col),
                 last_line: Some(i),
                 name: Some(clean_name(&name.text)),
@@ -478,10 +509,10 @@ fn address_window(lines: &[&str], issuer: &Party) -> Party {
                 rule: Some("address block".into()),
                 confidence: 60,
                 ..Default::default()
-            };
+            });
         }
     }
-    Party::default()
+    out
 }
 
 #[cfg(test)]

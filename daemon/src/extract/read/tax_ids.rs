@@ -169,24 +169,7 @@ fn norwegian_vat(id: &str, next: &str) -> Option<String> {
         return None;
     }
     let digits = id.strip_prefix("NO").unwrap_or(id);
-    let d: Vec<u32> = digits
-        .chars()
-        .map(|c| c.to_digit(10))
-        .collect::<Option<_>>()?;
-    if d.len() != 9 {
-        return None;
-    }
-    let sum: u32 = [3, 2, 7, 6, 5, 4, 3, 2]
-        .iter()
-        .zip(&d)
-        .map(|(w, x)| w * x)
-        .sum();
-    let check = match 11 - sum % 11 {
-        11 => 0,
-        10 => return None,
-        c => c,
-    };
-    (check == d[8]).then(|| format!("NO{digits}MVA"))
+    crate::extract::values::norwegian_organisation_number(digits).then(|| format!("NO{digits}MVA"))
 }
 
 #[cfg(test)]

@@ -362,7 +362,8 @@ pub fn alone(opts: &[Opt]) -> usize {
 /// (a column sum: 11 of 22 the tax or subtotal); for the recipient, the letterhead (2 of 13) or a
 /// legal-form name found anywhere (4 of 16), and a tax id under no recipient's label (1 of 15).
 /// The model agrees with such a pick as readily as with a labelled one; only the arithmetic
-/// (or an identity) settles it.
+/// (or an identity) settles it. A name read from an unlabelled address block is as weak:
+/// whose block it is, nothing printed says.
 ///
 /// And, where the model's agreement was measured not to be enough (the default model on the
 /// same half, agreement-settled fields against the labels): the issuer's name from the
@@ -393,9 +394,9 @@ fn weak_evidence(field: &str, c: &Candidate, cands: &[Candidate]) -> bool {
     };
     WEAK.contains(&rule)
         || match field {
-            "to.name" => matches!(rule, "letterhead" | "legal form"),
+            "to.name" => matches!(rule, "letterhead" | "legal form" | "address block"),
             "to.tax_id" => c.prior < 1.0,
-            "from.name" => matches!(rule, "letterhead" | "legal form"),
+            "from.name" => matches!(rule, "letterhead" | "legal form" | "address block"),
             "invoice_number" => rule == "label" && c.prior < 5.0,
             "amount_due" => c.prior < 2.0,
             "due_date" => rule == "date printed",

@@ -7,14 +7,14 @@
 //! lost the point) is proposed whole.
 //!
 //! Priors (log-odds, added): the field's label before the amount on its line +2.5, or above it
-//! in its column +1.5; a label of another money field −1.5; the largest amount of the document
+//! in its column +1.5; a label of another money field −[`OTHER_LABEL`]; the largest amount of the document
 //! (among those shown as money, when any is) +0.7 as the total; the last third of the document
 //! +0.3; a row of the item table −1.0; no decimals, no currency beside it and no thousands
 //! separators −1.0 (a quantity, a year, a postcode); a negative total −2.0; under a rate's column
 //! heading ("ALV-%") −[`RATE`]. An amount before the
 //! last on a total's row ("TOTAL: ₹3,659.34 ₹23,989.00", the item table's column sums) is the
 //! sum of its column — a subtotal or tax as likely as not —: +0.5 as those instead of the other
-//! label's −1.5 (on the real development half, 11 of 22 such amounts
+//! label's penalty (on the real development half, 11 of 22 such amounts
 //! were the labelled tax or subtotal); the arithmetic decides which.
 
 use std::collections::HashMap;
@@ -82,7 +82,7 @@ fn money_fields(label: &str) -> Vec<&'static str> {
     } else {
         label
     };
-    if counts(label) {
+    if counts(label) || crate::extract::candidates::in_words(label) {
         return Vec::new();
     }
     let mut out: Vec<&'static str> = labelled_fields(label)
@@ -128,7 +128,7 @@ impl Place<'_> {
         } else if self.above.contains(&field) {
             prior += 1.5;
         } else if !self.on_line.is_empty() || !self.above.is_empty() {
-            prior -= 1.5;
+            prior -= OTHER_LABEL;
         }
         if field == "total" && self.largest {
             prior += 0.7;
@@ -151,6 +151,11 @@ impl Place<'_> {
         prior
     }
 }
+
+/// Penalty of an amount under another money field's label: below the unlabelled amounts with
+/// cents, above the item table's and the bare numbers, so a summary amount whose label was read
+/// as another field's ("TOTAL PARCIAL" as a total) stays among every money field's candidates.
+pub const OTHER_LABEL: f64 = 0.8;
 
 /// Penalty of a number under a rate's column heading: a percentage ("24,00" under "ALV-%"),
 /// never the tax amount beside it.

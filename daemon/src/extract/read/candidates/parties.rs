@@ -4,7 +4,8 @@
 //! every tax id printed for `from.tax_id` and `to.tax_id`; the rule reading's addresses.
 //!
 //! Priors (log-odds): a name under the party's own label 2.0, the letterhead or payee as the
-//! issuer 1.0, a legal-form name 0.3, a head segment −0.5 and two head segments one above the
+//! issuer 1.0, a legal-form name 0.3, the first line of an unlabelled address block 0.3 as the
+//! recipient and −0.5 as the issuer (a window envelope's block), a head segment −0.5 and two head segments one above the
 //! other −0.8 (each 1.5 less as the recipient: a head names the issuer), a name offered for the
 //! other side −1.5; a tax id 0.0, +2.0 for the recipient after a recipient's label
 //! ("Customer VAT No") and −2.0 for the issuer; an unlabelled registration-like number in the
@@ -127,6 +128,7 @@ pub(super) fn propose(
             ("issuer", "label") => (2.0, -1.5),
             ("issuer", _) => (1.0, -1.5),
             ("recipient", _) => (-1.5, 2.0),
+            (_, "address block") => (-0.5, 0.3),
             _ => (0.3, 0.3),
         };
         out.entry("from.name").or_default().push(candidate(

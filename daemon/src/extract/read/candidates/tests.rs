@@ -438,3 +438,40 @@ fn the_vat_number_of_a_registration_number_ranks_above_it() {
     let ids = p.of("from.tax_id");
     assert_eq!(ids[0].value, json!("FR81423093459"), "{ids:?}");
 }
+
+#[test]
+fn an_unlabelled_address_block_below_the_head_offers_its_name() {
+    // A window envelope's block under the title, past the head's lines, with no label: its first
+    // line is a recipient candidate (weak evidence: nothing says whose block it is).
+    let t = "\
+                                                      ISS Facility Services AS
+                                                      Postboks 132 Økern
+                                                      0509 Oslo
+                                                      Telefon:         05155
+                                                      Mail:            kundesenter@iss.no
+                                                      Foretaksregisteret:  914791723MVA
+                                                      FAKTURA
+             (Efaktura/arkiv)                         Fakturanummer        :     9150077410
+                                                      Kundenummer          :     CU00002254
+             FORSVARET                                Fakturadato          :     22.02.2017
+                                                      Forfallsdato         :     23.03.2017
+             FORSVARETS REGNSKAPSADMINISTRASJON       Side                 :     1 av 1
+             POSTBOKS 1 HÅKONSVERN
+             5886 Bergen
+             Regelmessig renhold januar 2017   5.619,22
+             Sum NOK         7.024,03
+";
+    let p = proposals(t);
+    let to = values(&p, "to.name");
+    assert!(to.contains(&json!("FORSVARET")), "{to:?}");
+    let c = p
+        .of("to.name")
+        .iter()
+        .find(|c| c.value == json!("FORSVARET"))
+        .unwrap();
+    assert_eq!(c.evidence.rule, "address block");
+    assert!(
+        p.of("from.name")[0].value != json!("FORSVARET"),
+        "an address block is no issuer before the letterhead"
+    );
+}
