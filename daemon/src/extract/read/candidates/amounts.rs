@@ -7,15 +7,15 @@
 //! lost the point) is proposed whole.
 //!
 //! Priors (log-odds, added): the field's label before the amount on its line +2.5, or above it
-//! in its column +1.5; a label of another money field −[`OTHER_LABEL`]; the largest amount of the document
-//! (among those shown as money, when any is) +0.7 as the total; the last third of the document
-//! +0.3; a row of the item table −1.0; no decimals, no currency beside it and no thousands
-//! separators −1.0 (a quantity, a year, a postcode); a negative total −2.0; under a rate's column
-//! heading ("ALV-%") −[`RATE`]. An amount before the
-//! last on a total's row ("TOTAL: ₹3,659.34 ₹23,989.00", the item table's column sums) is the
-//! sum of its column — a subtotal or tax as likely as not —: +0.5 as those instead of the other
-//! label's penalty (on the real development half, 11 of 22 such amounts
-//! were the labelled tax or subtotal); the arithmetic decides which.
+//! in its column +1.5; a label of another money field −[`OTHER_LABEL`]; the largest amount of
+//! the document (among those shown as money, when any is) +0.7 as the total; the last third of
+//! the document +0.3; a row of the item table −1.0; no decimals, no currency beside it and no
+//! thousands separators −1.0 (a quantity, a year, a postcode); a negative total −2.0; under a
+//! rate's column heading ("ALV-%") −[`RATE`]. An amount before the last on a total's row
+//! ("TOTAL: ₹3,659.34 ₹23,989.00", the item table's column sums) is the sum of its column — a
+//! subtotal or tax as likely as not —: +0.5 as those instead of the other label's penalty (on
+//! the real development half, 11 of 22 such amounts were the labelled tax or subtotal); the
+//! arithmetic decides which.
 
 use std::collections::HashMap;
 
