@@ -12,7 +12,7 @@ pub mod money;
 pub mod office;
 #[path = "../../daemon/src/extract/read/mod.rs"]
 pub mod read;
-#[path = "../../daemon/src/extract/values.rs"]
+#[path = "../../daemon/src/extract/values/mod.rs"]
 pub mod values;
 
 pub use detect::{detect, DocumentKind};
