@@ -50,7 +50,10 @@ fn file_submodules(text: &str) -> Vec<String> {
 #[test]
 fn path_included_files_that_are_not_mod_rs_declare_no_file_submodules() {
     let files = path_included();
-    assert!(files.len() >= 5, "the fuzz crate includes the parsers: {files:?}");
+    assert!(
+        files.len() >= 5,
+        "the fuzz crate includes the parsers: {files:?}"
+    );
     let mut wrong = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file)
@@ -58,7 +61,11 @@ fn path_included_files_that_are_not_mod_rs_declare_no_file_submodules() {
         let is_mod_rs = file.file_name().is_some_and(|n| n == "mod.rs");
         let submodules = file_submodules(&text);
         if !is_mod_rs && !submodules.is_empty() {
-            wrong.push(format!("{}: mod {}", file.display(), submodules.join(", mod ")));
+            wrong.push(format!(
+                "{}: mod {}",
+                file.display(),
+                submodules.join(", mod ")
+            ));
         }
     }
     assert!(

@@ -13,6 +13,8 @@ use anyhow::{anyhow, Result};
 use pdfium_render::prelude::*;
 use serde::Serialize;
 
+mod accents;
+
 /// One rebuilt line with its provenance. Coordinates are PDF points from the page's bottom-left.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct LayoutLine {
@@ -298,6 +300,16 @@ pub(crate) fn layout_lines(page: usize, mut glyphs: Vec<Glyph>) -> Vec<LayoutLin
     layout_rows(page, rows)
 }
 
+/// `bbox` (`[left, bottom, right, top]`) grown to hold `g`.
+fn grow(bbox: &mut [f32; 4], g: &Glyph) {
+    *bbox = [
+        bbox[0].min(g.left),
+        bbox[1].min(g.bottom),
+        bbox[2].max(g.right),
+        bbox[3].max(g.top),
+    ];
+}
+
 /// Lay each row of glyphs (top to bottom) out as one line on the page's character grid: the
 /// median glyph width is a column; a word gap is one space, a wider gap moves to the glyph's
 /// column. Used for rows grouped by [`layout_lines`] or by OCR's text boxes.
@@ -322,7 +334,18 @@ pub(crate) fn layout_rows(page: usize, rows: Vec<Vec<Glyph>>) -> Vec<LayoutLine>
                 f32::NEG_INFINITY,
                 f32::NEG_INFINITY,
             ];
+            let mut prev: Option<accents::Placed> = None;
             for g in &row {
+                // An accent drawn over its letter is one character with it, and no word gap.
+                if let Some(c) = prev.and_then(|p| accents::composed(p, (g.ch, g.left, g.right))) {
+                    text.pop();
+                    text.push(c);
+                    prev_right = prev_right.max(g.right);
+                    grow(&mut bbox, g);
+                    prev = None;
+                    continue;
+                }
+                prev = Some((g.ch, g.left, g.right));
                 let target = ((g.left - page_left) / cell).round().max(0.0) as usize;
                 let gap = g.left - prev_right;
                 if col > 0 && gap > 0.25 * cell {
@@ -342,12 +365,7 @@ pub(crate) fn layout_rows(page: usize, rows: Vec<Vec<Glyph>>) -> Vec<LayoutLine>
                 text.push(g.ch);
                 col += 1;
                 prev_right = g.right;
-                bbox = [
-                    bbox[0].min(g.left),
-                    bbox[1].min(g.bottom),
-                    bbox[2].max(g.right),
-                    bbox[3].max(g.top),
-                ];
+                grow(&mut bbox, g);
             }
             LayoutLine {
                 page,

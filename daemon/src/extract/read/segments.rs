@@ -1,5 +1,7 @@
 //! A layout line cut into its column segments: runs of text separated by three or more spaces
 //! (the layout text keeps columns apart that way), each with its starting character column.
+//! Dot leaders ("Razón social: Ayala … . . . . . R.I.F.:", "Total ........ 12.00") separate
+//! columns as blank space does: [`without_leaders`].
 
 /// One segment: starting char column and text (trimmed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,9 +17,46 @@ impl Segment {
     }
 }
 
+/// Dots in a run of at least four leader dots ('.', '·' or '…', with at most one space between
+/// two) as spaces: a form's fill between a label and its value, or after a value. An ellipsis
+/// ("...") and the dots of numbers and abbreviations stay.
+pub fn without_leaders(chars: &[char]) -> Vec<char> {
+    let dot = |c: char| matches!(c, '.' | '·' | '…');
+    let mut out = chars.to_vec();
+    let mut i = 0;
+    while i < chars.len() {
+        if !dot(chars[i]) {
+            i += 1;
+            continue;
+        }
+        // The run: dots, each followed by at most one space before the next dot.
+        let (start, mut end, mut dots) = (i, i + 1, 1);
+        loop {
+            let next = if chars.get(end) == Some(&' ') {
+                end + 1
+            } else {
+                end
+            };
+            if chars.get(next).is_some_and(|&c| dot(c)) {
+                dots += 1;
+                end = next + 1;
+            } else {
+                break;
+            }
+        }
+        if dots >= 4 {
+            for c in &mut out[start..end] {
+                *c = ' ';
+            }
+        }
+        i = end;
+    }
+    out
+}
+
 /// The segments of `line`, left to right.
 pub fn segments(line: &str) -> Vec<Segment> {
-    let chars: Vec<char> = line.chars().collect();
+    let chars = without_leaders(&line.chars().collect::<Vec<char>>());
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -75,5 +114,23 @@ mod tests {
                 .text,
             "Taylor's Store"
         );
+    }
+
+    #[test]
+    fn dot_leaders_separate_columns_and_other_dots_stay() {
+        let s = segments(" Razón social: Ayala Usureros . . . . . . . . R.I.F.: Y-12.345.678-9");
+        let texts: Vec<&str> = s.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Razón social: Ayala Usureros", "R.I.F.: Y-12.345.678-9"]
+        );
+        let s = segments("Total.............12.00");
+        assert_eq!(
+            s.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(),
+            ["Total", "12.00"]
+        );
+        let s = segments("Wait... 1.000.000 U.S.A. ok");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].text, "Wait... 1.000.000 U.S.A. ok");
     }
 }

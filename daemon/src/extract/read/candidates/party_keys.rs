@@ -78,6 +78,18 @@ fn value(text: &str, key_end: usize, lines: &[&str], i: usize, col: usize) -> Op
     (name_like(&v) && label_at(&v).is_none() && name_key(&fold(&v)).is_none()).then_some(v)
 }
 
+/// The party label over a name key at `col` on `line`: the label in the key's column, or a
+/// heading alone on its line ("Datos del cliente" centred over "Razón social: …").
+fn owner_label(line: &str, col: usize) -> Option<&'static str> {
+    if let Some((kind, _)) = at_column(line, col, 3).and_then(|s| label_at(&s.text)) {
+        return Some(kind);
+    }
+    match segments(line).as_slice() {
+        [only] => label_at(&only.text).map(|(kind, _)| kind),
+        _ => None,
+    }
+}
+
 /// Names given by a key: (side, line of the value, column, name).
 pub(super) fn propose(lines: &[&str]) -> Vec<(&'static str, usize, usize, String)> {
     let mut out = Vec::new();
@@ -98,8 +110,8 @@ pub(super) fn propose(lines: &[&str]) -> Vec<(&'static str, usize, usize, String
             let Some(k) = name_key(&f) else { continue };
             let owner = (1..=ABOVE)
                 .filter_map(|d| i.checked_sub(d))
-                .find_map(|j| at_column(lines[j], seg.col, 3).and_then(|s| label_at(&s.text)))
-                .and_then(|(kind, _)| side(kind));
+                .find_map(|j| owner_label(lines[j], seg.col))
+                .and_then(side);
             if let (Some(side), Some(v)) = (owner, value(&seg.text, k, lines, i, seg.col)) {
                 out.push((side, i, seg.col, v));
             }
@@ -111,6 +123,20 @@ pub(super) fn propose(lines: &[&str]) -> Vec<(&'static str, usize, usize, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heading_alone_on_its_line_owns_the_name_key_below_it() {
+        let t = "FACTURA Nº 000001                   Fecha de emisión: 02-07-2022\n\
+                 \x20                    Datos del cliente\n\
+                 \x20Razón social: Ayala San Vicente Usureros . . . . . . . . . R.I.F.: Y-12.345.678-9\n";
+        let lines: Vec<&str> = t.lines().collect();
+        let got = propose(&lines);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].0, got[0].3.as_str()),
+            ("to.name", "Ayala San Vicente Usureros")
+        );
+    }
 
     #[test]
     fn a_name_key_under_a_party_label_or_joined_to_it_gives_the_name() {
