@@ -103,11 +103,29 @@ fn put_parties(
     }
 }
 
+/// Whether number `x` of `text` is under the item table's header or printed down its column
+/// ("Faktura nr." over each line's credited invoice on a credit note): each line's reference,
+/// not the document's number.
+fn in_item_table(text: &str, x: &Candidate) -> bool {
+    let all: Vec<&str> = text.lines().collect();
+    let header = |i: usize| all.get(i).is_some_and(|l| lines::is_header(l));
+    let printed = x.value.as_str().unwrap_or_default();
+    header(x.line)
+        || x.line > 0 && header(x.line - 1)
+        || lines::repeated_in_column(&all, x.line, printed)
+}
+
 /// Read `text` (layout text; `lines` its layout lines for provenance) by rules alone.
 /// `country` (ISO 3166-1 alpha-2, the business's) resolves a bare `$` and date order.
 pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading {
     let mf = month_first(text, country);
-    let c = candidates::find(text, mf);
+    let mut c = candidates::find(text, mf);
+    if c.invoice_number
+        .as_ref()
+        .is_some_and(|x| in_item_table(text, x))
+    {
+        c.invoice_number = None;
+    }
     let mut prov = Map::new();
     let mut put = |field: &str, cand: &Option<Candidate>, doc: &mut Map<String, Value>| {
         if let Some(x) = cand {

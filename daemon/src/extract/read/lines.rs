@@ -98,6 +98,36 @@ pub fn is_header(line: &str) -> bool {
     header(line).is_some()
 }
 
+/// Whether `value`, printed on line `line` of `lines`, is printed again at the same column
+/// (within two characters, as a whole word) on at least two later lines: a column of the item
+/// table (each line's credited invoice, order or delivery note), not a header field. Values
+/// under four characters (a quantity "1") never count.
+pub fn repeated_in_column(lines: &[&str], line: usize, value: &str) -> bool {
+    // A reference, not a count or a price: four characters or more, whole words.
+    if value.chars().count() < 4 {
+        return false;
+    }
+    let at = |l: &str| {
+        l.match_indices(value)
+            .find(|(b, _)| {
+                let before = l[..*b].chars().next_back();
+                let after = l[b + value.len()..].chars().next();
+                !before.is_some_and(char::is_alphanumeric)
+                    && !after.is_some_and(char::is_alphanumeric)
+            })
+            .map(|(b, _)| l[..b].chars().count())
+    };
+    let Some(col) = lines.get(line).and_then(|l| at(l)) else {
+        return false;
+    };
+    let again = lines
+        .iter()
+        .skip(line + 1)
+        .filter(|l| at(l).is_some_and(|c| c.abs_diff(col) <= 2))
+        .count();
+    again >= 2
+}
+
 /// The header's columns when `line` is a table header.
 fn header(line: &str) -> Option<Vec<Column>> {
     let segs = segments(line);

@@ -6,7 +6,8 @@
 //! Priors (log-odds): a number after the document's title in its segment ("Kreditnota
 //! 5326721-2") 2.0; a number label 2.5, less 0.2 per rank of its pattern (the specific
 //! "Invoice No" before the bare "No:"); the line below a lone label 1.5; a booking reference 0.0,
-//! other reference numbers −1.0; the number under the document's title ("FACTURE" over "N° 42") 2.0;
+//! other reference numbers −1.0; a number label in the item table's header row −1.0 (a column of
+//! each line's reference: a credit note's credited invoices); the number under the document's title ("FACTURE" over "N° 42") 2.0;
 //! an unlabelled id-like token in the first [`HEAD`] lines −1.5.
 
 use std::sync::OnceLock;
@@ -16,9 +17,13 @@ use serde_json::json;
 
 use super::{Candidate, Evidence};
 use crate::extract::candidates::{after_label, below, id_token, number_labels};
+use crate::extract::read::lines::{is_header, repeated_in_column};
 use crate::extract::read::names::{is_title, numbered_title};
 use crate::extract::read::segments::segments;
 use crate::extract::values::{amounts_in, dates_in, tax_ids_in};
+
+/// Prior of a number under a number label in the item table's header row.
+pub const TABLE_COLUMN: f64 = -1.0;
 
 /// Lines looked at for unlabelled id-like tokens.
 pub const HEAD: usize = 15;
@@ -123,13 +128,28 @@ pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
             let label = line[a..b].trim().to_string();
             let col = line[..a].chars().count();
             let col_end = line[..b].chars().count();
-            let prior = 2.5 - 0.2 * rank as f64;
+            // A number label in the item table's header ("Faktura nr." over each line's
+            // credited invoice) labels each line's reference, not the document's number; so does
+            // a label whose value is printed again below it in its column.
+            let column = is_header(line)
+                || lines
+                    .get(i + 1)
+                    .and_then(|n| below(n, col, col_end))
+                    .is_some_and(|v| {
+                        under_label(&v).is_some_and(|(v, _)| repeated_in_column(lines, i + 1, &v))
+                    });
+            let prior = if column {
+                TABLE_COLUMN
+            } else {
+                2.5 - 0.2 * rank as f64
+            };
             let after = after_label(&line[b..]);
             if let Some(v) = id_token(after).or_else(|| short_number(after)) {
                 let at = line[b..]
                     .find(&v)
                     .map_or(col_end, |k| line[..b + k].chars().count());
-                out.push(candidate(v, i, at, prior, Some(label.clone()), "label"));
+                let rule = if column { "table column" } else { "label" };
+                out.push(candidate(v, i, at, prior, Some(label.clone()), rule));
             } else if let Some((v, less)) = lines
                 .get(i + 1)
                 .and_then(|n| below(n, col, col_end))
@@ -142,7 +162,11 @@ pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
                     col,
                     prior - 0.5 - less,
                     Some(label.clone()),
-                    "label above",
+                    if column {
+                        "table column"
+                    } else {
+                        "label above"
+                    },
                 ));
             } else if line[b..].trim().is_empty() {
                 // A label alone at the end of its line: the value is the next line's first.
@@ -295,4 +319,44 @@ fn tokens(line: &str) -> Vec<(usize, String)> {
         col += part.chars().count() + 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::extract::read::candidates::propose;
+    use crate::extract::read::read;
+
+    fn proposals(text: &str) -> crate::extract::read::candidates::Proposals {
+        propose(text, &read(text, &[], None))
+    }
+
+    #[test]
+    fn a_number_column_of_the_item_table_is_not_the_documents_number() {
+        // A Norwegian credit note: each line names the invoice it credits under "Faktura nr.".
+        let t = "                                   Kreditnota          5326721-2\n\
+                 Fakturadato 09-09-2016\n\
+                 \n\
+                 Faktura nr.     Maskin nr./Varenummer        Beskrivelse           Mva sats % Total eks. mva.\n\
+                 S80472135       383128            BOMLIFT DIESEL                   25            -1.448,00\n\
+                 S80472135       10684             DIESEL AVGIFTSFRI                25              -231,00\n\
+                 S80472135       10002             RENGJØRING                       25              -170,00\n\
+                 \n\
+                 Sum eks. mva.                                                                   -1.849,00\n";
+        let p = proposals(t);
+        let best = &p.of("invoice_number")[0];
+        assert_eq!(
+            best.value,
+            json!("5326721-2"),
+            "{:?}",
+            p.of("invoice_number")
+        );
+        let column = p
+            .of("invoice_number")
+            .iter()
+            .find(|c| c.value == json!("S80472135"))
+            .expect("the credited invoice stays a candidate");
+        assert_eq!(column.evidence.rule, "table column");
+    }
 }

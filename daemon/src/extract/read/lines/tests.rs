@@ -106,3 +106,23 @@ fn product_tables_with_tax_columns_and_german_headers() {
 fn no_header_no_table() {
     assert!(read("Total 12.00\nThank you\n").is_none());
 }
+
+#[test]
+fn a_reference_printed_down_its_column_is_a_column_and_a_quantity_is_not() {
+    let t = "Faktura nr.   Beskrivelse\n\
+             S80472135     BOMLIFT\n\
+             S80472135     DIESEL\n\
+             S80472135     LEVERING\n\
+             Invoice Number:\n\
+             1\n\
+             Nike          1\n\
+             Discount      1\n";
+    let lines: Vec<&str> = t.lines().collect();
+    assert!(repeated_in_column(&lines, 1, "S80472135"));
+    assert!(
+        !repeated_in_column(&lines, 2, "S80472135"),
+        "one later line is no column"
+    );
+    assert!(!repeated_in_column(&lines, 5, "1"));
+    assert!(!repeated_in_column(&lines, 1, "S8047"), "whole words only");
+}
