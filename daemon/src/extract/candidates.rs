@@ -133,6 +133,9 @@ const LABELS: &[Label] = &[
     },
 ];
 
+/// The label reported for a credit note's credited invoice among the reference numbers.
+pub const CREDITED_INVOICE: &str = "Credited invoice";
+
 /// Reference-number labels and the label reported for them.
 const REFERENCES: &[(&str, &str)] = &[
     (r"(?i)\border\s*(?:id|no\.?|number|#)\s*[:.]?\s*", "Order"),
@@ -152,6 +155,12 @@ const REFERENCES: &[(&str, &str)] = &[
     (r"(?i)\baccount\s*(?:number|no\.?|#)\s*[:.]?\s*", "Account"),
     (r"(?i)\bkundennummer\s*[:.]?\s*", "Customer"),
     (r"(?i)\bbestellnummer\s*[:.]?\s*", "Order"),
+    // A credit note's credited invoice ("Kreditert faktura", "Original invoice No."): a
+    // reference, never the credit note's own number.
+    (
+        r"(?i)\b(?:(?:credited|original|corrected|referenced)\s+invoice|krediter(?:t|ad|et)\s+faktura|(?:bezugs|ursprungs)rechnung|gutschrift\s+zur?\s+rechnung|facture\s+(?:d'origine|initiale|rectifi[ée]e)|factura\s+(?:rectificada|original))(?:\s*(?:no\.?|nr\.?|number|nummer|n[°º]\.?|#))?\s*[:.]?\s*",
+        CREDITED_INVOICE,
+    ),
     (r"(?i)\bCIN\s*[:.]?\s*", "CIN"),
     (r"(?i)\bSIRET\s*[:.]?\s*", "SIRET"),
 ];
@@ -441,12 +450,12 @@ pub fn find_references(lines: &[&str], i: usize) -> Vec<(&'static str, String)> 
         for m in r.find_iter(line) {
             let col = line[..m.start()].chars().count();
             let col_end = line[..m.end()].chars().count();
-            let v = id_token(&line[m.end()..]).or_else(|| {
-                lines
-                    .get(i + 1)
-                    .and_then(|n| below(n, col, col_end))
-                    .as_deref()
-                    .and_then(id_token)
+            // The value after the label, or under it: on the next line, or the one after when
+            // the next is blank under the label (a neighbouring block's line between).
+            let under = |k: usize| lines.get(k).and_then(|n| below(n, col, col_end));
+            let v = id_token(&line[m.end()..]).or_else(|| match under(i + 1) {
+                Some(s) => id_token(&s),
+                None => under(i + 2).as_deref().and_then(id_token),
             });
             if let Some(v) = v {
                 out.push((REFERENCES[k].1, v));

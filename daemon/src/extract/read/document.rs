@@ -105,12 +105,16 @@ fn put_parties(
 
 /// Whether number `x` of `text` is under the item table's header or printed down its column
 /// ("Faktura nr." over each line's credited invoice on a credit note): each line's reference,
-/// not the document's number.
-fn in_item_table(text: &str, x: &Candidate) -> bool {
+/// not the document's number; or is among `references` as the credited invoice.
+fn not_the_documents_number(text: &str, x: &Candidate, references: &[Candidate]) -> bool {
     let all: Vec<&str> = text.lines().collect();
     let header = |i: usize| all.get(i).is_some_and(|l| lines::is_header(l));
     let printed = x.value.as_str().unwrap_or_default();
-    header(x.line)
+    let credited = references
+        .iter()
+        .any(|r| r.value["label"] == candidates::CREDITED_INVOICE && r.value["value"] == x.value);
+    credited
+        || header(x.line)
         || x.line > 0 && header(x.line - 1)
         || lines::repeated_in_column(&all, x.line, printed)
 }
@@ -122,7 +126,7 @@ pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading
     let mut c = candidates::find(text, mf);
     if c.invoice_number
         .as_ref()
-        .is_some_and(|x| in_item_table(text, x))
+        .is_some_and(|x| not_the_documents_number(text, x, &c.reference_numbers))
     {
         c.invoice_number = None;
     }

@@ -7,7 +7,8 @@
 //! 5326721-2") 2.0; a number label 2.5, less 0.2 per rank of its pattern (the specific
 //! "Invoice No" before the bare "No:"); the line below a lone label 1.5; a booking reference 0.0,
 //! other reference numbers −1.0; a number label in the item table's header row −1.0 (a column of
-//! each line's reference: a credit note's credited invoices); the number under the document's title ("FACTURE" over "N° 42") 2.0;
+//! each line's reference: a credit note's credited invoices); a credited invoice's number
+//! ("Kreditert faktura", "Original invoice No.") −1.0 at most, under whatever label; the number under the document's title ("FACTURE" over "N° 42") 2.0;
 //! an unlabelled id-like token in the first [`HEAD`] lines −1.5.
 
 use std::sync::OnceLock;
@@ -16,7 +17,7 @@ use regex::Regex;
 use serde_json::json;
 
 use super::{Candidate, Evidence};
-use crate::extract::candidates::{after_label, below, id_token, number_labels};
+use crate::extract::candidates::{after_label, below, id_token, number_labels, CREDITED_INVOICE};
 use crate::extract::read::lines::{is_header, repeated_in_column};
 use crate::extract::read::names::{is_title, numbered_title};
 use crate::extract::read::segments::segments;
@@ -120,6 +121,18 @@ fn ordinal(token: &str) -> bool {
     })
 }
 
+/// Whether the number label at chars `col..col_end` of line `i` is a column of the item table:
+/// on its header row, or its value printed again down its column.
+fn is_column(lines: &[&str], i: usize, col: usize, col_end: usize) -> bool {
+    is_header(lines[i])
+        || lines
+            .get(i + 1)
+            .and_then(|n| below(n, col, col_end))
+            .is_some_and(|v| {
+                under_label(&v).is_some_and(|(v, _)| repeated_in_column(lines, i + 1, &v))
+            })
+}
+
 /// Candidates of `invoice_number`.
 pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
     let mut out = Vec::new();
@@ -131,13 +144,7 @@ pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
             // A number label in the item table's header ("Faktura nr." over each line's
             // credited invoice) labels each line's reference, not the document's number; so does
             // a label whose value is printed again below it in its column.
-            let column = is_header(line)
-                || lines
-                    .get(i + 1)
-                    .and_then(|n| below(n, col, col_end))
-                    .is_some_and(|v| {
-                        under_label(&v).is_some_and(|(v, _)| repeated_in_column(lines, i + 1, &v))
-                    });
+            let column = is_column(lines, i, col, col_end);
             let prior = if column {
                 TABLE_COLUMN
             } else {
@@ -198,7 +205,22 @@ pub(super) fn propose(lines: &[&str]) -> Vec<Candidate> {
             out.extend(in_the_head(lines, i));
         }
     }
+    below_credited(&mut out);
     out
+}
+
+/// A credit note's credited invoice is no candidate for its own number, whatever label also
+/// stands over it: every candidate of that value at [`TABLE_COLUMN`] at most.
+fn below_credited(out: &mut [Candidate]) {
+    let credited: Vec<String> = out
+        .iter()
+        .filter(|c| c.evidence.rule == "reference")
+        .filter(|c| c.evidence.label.as_deref() == Some(CREDITED_INVOICE))
+        .map(|c| c.printed.clone())
+        .collect();
+    for c in out.iter_mut().filter(|c| credited.contains(&c.printed)) {
+        c.prior = c.prior.min(TABLE_COLUMN);
+    }
 }
 
 /// Candidates of line `i` of the head: a number beside or under the document's title, and
@@ -358,5 +380,29 @@ mod tests {
             .find(|c| c.value == json!("S80472135"))
             .expect("the credited invoice stays a candidate");
         assert_eq!(column.evidence.rule, "table column");
+    }
+
+    #[test]
+    fn a_credited_invoice_is_a_reference_not_the_credit_notes_number() {
+        let t = "                                   Kreditnota          5337130-6\n\
+                 Fakturadato 09-09-2016                      Kreditert faktura\n\
+                 \x20                                           S80497838\n\
+                 Faktura nr.       Beskrivelse                     Beløp\n\
+                 S80497838         CONTAINER SAG                   -4 431,00\n";
+        let p = proposals(t);
+        assert_eq!(
+            p.of("invoice_number")[0].value,
+            json!("5337130-6"),
+            "{:?}",
+            p.of("invoice_number")
+        );
+        let r = read(t, &[], None);
+        assert!(
+            r.doc["reference_numbers"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["value"] == "S80497838")),
+            "{}",
+            r.doc["reference_numbers"]
+        );
     }
 }
