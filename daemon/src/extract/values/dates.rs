@@ -176,27 +176,26 @@ pub fn date_spans(line: &str, month_first: bool) -> Vec<Printed<String>> {
             found.push(span(&c, d));
         }
     }
-    for c in re(
-        &WORD_DMY,
-        r"(?i)\b(\d{1,2})(?:er|st|nd|rd|th)?[\s\-.]+([a-zéûäç]{3,9})\.?[\s\-.,]+(\d{4}|\d{2})\b",
-    )
-    .captures_iter(line)
-    {
-        if let (Some(m), Ok(d), Ok(y)) = (month(&c[2]), c[1].parse(), c[3].parse()) {
-            if let Some(s) = ymd(y, m, d) {
-                found.push(span(&c, s));
-            }
-        }
-    }
-    for c in re(
-        &WORD_MDY,
-        r"(?i)\b([a-zéûäç]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(\d{4})\b",
-    )
-    .captures_iter(line)
-    {
-        if let (Some(m), Ok(d), Ok(y)) = (month(&c[1]), c[2].parse(), c[3].parse()) {
-            if let Some(s) = ymd(y, m, d) {
-                found.push(span(&c, s));
+    // A month by name, day first ("10 février 2024") or month first ("March 8, 2014"):
+    // (regex, pattern, groups of month, day and year).
+    let named = [
+        (
+            &WORD_DMY,
+            r"(?i)\b(\d{1,2})(?:er|st|nd|rd|th)?[\s\-.]+([a-zéûäç]{3,9})\.?[\s\-.,]+(\d{4}|\d{2})\b",
+            (2, 1, 3),
+        ),
+        (
+            &WORD_MDY,
+            r"(?i)\b([a-zéûäç]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(\d{4})\b",
+            (1, 2, 3),
+        ),
+    ];
+    for (cell, pattern, (mi, di, yi)) in named {
+        for c in re(cell, pattern).captures_iter(line) {
+            if let (Some(m), Ok(d), Ok(y)) = (month(&c[mi]), c[di].parse(), c[yi].parse()) {
+                if let Some(s) = ymd(y, m, d) {
+                    found.push(span(&c, s));
+                }
             }
         }
     }

@@ -347,12 +347,8 @@ fn tokens(line: &str) -> Vec<(usize, String)> {
 mod tests {
     use serde_json::json;
 
-    use crate::extract::read::candidates::propose;
+    use crate::extract::read::candidates::tests::proposals;
     use crate::extract::read::read;
-
-    fn proposals(text: &str) -> crate::extract::read::candidates::Proposals {
-        propose(text, &read(text, &[], None))
-    }
 
     #[test]
     fn a_number_column_of_the_item_table_is_not_the_documents_number() {

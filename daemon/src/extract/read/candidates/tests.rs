@@ -3,7 +3,7 @@ use serde_json::json;
 use super::*;
 use crate::extract::read::read;
 
-fn proposals(text: &str) -> Proposals {
+pub(super) fn proposals(text: &str) -> Proposals {
     propose(text, &read(text, &[], None))
 }
 
