@@ -56,6 +56,12 @@ fn tax_ids() {
     assert_eq!(tax_ids_in("GSTIN 06AABCO6063D1ZQ"), ["06AABCO6063D1ZQ"]);
     assert_eq!(tax_ids_in("USt-IdNr.: DE123456789"), ["DE123456789"]);
     assert!(tax_ids_in("FR76 ***************************").is_empty());
+    // An IBAN's first groups are no Belgian VAT number.
+    assert!(tax_ids_in("BIC: KREDBEBB - IBAN: BE 41 7360 0661 9710").is_empty());
+    assert_eq!(
+        tax_ids_in("BTW BE 0465.015.822  IBAN BE90 2900 5080 0032"),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

@@ -229,8 +229,9 @@ fn assign_tax_ids(text: &str, p: &parties::Parties, d: &mut Map<String, Value>) 
         _ => true,
     };
     let mut seen: Vec<String> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let labelled = super::tax_ids::labelled(line)
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let labelled = super::tax_ids::labelled_at(&lines, i)
             .into_iter()
             .map(|t| (t.id, t.recipient, Some(t.col)));
         let unlabelled = tax_ids_in(line).into_iter().map(|id| {

@@ -13,7 +13,7 @@
 
 use super::fold::fold;
 use super::names::label_at;
-use super::segments::segments;
+use super::segments::{at_column, segments};
 use super::vocabulary::vocabulary;
 
 /// A tax id read after its label.
@@ -54,21 +54,74 @@ pub fn labelled(line: &str) -> Vec<LabelledTaxId> {
         }
         if let Some((id, col)) = value {
             let before: String = seg.text.chars().take(at).collect();
-            // The word right before the label ("Gracias por su visita. CIF …" is the issuer's).
-            let f = fold(&before);
-            let last = f
-                .split_whitespace()
-                .last()
-                .unwrap_or("")
-                .trim_end_matches("'s")
-                .trim_matches(|c: char| !c.is_alphanumeric());
-            let recipient = label_at(&before).is_some_and(|(kind, _)| kind == "billing")
-                || vocabulary()
-                    .tax_id_labels
-                    .recipient_words
-                    .iter()
-                    .any(|w| w == last);
-            out.push(LabelledTaxId { id, recipient, col });
+            out.push(LabelledTaxId {
+                id,
+                recipient: recipient_before(&before),
+                col,
+            });
+        }
+    }
+    out
+}
+
+/// Whether the words before a tax label (`before`, on its segment) make the id the recipient's:
+/// a billing label ("Bill to … VAT") or a recipient word right before it ("Customer VAT",
+/// "Your VAT number", "Deres organisasjonsnr"; "Gracias por su visita. CIF …" is the
+/// issuer's).
+fn recipient_before(before: &str) -> bool {
+    let f = fold(before);
+    let last = f
+        .split_whitespace()
+        .last()
+        .unwrap_or("")
+        .trim_end_matches("'s")
+        .trim_matches(|c: char| !c.is_alphanumeric());
+    label_at(before).is_some_and(|(kind, _)| kind == "billing")
+        || vocabulary()
+            .tax_id_labels
+            .recipient_words
+            .iter()
+            .any(|w| w == last)
+}
+
+/// The labelled tax ids of line `i` of `lines`: those after their label on the line
+/// ([`labelled`]) and those printed under a label that ends its segment on the line above, in
+/// the same column ("Deres organisasjonsnr" over "NO942110464MVA"), when the number's segment
+/// holds nothing else and the label is not a short one ("VAT", "TIN") over a number of no tax
+/// id's format.
+pub fn labelled_at(lines: &[&str], i: usize) -> Vec<LabelledTaxId> {
+    let mut out = labelled(lines[i]);
+    let Some(above) = i.checked_sub(1).map(|k| lines[k]) else {
+        return out;
+    };
+    for seg in segments(above) {
+        let Some((at, len)) = label_in(&seg.text) else {
+            continue;
+        };
+        let after: String = seg.text.chars().skip(at + len).collect();
+        let ends = after
+            .split(|c: char| c.is_whitespace() || ":#.".contains(c))
+            .all(|w| w.is_empty() || NUMBER_WORDS.contains(&fold(w).as_str()));
+        let Some(below) = at_column(lines[i], seg.col, 3).filter(|_| ends) else {
+            continue;
+        };
+        let Some(id) = number_after(&below.text) else {
+            continue;
+        };
+        // A short label over a number of no tax id's format is too loose a pair ("TIN:" over
+        // a bus ticket's number in a grid of fields).
+        let known = !crate::extract::values::tax_ids_in(&below.text).is_empty();
+        if len < 6 && !known {
+            continue;
+        }
+        let alone = fold(&id).len() + 2 >= fold(&below.text.replace(' ', "")).len();
+        if alone && !out.iter().any(|t| t.id == id) {
+            let before: String = seg.text.chars().take(at).collect();
+            out.push(LabelledTaxId {
+                id,
+                recipient: recipient_before(&before),
+                col: below.col,
+            });
         }
     }
     out
@@ -235,5 +288,38 @@ mod tests {
         assert!(!labelled("Unsere USt-IdNr.: DE811234567")[0].recipient);
         assert!(!labelled("Gracias por su visita. CIF: B12345678")[0].recipient);
         assert!(labelled("Client's VAT: FR40123456789")[0].recipient);
+    }
+
+    #[test]
+    fn a_number_under_its_label_is_labelled_by_it() {
+        let lines = [
+            "        Vår kontaktperson        Deres organisasjonsnr",
+            "        Agnieszka Kajka          NO942110464MVA",
+        ];
+        let t = labelled_at(&lines, 1);
+        assert_eq!(t.len(), 1, "{t:?}");
+        assert_eq!(t[0].id, "NO942110464MVA");
+        assert!(t[0].recipient);
+        let ours = ["Org.nr.:", "NO 984 820 011 MVA"];
+        let t = labelled_at(&ours, 1);
+        assert_eq!(
+            (t[0].id.as_str(), t[0].recipient),
+            ("NO984820011MVA", false)
+        );
+        // A label with its own number, or a number with more text in its segment, is no pair.
+        assert!(labelled_at(&["VAT: GB123456789", "Order 12345678"], 1).is_empty());
+        assert!(labelled_at(&["VAT No", "12345678 units shipped"], 1).is_empty());
+        assert!(labelled_at(
+            &[
+                " Customer Name :     TIN:",
+                " Samira              TU9Q70909045"
+            ],
+            1
+        )
+        .is_empty());
+        assert_eq!(
+            labelled_at(&["  VAT", "  DE811234567"], 1)[0].id,
+            "DE811234567"
+        );
     }
 }

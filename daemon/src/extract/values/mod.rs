@@ -9,8 +9,10 @@ use regex::Regex;
 use rust_decimal::Decimal;
 
 mod dates;
+mod iban;
 mod printed;
 pub use dates::{date_spans, dates_in};
+pub use iban::{iban_at, is_iban};
 pub use printed::Printed;
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -229,7 +231,8 @@ pub fn norwegian_organisation_number(digits: &str) -> bool {
 }
 
 /// Tax ids on `line`: EU VAT numbers, Norwegian VAT numbers ("NO 980 321 800 MVA", the
-/// organisation number's check digit verified) and Indian GSTINs (spaces inside removed).
+/// organisation number's check digit verified) and Indian GSTINs (spaces inside removed). An
+/// EU-shaped number that begins an IBAN ([`iban_at`]) is none.
 pub fn tax_ids_in(line: &str) -> Vec<String> {
     static VAT: OnceLock<Regex> = OnceLock::new();
     static GSTIN: OnceLock<Regex> = OnceLock::new();
@@ -255,6 +258,10 @@ pub fn tax_ids_in(line: &str) -> Vec<String> {
     )
     .captures_iter(line)
     {
+        // The first groups of an IBAN ("IBAN: BE 41 7360 0661 9710") are no VAT number.
+        if iban_at(line, c.get(0).map_or(0, |m| m.start())) {
+            continue;
+        }
         let id: String = format!("{}{}", &c[1], &c[2]).chars().filter(|c| !c.is_whitespace()).collect();
         let digits = id[2..].chars().filter(|c| c.is_ascii_digit()).count();
         let ok = match &c[1] {

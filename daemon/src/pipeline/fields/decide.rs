@@ -177,7 +177,14 @@ pub fn decide(
                     .filter(|x| x.prior == f64::NEG_INFINITY)
                     .filter_map(|x| x.cand),
             );
-            decision(f, o, at(f), judged.get(f), p.of(f), (pinned, &out))
+            decision(
+                f,
+                o,
+                at(f),
+                judged.get(f),
+                p.of(f),
+                (pinned, &out, &is_business),
+            )
         })
         .collect();
     // A party that is the business itself or one its books know, on its side, is settled by

@@ -25,6 +25,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::choose::{Judged, NONE, TOP};
+use super::evidence::weak_evidence;
 use crate::extract::money::decimal;
 use crate::extract::read::candidates::{same_value, Candidate, STATES};
 use crate::extract::read::fold::key;
@@ -354,57 +355,9 @@ pub fn alone(opts: &[Opt]) -> usize {
     best
 }
 
-/// Whether candidate `c` of `field` (among `cands`) rests on evidence too weak for agreement to
-/// settle it: a rule whose best candidate was the labelled value less than half the time on the
-/// real development half (`zopilot text --candidates`, 182 documents): an unlabelled amount (36
-/// of 141), a name-like segment of the head (4 of 15), an unlabelled id in the head (9 of 27), an
-/// id-like token (1 of 11), a reference (0 of 5), an amount before the last on a total's row
-/// (a column sum: 11 of 22 the tax or subtotal); for the recipient, the letterhead (2 of 13) or a
-/// legal-form name found anywhere (4 of 16), and a tax id under no recipient's label (1 of 15).
-/// The model agrees with such a pick as readily as with a labelled one; only the arithmetic
-/// (or an identity) settles it. A name read from an unlabelled address block is as weak:
-/// whose block it is, nothing printed says.
-///
-/// And, where the model's agreement was measured not to be enough (the default model on the
-/// same half, agreement-settled fields against the labels): the issuer's name from the
-/// letterhead or a legal-form line (76 of 103 right: trade name for legal name, OCR-garbled
-/// letters, the other party's block), which only a label or the books (a vendor of the books)
-/// settle; a number under a generic or an order label ("#", "PO#", "Beleg-Nr.", "Bestellnr.":
-/// prior below 5, 2 of 13); an amount due under a weak label (prior below 2, 0 of 9); an
-/// unlabelled date as the due date (2 of 9); a subtotal (6 of 12 by agreement: a VAT table prints
-/// a net per rate), which only the arithmetic settles; a tax id without a country prefix when one
-/// with a prefix is among the candidates (0 of 4: the VAT id is the one posted).
-fn weak_evidence(field: &str, c: &Candidate, cands: &[Candidate]) -> bool {
-    const WEAK: &[&str] = &[
-        "amount printed",
-        "column sum",
-        "head",
-        "id in the head",
-        "id-like token",
-        "reference",
-    ];
-    let rule = c.evidence.rule;
-    let vat_like = |v: &Value| {
-        let s = v.as_str().unwrap_or("").replace(' ', "");
-        let b = s.as_bytes();
-        b.len() > 3
-            && b[0].is_ascii_uppercase()
-            && b[1].is_ascii_uppercase()
-            && b[2].is_ascii_digit()
-    };
-    WEAK.contains(&rule)
-        || match field {
-            "to.name" => matches!(rule, "letterhead" | "legal form" | "address block"),
-            "to.tax_id" => c.prior < 1.0,
-            "from.name" => matches!(rule, "letterhead" | "legal form" | "address block"),
-            "invoice_number" => rule == "label" && c.prior < 5.0,
-            "amount_due" => c.prior < 2.0,
-            "due_date" => rule == "date printed",
-            "subtotal" => true,
-            "from.tax_id" => !vat_like(&c.value) && cands.iter().any(|o| vat_like(&o.value)),
-            _ => false,
-        }
-}
+/// What the identity says of a field's decision: whether the arithmetic pinned it, the
+/// candidates it rules out, and which values are the business's own.
+pub type Identity<'a> = (bool, &'a [usize], &'a dyn Fn(&Value) -> bool);
 
 /// The decision for `field` whose option `k` of `opts` was chosen: settled when the rules' best
 /// option (by prior) and the model's best option are the chosen one, or `pinned`. The model's
@@ -417,7 +370,7 @@ pub fn decision(
     k: usize,
     judged: Option<&Judged>,
     cands: &[Candidate],
-    (pinned, ruled_out): (bool, &[usize]),
+    (pinned, ruled_out, is_business): Identity<'_>,
 ) -> Decision {
     let chosen = &opts[k];
     let mut rules_best = 0;
@@ -440,7 +393,7 @@ pub fn decision(
     let agree = model_best == Some(chosen.cand) && rules_best == chosen.cand;
     let weak = chosen
         .cand
-        .is_some_and(|i| weak_evidence(field, &cands[i], cands));
+        .is_some_and(|i| weak_evidence(field, &cands[i], cands, is_business));
     let how = if pinned {
         "arithmetic"
     } else if agree && weak {

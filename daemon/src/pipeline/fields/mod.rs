@@ -18,6 +18,7 @@
 
 pub mod choose;
 pub mod decide;
+pub mod evidence;
 pub mod identity;
 pub mod joint;
 pub mod layout;

@@ -253,3 +253,35 @@ fn the_business_is_on_one_side_and_an_unlabelled_business_leans_to_the_recipient
     let from = [opt("Flour Mill GmbH", 3.0, false)];
     assert_eq!(parties(&from, &to, &business, true), Some([0, 0]));
 }
+
+#[test]
+fn the_issuers_tax_id_settles_by_agreement_only_when_no_other_partys_id_is_printed() {
+    let agreed = |t: &str, business: &Business| {
+        let p = proposals(t);
+        let id = p.of("from.tax_id")[0].printed.clone();
+        let judged: HashMap<_, _> = [model_prefers(&p, "from.tax_id", &id)].into();
+        let d = decide(&p, &judged, line_sums(t), business);
+        let d = decided(&d, "from.tax_id").clone();
+        (id, d.settled, d.how)
+    };
+    let one = "Nordlys Elektro AS\nStorgata 1, 0155 Oslo\nOrg.nr.: NO 984 820 011 MVA\n\
+               FAKTURA\nFakturanr: 1001\nTotal 100,00\n";
+    let (id, settled, how) = agreed(one, &NOBODY);
+    assert_eq!(id, "NO984820011MVA");
+    assert!(settled, "{how}");
+    // The buyer's number printed too, under no recipient's label: whose is whose is a guess.
+    let two = format!("{one}Bergen Bygg AS\nNO 937 270 062 MVA\n");
+    let (id, settled, how) = agreed(&two, &NOBODY);
+    assert_eq!(id, "NO984820011MVA");
+    assert!(!settled, "{how}");
+    // Under the buyer's own label ("Deres org.nr", your org. number), or when the other number
+    // is the business's own, it is not.
+    let labelled = format!("{one}Deres organisasjonsnr\nNO 937 270 062 MVA\n");
+    assert!(agreed(&labelled, &NOBODY).1);
+    let ours = Business {
+        name: "Bergen Bygg AS",
+        tax_id: Some("NO937270062MVA"),
+        ..NOBODY
+    };
+    assert!(agreed(&two, &ours).1);
+}

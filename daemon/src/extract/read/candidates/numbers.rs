@@ -21,7 +21,7 @@ use crate::extract::candidates::{after_label, below, id_token, number_labels, CR
 use crate::extract::read::lines::{is_header, repeated_in_column};
 use crate::extract::read::names::{is_title, numbered_title};
 use crate::extract::read::segments::segments;
-use crate::extract::values::{amounts_in, dates_in, tax_ids_in};
+use crate::extract::values::{amounts_in, dates_in, is_iban, tax_ids_in};
 
 /// Prior of a number under a number label in the item table's header row.
 pub const TABLE_COLUMN: f64 = -1.0;
@@ -50,45 +50,10 @@ fn candidate(
     }
 }
 
-/// Whether `token` is an IBAN: a country code, two check digits and 10–30 letters or digits
-/// whose ISO 13616 check (the country and check digits moved to the end, letters as 10–35,
-/// the whole number modulo 97) gives 1.
-fn iban(token: &str) -> bool {
-    let b = token.as_bytes();
-    let shaped = (14..=34).contains(&b.len())
-        && b[..2].iter().all(u8::is_ascii_uppercase)
-        && b[2..4].iter().all(u8::is_ascii_digit)
-        && b[4..]
-            .iter()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    if !shaped {
-        return false;
-    }
-    let mut rem: u32 = 0;
-    for &c in b[4..].iter().chain(&b[..4]) {
-        let v = if c.is_ascii_digit() {
-            (c - b'0') as u32
-        } else {
-            (c - b'A') as u32 + 10
-        };
-        rem = if v >= 10 {
-            (rem * 100 + v) % 97
-        } else {
-            (rem * 10 + v) % 97
-        };
-    }
-    rem == 1
-}
-
-#[cfg(test)]
-pub(super) fn tests_iban(token: &str) -> bool {
-    iban(token)
-}
-
 /// An id-like token: letters and digits with `-/_.`, at least one digit and one letter or
 /// separator, 4–24 characters; not a date, an amount, a phone number or a bare postcode; not
 /// another number of the document whose shape says what it is — a VAT id or GSTIN
-/// ([`tax_ids_in`]), an IBAN ([`iban`]), a street's ordinal ("78th").
+/// ([`tax_ids_in`]), an IBAN ([`is_iban`]), a street's ordinal ("78th").
 fn id_like(token: &str) -> bool {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = R.get_or_init(|| {
@@ -108,7 +73,7 @@ fn id_like(token: &str) -> bool {
         && tax_ids_in(token)
             .first()
             .is_none_or(|t| t.len() < token.len())
-        && !iban(token)
+        && !is_iban(token)
         && !ordinal(token)
 }
 

@@ -166,11 +166,19 @@ pub(super) fn propose(
         out.entry("to.tax_id").or_default().push(head(-2.5));
     }
     for (i, line) in lines.iter().enumerate() {
-        let labelled = tax_ids::labelled(line)
+        let labelled: Vec<(String, bool, usize)> = tax_ids::labelled_at(lines, i)
             .into_iter()
-            .map(|t| (t.id, t.recipient, t.col));
-        let plain = tax_ids_in(line).into_iter().map(|id| (id, false, 0));
-        for (id, recipient, col) in labelled.chain(plain) {
+            .map(|t| (t.id, t.recipient, t.col))
+            .collect();
+        // An id read after its label is not proposed again as a bare one (which would lose a
+        // recipient's label: "Customer VAT: DE…").
+        let key = |id: &str| super::super::fold::key(id);
+        let plain: Vec<(String, bool, usize)> = tax_ids_in(line)
+            .into_iter()
+            .filter(|id| !labelled.iter().any(|(l, _, _)| key(l) == key(id)))
+            .map(|id| (id, false, 0))
+            .collect();
+        for (id, recipient, col) in labelled.into_iter().chain(plain) {
             let (from, to) = if recipient { (-2.0, 2.0) } else { (0.0, 0.0) };
             out.entry("from.tax_id").or_default().push(candidate(
                 id.clone(),
