@@ -15,6 +15,7 @@ pub mod payment;
 pub mod provenance;
 pub mod segments;
 pub mod tax_ids;
+pub mod terms;
 pub mod vocabulary;
 
 pub use document::{read, Reading};

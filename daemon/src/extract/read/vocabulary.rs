@@ -37,6 +37,15 @@ pub struct Vocabulary {
     pub tax_id_labels: TaxIdLabels,
     /// A till's lines: money tendered and change given.
     pub point_of_sale: PointOfSale,
+    /// Words of payment terms in days ("30 days", "Net 30").
+    pub payment_terms: PaymentTerms,
+}
+
+/// Words of payment terms: the day words after the number, the net words before it.
+#[derive(Debug, Deserialize)]
+pub struct PaymentTerms {
+    pub days: Vec<String>,
+    pub net: Vec<String>,
 }
 
 /// Words of a till receipt's payment lines.
@@ -133,6 +142,8 @@ pub fn vocabulary() -> &'static Vocabulary {
         folded(&mut v.tax_id_labels.recipient_words);
         folded(&mut v.point_of_sale.tendered);
         folded(&mut v.point_of_sale.change);
+        folded(&mut v.payment_terms.days);
+        folded(&mut v.payment_terms.net);
         for l in v
             .payment_methods
             .values_mut()

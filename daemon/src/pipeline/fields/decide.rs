@@ -197,6 +197,7 @@ pub fn decide(
         super::layout::settle(&mut ds, p, l);
     }
     settle_amount_due(&mut ds);
+    super::terms::settle_due_date(&mut ds, &p.term_days);
     ds
 }
 
@@ -403,7 +404,11 @@ pub fn apply(
         let c = d.chosen.map(|k| &p.of(d.field)[k]);
         let method = match (d.settled, d.how.as_str()) {
             (true, "arithmetic") => "arithmetic",
-            (true, h) if h.starts_with("paid in full") || h.starts_with("nothing paid") => {
+            (true, h)
+                if h.starts_with("paid in full")
+                    || h.starts_with("nothing paid")
+                    || h.starts_with("the payment terms") =>
+            {
                 "arithmetic"
             }
             (true, h) if IDENTITIES.contains(&h) => "identity",

@@ -22,6 +22,7 @@ pub mod evidence;
 pub mod identity;
 pub mod joint;
 pub mod layout;
+pub mod terms;
 
 use std::collections::HashMap;
 

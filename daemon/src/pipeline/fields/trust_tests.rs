@@ -285,3 +285,37 @@ fn the_issuers_tax_id_settles_by_agreement_only_when_no_other_partys_id_is_print
     };
     assert!(agreed(&two, &ours).1);
 }
+
+#[test]
+fn printed_payment_terms_settle_a_due_date_that_many_days_after_a_settled_issue_date() {
+    let doc = |terms: &str| {
+        format!(
+            "Nordlys Elektro AS\nFAKTURA\nFakturanr: 1001\nFakturadato: 02.01.2025\n\
+             Forfallsdato: 01.02.2025\n{terms}\nTotal 100,00\n"
+        )
+    };
+    let settle = |t: &str| {
+        let p = proposals(t);
+        // The model agrees on the issue date and prefers another date as the due date.
+        let printed = |f: &str, v: &str| {
+            let c = p.of(f).iter().find(|c| c.value == json!(v)).unwrap();
+            c.printed.clone()
+        };
+        let judged: HashMap<_, _> = [
+            model_prefers(&p, "issue_date", &printed("issue_date", "2025-01-02")),
+            model_prefers(&p, "due_date", &printed("due_date", "2025-01-02")),
+        ]
+        .into();
+        let d = decide(&p, &judged, line_sums(t), &NOBODY);
+        assert!(decided(&d, "issue_date").settled);
+        let due = decided(&d, "due_date").clone();
+        assert_eq!(due.value, json!("2025-02-01"));
+        (due.settled, due.how)
+    };
+    let (settled, how) = settle(&doc("Betalingsbetingelser: 30 dager netto"));
+    assert!(settled, "{how}");
+    assert_eq!(how, "the payment terms: 30 days after the issue date");
+    // Terms that do not give this due date, or none: the disagreement stands.
+    assert!(!settle(&doc("Betalingsbetingelser: 14 dager netto")).0);
+    assert!(!settle(&doc("")).0);
+}

@@ -94,6 +94,9 @@ pub struct FieldCandidates {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Proposals {
     pub fields: Vec<FieldCandidates>,
+    /// Payment terms in days the document prints ([`super::terms::term_days`]), ascending.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub term_days: Vec<u32>,
 }
 
 impl Proposals {
@@ -276,5 +279,8 @@ pub fn propose(text: &str, reading: &Reading) -> Proposals {
         &Value::Null,
         PAID.len(),
     ));
-    Proposals { fields }
+    Proposals {
+        fields,
+        term_days: super::terms::term_days(&lines),
+    }
 }
