@@ -171,7 +171,7 @@ pub fn decide(
         .map(|f| {
             let o = &opts[f];
             let pinned = chosen.get(f).is_some_and(|c| c.1);
-            let mut out = ruled_out(f, p.of(f), &value_of, &is_business);
+            let mut out = super::evidence::ruled_out(f, p.of(f), &value_of, &is_business);
             out.extend(
                 o.iter()
                     .filter(|x| x.prior == f64::NEG_INFINITY)
@@ -316,32 +316,6 @@ pub(super) fn settle_amount_due(ds: &mut [Decision]) {
         due.settled = true;
         due.how = why.to_string();
     }
-}
-
-/// The candidates of `field` its identity rules out, given the chosen value of another field
-/// (`value_of`): the business on one side when the other side is the business; the document's
-/// own number as a tax id.
-fn ruled_out(
-    field: &str,
-    cands: &[crate::extract::read::candidates::Candidate],
-    value_of: &dyn Fn(&str) -> Value,
-    is_business: &dyn Fn(&Value) -> bool,
-) -> Vec<usize> {
-    let other = match field {
-        "from.name" => "to.name",
-        "to.name" => "from.name",
-        "from.tax_id" | "to.tax_id" => "invoice_number",
-        _ => return Vec::new(),
-    };
-    let v = value_of(other);
-    let out = |c: &crate::extract::read::candidates::Candidate| {
-        if other == "invoice_number" {
-            !v.is_null() && key(c.value.as_str().unwrap_or("")) == key(v.as_str().unwrap_or(""))
-        } else {
-            is_business(&v) && is_business(&c.value)
-        }
-    };
-    (0..cands.len()).filter(|&i| out(&cands[i])).collect()
 }
 
 /// A kind its title alone proposes (the only candidate left: [`crate::extract::read::candidates`]

@@ -1,9 +1,11 @@
 //! Which evidence is strong enough for the rules' and the model's agreement to settle a field
-//! ([`weak_evidence`]), measured against the labels of the real development half.
+//! ([`weak_evidence`]), measured against the labels of the real development half, and which
+//! options the model's answer is taken among ([`ruled_out`]).
 
 use serde_json::Value;
 
 use crate::extract::read::candidates::Candidate;
+use crate::extract::read::fold::key;
 
 /// Whether candidate `c` of `field` (among `cands`) rests on evidence too weak for agreement to
 /// settle it: a rule whose best candidate was the labelled value less than half the time on the
@@ -99,4 +101,34 @@ pub fn rival_tax_id(
             && !d.contains(&own)
             && !is_business(&o.value)
     })
+}
+
+/// The candidates of `field` its identity or arithmetic rules out, given the chosen value of
+/// another field (`value_of`): the business on one side when the other side is the business;
+/// the document's own number as a tax id; a due date before the chosen issue date.
+pub fn ruled_out(
+    field: &str,
+    cands: &[Candidate],
+    value_of: &dyn Fn(&str) -> Value,
+    is_business: &dyn Fn(&Value) -> bool,
+) -> Vec<usize> {
+    let other = match field {
+        "from.name" => "to.name",
+        "to.name" => "from.name",
+        "from.tax_id" | "to.tax_id" => "invoice_number",
+        "due_date" => "issue_date",
+        _ => return Vec::new(),
+    };
+    let v = value_of(other);
+    let out = |c: &Candidate| {
+        if other == "issue_date" {
+            // ISO dates compare as strings.
+            matches!((c.value.as_str(), v.as_str()), (Some(d), Some(i)) if d < i)
+        } else if other == "invoice_number" {
+            !v.is_null() && key(c.value.as_str().unwrap_or("")) == key(v.as_str().unwrap_or(""))
+        } else {
+            is_business(&v) && is_business(&c.value)
+        }
+    };
+    (0..cands.len()).filter(|&i| out(&cands[i])).collect()
 }

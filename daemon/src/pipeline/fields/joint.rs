@@ -361,9 +361,10 @@ pub type Identity<'a> = (bool, &'a [usize], &'a dyn Fn(&Value) -> bool);
 
 /// The decision for `field` whose option `k` of `opts` was chosen: settled when the rules' best
 /// option (by prior) and the model's best option are the chosen one, or `pinned`. The model's
-/// best is taken among the options the document's identity allows: candidates in `ruled_out`
-/// (the business as the issuer when it is the recipient, the document's own number as a tax id)
-/// are not the model's answer, whatever their share.
+/// best is taken among the options the document's identity and arithmetic allow: candidates in
+/// `ruled_out` (the business as the issuer when it is the recipient, the document's own number
+/// as a tax id, a due date before the issue date) are not the model's answer, whatever their
+/// share.
 pub fn decision(
     field: &'static str,
     opts: &[Opt],

@@ -26,7 +26,7 @@ pub(super) fn decided<'a>(d: &'a [Decision], field: &str) -> &'a Decision {
 
 /// The model's shares as a field's scoring would give them for its top four candidates and
 /// "not on the document": `logp` of each option as printed.
-fn judged(
+pub(super) fn judged(
     p: &Proposals,
     field: &'static str,
     logp: impl Fn(&str) -> f64,

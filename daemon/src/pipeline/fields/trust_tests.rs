@@ -319,3 +319,36 @@ fn printed_payment_terms_settle_a_due_date_that_many_days_after_a_settled_issue_
     assert!(!settle(&doc("Betalingsbetingelser: 14 dager netto")).0);
     assert!(!settle(&doc("")).0);
 }
+
+#[test]
+fn a_due_date_before_the_issue_date_is_not_the_models_answer() {
+    use super::tests::judged;
+    let t = "Nordlys Elektro AS\nFAKTURA\nFakturanr: 1001\nLeveringsdato: 28.12.2024\n\
+             Fakturadato: 02.01.2025\nForfallsdato: 16.01.2025\nTotal 100,00\n";
+    let p = proposals(t);
+    let value = |o: &str| {
+        p.of("due_date")
+            .iter()
+            .find(|c| c.printed == o)
+            .map(|c| c.value.clone())
+    };
+    let share = |o: &str| match value(o) {
+        Some(v) if v == json!("2024-12-28") => -0.05,
+        Some(v) if v == json!("2025-01-16") => -1.0,
+        _ => -4.0,
+    };
+    let issue = p.of("issue_date")[0].printed.clone();
+    let judged: HashMap<_, _> = [
+        model_prefers(&p, "issue_date", &issue),
+        judged(&p, "due_date", share),
+    ]
+    .into();
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    assert_eq!(decided(&d, "issue_date").value, json!("2025-01-02"));
+    let due = decided(&d, "due_date");
+    // The model's first choice, the delivery date, falls before the issue date: its best
+    // allowed option is the labelled due date, which the rules picked too.
+    assert_eq!(due.value, json!("2025-01-16"));
+    assert!(due.settled, "{due:?}");
+    assert_eq!(due.how, "rules and model agree");
+}
