@@ -7,6 +7,10 @@ use serde_json::Value;
 use crate::extract::read::candidates::Candidate;
 use crate::extract::read::fold::key;
 
+/// The prior of an amount-due candidate under an amount-due label ("Amount due", "Å betale");
+/// below it, the amount is printed under some other label or none.
+pub const DUE_LABELLED: f64 = 2.0;
+
 /// Whether candidate `c` of `field` (among `cands`) rests on evidence too weak for agreement to
 /// settle it: a rule whose best candidate was the labelled value less than half the time on the
 /// real development half (`zopilot text --candidates`, 182 documents): an unlabelled amount (36
@@ -59,7 +63,7 @@ pub fn weak_evidence(
             "to.tax_id" => c.prior < 1.0,
             "from.name" => matches!(rule, "letterhead" | "legal form" | "address block"),
             "invoice_number" => rule == "label" && c.prior < 5.0,
-            "amount_due" => c.prior < 2.0,
+            "amount_due" => c.prior < DUE_LABELLED,
             "due_date" => rule == "date printed",
             "subtotal" => true,
             "from.tax_id" => {

@@ -371,8 +371,9 @@ fn a_zero_tax_pins_nothing_an_amount_printed_twice_adds_up_with_it() {
     assert!(got.is_none_or(|(_, pins)| pins == [false; 4]), "{got:?}");
     let subtotals = [opt(1760.0, 0.0, 3)];
     let taxes = [opt(0.0, 0.0, 4), opt(44.0, 0.0, 6)];
-    // A real tax that adds up pins all three.
+    // A real tax that adds up pins all three (and the net is no amount due of it).
     let totals = [opt(1804.0, 0.0, 8)];
+    let dues = [opt(1760.0, 0.0, 3), opt(1804.0, 0.0, 8)];
     let (_, pins) = money([&totals, &subtotals, &taxes, &dues], &ctx).unwrap();
     assert_eq!(&pins[..3], &[true, true, true]);
 }
@@ -419,4 +420,24 @@ fn the_documents_number_read_as_an_amount_is_no_total_whatever_the_model_says() 
     assert_eq!(decided(&d, "invoice_number").value, json!("34278587"));
     assert_eq!(decided(&d, "total").value, json!(56651.49));
     assert!(!decided(&d, "total").settled);
+}
+
+#[test]
+fn the_net_of_a_taxed_total_is_not_the_amount_due() {
+    let t = "FAKTURA 9067031258\nFakturadato 02.06.2016\n\
+             Netto ekskl. MVA                     NOK   48.343,26\n\
+             MVA 25,000 % 48.343,26                     12.085,82\n\
+             Totalpris inkl. MVA                  NOK   60.429,08\n";
+    let p = proposals(t);
+    let net = p
+        .of("amount_due")
+        .iter()
+        .find(|c| c.value == json!(48343.26))
+        .map(|c| c.printed.clone())
+        .expect("the net is an amount-due candidate");
+    let judged: HashMap<_, _> = [model_prefers(&p, "amount_due", &net)].into();
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    assert_eq!(decided(&d, "subtotal").value, json!(48343.26));
+    assert_eq!(decided(&d, "total").value, json!(60429.08));
+    assert_ne!(decided(&d, "amount_due").value, json!(48343.26));
 }
