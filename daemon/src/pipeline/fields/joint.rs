@@ -3,10 +3,10 @@
 //! arithmetic and identity:
 //! - money: subtotal + tax = total (within rounding) when all three are chosen, the tax below
 //!   the total and not above the subtotal (a rate over 100 %), the subtotal and the amount due
-//!   not above the total, the amount due not the net of a taxed total; one printed number is
-//!   one field's (the amount due may be the total's); the item lines adding up to the total or
-//!   the subtotal count for that choice; a "total" whose sum with the tax is printed too is the
-//!   net;
+//!   not above the total, an unlabelled amount due the total, 0 or the total less a printed
+//!   paid amount (never the net of a taxed total); one printed number is one field's (the
+//!   amount due may be the total's); the item lines adding up to the total or the subtotal
+//!   count for that choice; a "total" whose sum with the tax is printed too is the net;
 //! - dates: the due date not before the issue date;
 //! - parties: the issuer is not the recipient; when the business's name or tax id is among the
 //!   candidates, exactly one side is the business (for names all but certain:
@@ -209,12 +209,15 @@ fn money_check(o: [&Opt; 4], ctx: &Money) -> Option<(f64, [bool; 4])> {
         if d > t + tolerance(2) || d.is_sign_negative() {
             return None;
         }
-        // The net of a taxed total is not what is owed (a part payment of exactly the tax is
-        // no document's case): an amount due under no amount-due label (prior below
-        // [`DUE_LABELLED`]) equal to the chosen subtotal is another reading.
+        // Amount due = total − paid. One under no amount-due label (a label's prior below
+        // [`DUE_LABELLED`], or none) is the total, 0, or the total less a paid amount printed
+        // on the page — not the net of a taxed total (a part payment of exactly the tax is no
+        // document's case), not a line's amount.
+        let due_labelled = o[3].labelled && o[3].prior >= DUE_LABELLED;
         let taxed = x.is_some_and(|x| !x.is_zero());
         let net = s.is_some_and(|s| (d - s).abs() <= tolerance(2) && (t - s).abs() > tolerance(2));
-        if taxed && net && o[3].prior < DUE_LABELLED {
+        let whole_or_none = (d - t).abs() <= tolerance(2) || d.is_zero();
+        if !due_labelled && !whole_or_none && ((taxed && net) || !ctx.printed(t - d)) {
             return None;
         }
     }

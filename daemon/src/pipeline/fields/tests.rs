@@ -440,4 +440,22 @@ fn the_net_of_a_taxed_total_is_not_the_amount_due() {
     assert_eq!(decided(&d, "subtotal").value, json!(48343.26));
     assert_eq!(decided(&d, "total").value, json!(60429.08));
     assert_ne!(decided(&d, "amount_due").value, json!(48343.26));
+    // Nor is a line's amount, unless the total less it is printed as paid.
+    let lines = "Rør 110 mm          2 stk     16.590,00   33.180,00\n";
+    let t2 = t.replacen("Netto", &format!("{lines}Netto"), 1);
+    let owed = |t: &str| {
+        let p = proposals(t);
+        let line = p
+            .of("amount_due")
+            .iter()
+            .find(|c| c.value == json!(33180.0))
+            .map(|c| c.printed.clone())
+            .expect("the line's amount is an amount-due candidate");
+        let judged: HashMap<_, _> = [model_prefers(&p, "amount_due", &line)].into();
+        let d = decide(&p, &judged, line_sums(t), &NOBODY);
+        decided(&d, "amount_due").value.clone()
+    };
+    assert_ne!(owed(&t2), json!(33180.0));
+    let paid = format!("{t2}Innbetalt                            NOK   27.249,08\n");
+    assert_eq!(owed(&paid), json!(33180.0));
 }
