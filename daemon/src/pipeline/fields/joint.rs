@@ -161,8 +161,8 @@ fn tolerance(terms: usize) -> Decimal {
 /// The arithmetic's verdict on (total, subtotal, tax, amount due): `None` when broken, else the
 /// bonus and which of them it pins: all three of a printed total, subtotal and tax that add up
 /// (three places on the page; a printed zero tax counts); a total or subtotal the item lines add up to; an amount due
-/// equal to a pinned total.
-fn money_check(o: [&Opt; 4], ctx: &Money) -> Option<(f64, [bool; 4])> {
+/// equal to a pinned total. `owed`: the amount due held to what is owed too (total − paid).
+fn money_check(o: [&Opt; 4], ctx: &Money, owed: bool) -> Option<(f64, [bool; 4])> {
     let lines = ctx.lines;
     let [t, s, x, d] = o.map(|v| decimal(&v.value));
     if same_place(o[0], o[1]) || same_place(o[0], o[2]) || same_place(o[1], o[2]) {
@@ -217,7 +217,7 @@ fn money_check(o: [&Opt; 4], ctx: &Money) -> Option<(f64, [bool; 4])> {
         let taxed = x.is_some_and(|x| !x.is_zero());
         let net = s.is_some_and(|s| (d - s).abs() <= tolerance(2) && (t - s).abs() > tolerance(2));
         let whole_or_none = (d - t).abs() <= tolerance(2) || d.is_zero();
-        if !due_labelled && !whole_or_none && ((taxed && net) || !ctx.printed(t - d)) {
+        if owed && !due_labelled && !whole_or_none && ((taxed && net) || !ctx.printed(t - d)) {
             return None;
         }
     }
@@ -250,7 +250,7 @@ pub fn money(all: [&[Opt]; 4], ctx: &Money) -> Option<([usize; 4], [bool; 4])> {
         for (b, s) in all[1].iter().enumerate() {
             for (c, x) in all[2].iter().enumerate() {
                 for (e, d) in all[3].iter().enumerate() {
-                    let Some((bonus, pins)) = money_check([t, s, x, d], ctx) else {
+                    let Some((bonus, pins)) = money_check([t, s, x, d], ctx, false) else {
                         continue;
                     };
                     let score = t.score + s.score + x.score + d.score + bonus;
@@ -261,7 +261,22 @@ pub fn money(all: [&[Opt]; 4], ctx: &Money) -> Option<([usize; 4], [bool; 4])> {
             }
         }
     }
-    best.map(|(_, k, pins)| (k, pins))
+    let (_, mut k, mut pins) = best?;
+    // The amount due chosen again under the rule of what is owed (`owed`), the total, subtotal
+    // and tax kept: an amount due never moves the other three.
+    let [t, s, x] = [&all[0][k[0]], &all[1][k[1]], &all[2][k[2]]];
+    let mut due: Option<(f64, usize, [bool; 4])> = None;
+    for (e, d) in all[3].iter().enumerate() {
+        if let Some((bonus, p)) = money_check([t, s, x, d], ctx, true) {
+            if due.is_none_or(|b| d.score + bonus > b.0) {
+                due = Some((d.score + bonus, e, p));
+            }
+        }
+    }
+    if let Some((_, e, p)) = due {
+        (k[3], pins) = (e, p);
+    }
+    Some((k, pins))
 }
 
 /// Rule out the money options of `opts` that are the document's number `number` read as an
