@@ -102,7 +102,10 @@ pub fn labelled_at(lines: &[&str], i: usize) -> Vec<LabelledTaxId> {
         let ends = after
             .split(|c: char| c.is_whitespace() || ":#.".contains(c))
             .all(|w| w.is_empty() || NUMBER_WORDS.contains(&fold(w).as_str()));
-        let Some(below) = at_column(lines[i], seg.col, 3).filter(|_| ends) else {
+        if !ends {
+            continue;
+        }
+        let Some(below) = at_column(lines[i], seg.col, 3) else {
             continue;
         };
         let Some(id) = number_after(&below.text) else {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::extract::read::candidates::Candidate;
+use crate::extract::read::candidates::{digits, Candidate};
 use crate::extract::read::fold::key;
 
 /// The prior of an amount-due candidate under an amount-due label ("Amount due", "Å betale");
@@ -85,13 +85,6 @@ pub fn rival_tax_id(
     cands: &[Candidate],
     is_business: &dyn Fn(&Value) -> bool,
 ) -> bool {
-    let digits = |v: &Value| -> String {
-        v.as_str()
-            .unwrap_or("")
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect()
-    };
     let own = digits(&c.value);
     if own.len() < 5 {
         return false;

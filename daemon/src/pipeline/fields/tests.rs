@@ -24,6 +24,15 @@ pub(super) fn decided<'a>(d: &'a [Decision], field: &str) -> &'a Decision {
     d.iter().find(|x| x.field == field).unwrap()
 }
 
+/// How the candidate of `field` with `value` is printed (the option the model is shown).
+pub(super) fn printed_as(p: &Proposals, field: &str, value: serde_json::Value) -> String {
+    p.of(field)
+        .iter()
+        .find(|c| c.value == value)
+        .map(|c| c.printed.clone())
+        .unwrap_or_else(|| panic!("{value} is a candidate of {field}"))
+}
+
 /// The model's shares as a field's scoring would give them for its top four candidates and
 /// "not on the document": `logp` of each option as printed.
 pub(super) fn judged(
@@ -429,12 +438,7 @@ fn the_net_of_a_taxed_total_is_not_the_amount_due() {
              MVA 25,000 % 48.343,26                     12.085,82\n\
              Totalpris inkl. MVA                  NOK   60.429,08\n";
     let p = proposals(t);
-    let net = p
-        .of("amount_due")
-        .iter()
-        .find(|c| c.value == json!(48343.26))
-        .map(|c| c.printed.clone())
-        .expect("the net is an amount-due candidate");
+    let net = printed_as(&p, "amount_due", json!(48343.26));
     let judged: HashMap<_, _> = [model_prefers(&p, "amount_due", &net)].into();
     let d = decide(&p, &judged, line_sums(t), &NOBODY);
     assert_eq!(decided(&d, "subtotal").value, json!(48343.26));
@@ -445,12 +449,7 @@ fn the_net_of_a_taxed_total_is_not_the_amount_due() {
     let t2 = t.replacen("Netto", &format!("{lines}Netto"), 1);
     let owed = |t: &str| {
         let p = proposals(t);
-        let line = p
-            .of("amount_due")
-            .iter()
-            .find(|c| c.value == json!(33180.0))
-            .map(|c| c.printed.clone())
-            .expect("the line's amount is an amount-due candidate");
+        let line = printed_as(&p, "amount_due", json!(33180.0));
         let judged: HashMap<_, _> = [model_prefers(&p, "amount_due", &line)].into();
         let d = decide(&p, &judged, line_sums(t), &NOBODY);
         decided(&d, "amount_due").value.clone()

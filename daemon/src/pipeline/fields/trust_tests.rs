@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use super::decide::{decide, Business};
-use super::tests::{decided, model_prefers, proposals, NOBODY};
+use super::tests::{decided, model_prefers, printed_as, proposals, NOBODY};
 use crate::extract::read::document::line_sums;
 
 #[test]
@@ -297,13 +297,17 @@ fn printed_payment_terms_settle_a_due_date_that_many_days_after_a_settled_issue_
     let settle = |t: &str| {
         let p = proposals(t);
         // The model agrees on the issue date and prefers another date as the due date.
-        let printed = |f: &str, v: &str| {
-            let c = p.of(f).iter().find(|c| c.value == json!(v)).unwrap();
-            c.printed.clone()
-        };
         let judged: HashMap<_, _> = [
-            model_prefers(&p, "issue_date", &printed("issue_date", "2025-01-02")),
-            model_prefers(&p, "due_date", &printed("due_date", "2025-01-02")),
+            model_prefers(
+                &p,
+                "issue_date",
+                &printed_as(&p, "issue_date", json!("2025-01-02")),
+            ),
+            model_prefers(
+                &p,
+                "due_date",
+                &printed_as(&p, "due_date", json!("2025-01-02")),
+            ),
         ]
         .into();
         let d = decide(&p, &judged, line_sums(t), &NOBODY);

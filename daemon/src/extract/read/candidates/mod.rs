@@ -180,18 +180,21 @@ fn vat_shaped(v: &Value) -> bool {
     b.len() > 4 && b[0].is_ascii_uppercase() && b[1].is_ascii_uppercase() && b[2].is_ascii_digit()
 }
 
+/// The ASCII digits of a string value ("FR 81 423 093 459" → "81423093459"; a number or
+/// null → ""): a tax id's digits, whatever its prefix and separators.
+pub fn digits(v: &Value) -> String {
+    v.as_str()
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
 /// When the rule picked a party's local registration number ("SIRET 423 093 459", a Finnish
 /// business id "7654321-8", a Czech IČO) and the same number is printed as a VAT number too
 /// (its digits inside one with a country prefix: "FR81423093459", "FI76543218"), the VAT number
 /// ranks just above it: the tax id a VAT invoice is booked under.
 fn prefer_vat_number(all: &mut [Candidate], pick: &Value) {
-    let digits = |v: &Value| -> String {
-        v.as_str()
-            .unwrap_or("")
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect()
-    };
     let own = digits(pick);
     if pick.is_null() || vat_shaped(pick) || own.len() < 7 {
         return;

@@ -172,7 +172,7 @@ pub(super) fn propose(
             .collect();
         // An id read after its label is not proposed again as a bare one (which would lose a
         // recipient's label: "Customer VAT: DE…").
-        let key = |id: &str| super::super::fold::key(id);
+        let key = super::super::fold::key;
         let plain: Vec<(String, bool, usize)> = tax_ids_in(line)
             .into_iter()
             .filter(|id| !labelled.iter().any(|(l, _, _)| key(l) == key(id)))
