@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 use super::{currency, kind, lines, parties, payment, provenance::entry};
 use crate::extract::candidates::{self, Candidate, Candidates};
 use crate::extract::pdf::LayoutLine;
-use crate::extract::values::tax_ids_in;
+use crate::extract::values::{printed_order, tax_ids_in};
 
 /// What the rules read.
 #[derive(Debug, Clone)]
@@ -31,6 +31,9 @@ pub struct Reading {
     pub candidates: Candidates,
     /// Whether dates were read month first (US documents).
     pub month_first: bool,
+    /// Whether the page's own dates proved that order ([`printed_order`]): the other reading
+    /// of an ambiguous date is then no candidate.
+    pub order_printed: bool,
 }
 
 impl Reading {
@@ -57,9 +60,13 @@ impl Reading {
     }
 }
 
-/// US documents write month first (03/08/2014): a document in dollars or naming USD.
+/// Whether `text` reads its numeric dates month first (03/08/2014 as March 8): the order its own
+/// dates prove ([`printed_order`]), else a US document's — in dollars or naming USD, or the
+/// business in the US.
 pub fn month_first(text: &str, country: Option<&str>) -> bool {
-    text.contains('$') && !text.contains('€') || text.contains("USD") || country == Some("US")
+    printed_order(text).unwrap_or_else(|| {
+        text.contains('$') && !text.contains('€') || text.contains("USD") || country == Some("US")
+    })
 }
 
 /// The provenance entry of the document kind read from its title.
@@ -163,15 +170,7 @@ pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading
     let p = parties::read(text, &k.kind);
     put_parties(&p, &mut d, &mut prov, layout, text);
     assign_tax_ids(text, &p, &mut d);
-    d.insert(
-        "reference_numbers".into(),
-        Value::Array(
-            c.reference_numbers
-                .iter()
-                .map(|r| r.value.clone())
-                .collect(),
-        ),
-    );
+    d.insert("reference_numbers".into(), references(&c));
     let pay = payment::read(text);
     let mut doc = Value::Object(d);
     booking_number(&mut doc, &c, &mut prov, layout, text);
@@ -199,7 +198,18 @@ pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading
         doc,
         candidates: c,
         month_first: mf,
+        order_printed: printed_order(text).is_some(),
     }
+}
+
+/// The reference numbers read (`reference_numbers`: an array of their values).
+fn references(c: &Candidates) -> Value {
+    Value::Array(
+        c.reference_numbers
+            .iter()
+            .map(|r| r.value.clone())
+            .collect(),
+    )
 }
 
 fn party_json(p: &parties::Party) -> Value {

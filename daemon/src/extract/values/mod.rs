@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 mod dates;
 mod iban;
 mod printed;
-pub use dates::{date_spans, dates_in};
+pub use dates::{date_spans, dates_in, printed_order};
 pub use iban::{iban_at, is_iban};
 pub use printed::Printed;
 

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::extract::candidates::labelled_fields;
 use crate::extract::read::candidates::{digits, Candidate};
 use crate::extract::read::fold::key;
 
@@ -100,9 +101,21 @@ pub fn rival_tax_id(
     })
 }
 
+/// Whether date candidate `c` is printed under a label naming the due date.
+fn under_due_label(c: &Candidate) -> bool {
+    matches!(c.evidence.rule, "label" | "label above")
+        && c.evidence
+            .label
+            .as_deref()
+            .is_some_and(|l| labelled_fields(l).contains(&"due_date"))
+}
+
 /// The candidates of `field` its identity or arithmetic rules out, given the chosen value of
 /// another field (`value_of`): the business on one side when the other side is the business;
-/// the document's own number as a tax id; a due date before the chosen issue date.
+/// the document's own number as a tax id; a due date before the chosen issue date, or the issue
+/// date itself when the page prints another date under a due date's label (on the real
+/// development and test halves' PDFs, 41 documents print both, and the labelled due date was
+/// the one under its label every time).
 pub fn ruled_out(
     field: &str,
     cands: &[Candidate],
@@ -120,7 +133,8 @@ pub fn ruled_out(
     let out = |c: &Candidate| {
         if other == "issue_date" {
             // ISO dates compare as strings.
-            matches!((c.value.as_str(), v.as_str()), (Some(d), Some(i)) if d < i)
+            matches!((c.value.as_str(), v.as_str()), (Some(d), Some(i)) if d < i
+                || d == i && cands.iter().any(|o| o.value != c.value && under_due_label(o)))
         } else if other == "invoice_number" {
             !v.is_null() && key(c.value.as_str().unwrap_or("")) == key(v.as_str().unwrap_or(""))
         } else {

@@ -62,8 +62,14 @@ fn candidate(iso: &str, printed: &str, prior: f64, line: usize, col: usize) -> C
     }
 }
 
-/// Candidates of both date fields, per field. `month_first` reads `03/08/2014` as March 8.
-pub(super) fn propose(lines: &[&str], month_first: bool) -> HashMap<&'static str, Vec<Candidate>> {
+/// Candidates of both date fields, per field. `month_first` reads `03/08/2014` as March 8;
+/// `order_printed`: the page's own dates proved that order, so an ambiguous date's other
+/// reading is no candidate.
+pub(super) fn propose(
+    lines: &[&str],
+    month_first: bool,
+    order_printed: bool,
+) -> HashMap<&'static str, Vec<Candidate>> {
     let mut out: HashMap<&'static str, Vec<Candidate>> = HashMap::new();
     let n = lines.len().max(1);
     let mut first = true;
@@ -99,7 +105,7 @@ pub(super) fn propose(lines: &[&str], month_first: bool) -> HashMap<&'static str
                 } else {
                     Some(before.clone())
                 };
-                let other = swapped(&p.text, &p.value);
+                let other = swapped(&p.text, &p.value).filter(|_| !order_printed);
                 if let Some(other) = &other {
                     // The other reading of an ambiguous numeric date, for the arithmetic (due ≥
                     // issue) and the model to weigh; the document's convention ranks first.

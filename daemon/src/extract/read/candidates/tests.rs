@@ -49,6 +49,22 @@ fn every_date_and_every_labelled_number_is_proposed() {
 }
 
 #[test]
+fn an_ambiguous_dates_other_reading_is_proposed_until_the_page_proves_its_order() {
+    let rules =
+        |p: &Proposals, f: &str| -> Vec<&str> { p.of(f).iter().map(|c| c.evidence.rule).collect() };
+    // Only ambiguous dates: both readings are candidates, the convention's first.
+    let p = proposals("Invoice 17\nDate: 04/07/2016\nTotal 10.00 EUR\n");
+    assert!(rules(&p, "issue_date").contains(&"other date order"));
+    assert_eq!(p.of("issue_date")[0].value, json!("2016-07-04"));
+    // "22/07/2016" can only be day first, so 04/07/2016 is July 4 and nothing else; in dollars
+    // too (the page's own dates before the currency's convention).
+    let p = proposals("Invoice 17\nDate: 04/07/2016\nDue: 22/07/2016\nTotal $10.00\n");
+    assert!(!rules(&p, "issue_date").contains(&"other date order"));
+    assert_eq!(p.of("issue_date")[0].value, json!("2016-07-04"));
+    assert!(!values(&p, "issue_date").contains(&json!("2016-04-07")));
+}
+
+#[test]
 fn parties_and_tax_ids_are_proposed_for_both_sides() {
     let t = "Nordlicht Software GmbH\nHafenstraße 4, 20457 Hamburg\nUSt-IdNr. DE811907980\n\n\
              Rechnung an:\nBäckerei Sonnenschein KG\nMarktplatz 1, 80331 München\n\
