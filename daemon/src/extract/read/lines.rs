@@ -152,6 +152,8 @@ fn header(line: &str) -> Option<Vec<Column>> {
         .then_some(cols)
 }
 
+/// Whether `line` ends the item rows: its first column opens with a totals label, or a count
+/// of the items ("ANZAHL ARTIKEL   15", "Total qty 3"), which is no item of its own.
 fn is_totals(line: &str) -> bool {
     let f = fold(line);
     let first = segments(line)
@@ -159,10 +161,11 @@ fn is_totals(line: &str) -> bool {
         .next()
         .map(|s| fold(&s.text))
         .unwrap_or_default();
-    vocabulary().totals_labels.iter().any(|t| {
+    let v = vocabulary();
+    v.totals_labels.iter().any(|t| {
         first.starts_with(t.as_str())
             || (has_words(&f, t) && first.split_whitespace().count() <= 3 && has_words(&first, t))
-    })
+    }) || v.count_labels.iter().any(|t| first.starts_with(t.as_str()))
 }
 
 /// Whether a segment is a number cell: a number with at most a currency sign or code around it.

@@ -195,4 +195,19 @@ mod tests {
         assert!(p.paid, "{p:?}");
         assert_eq!(p.method.as_deref(), Some("cash"));
     }
+
+    #[test]
+    fn a_bank_card_line_is_money_tendered() {
+        // A Latvian till paid by card: no change line, the card line states the amount.
+        let rimi = "KOPĀ:      11,23 EUR\nBankas karte                      11,23\n\
+                    LAIKS  2026-09-05 13:58:38\n";
+        let (tendered, change) = till(rimi);
+        assert_eq!(
+            tendered.as_deref(),
+            Some("Bankas karte                      11,23")
+        );
+        assert_eq!(change, None);
+        // The card named without an amount on its line is no tendered line.
+        assert_eq!(till("Maksājumu karte\nKOPĀ: 11,23\n").0, None);
+    }
 }

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::choose::Judged;
 use super::joint::{self, decision, Decision, Opt};
+use super::till::{self, NO_BUYER, ONE_DATE, TILL};
 use crate::extract::pdf::LayoutLine;
 use crate::extract::read::candidates::{Proposals, AMOUNTS, FIELDS, STATES};
 use crate::extract::read::fold::key;
@@ -74,9 +75,6 @@ impl Business<'_> {
 
 /// What [`settle_kind`] writes as `how`.
 const TITLE: &str = "the title alone";
-/// What [`settle_kind`] writes for a till receipt: its tendered and change lines, or a tendered
-/// line (cash, a card) beside a time of day.
-const TILL: &str = "a till's payment lines";
 /// The prior of a receipt with both till lines, or one beside a time of day (`candidates::kind`:
 /// +4.0).
 const TILL_PRIOR: f64 = 4.0;
@@ -192,10 +190,12 @@ pub fn decide(
     settle_parties(&mut ds, business);
     name_the_business(&mut ds, business.name);
     settle_kind(&mut ds, p.of("document_type"));
-    settle_till_buyer(&mut ds, p, &is_business);
+    till::settle_buyer(&mut ds, p, &is_business);
     if let Some(l) = business.layout {
         super::layout::settle(&mut ds, p, l);
     }
+    till::settle_date(&mut ds, p);
+    till::leave_out_number(&mut ds);
     settle_amount_due(&mut ds);
     super::terms::settle_due_date(&mut ds, &p.term_days);
     ds
@@ -246,42 +246,6 @@ fn name_the_business(ds: &mut [Decision], business_name: &str) {
         if joint::is_business(&d.value, business_name, None) {
             d.value = json!(business_name);
         }
-    }
-}
-
-/// What [`settle_till_buyer`] writes as `how`.
-const NO_BUYER: &str = "a till receipt names no buyer";
-
-/// A receipt settled by its till's tendered and change lines names no buyer: its recipient
-/// (name and tax id) is "not on the document", settled — unless a recipient's label stands
-/// before a candidate or the business itself is among them (then the parties are read as on
-/// any document). On the real development half, 12 of 12 such receipts print no recipient;
-/// the model, asked for one, names a cashier, a street or the shop itself.
-fn settle_till_buyer(ds: &mut [Decision], p: &Proposals, is_business: &dyn Fn(&Value) -> bool) {
-    let till = ds
-        .iter()
-        .any(|d| d.field == "document_type" && d.settled && d.how == TILL);
-    let named = || {
-        ["to.name", "to.tax_id"].iter().any(|f| {
-            p.of(f)
-                .iter()
-                .any(|c| c.evidence.rule == "label" || is_business(&c.value))
-        })
-    };
-    if !till || named() {
-        return;
-    }
-    for d in ds
-        .iter_mut()
-        .filter(|d| d.field == "to.name" || d.field == "to.tax_id")
-    {
-        *d = Decision {
-            field: d.field,
-            chosen: None,
-            value: Value::Null,
-            settled: true,
-            how: NO_BUYER.to_string(),
-        };
     }
 }
 
@@ -386,7 +350,7 @@ pub fn apply(
                 "arithmetic"
             }
             (true, h) if IDENTITIES.contains(&h) => "identity",
-            (true, TITLE | TILL | NO_BUYER) => "rule",
+            (true, TITLE | TILL | NO_BUYER | ONE_DATE) => "rule",
             (true, h) if super::layout::settled_here(h) => "memory",
             (true, _) => "rule+model",
             (false, h) if h.starts_with("rules only") => "rule",

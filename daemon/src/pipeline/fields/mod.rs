@@ -23,6 +23,7 @@ pub mod identity;
 pub mod joint;
 pub mod layout;
 pub mod terms;
+pub mod till;
 
 use std::collections::HashMap;
 

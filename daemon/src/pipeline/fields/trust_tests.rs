@@ -356,3 +356,126 @@ fn a_due_date_before_the_issue_date_is_not_the_models_answer() {
     assert!(due.settled, "{due:?}");
     assert_eq!(due.how, "rules and model agree");
 }
+
+#[test]
+fn the_issue_date_is_not_the_models_due_date_when_another_date_is_under_a_due_label() {
+    use super::tests::judged;
+    let doc = |due_line: &str| {
+        format!(
+            "Nordlys Elektro AS\nFAKTURA\nFakturanr: 1001\nFakturadato: 02.01.2025\n\
+             {due_line}Total 100,00\n"
+        )
+    };
+    let decide_due = |t: &str| {
+        let p = proposals(t);
+        let share = |o: &str| {
+            let v = p
+                .of("due_date")
+                .iter()
+                .find(|c| c.printed == o)
+                .map(|c| c.value.clone());
+            match v {
+                Some(v) if v == json!("2025-01-02") => -0.05,
+                Some(v) if v == json!("2025-01-16") => -1.0,
+                _ => -4.0,
+            }
+        };
+        let issue = p.of("issue_date")[0].printed.clone();
+        let judged: HashMap<_, _> = [
+            model_prefers(&p, "issue_date", &issue),
+            judged(&p, "due_date", share),
+        ]
+        .into();
+        decided(&decide(&p, &judged, line_sums(t), &NOBODY), "due_date").clone()
+    };
+    // The model names the issue date as the due date; a due date's label stands over 16.01:
+    // the model's best allowed answer is the labelled one.
+    let due = decide_due(&doc("Forfallsdato: 16.01.2025\n"));
+    assert_eq!(due.value, json!("2025-01-16"));
+    assert!(due.settled, "{due:?}");
+    // Ruled out only while another date stands under a due label: due on the issue date stays
+    // an answer when nothing else is labelled as the due date.
+    let out = |t: &str| {
+        let p = proposals(t);
+        let issue = |f: &str| match f {
+            "issue_date" => json!("2025-01-02"),
+            _ => serde_json::Value::Null,
+        };
+        let cands = p.of("due_date");
+        super::evidence::ruled_out("due_date", cands, &issue, &|_| false)
+            .into_iter()
+            .map(|i| cands[i].value.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        out(&doc("Forfallsdato: 16.01.2025\n")),
+        [json!("2025-01-02")]
+    );
+    assert!(out(&doc("")).is_empty());
+}
+
+#[test]
+fn a_till_receipts_number_nothing_settled_is_left_out_not_guessed() {
+    let t = "SATURN ELECTRO\nKasse 05251/87180  Bed. 30-32\nKabel            14,99\n\
+             SUMME            14,99\nBAR              20,00\nRÜCKGELD          5,01\n";
+    let p = proposals(t);
+    // The model names the till's number as the receipt's.
+    let judged: HashMap<_, _> = p
+        .of("invoice_number")
+        .iter()
+        .find(|c| c.value == json!("05251/87180"))
+        .map(|c| model_prefers(&p, "invoice_number", &c.printed.clone()))
+        .into_iter()
+        .collect();
+    assert_eq!(judged.len(), 1, "the till's number is a candidate");
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    assert_eq!(decided(&d, "document_type").how, "a till's payment lines");
+    let n = decided(&d, "invoice_number");
+    assert_eq!(n.value, serde_json::Value::Null);
+    assert!(!n.settled);
+    // On an invoice the same number stays, for review.
+    let t = "SATURN ELECTRO\nRECHNUNG\nKasse 05251/87180\nKabel            14,99\n\
+             SUMME            14,99\n";
+    let p = proposals(t);
+    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    let n = decided(&d, "invoice_number");
+    assert_ne!(n.how, "a till receipt's number, not settled, is left out");
+    assert!(!n.value.is_null(), "{n:?}");
+}
+
+#[test]
+fn the_one_date_a_till_receipt_prints_is_its_date_whatever_the_model_says() {
+    use super::choose::NONE;
+    use super::tests::judged;
+    let till = |dates: &str| {
+        format!(
+            "ALDI SUED\nMilch            1,09 A\nSUMME            14,16\nBAR              20,00\n\
+             RÜCKGELD          5,84\n{dates}\n"
+        )
+    };
+    let issue = |t: &str| {
+        let p = proposals(t);
+        // The model answers "not on the document".
+        let judged: HashMap<_, _> = [judged(&p, "issue_date", |o| {
+            if o == NONE {
+                -0.05
+            } else {
+                -4.0
+            }
+        })]
+        .into();
+        decided(&decide(&p, &judged, line_sums(t), &NOBODY), "issue_date").clone()
+    };
+    // "16.05.20" fits both orders: the euro's convention, day first.
+    let d = issue(&till("16.05.20   18:42   Filiale 4711"));
+    assert_eq!(d.value, json!("2020-05-16"));
+    assert!(d.settled);
+    assert_eq!(d.how, "the one date a till receipt prints");
+    // Printed twice, still one date.
+    let d = issue(&till("06.05.20   18:42\nBeleg vom 06.05.20"));
+    assert_eq!(d.value, json!("2020-05-06"));
+    assert!(d.settled);
+    // Two dates: which one is the sale's, nothing here says.
+    let d = issue(&till("16.05.20   18:42\nRückgabe bis 30.06.20"));
+    assert_ne!(d.how, "the one date a till receipt prints");
+}

@@ -22,6 +22,7 @@ mod kind;
 mod numbers;
 mod parties;
 mod party_keys;
+mod tax_lines;
 #[cfg(test)]
 mod tests;
 mod vat_table;
@@ -258,7 +259,8 @@ pub fn propose(text: &str, reading: &Reading) -> Proposals {
     let mut fields = Vec::new();
     let mut money = amounts::propose(&lines, &table_rows);
     vat_table::propose(&lines, &mut money);
-    let mut dates = dates::propose(&lines, reading.month_first);
+    tax_lines::propose(&lines, &mut money);
+    let mut dates = dates::propose(&lines, reading.month_first, reading.order_printed);
     let mut party = parties::propose(text, &lines, doc);
     for &f in FIELDS {
         let all = match f {

@@ -42,7 +42,7 @@ struct Row {
 }
 
 /// A rate printed on `line` (`7 %`, `19,00%`, `1=19,00%`): its value and byte span.
-fn rate(line: &str) -> Option<(Decimal, usize, usize)> {
+pub(super) fn rate(line: &str) -> Option<(Decimal, usize, usize)> {
     static R: OnceLock<Regex> = OnceLock::new();
     let r = R.get_or_init(|| {
         Regex::new(r"(?:^|[^\d.,])(\d{1,2}(?:[.,]\d{1,3})?)\s?%").expect("valid pattern")
@@ -110,7 +110,7 @@ fn table(lines: &[&str]) -> Vec<Row> {
 }
 
 /// `v` printed as the table prints its amounts (a decimal comma where its net has one).
-fn printed_like(v: Decimal, like: &str) -> String {
+pub(super) fn printed_like(v: Decimal, like: &str) -> String {
     let s = format!("{v:.2}");
     if like.contains(',') && !like.contains('.') {
         s.replace('.', ",")

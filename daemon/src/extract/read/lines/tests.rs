@@ -126,3 +126,16 @@ fn a_reference_printed_down_its_column_is_a_column_and_a_quantity_is_not() {
     assert!(!repeated_in_column(&lines, 5, "1"));
     assert!(!repeated_in_column(&lines, 1, "S8047"), "whole words only");
 }
+
+#[test]
+fn a_count_of_the_items_is_no_item() {
+    let t = "Artikel                      Menge      Betrag
+Joghurt                          2        0,70
+Sekt                             1        0,89
+ANZAHL ARTIKEL                   3
+Vielen Dank
+";
+    let tb = read(t).unwrap();
+    let names: Vec<&str> = tb.rows.iter().map(|r| r.description.as_str()).collect();
+    assert_eq!(names, ["Joghurt", "Sekt"]);
+}
