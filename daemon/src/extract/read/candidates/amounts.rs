@@ -202,8 +202,8 @@ fn thousands(printed: &str) -> bool {
         && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// Every amount printed on `lines`: (line, amount), left to right. An account or payment
-/// reference read as a number is no amount (`amount_spans` leaves out numbers of a billion and
+/// Every amount printed on `lines`: (line, amount), left to right. A number before a "%" is a
+/// rate, and an account or payment reference read as a number is no amount (`amount_spans` leaves out numbers of a billion and
 /// more); whole amounts with thousands separators ("₹3,363", "75.900", "124 500 kr" — its
 /// pieces are not proposed apart) are in: recall first.
 fn printed(lines: &[&str]) -> Vec<(usize, Printed<Decimal>)> {
@@ -218,10 +218,12 @@ fn printed(lines: &[&str]) -> Vec<(usize, Printed<Decimal>)> {
                     || (p.value.is_zero() && a.start < p.start && p.end == a.end)
             })
         };
+        // A number before a "%" ("TAX 1  7.900 %") is a rate, never an amount.
+        let rate = |p: &Printed<Decimal>| line[p.end..].trim_start().starts_with('%');
         for p in amount_spans(line)
             .into_iter()
             .chain(grouped_integer_spans(line))
-            .filter(|p| !part(p))
+            .filter(|p| !part(p) && !rate(p))
             .chain(apart.iter().cloned())
         {
             found.push((i, p));

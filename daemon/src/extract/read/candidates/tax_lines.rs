@@ -87,6 +87,14 @@ mod tests {
                        TAX 2 5.000 %         1.14\n         TAX 5 2.900 %         0.12\n\
                        TOTAL     38.68\n";
         assert_eq!(sums(walmart), [json!(2.33)]);
+        // Its rates are no amounts: the sum is among the tax's candidates, "7.900" is not.
+        let p = super::super::tests::proposals(walmart);
+        let tax: Vec<_> = p.of("tax").iter().map(|c| c.value.clone()).collect();
+        assert!(tax.contains(&json!(2.33)), "{tax:?}");
+        assert!(
+            !tax.contains(&json!(7900.0)) && !tax.contains(&json!(7.9)),
+            "{tax:?}"
+        );
         // One tax line is a labelled tax already; a VAT table's row (net, tax, gross) and a
         // rate beside no tax label are not tax lines.
         assert!(sums("SUBTOTAL 10.00\nTAX 8.000 % 0.80\nTOTAL 10.80\n").is_empty());
