@@ -324,22 +324,22 @@ fn printed_payment_terms_settle_a_due_date_that_many_days_after_a_settled_issue_
     assert!(!settle(&doc("")).0);
 }
 
-#[test]
-fn a_due_date_before_the_issue_date_is_not_the_models_answer() {
+/// The decisions of invoice `t` when the model names the due date `first` (as an ISO value),
+/// the labelled 2025-01-16 second, and agrees with the rules on the issue date.
+fn due_dates_judged(t: &str, first: &str) -> Vec<super::joint::Decision> {
     use super::tests::judged;
-    let t = "Nordlys Elektro AS\nFAKTURA\nFakturanr: 1001\nLeveringsdato: 28.12.2024\n\
-             Fakturadato: 02.01.2025\nForfallsdato: 16.01.2025\nTotal 100,00\n";
     let p = proposals(t);
-    let value = |o: &str| {
-        p.of("due_date")
+    let share = |o: &str| {
+        let v = p
+            .of("due_date")
             .iter()
             .find(|c| c.printed == o)
-            .map(|c| c.value.clone())
-    };
-    let share = |o: &str| match value(o) {
-        Some(v) if v == json!("2024-12-28") => -0.05,
-        Some(v) if v == json!("2025-01-16") => -1.0,
-        _ => -4.0,
+            .map(|c| c.value.clone());
+        match v {
+            Some(v) if v == json!(first) => -0.05,
+            Some(v) if v == json!("2025-01-16") => -1.0,
+            _ => -4.0,
+        }
     };
     let issue = p.of("issue_date")[0].printed.clone();
     let judged: HashMap<_, _> = [
@@ -347,7 +347,14 @@ fn a_due_date_before_the_issue_date_is_not_the_models_answer() {
         judged(&p, "due_date", share),
     ]
     .into();
-    let d = decide(&p, &judged, line_sums(t), &NOBODY);
+    decide(&p, &judged, line_sums(t), &NOBODY)
+}
+
+#[test]
+fn a_due_date_before_the_issue_date_is_not_the_models_answer() {
+    let t = "Nordlys Elektro AS\nFAKTURA\nFakturanr: 1001\nLeveringsdato: 28.12.2024\n\
+             Fakturadato: 02.01.2025\nForfallsdato: 16.01.2025\nTotal 100,00\n";
+    let d = due_dates_judged(t, "2024-12-28");
     assert_eq!(decided(&d, "issue_date").value, json!("2025-01-02"));
     let due = decided(&d, "due_date");
     // The model's first choice, the delivery date, falls before the issue date: its best
@@ -359,35 +366,13 @@ fn a_due_date_before_the_issue_date_is_not_the_models_answer() {
 
 #[test]
 fn the_issue_date_is_not_the_models_due_date_when_another_date_is_under_a_due_label() {
-    use super::tests::judged;
     let doc = |due_line: &str| {
         format!(
             "Nordlys Elektro AS\nFAKTURA\nFakturanr: 1001\nFakturadato: 02.01.2025\n\
              {due_line}Total 100,00\n"
         )
     };
-    let decide_due = |t: &str| {
-        let p = proposals(t);
-        let share = |o: &str| {
-            let v = p
-                .of("due_date")
-                .iter()
-                .find(|c| c.printed == o)
-                .map(|c| c.value.clone());
-            match v {
-                Some(v) if v == json!("2025-01-02") => -0.05,
-                Some(v) if v == json!("2025-01-16") => -1.0,
-                _ => -4.0,
-            }
-        };
-        let issue = p.of("issue_date")[0].printed.clone();
-        let judged: HashMap<_, _> = [
-            model_prefers(&p, "issue_date", &issue),
-            judged(&p, "due_date", share),
-        ]
-        .into();
-        decided(&decide(&p, &judged, line_sums(t), &NOBODY), "due_date").clone()
-    };
+    let decide_due = |t: &str| decided(&due_dates_judged(t, "2025-01-02"), "due_date").clone();
     // The model names the issue date as the due date; a due date's label stands over 16.01:
     // the model's best allowed answer is the labelled one.
     let due = decide_due(&doc("Forfallsdato: 16.01.2025\n"));
