@@ -60,13 +60,19 @@ impl Reading {
     }
 }
 
-/// Whether `text` reads its numeric dates month first (03/08/2014 as March 8): the order its own
-/// dates prove ([`printed_order`]), else a US document's — in dollars or naming USD, or the
-/// business in the US.
-pub fn month_first(text: &str, country: Option<&str>) -> bool {
-    printed_order(text).unwrap_or_else(|| {
-        text.contains('$') && !text.contains('€') || text.contains("USD") || country == Some("US")
-    })
+/// How `text` reads its numeric dates: (month first — 03/08/2014 as March 8 —, whether its own
+/// dates proved it). The order its own dates prove ([`printed_order`]), else a US document's —
+/// in dollars or naming USD, or the business in the US.
+pub fn month_first(text: &str, country: Option<&str>) -> (bool, bool) {
+    match printed_order(text) {
+        Some(mf) => (mf, true),
+        None => (
+            text.contains('$') && !text.contains('€')
+                || text.contains("USD")
+                || country == Some("US"),
+            false,
+        ),
+    }
 }
 
 /// The provenance entry of the document kind read from its title.
@@ -129,7 +135,7 @@ fn not_the_documents_number(text: &str, x: &Candidate, references: &[Candidate])
 /// Read `text` (layout text; `lines` its layout lines for provenance) by rules alone.
 /// `country` (ISO 3166-1 alpha-2, the business's) resolves a bare `$` and date order.
 pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading {
-    let mf = month_first(text, country);
+    let (mf, order_printed) = month_first(text, country);
     let mut c = candidates::find(text, mf);
     if c.invoice_number
         .as_ref()
@@ -198,7 +204,7 @@ pub fn read(text: &str, layout: &[LayoutLine], country: Option<&str>) -> Reading
         doc,
         candidates: c,
         month_first: mf,
-        order_printed: printed_order(text).is_some(),
+        order_printed,
     }
 }
 
