@@ -4,7 +4,10 @@
 //! 1. **exact** — the name as the books spell it;
 //! 2. **normalized** — the same significant words (case, accents, punctuation and legal forms
 //!    such as `Inc.`/`GmbH` left out; [`super::direction::words`]), or an account's number;
-//! 3. **fuzzy** — Jaro–Winkler similarity of the joined words (`strsim`) ≥ [`FUZZY_MIN`], and
+//! 3. **legal name** — the name printed is an entry's legal name: a company name with its legal
+//!    form that begins with the entry's words ("SATURN ELECTRO HANDELSGES.MBH" for the books'
+//!    "Saturn"; [`crate::extract::read::names::spells_more_fully`]);
+//! 4. **fuzzy** — Jaro–Winkler similarity of the joined words (`strsim`) ≥ [`FUZZY_MIN`], and
 //!    ahead of the runner-up by [`FUZZY_LEAD`]; otherwise **ambiguous** (the candidates are
 //!    listed) or **not_found**.
 //!
@@ -17,6 +20,7 @@ use serde_json::{json, Value};
 
 use super::books::Ledger;
 use super::direction::words;
+use crate::extract::read::names::spells_more_fully;
 use crate::store::books::{BookEntry, BookList};
 
 /// Least Jaro–Winkler similarity of a fuzzy match.
@@ -70,6 +74,21 @@ pub fn find<'a>(entries: &[&'a BookEntry], name: &str) -> Found<'a> {
         .filter(|e| joined(&e.name) == key || e.number.as_deref().is_some_and(|n| n == name.trim()))
         .collect();
     if let Some(f) = pick("normalized", normalized) {
+        return f;
+    }
+    // The document prints the legal name of an entry the books call by its trade name; of
+    // several, the fullest ("Saturn Electro" before "Saturn").
+    let legal: Vec<&BookEntry> = entries
+        .iter()
+        .copied()
+        .filter(|e| spells_more_fully(&e.name, name))
+        .collect();
+    let most = legal.iter().map(|e| joined(&e.name).len()).max();
+    let fullest = legal
+        .into_iter()
+        .filter(|e| Some(joined(&e.name).len()) == most)
+        .collect();
+    if let Some(f) = pick("legal name", fullest) {
         return f;
     }
     let mut scored: Vec<(f64, &BookEntry)> = entries
@@ -191,5 +210,35 @@ mod tests {
         assert!(matches!(find(&v, "Acme Tool"), Found::Ambiguous(c) if c.len() == 2));
         assert_eq!(find(&v, "Northwind Traders"), Found::NotFound);
         assert!(matches!(find(&v, "Old Vendor"), Found::Match("exact", x, _) if !x.active));
+    }
+
+    #[test]
+    fn a_printed_legal_name_finds_the_trade_name_the_books_use() {
+        let all = [
+            e("Saturn", "1", true),
+            e("Saturn Electro", "2", true),
+            e("Aldi", "3", true),
+        ];
+        let v: Vec<&BookEntry> = all.iter().collect();
+        let found = |name| match find(&v, name) {
+            Found::Match(how, x, _) => Some((how, x.id.clone().unwrap_or_default())),
+            _ => None,
+        };
+        // The fullest entry the legal name begins with.
+        assert_eq!(
+            found("SATURN ELECTRO HANDELSGES.MBH"),
+            Some(("legal name", "2".to_string()))
+        );
+        assert_eq!(
+            found("Saturn Handelsges.mbH"),
+            Some(("legal name", "1".to_string()))
+        );
+        // Legal forms alone already match by the normalized words.
+        assert_eq!(
+            found("Aldi GmbH & Co. KG"),
+            Some(("normalized", "3".to_string()))
+        );
+        // A name that begins with an entry but prints no legal form is no legal name.
+        assert_eq!(found("Aldi Pohlweg 110"), None);
     }
 }

@@ -16,7 +16,8 @@ pub(super) fn re(cell: &'static OnceLock<Regex>, p: &str) -> &'static Regex {
 
 /// Legal forms of companies, as printed (the longer spelling first where one starts another:
 /// "Oy Ab" before "Oy", "S.A.U." before "S.A."; the regex takes the first alternative that fits).
-const LEGAL_FORMS: &str = r"(?:Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|LLP|PLC|plc|Corp\.?|Corporation|Co\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KG|OHG|e\.K\.|UG|SAS|SASU|SARL|EURL|S\.A\.S\.?|S\.A\.R\.L\.?|SA|S\.A\.|S\.L\.|SL|S\.L\.U\.|SRL|S\.r\.l\.|S\.p\.A\.|SpA|BV|B\.V\.|NV|N\.V\.|Pvt\.?\s*Ltd\.?|Private\s+Limited|Pty\.?\s*Ltd\.?|[Ss]p\.\s*z\s*o\.\s?o\.|S\.A\.U\.|S\.à\s?r\.\s?l\.|Sàrl|spol\.\s*s\s*r\.\s?o\.|s\.\s?r\.\s?o\.|a\.\s?s\.|z\.\s?s\.\s?p\.\s?o\.|ApS|ASA|AB|AS|A/S|Oy\s+Ab|Ab\s+Oy|Oyj|Oy|Kft\.|Zrt\.|d\.o\.o\.|e\.V\.|GbR)";
+/// German and Austrian forms glued to the company's kind ("Handelsges.mbH", "Ges.m.b.H.").
+const LEGAL_FORMS: &str = r"(?:Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|LLP|PLC|plc|Corp\.?|Corporation|Co\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KG|OHG|e\.K\.|UG|SAS|SASU|SARL|EURL|S\.A\.S\.?|S\.A\.R\.L\.?|SA|S\.A\.|S\.L\.|SL|S\.L\.U\.|SRL|S\.r\.l\.|S\.p\.A\.|SpA|BV|B\.V\.|NV|N\.V\.|Pvt\.?\s*Ltd\.?|Private\s+Limited|Pty\.?\s*Ltd\.?|[Ss]p\.\s*z\s*o\.\s?o\.|S\.A\.U\.|S\.à\s?r\.\s?l\.|Sàrl|spol\.\s*s\s*r\.\s?o\.|s\.\s?r\.\s?o\.|a\.\s?s\.|z\.\s?s\.\s?p\.\s?o\.|ApS|ASA|AB|AS|A/S|Oy\s+Ab|Ab\s+Oy|Oyj|Oy|Kft\.|Zrt\.|d\.o\.o\.|e\.V\.|GbR|(?:[A-Z][a-z]*ges\.?\s?|[A-Z]*GES\.?\s?)?(?:mbH|MBH|m\.b\.H\.)|Ges\.?\s?m\.?\s?b\.?\s?H\.?)";
 
 pub(super) fn legal_name_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -29,6 +30,37 @@ pub(super) fn legal_name_re() -> &'static Regex {
             r"(?:^|[\s:(])({CAP}(?:[\s,]+(?:{CAP}|{LINK})){{0,5}}?,?\s+{LEGAL_FORMS})(?:$|[\s,.;:)−–-])"
         ),
     )
+}
+
+/// Whether `s` prints a company name with its legal form ("Aldi GmbH & Co. KG").
+pub fn has_legal_form(s: &str) -> bool {
+    legal_name_re().is_match(s)
+}
+
+/// The words of `s`, folded (case, accents): its runs of letters and digits.
+fn folded_words(s: &str) -> Vec<String> {
+    fold(s)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether `legal` spells `name` more fully: it begins with `name`'s words and has more
+/// ("SATURN" → "SATURN ELECTRO HANDELSGES.MBH"; "Rightchoice Packaging" → "Rightchoice
+/// Packaging Company"). A name that only appears inside it is not enough: "For Appario Retail
+/// Private Ltd" (a signature line) does not spell "Appario Retail Private Ltd" more fully.
+pub fn fuller(name: &str, legal: &str) -> bool {
+    let (n, l) = (folded_words(name), folded_words(legal));
+    !n.is_empty() && l.len() > n.len() && l.starts_with(&n)
+}
+
+/// Whether `printed` is the legal name of the party called `name` (as a trade name, a logo or
+/// the books spell it): a company name with its legal form ([`has_legal_form`]) that spells
+/// `name` more fully ([`fuller`]): "SATURN ELECTRO HANDELSGES.MBH" for "Saturn", "Aldi GmbH &
+/// Co. KG" for "ALDI".
+pub fn spells_more_fully(name: &str, printed: &str) -> bool {
+    fuller(name, printed) && has_legal_form(printed)
 }
 
 /// Whether `s` is a legal form alone ("GmbH", "Company", "S.A."): a name's last line when the
@@ -323,4 +355,40 @@ pub(super) fn postal_re() -> &'static Regex {
         &POSTAL,
         r"(?:\b\d{4,5}\s+\p{Lu}|\b[A-Z]{1,2}\d[\dA-Z]?\s*\d[A-Z]{2}\b|\b[A-Z]{2}\s+\d{5}\b|\b\d{2}-\d{3}\s+\p{Lu})",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fuller_spelling_begins_with_the_name() {
+        assert!(fuller("SATURN", "SATURN ELECTRO HANDELSGES.MBH"));
+        assert!(fuller("Aldi", "Aldi GmbH & Co. KG"));
+        assert!(fuller(
+            "Rightchoice Packaging",
+            "Rightchoice Packaging Company"
+        ));
+        assert!(!fuller("Aldi GmbH & Co. KG", "Aldi GmbH & Co. KG"));
+        assert!(!fuller(
+            "Packaging Rightchoice",
+            "Rightchoice Packaging Company"
+        ));
+        assert!(!fuller(
+            "Appario Retail Private Ltd",
+            "For Appario Retail Private Ltd"
+        ));
+        assert!(!fuller("Saturn", "Mars Electro GmbH"));
+        assert!(!fuller("", "Mars Electro GmbH"));
+    }
+
+    #[test]
+    fn only_a_printed_legal_name_spells_a_trade_name_more_fully() {
+        assert!(spells_more_fully("Saturn", "SATURN ELECTRO HANDELSGES.MBH"));
+        assert!(spells_more_fully("Aldi", "Aldi GmbH & Co. KG"));
+        assert!(spells_more_fully("Hansen", "Hansen Verwaltungs mbH"));
+        assert!(spells_more_fully("Gruber", "Gruber Bau Ges.m.b.H."));
+        assert!(!spells_more_fully("Aldi", "Aldi Pohlweg 110"));
+        assert!(!spells_more_fully("Saturn", "Saturn"));
+    }
 }

@@ -14,6 +14,7 @@ use super::till::{self, NO_BUYER, ONE_DATE, TILL};
 use crate::extract::pdf::LayoutLine;
 use crate::extract::read::candidates::{Proposals, AMOUNTS, FIELDS, STATES};
 use crate::extract::read::fold::key;
+use crate::extract::read::names::spells_more_fully;
 use crate::extract::read::provenance::entry;
 
 /// The business as the identity check sees it: its name and tax id, and the counterparties its
@@ -39,9 +40,15 @@ impl Business<'_> {
         })
     }
 
+    /// Whether `v` names a counterparty of `list`: as the books spell it (after folding case,
+    /// accents and punctuation), or by its legal name ([`spells_more_fully`]).
     fn in_list(list: &[String], v: &Value) -> bool {
-        v.as_str()
-            .is_some_and(|s| key(s).len() >= 4 && list.iter().any(|c| key(c) == key(s)))
+        v.as_str().is_some_and(|s| {
+            key(s).len() >= 4
+                && list
+                    .iter()
+                    .any(|c| key(c) == key(s) || key(c).len() >= 4 && spells_more_fully(c, s))
+        })
     }
 
     /// Why the chosen parties `from` / `to` (names) are settled by who they are, side by side:
@@ -185,20 +192,35 @@ pub fn decide(
             )
         })
         .collect();
+    settle(&mut ds, p, business, &is_business);
+    ds
+}
+
+/// The decisions settled by what the document and the books prove, in order: the kind, a
+/// till's missing buyer, the parties by who they are (and written by their legal names), the
+/// vendor's layout, a till's one date and number, the amount due and the due date.
+fn settle(
+    ds: &mut [Decision],
+    p: &Proposals,
+    business: &Business<'_>,
+    is_business: &dyn Fn(&Value) -> bool,
+) {
+    settle_kind(ds, p.of("document_type"));
+    // A till names no buyer: settled before the parties' identity, so that the issuer's own name
+    // read as the recipient does not make the sides look swapped.
+    till::settle_buyer(ds, p, is_business);
     // A party that is the business itself or one its books know, on its side, is settled by
     // who it is (the identity, not a guess between readings).
-    settle_parties(&mut ds, business);
-    name_the_business(&mut ds, business.name);
-    settle_kind(&mut ds, p.of("document_type"));
-    till::settle_buyer(&mut ds, p, &is_business);
+    settle_parties(ds, business);
+    super::legal_name::write_legal_names(ds, p);
+    name_the_business(ds, business.name);
     if let Some(l) = business.layout {
-        super::layout::settle(&mut ds, p, l);
+        super::layout::settle(ds, p, l);
     }
-    till::settle_date(&mut ds, p);
-    till::leave_out_number(&mut ds);
-    settle_amount_due(&mut ds);
-    super::terms::settle_due_date(&mut ds, &p.term_days);
-    ds
+    till::settle_date(ds, p);
+    till::leave_out_number(ds);
+    settle_amount_due(ds);
+    super::terms::settle_due_date(ds, &p.term_days);
 }
 
 /// The money fields chosen together ([`joint::money`]): field → (option, pinned by the
@@ -253,14 +275,19 @@ fn name_the_business(ds: &mut [Decision], business_name: &str) {
 /// a paid document and a due equal to the total on an unpaid one are settled by that arithmetic
 /// (the model, asked which printed number is due, rarely picks a 0 that is printed nowhere). On
 /// a document settled as paid the arithmetic decides the value too: whatever printed number was
-/// chosen (the cash handed over, a card slip's amount), nothing is due.
+/// chosen (the cash handed over, a card slip's amount), nothing is due — also where the money
+/// arithmetic pinned a till's "to pay" line as the due amount and the till's tendered lines
+/// settled it paid.
 pub(super) fn settle_amount_due(ds: &mut [Decision]) {
     let get = |f: &str| ds.iter().find(|d| d.field == f);
     let (Some(paid), Some(total), Some(due)) = (get("payment"), get("total"), get("amount_due"))
     else {
         return;
     };
-    if !paid.settled || !total.settled || due.settled {
+    // A till's tendered lines prove the receipt paid: its "to pay" line, which the money
+    // arithmetic pins as the due amount (equal to the total), was due before the payment.
+    let till_paid = paid.how == TILL && paid.value == json!(true) && due.how == "arithmetic";
+    if !paid.settled || !total.settled || due.settled && !till_paid {
         return;
     }
     let Some(t) = total.value.as_f64() else {

@@ -22,6 +22,7 @@ pub mod evidence;
 pub mod identity;
 pub mod joint;
 pub mod layout;
+pub mod legal_name;
 pub mod terms;
 pub mod till;
 

@@ -272,6 +272,21 @@ fn the_amount_due_of_a_settled_payment_state_is_settled_by_arithmetic() {
     ds[2] = d("payment", json!(false), false);
     super::decide::settle_amount_due(&mut ds);
     assert!(!ds[1].settled);
+    // A till's "to pay" line pinned as due, the till's tendered lines proving it paid: 0 due.
+    let pinned = |how: &str| Decision {
+        how: how.into(),
+        ..d("amount_due", json!(120.0), true)
+    };
+    ds[1] = pinned("arithmetic");
+    ds[2] = Decision {
+        how: super::till::TILL.into(),
+        ..d("payment", json!(true), true)
+    };
+    super::decide::settle_amount_due(&mut ds);
+    assert_eq!(
+        (&ds[1].value, ds[1].how.as_str()),
+        (&json!(0.0), "paid in full: nothing due")
+    );
 }
 
 #[test]
