@@ -16,8 +16,9 @@ pub(super) fn re(cell: &'static OnceLock<Regex>, p: &str) -> &'static Regex {
 
 /// Legal forms of companies, as printed (the longer spelling first where one starts another:
 /// "Oy Ab" before "Oy", "S.A.U." before "S.A."; the regex takes the first alternative that fits).
-/// German and Austrian forms glued to the company's kind ("Handelsges.mbH", "Ges.m.b.H.").
-const LEGAL_FORMS: &str = r"(?:Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|LLP|PLC|plc|Corp\.?|Corporation|Co\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KG|OHG|e\.K\.|UG|SAS|SASU|SARL|EURL|S\.A\.S\.?|S\.A\.R\.L\.?|SA|S\.A\.|S\.L\.|SL|S\.L\.U\.|SRL|S\.r\.l\.|S\.p\.A\.|SpA|BV|B\.V\.|NV|N\.V\.|Pvt\.?\s*Ltd\.?|Private\s+Limited|Pty\.?\s*Ltd\.?|[Ss]p\.\s*z\s*o\.\s?o\.|S\.A\.U\.|S\.à\s?r\.\s?l\.|Sàrl|spol\.\s*s\s*r\.\s?o\.|s\.\s?r\.\s?o\.|a\.\s?s\.|z\.\s?s\.\s?p\.\s?o\.|ApS|ASA|AB|AS|A/S|Oy\s+Ab|Ab\s+Oy|Oyj|Oy|Kft\.|Zrt\.|d\.o\.o\.|e\.V\.|GbR|(?:[A-Z][a-z]*ges\.?\s?|[A-Z]*GES\.?\s?)?(?:mbH|MBH|m\.b\.H\.)|Ges\.?\s?m\.?\s?b\.?\s?H\.?)";
+/// German and Austrian forms glued to the company's kind ("Handelsges.mbH", "Ges.m.b.H."); the
+/// English forms also in capitals, as till receipts print them ("ABC TRADING SDN BHD").
+const LEGAL_FORMS: &str = r"(?:Inc\.?|Incorporated|Ltd\.?|Limited|INC\.?|INCORPORATED|LTD\.?|LIMITED|CORP\.?|CORPORATION|PVT\.?\s*LTD\.?|PRIVATE\s+LIMITED|PTY\.?\s*LTD\.?|Sdn\.?\s*Bhd\.?|SDN\.?\s*BHD\.?|Bhd\.?|BHD\.?|Berhad|BERHAD|Ltda\.?|LTDA\.?|KGaA|LLC|L\.L\.C\.|LLP|PLC|plc|Corp\.?|Corporation|Co\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KG|OHG|e\.K\.|UG|SAS|SASU|SARL|EURL|S\.A\.S\.?|S\.A\.R\.L\.?|SA|S\.A\.|S\.L\.|SL|S\.L\.U\.|SRL|S\.r\.l\.|S\.p\.A\.|SpA|BV|B\.V\.|NV|N\.V\.|Pvt\.?\s*Ltd\.?|Private\s+Limited|Pty\.?\s*Ltd\.?|[Ss]p\.\s*z\s*o\.\s?o\.|S\.A\.U\.|S\.à\s?r\.\s?l\.|Sàrl|spol\.\s*s\s*r\.\s?o\.|s\.\s?r\.\s?o\.|a\.\s?s\.|z\.\s?s\.\s?p\.\s?o\.|ApS|ASA|AB|AS|A/S|Oy\s+Ab|Ab\s+Oy|Oyj|Oy|Kft\.|Zrt\.|d\.o\.o\.|e\.V\.|GbR|(?:[A-Z][a-z]*ges\.?\s?|[A-Z]*GES\.?\s?)?(?:mbH|MBH|m\.b\.H\.)|Ges\.?\s?m\.?\s?b\.?\s?H\.?)";
 
 pub(super) fn legal_name_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -50,10 +51,20 @@ fn folded_words(s: &str) -> Vec<String> {
 /// ("SATURN" → "SATURN ELECTRO HANDELSGES.MBH"; "Rightchoice Packaging" → "Rightchoice
 /// Packaging Company"). A name that only appears inside it is not enough: "For Appario Retail
 /// Private Ltd" (a signature line) does not spell "Appario Retail Private Ltd" more fully.
+/// A bank named after the brand it banks for ("Contoso Bank LTD" in the payment block of
+/// Contoso's invoice) is another company, not a fuller name (`BANK_WORDS`).
 pub fn fuller(name: &str, legal: &str) -> bool {
     let (n, l) = (folded_words(name), folded_words(legal));
-    !n.is_empty() && l.len() > n.len() && l.starts_with(&n)
+    !n.is_empty()
+        && l.len() > n.len()
+        && l.starts_with(&n)
+        && !l[n.len()..]
+            .iter()
+            .any(|w| BANK_WORDS.contains(&w.as_str()))
 }
+
+/// Words that make a company name a bank's.
+const BANK_WORDS: &[&str] = &["bank", "banque", "banca", "banco", "sparkasse", "bancorp"];
 
 /// Whether `printed` is the legal name of the party called `name` (as a trade name, a logo or
 /// the books spell it): a company name with its legal form ([`has_legal_form`]) that spells
@@ -380,6 +391,8 @@ mod tests {
         ));
         assert!(!fuller("Saturn", "Mars Electro GmbH"));
         assert!(!fuller("", "Mars Electro GmbH"));
+        assert!(!fuller("Contoso", "Contoso Bank LTD"));
+        assert!(fuller("Contoso", "CONTOSO PVT. LIMITED"));
     }
 
     #[test]
@@ -388,6 +401,8 @@ mod tests {
         assert!(spells_more_fully("Aldi", "Aldi GmbH & Co. KG"));
         assert!(spells_more_fully("Hansen", "Hansen Verwaltungs mbH"));
         assert!(spells_more_fully("Gruber", "Gruber Bau Ges.m.b.H."));
+        assert!(spells_more_fully("Mydin", "MYDIN MOHAMED HOLDINGS SDN BHD"));
+        assert!(spells_more_fully("Chessable", "CHESSABLE LIMITED"));
         assert!(!spells_more_fully("Aldi", "Aldi Pohlweg 110"));
         assert!(!spells_more_fully("Saturn", "Saturn"));
     }
