@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::fold::{fold, has_words};
+use super::fold::{fold, has_words, words};
 use super::vocabulary::vocabulary;
 
 pub(super) fn re(cell: &'static OnceLock<Regex>, p: &str) -> &'static Regex {
@@ -38,15 +38,6 @@ pub fn has_legal_form(s: &str) -> bool {
     legal_name_re().is_match(s)
 }
 
-/// The words of `s`, folded (case, accents): its runs of letters and digits.
-fn folded_words(s: &str) -> Vec<String> {
-    fold(s)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// Whether `legal` spells `name` more fully: it begins with `name`'s words and has more
 /// ("SATURN" → "SATURN ELECTRO HANDELSGES.MBH"; "Rightchoice Packaging" → "Rightchoice
 /// Packaging Company"). A name that only appears inside it is not enough: "For Appario Retail
@@ -54,13 +45,13 @@ fn folded_words(s: &str) -> Vec<String> {
 /// A bank named after the brand it banks for ("Contoso Bank LTD" in the payment block of
 /// Contoso's invoice) is another company, not a fuller name (`BANK_WORDS`).
 pub fn fuller(name: &str, legal: &str) -> bool {
-    let (n, l) = (folded_words(name), folded_words(legal));
+    let (name, legal) = (words(name), words(legal));
+    let n: Vec<&str> = name.split(' ').filter(|w| !w.is_empty()).collect();
+    let l: Vec<&str> = legal.split(' ').collect();
     !n.is_empty()
         && l.len() > n.len()
         && l.starts_with(&n)
-        && !l[n.len()..]
-            .iter()
-            .any(|w| BANK_WORDS.contains(&w.as_str()))
+        && !l[n.len()..].iter().any(|w| BANK_WORDS.contains(w))
 }
 
 /// Words that make a company name a bank's.

@@ -20,8 +20,8 @@ const LEGAL_FORM: &str = "legal form";
 
 /// Write each chosen party name (`from.name`, `to.name`) as its legal name when a company name
 /// with a legal form printed on the page spells it more fully ([`spells_more_fully`]; of
-/// several, the one the rules rank first). The decision keeps its settledness and `how`; `chosen` points at the
-/// legal name's candidate, so the provenance shows where it is printed.
+/// several, the one the rules rank first). The decision keeps its settledness and `how`;
+/// `chosen` points at the legal name's candidate, so the provenance shows where it is printed.
 pub fn write_legal_names(ds: &mut [Decision], p: &Proposals) {
     for d in ds
         .iter_mut()
