@@ -84,27 +84,38 @@ VENDORS = {
         ("Repairs & Maintenance", ["Cleaning services, monthly", "Facility services"], 1800, 8000, 1.0)], {
         "ghe_opuscapita_peppol/iss_9150077410.pdf": "Repairs & Maintenance",
         "ghe_opuscapita_peppol/iss_9150197110.pdf": "Repairs & Maintenance"}),
-    "Lidl": ("2020-04-07", "Expense", "EUR", [
+    "Lidl": ("2020-03-02", "Expense", "EUR", [
         ("Meals & Entertainment", ["Lebensmittel", "Getränke, Büro"], 5, 35, 1.0)], {
         "ghr_softmatic_receipts_de/lidl_paderborn_2020-04-07.jpg": "Meals & Entertainment",
-        "ghr_softmatic_receipts_de/lidl_paderborn_2020-05-12.jpg": "Meals & Entertainment"}),
+        "ghr_softmatic_receipts_de/lidl_paderborn_2020-05-12.jpg": "Meals & Entertainment",
+        "ghr_softmatic_receipts_de/lidl_paderborn_2020-03-02.jpg": "Meals & Entertainment",
+        "ghr_softmatic_receipts_de/lidl_paderborn_2020-04-11.jpg": "Meals & Entertainment",
+        "ghr_softmatic_receipts_de/lidl_paderborn_2020-04-21.jpg": "Meals & Entertainment",
+        "ghr_softmatic_receipts_de/lidl_paderborn_2020-04-30.jpg": "Meals & Entertainment"}),
     "Aldi": ("2020-03-02", "Expense", "EUR", [
         ("Meals & Entertainment", ["Lebensmittel", "Kaffee, Milch"], 5, 35, 1.0)], {
         "ghr_softmatic_receipts_de/aldi_paderborn_2020-03-02.jpg": "Meals & Entertainment",
-        "ghr_softmatic_receipts_de/aldi_paderborn_2020-05-16.jpg": "Meals & Entertainment"}),
+        "ghr_softmatic_receipts_de/aldi_paderborn_2020-05-16.jpg": "Meals & Entertainment",
+        "ghr_softmatic_receipts_de/aldi_paderborn_2020-03-28.jpg": "Meals & Entertainment",
+        "ghr_softmatic_receipts_de/aldi_paderborn_2020-04-18.jpg": "Meals & Entertainment",
+        "ghr_softmatic_receipts_de/aldi_paderborn_2020-04-25.jpg": "Meals & Entertainment",
+        "ghr_softmatic_receipts_de/aldi_paderborn_2020-05-19.jpg": "Meals & Entertainment"}),
     "Rossmann": ("2020-02-27", "Expense", "EUR", [
         ("Supplies & Materials", ["Drogerieartikel", "Reinigungsmittel"], 2, 25, 0.9),
         ("Meals & Entertainment", ["Getränke"], 2, 10, 0.1)], {
         "ghr_softmatic_receipts_de/rossmann_paderborn_2020-02-27.jpg": "Supplies & Materials",
         "ghr_softmatic_receipts_de/rossmann_paderborn_2020-05-20.jpg": "Supplies & Materials"}),
-    "Media Markt": ("2020-05-14", "Expense", "EUR", [
+    "Media Markt": ("2019-01-31", "Expense", "EUR", [
         ("Office Supplies & Software", ["USB-Stick", "Druckerpatronen", "Kabel, Adapter"], 10, 250, 1.0)], {
         "ghr_softmatic_receipts_de/mediamarkt_paderborn_2020-05-14.jpg": "Office Supplies & Software",
-        "ghr_softmatic_receipts_de/mediamarkt_paderborn_2020-05-19.jpg": "Office Supplies & Software"}),
+        "ghr_softmatic_receipts_de/mediamarkt_paderborn_2020-05-19.jpg": "Office Supplies & Software",
+        "ghr_softmatic_receipts_de/mediamarkt_paderborn_2019-01-31.jpg": "Office Supplies & Software"}),
     "Saturn": ("2017-09-08", "Expense", "EUR", [
         ("Office Supplies & Software", ["Monitor", "Tastatur und Maus", "Festplatte"], 25, 900, 1.0)], {
         "ghr_softmatic_receipts_de/saturn_paderborn_2020-02-11.jpg": "Office Supplies & Software",
-        "ghr_softmatic_receipts_de/saturn_paderborn_2017-09-08.jpg": "Office Supplies & Software"}),
+        "ghr_softmatic_receipts_de/saturn_paderborn_2017-09-08.jpg": "Office Supplies & Software",
+        "ghr_softmatic_receipts_de/saturn_paderborn_2020-02-15.jpg": "Office Supplies & Software",
+        "ghr_softmatic_receipts_de/saturn_paderborn_2020-05-20.jpg": "Office Supplies & Software"}),
     "Forest and Biomass România S.A.": ("2022-09-01", "Bill", "RON", [
         ("Supplies & Materials", ["Becuri auto", "Consumabile"], 2000, 15000, 1.0)], {
         "ei_oca_ro_efactura/forest_biomass_FBRAO2092.xml": "Supplies & Materials",
@@ -113,6 +124,22 @@ VENDORS = {
         ("Repairs & Maintenance", ["Plumbing repair", "Boiler service", "Sink installation"], 150, 1600, 1.0)], {
         "gh_gcp_docai_samples/stanford_plumbing_inv03051.pdf": "Repairs & Maintenance",
         "gh_gcp_docai_samples/stanford_plumbing_inv01699.pdf": "Repairs & Maintenance"}),
+    # Added in round 20 (the rest of softmatic/vision-data's receipts); after the others, so
+    # that the earlier vendors' rows stay as they were.
+    "real": ("2020-02-29", "Expense", "EUR", [
+        ("Meals & Entertainment", ["Lebensmittel", "Getränke, Büro"], 5, 40, 1.0)], {
+        f"ghr_softmatic_receipts_de/real_paderborn_{d}.jpg": "Meals & Entertainment"
+        for d in ["2020-02-29", "2020-03-23", "2020-04-15", "2020-04-21", "2020-04-24", "2020-04-29"]}),
+    "Marktkauf": ("2020-02-28", "Expense", "EUR", [
+        ("Meals & Entertainment", ["Lebensmittel", "Kaffee, Obst"], 8, 45, 1.0)], {
+        f"ghr_softmatic_receipts_de/marktkauf_lehr_{d}.jpg": "Meals & Entertainment"
+        for d in ["2020-02-28", "2020-04-03", "2020-04-08", "2020-04-20", "2020-05-04", "2020-05-06",
+                  "2020-05-15", "2020-05-18"]}),
+    "toom": ("2020-04-04", "Expense", "EUR", [
+        ("Repairs & Maintenance", ["Baumarkt, Reparatur", "Schrauben, Dübel"], 5, 80, 0.9),
+        ("Supplies & Materials", ["Reinigungsmittel"], 5, 20, 0.1)], {
+        f"ghr_softmatic_receipts_de/toom_paderborn_{d}.jpg": "Repairs & Maintenance"
+        for d in ["2020-04-04", "2020-04-06", "2020-05-02"]}),
 }
 
 
