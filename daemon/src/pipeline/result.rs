@@ -16,6 +16,7 @@
 
 use serde_json::{json, Value};
 
+use super::fields::layout::NOT_FOUND;
 use super::stage1::Stage1;
 use crate::store::Status;
 
@@ -27,7 +28,8 @@ pub const REVIEW_BELOW: i64 = 90;
 /// is recorded by its date, total and seller.
 const NUMBERED: &[&str] = &["invoice", "credit_note", "purchase_order", "quote"];
 
-/// Fields that must be settled when they hold a value (the addresses are shown, not posted).
+/// Fields that must be settled when they hold a value (the addresses are shown, not posted), and
+/// found where the vendor's approved documents all printed them.
 const SETTLED: &[&str] = &[
     "invoice_number",
     "issue_date",
@@ -74,6 +76,9 @@ fn unsure_fields(x: &Value, party_key: &str) -> Vec<String> {
     for f in SETTLED {
         let value = f.split('.').fold(x, |v, k| &v[k]);
         let p = &x["provenance"][*f];
+        if value.is_null() && p["how"] == NOT_FOUND {
+            out.push(format!("{f} not read ({NOT_FOUND})"));
+        }
         if !value.is_null() && p["settled"] != true {
             let how = p["how"].as_str().unwrap_or("not decided by the reading");
             out.push(format!("{f} not settled ({how})"));
@@ -275,6 +280,13 @@ mod tests {
         assert_eq!(
             unsure_fields(&r, "from.name"),
             vec!["invoice_number not settled (not decided by the reading)".to_string()]
+        );
+        // A tax id the vendor's approved documents all printed, not found on this one.
+        let mut r = doc("receipt");
+        r["provenance"]["from.tax_id"] = json!({"settled": false, "how": super::NOT_FOUND});
+        assert_eq!(
+            unsure_fields(&r, "from.name"),
+            vec![format!("from.tax_id not read ({})", super::NOT_FOUND)]
         );
     }
 }

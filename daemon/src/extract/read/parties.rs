@@ -25,8 +25,8 @@ use serde::Serialize;
 
 use super::fold::{fold, has_words};
 use super::names::{
-    after_label, clean_name, email_in, is_title, label_at, legal_form_alone, legal_name_re,
-    name_like, postal_re, sender_line,
+    after_label, clean_name, email_in, has_legal_form, is_title, label_at, legal_form_alone,
+    legal_name_re, name_like, postal_re, sender_line,
 };
 use super::segments::{segments, Segment};
 use super::vocabulary::vocabulary;
@@ -259,6 +259,10 @@ fn significant_words(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// The rule of a company name printed over an address block's first two lines, its legal form
+/// on the second ([`names_offered`]).
+pub const LEGAL_NAME_OVER_TWO_LINES: &str = "legal name over two lines";
+
 /// A party name the text offers, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NameOffered {
@@ -267,8 +271,8 @@ pub struct NameOffered {
     /// 0-based line.
     pub line: usize,
     pub name: String,
-    /// `label`, `letterhead`, `payee`, `legal form` or `address block` (an unlabelled block
-    /// ending in a postal code: [`address_blocks`]).
+    /// `label`, `letterhead`, `payee`, `legal form`, [`LEGAL_NAME_OVER_TWO_LINES`] or `address
+    /// block` (an unlabelled block ending in a postal code: [`address_blocks`]).
     pub rule: &'static str,
 }
 
@@ -314,6 +318,22 @@ pub fn names_offered(text: &str, document_kind: &str) -> Vec<NameOffered> {
     let named = |s: &str| name_like(s) && !s.chars().any(|c| c.is_ascii_digit());
     for b in address_blocks(&lines) {
         if let (Some(l), Some(n), Some(col)) = (b.line, b.name, b.col) {
+            // A company name printed over the block's first two lines, its legal form on the
+            // second ("MEDIA MARKT" / "TV-Hifi-Elektro GmbH Paderborn"): both lines as one
+            // legal name, beside the second line's own (a name with a legal form above).
+            let second = lines
+                .get(l + 1)
+                .and_then(|s| super::segments::at_column(s, col, 2));
+            if let Some(s) = second.filter(|s| named(&s.text) && has_legal_form(&s.text)) {
+                if named(&n) && !has_legal_form(&n) {
+                    push(
+                        "either",
+                        l,
+                        format!("{n} {}", clean_name(&s.text)),
+                        LEGAL_NAME_OVER_TWO_LINES,
+                    );
+                }
+            }
             if named(&n) {
                 push("either", l, n, "address block");
             }

@@ -127,7 +127,8 @@ fn ymd(y: i32, m: u32, d: u32) -> Option<String> {
 
 /// The numeric dates of `text`, day and month in either order, one separator throughout
 /// ("03/04/2024", "22.07.2016", "9-7-18"; "#1-13/01/2016" holds "13/01/2016", not "1-13/01"):
-/// (start, end, the first number, the second, the year as printed), left to right.
+/// (start, end, the first number, the second, the year as printed), left to right. A time glued
+/// to a two-digit year ("30.04.2009:58") leaves the year its first two digits.
 fn numeric(text: &str) -> Vec<(usize, usize, u32, u32, i32)> {
     static SEPARATED: OnceLock<[Regex; 3]> = OnceLock::new();
     let all = SEPARATED.get_or_init(|| {
@@ -144,6 +145,17 @@ fn numeric(text: &str) -> Vec<(usize, usize, u32, u32, i32)> {
         .map(|c| {
             let m = c.get(0).expect("group 0");
             let n = |i: usize| c[i].parse().unwrap_or(0);
+            let y = c.get(3).expect("group 3");
+            // A time of day glued to a two-digit year, the space lost by the OCR
+            // ("30.04.2009:58" for "30.04.20 09:58"): the year's last two digits are the hour.
+            let rest = &text[m.end()..];
+            let glued = y.as_str().len() == 4
+                && rest.starts_with(':')
+                && rest[1..].starts_with(|d: char| d.is_ascii_digit());
+            if glued {
+                let year = y.as_str()[..2].parse().unwrap_or(0);
+                return (m.start(), y.start() + 2, n(1) as u32, n(2) as u32, year);
+            }
             (m.start(), m.end(), n(1) as u32, n(2) as u32, n(3))
         })
         .collect();
@@ -276,6 +288,17 @@ mod tests {
         assert_eq!(printed_order("13/01/2024 and 01/13/2024"), None);
         // A day above 31 is no date.
         assert_eq!(printed_order("Part 45.07.16 and 03/04/2024"), None);
+    }
+
+    #[test]
+    fn a_time_glued_to_a_two_digit_year_is_no_four_digit_year() {
+        // OCR lost the space of "30.04.20 09:58".
+        assert_eq!(
+            dates_in("3182 295069/02   30.04.2009:58", false),
+            ["2020-04-30"]
+        );
+        assert_eq!(dates_in("30.04.2009 09:58", false), ["2009-04-30"]);
+        assert_eq!(dates_in("Datum 21.04.20 09:59", false), ["2020-04-21"]);
     }
 
     #[test]

@@ -230,9 +230,9 @@ pub fn norwegian_organisation_number(digits: &str) -> bool {
     }
 }
 
-/// Tax ids on `line`: EU VAT numbers, Norwegian VAT numbers ("NO 980 321 800 MVA", the
-/// organisation number's check digit verified) and Indian GSTINs (spaces inside removed). An
-/// EU-shaped number that begins an IBAN ([`iban_at`]) is none.
+/// Tax ids on `line`: EU VAT numbers (spaces inside removed, and a dot the OCR read for one),
+/// Norwegian VAT numbers ("NO 980 321 800 MVA", the organisation number's check digit verified)
+/// and Indian GSTINs. An EU-shaped number that begins an IBAN ([`iban_at`]) is none.
 pub fn tax_ids_in(line: &str) -> Vec<String> {
     static VAT: OnceLock<Regex> = OnceLock::new();
     static GSTIN: OnceLock<Regex> = OnceLock::new();
@@ -254,7 +254,7 @@ pub fn tax_ids_in(line: &str) -> Vec<String> {
     }
     for c in re(
         &VAT,
-        r"\b(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)\s?([0-9A-Z]{2}(?:\s?[0-9A-Z]){6,11})\b",
+        r"\b(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)\s?([0-9A-Z]{2}(?:[\s.]?[0-9A-Z]){6,11})\b",
     )
     .captures_iter(line)
     {
@@ -262,7 +262,11 @@ pub fn tax_ids_in(line: &str) -> Vec<String> {
         if iban_at(line, c.get(0).map_or(0, |m| m.start())) {
             continue;
         }
-        let id: String = format!("{}{}", &c[1], &c[2]).chars().filter(|c| !c.is_whitespace()).collect();
+        // A dot between the groups is the OCR's reading of a space ("DE 128 589.584").
+        let id: String = format!("{}{}", &c[1], &c[2])
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '.')
+            .collect();
         let digits = id[2..].chars().filter(|c| c.is_ascii_digit()).count();
         let ok = match &c[1] {
             "FR" => id.len() == 13,
@@ -324,6 +328,14 @@ mod tests {
             ["NO980321800MVA"]
         );
         assert!(tax_ids_in("NO 980321801 MVA").is_empty());
+    }
+
+    #[test]
+    fn an_eu_vat_number_whose_space_the_ocr_read_as_a_dot() {
+        use super::tax_ids_in;
+        assert_eq!(tax_ids_in("USt.-ID-Nr. DE 128 589.584"), ["DE128589584"]);
+        // Still nine digits for a German one.
+        assert!(tax_ids_in("DE 128 589.58").is_empty());
     }
 
     #[test]

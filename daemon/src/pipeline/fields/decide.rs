@@ -10,11 +10,11 @@ use serde_json::{json, Map, Value};
 
 use super::choose::Judged;
 use super::joint::{self, decision, Decision, Opt};
+use super::known_party;
 use super::till::{self, NO_BUYER, ONE_DATE, TILL};
 use crate::extract::pdf::LayoutLine;
 use crate::extract::read::candidates::{Proposals, AMOUNTS, FIELDS, STATES};
 use crate::extract::read::fold::key;
-use crate::extract::read::names::spells_more_fully;
 use crate::extract::read::provenance::entry;
 
 /// The business as the identity check sees it: its name and tax id, and the counterparties its
@@ -40,15 +40,9 @@ impl Business<'_> {
         })
     }
 
-    /// Whether `v` names a counterparty of `list`: as the books spell it (after folding case,
-    /// accents and punctuation), or by its legal name ([`spells_more_fully`]).
-    fn in_list(list: &[String], v: &Value) -> bool {
-        v.as_str().is_some_and(|s| {
-            key(s).len() >= 4
-                && list
-                    .iter()
-                    .any(|c| key(c) == key(s) || key(c).len() >= 4 && spells_more_fully(c, s))
-        })
+    /// Whether `v` names a counterparty of `list` ([`known_party::in_list`]).
+    pub(super) fn in_list(list: &[String], v: &Value) -> bool {
+        known_party::in_list(list, v)
     }
 
     /// Why the chosen parties `from` / `to` (names) are settled by who they are, side by side:
@@ -197,7 +191,8 @@ pub fn decide(
 }
 
 /// The decisions settled by what the document and the books prove, in order: the kind, a
-/// till's missing buyer, the parties by who they are (and written by their legal names), the
+/// till's missing buyer, the parties as the books know them and by who they are (written by
+/// their legal names), the
 /// vendor's layout, a till's one date and number, the amount due and the due date.
 fn settle(
     ds: &mut [Decision],
@@ -209,8 +204,10 @@ fn settle(
     // A till names no buyer: settled before the parties' identity, so that the issuer's own name
     // read as the recipient does not make the sides look swapped.
     till::settle_buyer(ds, p, is_business);
-    // A party that is the business itself or one its books know, on its side, is settled by
-    // who it is (the identity, not a guess between readings).
+    // A misread or partly read name of a party the books know is that party as printed; on
+    // its side, a party that is the business itself or one its books know is settled by who it
+    // is (the identity, not a guess between readings).
+    known_party::choose_known(ds, p, business.vendors, business.customers);
     settle_parties(ds, business);
     super::legal_name::write_legal_names(ds, p);
     name_the_business(ds, business.name);
@@ -402,7 +399,9 @@ pub fn apply(
         if let Some(l) = c.and_then(|c| c.evidence.label.clone()) {
             e["label"] = json!(l);
         }
-        if d.value.is_null() {
+        // A field the vendor's layout expected and the reading did not find keeps its entry:
+        // the result says why it is empty.
+        if d.value.is_null() && d.how != super::layout::NOT_FOUND {
             prov.remove(d.field);
         } else {
             prov.insert(d.field.to_string(), e);

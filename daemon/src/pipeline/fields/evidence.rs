@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::extract::candidates::labelled_fields;
 use crate::extract::read::candidates::{digits, Candidate};
 use crate::extract::read::fold::key;
+use crate::extract::read::parties::LEGAL_NAME_OVER_TWO_LINES;
 
 /// The prior of an amount-due candidate under an amount-due label ("Amount due", "Å betale");
 /// below it, the amount is printed under some other label or none.
@@ -60,9 +61,15 @@ pub fn weak_evidence(
     };
     WEAK.contains(&rule)
         || match field {
-            "to.name" => matches!(rule, "letterhead" | "legal form" | "address block"),
+            "to.name" => matches!(
+                rule,
+                "letterhead" | "legal form" | "address block" | LEGAL_NAME_OVER_TWO_LINES
+            ),
             "to.tax_id" => c.prior < 1.0,
-            "from.name" => matches!(rule, "letterhead" | "legal form" | "address block"),
+            "from.name" => matches!(
+                rule,
+                "letterhead" | "legal form" | "address block" | LEGAL_NAME_OVER_TWO_LINES
+            ),
             "invoice_number" => rule == "label" && c.prior < 5.0,
             "amount_due" => c.prior < DUE_LABELLED,
             "due_date" => rule == "date printed",

@@ -13,9 +13,10 @@ use serde_json::json;
 use super::joint::Decision;
 use crate::extract::read::candidates::Proposals;
 use crate::extract::read::names::spells_more_fully;
+use crate::extract::read::parties::LEGAL_NAME_OVER_TWO_LINES;
 
-/// The rule that proposes a company name printed with its legal form
-/// (`extract::read::parties`).
+/// The rule that proposes a company name printed with its legal form on one line
+/// (`extract::read::parties`; [`LEGAL_NAME_OVER_TWO_LINES`] over two).
 const LEGAL_FORM: &str = "legal form";
 
 /// Write each chosen party name (`from.name`, `to.name`) as its legal name when a company name
@@ -34,7 +35,7 @@ pub fn write_legal_names(ds: &mut [Decision], p: &Proposals) {
         let legal = cands
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.evidence.rule == LEGAL_FORM)
+            .filter(|(_, c)| matches!(c.evidence.rule, LEGAL_FORM | LEGAL_NAME_OVER_TWO_LINES))
             .filter_map(|(i, c)| c.value.as_str().map(|v| (i, v, c.prior)))
             .filter(|(_, v, _)| spells_more_fully(name, v))
             .max_by(|a, b| a.2.total_cmp(&b.2));

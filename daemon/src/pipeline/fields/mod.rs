@@ -21,6 +21,7 @@ pub mod decide;
 pub mod evidence;
 pub mod identity;
 pub mod joint;
+pub mod known_party;
 pub mod layout;
 pub mod legal_name;
 pub mod terms;

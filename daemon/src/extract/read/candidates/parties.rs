@@ -4,12 +4,14 @@
 //! every tax id printed for `from.tax_id` and `to.tax_id`; the rule reading's addresses.
 //!
 //! Priors (log-odds): a name under the party's own label 2.0, the letterhead or payee as the
-//! issuer 1.0, a legal-form name 0.3, the first line of an unlabelled address block 0.3 as the
-//! recipient and −0.5 as the issuer (a window envelope's block), a head segment −0.5 and two head segments one above the
-//! other −0.8 (each 1.5 less as the recipient: a head names the issuer), a name offered for the
-//! other side −1.5; a tax id 0.0, +2.0 for the recipient after a recipient's label
-//! ("Customer VAT No") and −2.0 for the issuer; an unlabelled registration-like number in the
-//! head −1.5 for the issuer, −2.5 for the recipient.
+//! issuer 1.0, a legal-form name 0.3 (−1.0 when printed over two lines, an address block's first
+//! line joined with the second: for the books to find, not for the model), the first line of an
+//! unlabelled address block 0.3 as the recipient and −0.5 as the issuer (a window envelope's
+//! block), a head segment −0.5 and two head segments one above the other −0.8 (each 1.5 less as
+//! the recipient: a head names the issuer), a name offered for the other side −1.5; a tax id
+//! 0.0, +2.0 for the recipient after a recipient's label ("Customer VAT No") and −2.0 for the
+//! issuer; an unlabelled registration-like number in the head −1.5 for the issuer, −2.5 for the
+//! recipient.
 
 use std::collections::HashMap;
 
@@ -19,7 +21,7 @@ use super::{Candidate, Evidence};
 use crate::extract::read::names::{
     address_label, clean_name, is_furniture, is_label, is_title, label_at, name_like,
 };
-use crate::extract::read::parties::names_offered;
+use crate::extract::read::parties::{names_offered, LEGAL_NAME_OVER_TWO_LINES};
 use crate::extract::read::segments::segments;
 use crate::extract::read::tax_ids;
 use crate::extract::values::tax_ids_in;
@@ -129,6 +131,7 @@ pub(super) fn propose(
             ("issuer", _) => (1.0, -1.5),
             ("recipient", _) => (-1.5, 2.0),
             (_, "address block") => (-0.5, 0.3),
+            (_, LEGAL_NAME_OVER_TWO_LINES) => (-1.0, -1.0),
             _ => (0.3, 0.3),
         };
         out.entry("from.name").or_default().push(candidate(

@@ -356,6 +356,17 @@ fn names_offered_by_bank_details_legal_forms_and_a_two_line_letterhead() {
     // A letterhead over two lines, its legal form on the second.
     let t = "                            Rightchoice Packaging\n                            Company\n                            No 16&17,G1,Venkateswara Flats,\n";
     assert_eq!(offered(t, "letterhead"), ["Rightchoice Packaging Company"]);
+    // A company name over an address block's first two lines, its legal form on the second:
+    // both lines as one name, beside the second line's own; a legal form on the first line
+    // already names the company whole.
+    let t = "MedlaMarkt\n              MEDIA MARKT\n      TV-Hifi-Elektro GmbH Paderborn\n              Pohlweg 110\n            33100 PADERBORN\n";
+    assert_eq!(
+        offered(t, super::LEGAL_NAME_OVER_TWO_LINES),
+        ["MEDIA MARKT TV-Hifi-Elektro GmbH Paderborn"]
+    );
+    assert_eq!(offered(t, "legal form"), ["TV-Hifi-Elektro GmbH"]);
+    let t = "Acme Trading GmbH\nWerk Nord GmbH\nHauptstr. 5\n10115 Berlin\n";
+    assert!(offered(t, super::LEGAL_NAME_OVER_TWO_LINES).is_empty());
     // A viewer's notice is no letterhead.
     let t = "Bereiche ohne Inhalte werden nicht dargestellt!\nDaten der E-Rechnung\n";
     assert!(!offered(t, "letterhead").iter().any(|n| n.ends_with('!')));
