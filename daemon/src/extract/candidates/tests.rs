@@ -58,9 +58,10 @@ fn tax_ids() {
     assert!(tax_ids_in("FR76 ***************************").is_empty());
     // An IBAN's first groups are no Belgian VAT number.
     assert!(tax_ids_in("BIC: KREDBEBB - IBAN: BE 41 7360 0661 9710").is_empty());
+    // A Belgian VAT number printed with its dots is one; the IBAN beside it is none.
     assert_eq!(
         tax_ids_in("BTW BE 0465.015.822  IBAN BE90 2900 5080 0032"),
-        Vec::<String>::new()
+        ["BE0465015822"]
     );
 }
 

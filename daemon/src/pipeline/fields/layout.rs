@@ -64,6 +64,23 @@ pub struct Mark {
     /// For [`VALUED`] fields: the value's key (letters and digits, folded).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub value: String,
+    /// The approved value was checked: settled by the reading or corrected by the accountant
+    /// (not a guess approved as it stood). Only checked marks make a field [`NOT_FOUND`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub checked: bool,
+}
+
+impl Mark {
+    /// Whether `self` and `other` say the same of where a field stands (checked or not).
+    fn same_place(&self, other: &Mark) -> bool {
+        Mark {
+            checked: false,
+            ..self.clone()
+        } == Mark {
+            checked: false,
+            ..other.clone()
+        }
+    }
 }
 
 /// A vendor's layout: per field, the marks of its approved documents.
@@ -85,7 +102,8 @@ pub fn how(approvals: i64) -> String {
 const HOW_PREFIX: &str = "as on ";
 
 /// What [`settle`] writes as `how` of a field that every approved document of the vendor printed
-/// and this document's reading did not find (left unsettled: a reading gap, not an absence).
+/// (and one at least with its value checked: [`Mark::checked`]) and this document's reading did
+/// not find (left unsettled: a reading gap, not an absence).
 pub const NOT_FOUND: &str = "printed on every approved document of this vendor, not found here";
 
 /// Whether `how` says a field was settled by a vendor's layout ([`how`]).
@@ -166,6 +184,7 @@ pub fn learn(reading: &Value, approved: &Value, previous: &Value) -> Value {
             continue;
         };
         let want = value_at(approved, field);
+        let checked = r["settled"] == true || !same_value(&r["value"], &want);
         let mut new: Vec<Mark> = Vec::new();
         if want.is_null() {
             new.push(Mark {
@@ -186,14 +205,15 @@ pub fn learn(reading: &Value, approved: &Value, previous: &Value) -> Value {
                 );
                 // An amount with no label of its own says nothing about where the next one is.
                 let blind = c["value"].is_number() && m.label.is_empty();
-                if !blind && !new.contains(&m) {
+                let m = Mark { checked, ..m };
+                if !blind && !new.iter().any(|n| n.same_place(&m)) {
                     new.push(m);
                 }
             }
         }
         let kept = layout.marks.entry(field.to_string()).or_default();
         for m in new.into_iter().rev() {
-            kept.retain(|k| k != &m);
+            kept.retain(|k| !k.same_place(&m));
             kept.insert(0, m);
         }
         kept.truncate(KEEP);
@@ -221,10 +241,11 @@ fn matches(field: &str, c: &Candidate, m: &Mark) -> bool {
     Mark {
         shape: runs(&mine.shape),
         ..mine
-    } == Mark {
+    }
+    .same_place(&Mark {
         shape: runs(&m.shape),
         ..m.clone()
-    }
+    })
 }
 
 /// A [`shape`] with each run of digits or of letters as one (`999/999999` and `99/99999` are
@@ -320,15 +341,15 @@ pub fn settle(ds: &mut [Decision], p: &Proposals, layout: &Layout) {
     }
     for d in ds.iter_mut().filter(|d| !d.settled && d.value.is_null()) {
         let marks = layout.marks.get(d.field).into_iter().flatten();
-        let (mut printed, mut absent) = (0, 0);
+        let (mut checked, mut absent) = (0, 0);
         for m in marks {
             if m.absent {
                 absent += 1;
-            } else {
-                printed += 1;
+            } else if m.checked {
+                checked += 1;
             }
         }
-        if printed > 0 && absent == 0 {
+        if checked > 0 && absent == 0 {
             d.how = NOT_FOUND.to_string();
         }
     }

@@ -93,11 +93,23 @@ fn a_field_every_approved_document_printed_is_not_found_rather_than_absent() {
             how: "rules over model".into(),
         })
         .collect();
+    let fresh = ds.clone();
     settle(&mut ds, &p, &layout);
     assert_eq!(ds[0].how, NOT_FOUND);
     assert!(!ds[0].settled && ds[0].value.is_null());
     // Approved empty: absent here too, settled.
     assert!(ds[1].settled && ds[1].value.is_null(), "{:?}", ds[1]);
+    // The same tax id approved as the reading had guessed it (unsettled, not corrected): no
+    // one checked it, so its absence now proves nothing.
+    let mut guessed = report(first);
+    guessed["from.tax_id"]["value"] = json!("DE123456789");
+    guessed["from.tax_id"]["settled"] = json!(false);
+    let mut layout: Layout =
+        serde_json::from_value(learn(&guessed, &approved, &Value::Null)).unwrap();
+    layout.approvals = 1;
+    let mut ds = fresh;
+    settle(&mut ds, &p, &layout);
+    assert_eq!(ds[0].how, "rules over model");
 }
 
 /// A memory that knows one layout under every name.
