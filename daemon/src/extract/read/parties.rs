@@ -321,20 +321,15 @@ pub fn names_offered(text: &str, document_kind: &str) -> Vec<NameOffered> {
             // A company name printed over the block's first two lines, its legal form on the
             // second ("MEDIA MARKT" / "TV-Hifi-Elektro GmbH Paderborn"): both lines as one
             // legal name, beside the second line's own (a name with a legal form above).
-            let second = lines
-                .get(l + 1)
-                .and_then(|s| super::segments::at_column(s, col, 2));
-            if let Some(s) = second.filter(|s| named(&s.text) && has_legal_form(&s.text)) {
-                if named(&n) && !has_legal_form(&n) {
-                    push(
-                        "either",
-                        l,
-                        format!("{n} {}", clean_name(&s.text)),
-                        LEGAL_NAME_OVER_TWO_LINES,
-                    );
-                }
-            }
             if named(&n) {
+                let second = lines
+                    .get(l + 1)
+                    .and_then(|s| super::segments::at_column(s, col, 2))
+                    .filter(|s| named(&s.text) && has_legal_form(&s.text));
+                if let Some(s) = second.filter(|_| !has_legal_form(&n)) {
+                    let joined = format!("{n} {}", clean_name(&s.text));
+                    push("either", l, joined, LEGAL_NAME_OVER_TWO_LINES);
+                }
                 push("either", l, n, "address block");
             }
             // A name printed a line above its block, with a line left free between them

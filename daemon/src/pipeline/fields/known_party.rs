@@ -36,11 +36,11 @@ fn same_name(chosen: &str, known: &str) -> bool {
 }
 
 /// Move each chosen party name (`from.name` to a vendor of the books, `to.name` to a customer)
-/// to the candidate that names the counterparty as the books know it ([`in_list`]), where the chosen name is
-/// a misreading or a part of it ([`same_name`]). Of several such candidates, the one the rules
-/// rank first; none is taken when they name different counterparties (neither a part of the
-/// other). The decision's settledness and `how` stay; [`super::decide`]'s identity step settles
-/// a known party after this.
+/// to the candidate that names the counterparty as the books know it ([`in_list`]), where the
+/// chosen name is a misreading or a part of it ([`same_name`]). Of several such candidates, the
+/// one the rules rank first; none is taken when they name different counterparties (neither a
+/// part of the other). The decision's settledness and `how` stay; [`super::decide`]'s identity
+/// step settles a known party after this.
 pub fn choose_known(ds: &mut [Decision], p: &Proposals, vendors: &[String], customers: &[String]) {
     for d in ds
         .iter_mut()
@@ -97,21 +97,25 @@ mod tests {
                         \x20Total EUR                      39,00\n Bar                            50,00\n\
                         \x20Rueckgeld                      11,00\n 14.05.2020 14:12\n";
 
-    fn business(vendors: &[String]) -> Business<'_> {
-        Business {
+    /// The issuer decided on [`TILL`] when the model prefers `model_pick` and the books know
+    /// `vendors` (none: nobody's books).
+    fn issuer(model_pick: &str, vendors: &[&str]) -> Decision {
+        let p = proposals(TILL);
+        let j = HashMap::from([model_prefers(&p, "from.name", model_pick)]);
+        let vendors: Vec<String> = vendors.iter().map(|v| v.to_string()).collect();
+        let business = Business {
             name: "Receipt Holder Ltd",
-            vendors,
+            vendors: &vendors,
             ..NOBODY
-        }
+        };
+        let business = if vendors.is_empty() { NOBODY } else { business };
+        let d = decide(&p, &j, line_sums(TILL), &business);
+        decided(&d, "from.name").clone()
     }
 
     #[test]
     fn a_misread_logo_is_the_vendor_the_books_know_written_by_its_legal_name() {
-        let p = proposals(TILL);
-        let j = HashMap::from([model_prefers(&p, "from.name", "MedlaMarkt")]);
-        let vendors = vec!["Media Markt".to_string()];
-        let d = decide(&p, &j, line_sums(TILL), &business(&vendors));
-        let from = decided(&d, "from.name");
+        let from = issuer("MedlaMarkt", &["Media Markt"]);
         assert_eq!(
             from.value,
             json!("MEDIA MARKT TV-Hifi-Elektro GmbH Paderborn")
@@ -119,18 +123,17 @@ mod tests {
         assert!(from.settled, "{}", from.how);
         assert_eq!(from.how, "a vendor of the books");
         // Without the books the model's reading stays, and nothing settles it.
-        let d = decide(&p, &j, line_sums(TILL), &NOBODY);
-        assert_eq!(decided(&d, "from.name").value, json!("MedlaMarkt"));
-        assert!(!decided(&d, "from.name").settled);
+        let from = issuer("MedlaMarkt", &[]);
+        assert_eq!(from.value, json!("MedlaMarkt"));
+        assert!(!from.settled);
     }
 
     #[test]
     fn the_second_line_of_a_known_name_is_the_whole_name() {
-        let p = proposals(TILL);
-        let j = HashMap::from([model_prefers(&p, "from.name", "TV-Hifi-Elektro GmbH")]);
-        let vendors = vec!["MEDIA MARKT TV-Hifi-Elektro GmbH Paderborn".to_string()];
-        let d = decide(&p, &j, line_sums(TILL), &business(&vendors));
-        let from = decided(&d, "from.name");
+        let from = issuer(
+            "TV-Hifi-Elektro GmbH",
+            &["MEDIA MARKT TV-Hifi-Elektro GmbH Paderborn"],
+        );
         assert_eq!(
             from.value,
             json!("MEDIA MARKT TV-Hifi-Elektro GmbH Paderborn")
@@ -145,7 +148,11 @@ mod tests {
         let p = proposals(t);
         let j = HashMap::from([model_prefers(&p, "from.name", "Northwind Traders Ltd")]);
         let vendors = vec!["Acme Widgets GmbH".to_string()];
-        let d = decide(&p, &j, line_sums(t), &business(&vendors));
+        let business = Business {
+            vendors: &vendors,
+            ..NOBODY
+        };
+        let d = decide(&p, &j, line_sums(t), &business);
         assert_eq!(
             decided(&d, "from.name").value,
             json!("Northwind Traders Ltd")

@@ -322,10 +322,11 @@ pub fn find(known: &dyn Known, p: &Proposals) -> Option<Layout> {
 /// Settle, by the vendor's `layout`, every decision of `ds` that nothing else settled: the
 /// candidate printed as on the approved documents (or "not on the document" where they had
 /// none) is chosen and settled; a field found on every approved document and on none of this
-/// one's candidates stays empty and unsettled, [`NOT_FOUND`] (the result then asks a person). Amounts chosen this way stand only when the document's
-/// subtotal + tax = total then holds (within two cents), or the total stands alone (no
-/// subtotal, no tax); else the amounts keep the joint choice, unsettled (a VAT table's row
-/// under the same label as last time's net is not the net of a receipt with two rates).
+/// one's candidates stays empty and unsettled, [`NOT_FOUND`] (the result then asks a person).
+/// Amounts chosen this way stand only when the document's subtotal + tax = total then holds
+/// (within two cents), or the total stands alone (no subtotal, no tax); else the amounts keep
+/// the joint choice, unsettled (a VAT table's row under the same label as last time's net is
+/// not the net of a receipt with two rates).
 pub fn settle(ds: &mut [Decision], p: &Proposals, layout: &Layout) {
     let before = ds.to_vec();
     let why = how(layout.approvals);
@@ -340,16 +341,8 @@ pub fn settle(ds: &mut [Decision], p: &Proposals, layout: &Layout) {
         d.how = why.clone();
     }
     for d in ds.iter_mut().filter(|d| !d.settled && d.value.is_null()) {
-        let marks = layout.marks.get(d.field).into_iter().flatten();
-        let (mut checked, mut absent) = (0, 0);
-        for m in marks {
-            if m.absent {
-                absent += 1;
-            } else if m.checked {
-                checked += 1;
-            }
-        }
-        if checked > 0 && absent == 0 {
+        let marks = layout.marks.get(d.field).map_or(&[][..], Vec::as_slice);
+        if marks.iter().all(|m| !m.absent) && marks.iter().any(|m| m.checked) {
             d.how = NOT_FOUND.to_string();
         }
     }

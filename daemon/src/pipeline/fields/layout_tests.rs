@@ -83,16 +83,7 @@ fn a_field_every_approved_document_printed_is_not_found_rather_than_absent() {
     layout.approvals = 1;
     // The next receipt's tax-id line is garbled: no candidate.
     let p = proposals("ACME TOOLS LTD\nUSt-IdNr. Pv0ot 0os ooo\n02.04.24 16:05\nTOTAL EUR 7,49\n");
-    let mut ds: Vec<Decision> = ["from.tax_id", "to.name"]
-        .iter()
-        .map(|f| Decision {
-            field: f,
-            chosen: None,
-            value: Value::Null,
-            settled: false,
-            how: "rules over model".into(),
-        })
-        .collect();
+    let mut ds = undecided(&["from.tax_id", "to.name"], "rules over model");
     let fresh = ds.clone();
     settle(&mut ds, &p, &layout);
     assert_eq!(ds[0].how, NOT_FOUND);
@@ -110,6 +101,20 @@ fn a_field_every_approved_document_printed_is_not_found_rather_than_absent() {
     let mut ds = fresh;
     settle(&mut ds, &p, &layout);
     assert_eq!(ds[0].how, "rules over model");
+}
+
+/// Decisions of `fields` that chose nothing and settled nothing, `how` as given.
+fn undecided(fields: &[&'static str], how: &str) -> Vec<Decision> {
+    fields
+        .iter()
+        .map(|f| Decision {
+            field: f,
+            chosen: None,
+            value: Value::Null,
+            settled: false,
+            how: how.into(),
+        })
+        .collect()
 }
 
 /// A memory that knows one layout under every name.
@@ -148,16 +153,7 @@ fn a_layout_does_not_pick_between_two_values_printed_alike_nor_break_the_sums() 
     assert_eq!(choice(&layout, "total", p.of("total")), None);
     // Amounts that no longer add up keep the joint choice, unsettled.
     let p = proposals("Subtotal 10,00\nVAT 2,00\nTotal 13,00\n");
-    let mut ds: Vec<Decision> = ["subtotal", "tax", "total"]
-        .iter()
-        .map(|f| Decision {
-            field: f,
-            chosen: None,
-            value: Value::Null,
-            settled: false,
-            how: "joint score".into(),
-        })
-        .collect();
+    let mut ds = undecided(&["subtotal", "tax", "total"], "joint score");
     settle(&mut ds, &p, &layout);
     assert!(ds.iter().all(|d| !d.settled && d.value.is_null()), "{ds:?}");
     // A net printed as last time with no tax to check it against: not settled either.
