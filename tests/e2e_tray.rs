@@ -166,6 +166,10 @@ fn the_tray_shows_the_state_and_pauses_the_daemon() {
                 &format!("{}x{}x24", SCREEN.0, SCREEN.1),
                 "-nolisten",
                 "tcp",
+                // Without it the server resets when its last client leaves (the probe
+                // below), and a client that connects during the reset is refused: CI saw
+                // trayer exit with "cannot open display" right after the probe succeeded.
+                "-noreset",
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
