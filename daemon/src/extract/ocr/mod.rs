@@ -152,11 +152,25 @@ impl Ocr {
             .filter(|(_, (t, s))| *s >= 0.5 && !t.trim().is_empty())
             .map(|(b, (text, score))| TextBox {
                 bbox: b,
-                text: text.trim().to_string(),
+                text: halfwidth(text.trim()),
                 score,
             })
             .collect())
     }
+}
+
+/// `s` with the fullwidth forms of ASCII characters (U+FF01–U+FF5E) and the ideographic space
+/// as their ASCII selves, as Unicode compatibility decomposition (NFKC, UAX #15) maps them: the
+/// recogniser, trained on Chinese as well, reads a receipt's colon as "：" and a bracket as
+/// "（", which no label or number reader expects ("Steuernummer：DE…").
+pub fn halfwidth(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 /// A page as OCR read it.
@@ -166,4 +180,18 @@ pub struct Page {
     /// Clockwise degrees it was turned to stand upright (0, 90, 180, 270).
     pub degrees: u16,
     pub boxes: Vec<TextBox>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fullwidth_punctuation_reads_as_ascii() {
+        assert_eq!(
+            super::halfwidth("Steuernummer：DE31350021038"),
+            "Steuernummer:DE31350021038"
+        );
+        assert_eq!(super::halfwidth("ADAPTER （B）　7,99"), "ADAPTER (B) 7,99");
+        // Other scripts stay as they are.
+        assert_eq!(super::halfwidth("发票代码 Größe"), "发票代码 Größe");
+    }
 }

@@ -6,6 +6,12 @@
 //! misread ([`misread_as`]) or a part of it (its words inside the candidate's), the choice moves
 //! to that candidate, and the identity then settles it ([`super::decide`]).
 //!
+//! A shop the books know by its trade name may print it with its branch or owner after it
+//! ("Marktkauf Lehr", a franchise, for the books' "Marktkauf"): that is the vendor too
+//! ([`branch_of`]). Where the chosen issuer is only a line of the head (a letterhead or a
+//! slogan, often a logo OCR garbled: "thomasLche") and unsettled, a known vendor heading one of
+//! the page's address blocks is the issuer instead.
+//!
 //! Nothing is written that the page does not print, and a chosen name that is neither a
 //! misreading nor a part of the known one stays as it is: a page that prints a known vendor's
 //! name somewhere else (a reseller's invoice naming the maker) is not taken for the vendor's.
@@ -17,16 +23,37 @@ use crate::extract::read::candidates::Proposals;
 use crate::extract::read::fold::{has_words, key, words};
 use crate::extract::read::names::spells_more_fully;
 
+/// Most words a branch or owner adds after a trade name ([`branch_of`]).
+const BRANCH_WORDS: usize = 2;
+
 /// Whether `v` names a counterparty of `list`: as the books spell it (after folding case,
-/// accents and punctuation), or by its legal name ([`spells_more_fully`]).
+/// accents and punctuation), by its legal name ([`spells_more_fully`]), or with its branch or
+/// owner after it ([`branch_of`]).
 pub fn in_list(list: &[String], v: &Value) -> bool {
     v.as_str().is_some_and(|s| {
         key(s).len() >= 4
-            && list
-                .iter()
-                .any(|c| key(c) == key(s) || key(c).len() >= 4 && spells_more_fully(c, s))
+            && list.iter().any(|c| {
+                key(c) == key(s)
+                    || key(c).len() >= 4 && (spells_more_fully(c, s) || branch_of(c, s))
+            })
     })
 }
+
+/// Whether `name` is `known` (a trade name, at least 4 letters) followed by at most
+/// [`BRANCH_WORDS`] words without digits: a branch's place or its owner ("Marktkauf Lehr" for
+/// "Marktkauf").
+pub fn branch_of(known: &str, name: &str) -> bool {
+    let (k, n) = (words(known), words(name));
+    let rest = n.strip_prefix(k.as_str()).and_then(|r| r.strip_prefix(' '));
+    key(known).len() >= 4
+        && rest.is_some_and(|r| {
+            r.split(' ').count() <= BRANCH_WORDS && !r.chars().any(|c| c.is_ascii_digit())
+        })
+}
+
+/// Rules whose name is only a line of the page's head (no block, legal form or label behind
+/// it): a logo, a slogan.
+const HEAD_ONLY: [&str; 2] = ["letterhead", "head"];
 
 /// Whether `chosen` is a reading of the same printed name as `known`: misread, or a run of at
 /// least two of its words (one word alone — "Markt", a legal form — names nobody for sure).
@@ -57,13 +84,24 @@ pub fn choose_known(ds: &mut [Decision], p: &Proposals, vendors: &[String], cust
         if in_list(list, &d.value) {
             continue;
         }
-        let known: Vec<(usize, &str, f64)> = p
-            .of(d.field)
+        let candidates = p.of(d.field);
+        // An unsettled issuer that is only a line of the head gives way to a known vendor
+        // heading an address block.
+        let head_only = d.field == "from.name"
+            && !d.settled
+            && d.chosen
+                .and_then(|i| candidates.get(i))
+                .is_some_and(|c| HEAD_ONLY.contains(&c.evidence.rule));
+        let known: Vec<(usize, &str, f64)> = candidates
             .iter()
             .enumerate()
             .filter(|(_, c)| in_list(list, &c.value))
+            .filter(|(_, c)| {
+                head_only && c.evidence.rule == "address block" || {
+                    c.value.as_str().is_some_and(|v| same_name(chosen, v))
+                }
+            })
             .filter_map(|(i, c)| c.value.as_str().map(|v| (i, v, c.prior)))
-            .filter(|(_, v, _)| same_name(chosen, v))
             .collect();
         let one_party = known.iter().all(|a| {
             known.iter().all(|b| {
@@ -156,6 +194,52 @@ mod tests {
         assert_eq!(
             decided(&d, "from.name").value,
             json!("Northwind Traders Ltd")
+        );
+    }
+
+    /// A franchise's till receipt: the logo garbled, the shop named with its owner over its
+    /// address, under its web address.
+    const FRANCHISE: &str = "             thomasLche\n        scannen und Feedback geben.\n\
+                             \x20      www.edeka-albers.de\n             Edeka Albers\n\
+                             \x20           Bahnhofstr. 17\n            33098 Paderborn\n\
+                             \x20SALATBAR                 2,34\n SUMME EUR                2,34\n\
+                             \x20BAR          EUR         5,00\n 28.02.20 09:58\n";
+
+    #[test]
+    fn a_known_shop_heading_its_block_is_the_issuer_over_a_garbled_logo() {
+        let p = proposals(FRANCHISE);
+        let j = HashMap::from([model_prefers(&p, "from.name", "thomasLche")]);
+        let issuer = |vendors: &[String]| {
+            let business = Business {
+                name: "Receipt Holder Ltd",
+                vendors,
+                ..NOBODY
+            };
+            let d = decide(&p, &j, line_sums(FRANCHISE), &business);
+            decided(&d, "from.name").clone()
+        };
+        // The books know the shop by its trade name; the page adds its owner.
+        let from = issuer(&["Edeka".to_string()]);
+        assert_eq!(from.value, json!("Edeka Albers"));
+        assert!(from.settled, "{}", from.how);
+        assert_eq!(from.how, "a vendor of the books");
+        // A vendor the books do not know leaves the model's reading, unsettled.
+        let from = issuer(&["Globus".to_string()]);
+        assert_eq!(from.value, json!("thomasLche"));
+        assert!(!from.settled);
+    }
+
+    #[test]
+    fn a_branch_is_the_trade_name_and_at_most_two_words_without_digits() {
+        assert!(branch_of("Marktkauf", "Marktkauf Lehr"));
+        assert!(branch_of("Edeka", "EDEKA Albers Paderborn"));
+        assert!(!branch_of("Edeka", "Edeka Albers Paderborn Nord"));
+        assert!(!branch_of("Edeka", "Edeka 4711"));
+        assert!(!branch_of("Markt", "Marktkauf Lehr"));
+        assert!(!branch_of("Lehr", "Marktkauf Lehr"));
+        assert!(
+            !branch_of("dm", "dm Paderborn"),
+            "a trade name of under 4 letters"
         );
     }
 

@@ -121,6 +121,7 @@ pub fn read_fields(
     let decisions = decide::decide(&proposals, &judged, sums, business);
     decide::apply(&mut doc, &decisions, &proposals, &document.lines, text);
     read::document::derive_decided_subtotal(&mut doc);
+    doubt_computed_subtotal(&mut doc, &proposals);
     read::document::refresh_items(&mut doc, text);
     assume_currency(&mut doc, business_currency);
     if let Err(e) = schemas::validate(Kind::ExtractedDocument, &doc) {
@@ -149,6 +150,31 @@ fn assume_currency(doc: &mut Value, business_currency: Option<&str>) {
         doc["currency"] = json!(c);
         doc["provenance"]["currency"] =
             json!({"method": "assumed", "confidence": 60, "rule": "the business's currency"});
+    }
+}
+
+/// Least prior of a subtotal candidate that a computed subtotal must agree with: a net under
+/// its label or in the VAT table.
+const PRINTED_NET: f64 = 2.0;
+
+/// A subtotal computed as total − tax is a guess where the page prints another net under a
+/// label or in its VAT table (an OCR slip in the total: "SUMME 5.17" over a VAT table of
+/// 5,11 + 0,36 = 5,47): left unsettled, the printed net named.
+fn doubt_computed_subtotal(doc: &mut Value, proposals: &candidates::Proposals) {
+    let p = &doc["provenance"]["subtotal"];
+    if p["method"] != "computed" || p["settled"] != true {
+        return;
+    }
+    let Some(net) = crate::extract::money::decimal(&doc["subtotal"]) else {
+        return;
+    };
+    let printed = proposals.of("subtotal").iter().find(|c| {
+        c.prior >= PRINTED_NET && crate::extract::money::decimal(&c.value).is_some_and(|v| v != net)
+    });
+    if let Some(c) = printed {
+        let how = format!("total − tax, against the net {} printed", c.printed);
+        doc["provenance"]["subtotal"]["settled"] = json!(false);
+        doc["provenance"]["subtotal"]["how"] = json!(how);
     }
 }
 

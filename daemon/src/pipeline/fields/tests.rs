@@ -473,3 +473,27 @@ fn the_net_of_a_taxed_total_is_not_the_amount_due() {
     let paid = format!("{t2}Innbetalt                            NOK   27.249,08\n");
     assert_eq!(owed(&paid), json!(33180.0));
 }
+
+#[test]
+fn a_subtotal_computed_against_the_printed_net_is_not_settled() {
+    // The OCR read the total with a slip; the VAT table prints net 5,11 + tax 0,36 = 5,47.
+    let t = "                           real GmbH\n          STEINOFENBROETCHEN     0,29 E\n\
+             \x20         SUMME         EUR      5.17\n          Bar           EUR      5,47\n\
+             \x20     Mehrwertst. ohne MwSt   mit MwSt\n  E 7,0%      0,36     5,11      5,47\n\
+             \x20 29.02.20 14:52 8665105 0263\n";
+    let p = proposals(t);
+    let computed = |net: f64| {
+        let mut doc = json!({"subtotal": net, "total": 5.17, "tax": 0.36, "provenance": {
+            "subtotal": {"method": "computed", "rule": "total − tax", "settled": true}}});
+        super::doubt_computed_subtotal(&mut doc, &p);
+        doc["provenance"]["subtotal"].clone()
+    };
+    let doubted = computed(4.81);
+    assert_eq!(doubted["settled"], json!(false), "{doubted}");
+    assert!(
+        doubted["how"].as_str().unwrap().contains("5,11"),
+        "{doubted}"
+    );
+    // The same net as printed stays settled.
+    assert_eq!(computed(5.11)["settled"], json!(true));
+}

@@ -367,6 +367,11 @@ fn names_offered_by_bank_details_legal_forms_and_a_two_line_letterhead() {
     assert_eq!(offered(t, "legal form"), ["TV-Hifi-Elektro GmbH"]);
     let t = "Acme Trading GmbH\nWerk Nord GmbH\nHauptstr. 5\n10115 Berlin\n";
     assert!(offered(t, super::LEGAL_NAME_OVER_TWO_LINES).is_empty());
+    // A web address over a till receipt's block is not its name: the line under it is.
+    let t = "             thomasLche\n        scannen und Feedback geben.\n       www.albers-feinkost.de  Honestly\n             Feinkost Albers\n            Bahnhofstr. 17\n            33098 Paderborn\n          Tel. 05251 / 180420\n";
+    assert_eq!(offered(t, "address block"), ["Feinkost Albers"]);
+    let t = t.replace("www.albers-feinkost.de", "wwnw.aibers-feinkost.do");
+    assert_eq!(offered(&t, "address block"), ["Feinkost Albers"]);
     // A viewer's notice is no letterhead.
     let t = "Bereiche ohne Inhalte werden nicht dargestellt!\nDaten der E-Rechnung\n";
     assert!(!offered(t, "letterhead").iter().any(|n| n.ends_with('!')));

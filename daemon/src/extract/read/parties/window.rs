@@ -37,6 +37,12 @@ pub(super) fn address_blocks(lines: &[&str]) -> Vec<Party> {
                     _ => break,
                 }
             }
+            // A web or e-mail address over the block is not its first line: the block starts
+            // at the name under it ("www.lehr.honestiy.de" over "Marktkauf Lehr" / "Detmolder
+            // Str. 4" / "33102 Paderborn").
+            while top + 1 < i && at_column(lines[top], seg.col, 2).is_some_and(|s| web(&s.text)) {
+                top += 1;
+            }
             if top == i || out.iter().any(|b| b.line == Some(top)) {
                 continue;
             }
@@ -62,4 +68,22 @@ pub(super) fn address_blocks(lines: &[&str]) -> Vec<Party> {
         }
     }
     out
+}
+
+/// Whether `s` holds a web or e-mail address: "www", "http", an "@", or a host name of three
+/// or more parts of two or more letters or digits ("wwnw.tohr.honestly.do", as OCR misreads
+/// one; a company's "Amazon.com" is two parts and stays a name).
+fn web(s: &str) -> bool {
+    let l = s.to_lowercase();
+    let host = |t: &str| {
+        let parts: Vec<&str> = t
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .split('.')
+            .collect();
+        parts.len() >= 3
+            && parts.iter().all(|p| {
+                p.chars().count() >= 2 && p.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+    };
+    l.contains("www") || l.contains("http") || l.contains('@') || l.split_whitespace().any(host)
 }
