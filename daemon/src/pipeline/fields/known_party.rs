@@ -97,9 +97,8 @@ pub fn choose_known(ds: &mut [Decision], p: &Proposals, vendors: &[String], cust
             .enumerate()
             .filter(|(_, c)| in_list(list, &c.value))
             .filter(|(_, c)| {
-                head_only && c.evidence.rule == "address block" || {
-                    c.value.as_str().is_some_and(|v| same_name(chosen, v))
-                }
+                (head_only && c.evidence.rule == "address block")
+                    || c.value.as_str().is_some_and(|v| same_name(chosen, v))
             })
             .filter_map(|(i, c)| c.value.as_str().map(|v| (i, v, c.prior)))
             .collect();
